@@ -1,10 +1,14 @@
 // Every op of the framework. Each op family is one header + one source file in this folder.
 #pragma once
 
+#include "framework/ops/aps.h"
+#include "framework/ops/blur_pool.h"
 #include "framework/ops/elementwise.h"
 #include "framework/ops/geometry.h"
 #include "framework/ops/matmul.h"
 #include "framework/ops/pad.h"
 #include "framework/ops/reduce.h"
 #include "framework/ops/shape_ops.h"
+#include "framework/ops/soft_pool.h"
 #include "framework/ops/softmax.h"
+#include "framework/ops/stochastic_pool.h"
