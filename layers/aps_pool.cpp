@@ -23,6 +23,18 @@ Tensor ApsPool2d::forward(const Tensor& x) {
   return r.y;
 }
 
+std::vector<Window> ApsPool2d::windows() const {
+  std::vector<Window> out;
+  if (options_.blur_filter > 0) {
+    const int64_t f = options_.blur_filter, pad = (f - 1) / 2;
+    out.push_back(Window{.kernel = {f, f}, .padding = {pad, pad}});
+  }
+  // Output i reads input i*s + phase for a phase in [0, s): a window of s bounds it.
+  const int64_t s = options_.aps.stride;
+  out.push_back(Window{.kernel = {s, s}, .stride = {s, s}, .adaptive = true});
+  return out;
+}
+
 std::string ApsPool2d::describe() const {
   std::string s = fmt::format("ApsPool2d(stride={}, norm={}", options_.aps.stride, to_string(options_.aps.norm));
   if (options_.blur_filter > 0) {

@@ -10,6 +10,11 @@ BlurPool2d::BlurPool2d(Blur2d options) : options_(options) {
 
 Tensor BlurPool2d::forward(const Tensor& x) { return blur_pool2d(x, options_); }
 
+std::vector<Window> BlurPool2d::windows() const {
+  const int64_t f = options_.filter_size, s = options_.stride, pad = (f - 1) / 2;
+  return {Window{.kernel = {f, f}, .stride = {s, s}, .padding = {pad, pad}}};
+}
+
 std::string BlurPool2d::describe() const {
   return fmt::format("BlurPool2d(filter={}, stride={}, padding={})", options_.filter_size, options_.stride,
                      to_string(options_.padding_mode));

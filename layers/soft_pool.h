@@ -11,6 +11,7 @@ class SoftPool2d : public Module {
   explicit SoftPool2d(SoftPool options = {});
   Tensor forward(const Tensor& x) override;
   std::string describe() const override;  // "SoftPool2d(kernel=2x2, stride=2x2)"
+  std::vector<Window> windows() const override;
 
  private:
   SoftPool options_;

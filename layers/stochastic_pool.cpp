@@ -17,6 +17,10 @@ Tensor StochasticPool2d::forward(const Tensor& x) {
   return y;
 }
 
+std::vector<Window> StochasticPool2d::windows() const {
+  return {Window{.kernel = options_.kernel, .stride = options_.stride}};
+}
+
 std::string StochasticPool2d::describe() const {
   return fmt::format("StochasticPool2d(kernel={}, stride={})", to_string(options_.kernel), to_string(options_.stride));
 }

@@ -49,5 +49,19 @@ TEST(ApsPool2dLayer, RejectsBadOptionsAtConstruction) {
   EXPECT_THROW(ApsPool2d({.blur_filter = 9}), ConfigError);
 }
 
+TEST(ApsPool2dLayer, WindowsAreAdaptive) {
+  std::vector<Window> w = ApsPool2d({.aps = {.stride = 3}}).windows();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].kernel, (Size2d{3, 3}));
+  EXPECT_EQ(w[0].stride, (Size2d{3, 3}));
+  EXPECT_TRUE(w[0].adaptive);
+  w = ApsPool2d({.blur_filter = 4}).windows();
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_EQ(w[0].kernel, (Size2d{4, 4}));
+  EXPECT_EQ(w[0].stride, (Size2d{1, 1}));
+  EXPECT_EQ(w[0].padding, (Size2d{1, 1}));
+  EXPECT_EQ(w[1].stride, (Size2d{2, 2}));
+}
+
 }  // namespace
 }  // namespace poolnet

@@ -30,5 +30,14 @@ TEST(BlurPool2dLayer, RejectsBadOptionsAtConstruction) {
   EXPECT_THROW(BlurPool2d({.stride = 0}), ShapeError);
 }
 
+TEST(BlurPool2dLayer, WindowIsTheFilterWithItsPadding) {
+  const std::vector<Window> w = BlurPool2d({.filter_size = 5, .stride = 3}).windows();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].kernel, (Size2d{5, 5}));
+  EXPECT_EQ(w[0].stride, (Size2d{3, 3}));
+  EXPECT_EQ(w[0].padding, (Size2d{2, 2}));
+  EXPECT_FALSE(w[0].adaptive);
+}
+
 }  // namespace
 }  // namespace poolnet

@@ -27,5 +27,12 @@ TEST(SoftPool2dLayer, RejectsBadOptionsAtConstruction) {
   EXPECT_THROW(SoftPool2d({.stride = {0, 1}}), ShapeError);
 }
 
+TEST(SoftPool2dLayer, WindowIsTheKernel) {
+  const std::vector<Window> w = SoftPool2d({.kernel = {3, 2}, .stride = {1, 2}}).windows();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].kernel, (Size2d{3, 2}));
+  EXPECT_EQ(w[0].stride, (Size2d{1, 2}));
+}
+
 }  // namespace
 }  // namespace poolnet

@@ -48,5 +48,12 @@ TEST(StochasticPool2dLayer, RejectsBadOptionsAtConstruction) {
   EXPECT_THROW(StochasticPool2d({.kernel = {0, 2}}), ShapeError);
 }
 
+TEST(StochasticPool2dLayer, WindowIsTheKernel) {
+  const std::vector<Window> w = StochasticPool2d({.kernel = {3, 3}, .stride = {2, 2}}).windows();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].kernel, (Size2d{3, 3}));
+  EXPECT_EQ(w[0].stride, (Size2d{2, 2}));
+}
+
 }  // namespace
 }  // namespace poolnet
