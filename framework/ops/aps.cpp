@@ -34,28 +34,47 @@ Shape aps_out_shape(const Shape& x, int64_t stride, std::string_view op) {
 }
 
 namespace {
+double norm_term(double v, ApsNorm norm) { return norm == ApsNorm::kL2 ? v * v : std::fabs(v); }
+
+// Adds the terms of one padded row (W real columns, Wp padded) into acc[j], j = column mod s.
+// Fixed order: position by position within each phase column.
+template <ApsNorm kNorm, int64_t kS>
+void accumulate_row(const float* row, int64_t W, int64_t Wp, int64_t s, double* acc) {
+  const int64_t S = kS > 0 ? kS : s;
+  for (int64_t j = 0; j < S; ++j) {
+    double a = acc[j];
+    for (int64_t w = j; w < Wp; w += S) {
+      const double v = row[w < W ? w : w - W * (w / W)];
+      if constexpr (kNorm == ApsNorm::kLinf) {
+        a = (std::isnan(v) || std::isnan(a)) ? NAN : std::max(a, std::fabs(v));
+      } else {
+        a += norm_term(v, kNorm);
+      }
+    }
+    acc[j] = a;
+  }
+}
+
 // norms [s*s] of the polyphase components of one sample xs [C,H,W] (circularly padded to
 // OH*s x OW*s). Fixed summation order: channel, padded row, phase column, position.
-void aps_norms(const float* xs, int64_t C, int64_t H, int64_t W, int64_t s, ApsNorm norm, double* out) {
+template <ApsNorm kNorm, int64_t kS>
+void aps_norms(const float* xs, int64_t C, int64_t H, int64_t W, int64_t s, double* out) {
   const int64_t Hp = (H + s - 1) / s * s, Wp = (W + s - 1) / s * s;
   std::fill(out, out + s * s, 0.0);
   for (int64_t c = 0; c < C; ++c) {
     for (int64_t h = 0; h < Hp; ++h) {
-      const float* row = xs + (c * H + h % H) * W;
-      double* acc = out + (h % s) * s;
-      for (int64_t j = 0; j < s; ++j) {
-        double a = acc[j];
-        for (int64_t w = j; w < Wp; w += s) {
-          const double v = row[w < W ? w : w % W];
-          switch (norm) {
-            case ApsNorm::kL2: a += v * v; break;
-            case ApsNorm::kL1: a += std::fabs(v); break;
-            case ApsNorm::kLinf: a = (std::isnan(v) || std::isnan(a)) ? NAN : std::max(a, std::fabs(v)); break;
-          }
-        }
-        acc[j] = a;
-      }
+      accumulate_row<kNorm, kS>(xs + (c * H + h % H) * W, W, Wp, s, out + (h % s) * s);
     }
+  }
+}
+
+void aps_norms(const float* xs, int64_t C, int64_t H, int64_t W, int64_t s, ApsNorm norm, double* out) {
+  switch (norm) {
+    case ApsNorm::kL2: return s == 2 ? aps_norms<ApsNorm::kL2, 2>(xs, C, H, W, s, out)
+                                     : aps_norms<ApsNorm::kL2, 0>(xs, C, H, W, s, out);
+    case ApsNorm::kL1: return s == 2 ? aps_norms<ApsNorm::kL1, 2>(xs, C, H, W, s, out)
+                                     : aps_norms<ApsNorm::kL1, 0>(xs, C, H, W, s, out);
+    case ApsNorm::kLinf: return aps_norms<ApsNorm::kLinf, 0>(xs, C, H, W, s, out);
   }
 }
 

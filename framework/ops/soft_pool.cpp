@@ -39,8 +39,9 @@ float window_max(const SoftGeometry& g, const float* x, int64_t oh, int64_t ow) 
   return m;
 }
 
-// One plane: y [OH,OW] = sum w_i x_i over each window of x [H,W].
-void soft_pool2d_forward(const SoftGeometry& g, const float* x, float* y) {
+// One plane: y [OH,OW] = sum w_i x_i over each window of x [H,W]; keeps each window's max m
+// and exp-sum e_sum for the backward pass.
+void soft_pool2d_forward(const SoftGeometry& g, const float* x, float* y, float* m_out, float* e_out) {
   for (int64_t oh = 0; oh < g.OH; ++oh) {
     for (int64_t ow = 0; ow < g.OW; ++ow) {
       const float m = window_max(g, x, oh, ow);
@@ -53,27 +54,26 @@ void soft_pool2d_forward(const SoftGeometry& g, const float* x, float* y) {
           ex_sum += e * row[j];
         }
       }
-      y[oh * g.OW + ow] = ex_sum / e_sum;
+      const int64_t o = oh * g.OW + ow;
+      y[o] = ex_sum / e_sum;
+      m_out[o] = m;
+      e_out[o] = e_sum;
     }
   }
 }
 
-// One plane: gx [H,W] += gy * w_i * (1 + x_i - y) over each window.
-void soft_pool2d_backward(const SoftGeometry& g, const float* x, const float* y, const float* gy, float* gx) {
+// One plane: gx [H,W] += gy * w_i * (1 + x_i - y) over each window, w_i = exp(x_i - m) / e_sum.
+void soft_pool2d_backward(const SoftGeometry& g, const float* x, const float* y, const float* m, const float* e_sum,
+                          const float* gy, float* gx) {
   for (int64_t oh = 0; oh < g.OH; ++oh) {
     for (int64_t ow = 0; ow < g.OW; ++ow) {
-      const float m = window_max(g, x, oh, ow);
-      float e_sum = 0.0f;
-      for (int64_t i = 0; i < g.KH; ++i) {
-        const float* row = x + (oh * g.SH + i) * g.W + ow * g.SW;
-        for (int64_t j = 0; j < g.KW; ++j) e_sum += std::exp(row[j] - m);
-      }
-      const float yo = y[oh * g.OW + ow], go = gy[oh * g.OW + ow] / e_sum;
+      const int64_t o = oh * g.OW + ow;
+      const float yo = y[o], mo = m[o], go = gy[o] / e_sum[o];
       for (int64_t i = 0; i < g.KH; ++i) {
         const int64_t base = (oh * g.SH + i) * g.W + ow * g.SW;
         for (int64_t j = 0; j < g.KW; ++j) {
           const float v = x[base + j];
-          gx[base + j] += go * std::exp(v - m) * (1.0f + v - yo);
+          gx[base + j] += go * std::exp(v - mo) * (1.0f + v - yo);
         }
       }
     }
@@ -87,24 +87,25 @@ Tensor soft_pool2d(const Tensor& x, const SoftPool& options) {
   const Shape out_shape = soft_pool2d_out_shape(x.shape(), options);
   const SoftGeometry g{x.size(2), x.size(3), out_shape[2], out_shape[3],
                        options.kernel.h, options.kernel.w, options.stride.h, options.stride.w};
-  const int64_t planes = x.size(0) * x.size(1);
+  const int64_t planes = x.size(0) * x.size(1), plane_in = g.H * g.W, plane_out = g.OH * g.OW;
   Tensor y = Tensor::empty(out_shape);
+  Tensor m = Tensor::empty(out_shape), e_sum = Tensor::empty(out_shape);  // window max, exp-sum
   const float* px = x.data();
-  float* py = y.data();
   parallel::parallel_for(0, planes, plane_grain(g), [&](int64_t b, int64_t e) {
-    for (int64_t q = b; q < e; ++q) soft_pool2d_forward(g, px + q * g.H * g.W, py + q * g.OH * g.OW);
+    for (int64_t q = b; q < e; ++q) {
+      const int64_t o = q * plane_out;
+      soft_pool2d_forward(g, px + q * plane_in, y.data() + o, m.data() + o, e_sum.data() + o);
+    }
   });
   check_finite(y, "soft_pool2d", "output");
   if (needs_grad({x})) {
-    record(y, "soft_pool2d", {x}, [x, yd = y.detach(), g, planes](const Tensor& gy) {
-      const float* xv = x.data();
-      const float* yv = yd.data();
-      const float* gv = gy.data();
+    record(y, "soft_pool2d", {x}, [x, yd = y.detach(), m, e_sum, g, planes, plane_in, plane_out](const Tensor& gy) {
       float* gx = grad_buffer(x);
       parallel::parallel_for(0, planes, plane_grain(g), [&](int64_t b, int64_t e) {
         for (int64_t q = b; q < e; ++q) {
-          const int64_t xo = q * g.H * g.W, yo = q * g.OH * g.OW;
-          soft_pool2d_backward(g, xv + xo, yv + yo, gv + yo, gx + xo);
+          const int64_t xo = q * plane_in, o = q * plane_out;
+          soft_pool2d_backward(g, x.data() + xo, yd.data() + o, m.data() + o, e_sum.data() + o, gy.data() + o,
+                               gx + xo);
         }
       });
     });
