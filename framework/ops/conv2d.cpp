@@ -10,6 +10,7 @@
 #include "framework/autograd.h"
 #include "framework/eigen_view.h"
 #include "framework/errors.h"
+#include "framework/gemm.h"
 #include "framework/ops/pad.h"
 #include "framework/parallel.h"
 
@@ -30,6 +31,7 @@ Padding2d conv2d_padding(int64_t KH, int64_t KW, const Conv2dOptions& o) {
 struct ConvGeometry {
   int64_t N, C, H, W, OC, KH, KW, OH, OW, groups, Cg, OCg;
   int64_t sh, sw, dh, dw, pt, pl;
+  bool zero_pad;
   std::vector<int64_t> rows;            // [KH*OH]: source row, -1 for a zero
   std::vector<int64_t> cols;            // [KW*OW]: source column, -1 for a zero
   std::vector<int64_t> col_lo, col_hi;  // [KW]: ow in [lo, hi) reads column ow*sw + kw*dw - pl directly
@@ -47,6 +49,7 @@ ConvGeometry make_geometry(const Shape& x, const Shape& w, const Conv2dOptions& 
   g.sh = o.stride.h, g.sw = o.stride.w, g.dh = o.dilation.h, g.dw = o.dilation.w;
   const Padding2d p = conv2d_padding(g.KH, g.KW, o);
   g.pt = p.top, g.pl = p.left;
+  g.zero_pad = o.padding_mode == PadMode::kZeros;
   g.OH = (g.H + p.top + p.bottom - g.dh * (g.KH - 1) - 1) / g.sh + 1;
   g.OW = (g.W + p.left + p.right - g.dw * (g.KW - 1) - 1) / g.sw + 1;
   g.rows.resize(static_cast<size_t>(g.KH * g.OH));
@@ -98,42 +101,50 @@ class Scratch {
 };
 thread_local Scratch t_col, t_out;
 
-// dst [OH, OW] = the plane src [H, W] as seen by kernel offset (kh, kw).
+// dst [OH, OW] = the plane src [H, W] as seen by kernel offset (kh, kw). Zero padding
+// (kZeroPad) needs no column map: outside [lo, hi) every value is 0.
+template <bool kZeroPad>
 void im2col_plane(const ConvGeometry& g, const float* src, int64_t kh, int64_t kw, float* dst) {
   const int64_t* rmap = g.rows.data() + kh * g.OH;
   const int64_t* cmap = g.cols.data() + kw * g.OW;
-  const int64_t lo = g.col_lo[kw], hi = g.col_hi[kw], off = kw * g.dw - g.pl;
-  for (int64_t oh = 0; oh < g.OH; ++oh, dst += g.OW) {
+  const int64_t lo = g.col_lo[kw], hi = g.col_hi[kw], off = kw * g.dw - g.pl, OW = g.OW;
+  for (int64_t oh = 0; oh < g.OH; ++oh, dst += OW) {
     const int64_t h = rmap[oh];
     if (h < 0) {
-      std::fill(dst, dst + g.OW, 0.0f);
+      vec(dst, OW).setZero();
       continue;
     }
     const float* s = src + h * g.W;
-    for (int64_t ow = 0; ow < lo; ++ow) dst[ow] = cmap[ow] < 0 ? 0.0f : s[cmap[ow]];
+    for (int64_t ow = 0; ow < lo; ++ow) dst[ow] = kZeroPad || cmap[ow] < 0 ? 0.0f : s[cmap[ow]];
     if (g.sw == 1) {
-      std::memcpy(dst + lo, s + lo + off, static_cast<size_t>(hi - lo) * sizeof(float));
+      vec(dst + lo, hi - lo) = vec(s + lo + off, hi - lo);  // short rows: inline copy, not memcpy
     } else {
       for (int64_t ow = lo; ow < hi; ++ow) dst[ow] = s[ow * g.sw + off];
     }
-    for (int64_t ow = hi; ow < g.OW; ++ow) dst[ow] = cmap[ow] < 0 ? 0.0f : s[cmap[ow]];
+    for (int64_t ow = hi; ow < OW; ++ow) dst[ow] = kZeroPad || cmap[ow] < 0 ? 0.0f : s[cmap[ow]];
   }
 }
 
 // The adjoint of im2col_plane: gsrc [H, W] += every value of gdst [OH, OW] at its source.
+template <bool kZeroPad>
 void col2im_plane(const ConvGeometry& g, const float* gdst, int64_t kh, int64_t kw, float* gsrc) {
   const int64_t* rmap = g.rows.data() + kh * g.OH;
   const int64_t* cmap = g.cols.data() + kw * g.OW;
-  const int64_t lo = g.col_lo[kw], hi = g.col_hi[kw], off = kw * g.dw - g.pl;
-  for (int64_t oh = 0; oh < g.OH; ++oh, gdst += g.OW) {
+  const int64_t lo = g.col_lo[kw], hi = g.col_hi[kw], off = kw * g.dw - g.pl, OW = g.OW;
+  for (int64_t oh = 0; oh < g.OH; ++oh, gdst += OW) {
     const int64_t h = rmap[oh];
     if (h < 0) continue;
     float* s = gsrc + h * g.W;
+    if (g.sw == 1) {
+      vec(s + lo + off, hi - lo) += vec(gdst + lo, hi - lo);
+    } else {
+      for (int64_t ow = lo; ow < hi; ++ow) s[ow * g.sw + off] += gdst[ow];
+    }
+    if (kZeroPad) continue;
     for (int64_t ow = 0; ow < lo; ++ow) {
       if (cmap[ow] >= 0) s[cmap[ow]] += gdst[ow];
     }
-    for (int64_t ow = lo; ow < hi; ++ow) s[ow * g.sw + off] += gdst[ow];
-    for (int64_t ow = hi; ow < g.OW; ++ow) {
+    for (int64_t ow = hi; ow < OW; ++ow) {
       if (cmap[ow] >= 0) s[cmap[ow]] += gdst[ow];
     }
   }
@@ -147,7 +158,9 @@ void im2col(const ConvGeometry& g, const float* x, int64_t n0, int64_t n1, int64
       for (int64_t kw = 0; kw < g.KW; ++kw) {
         float* row = col + ((c * g.KH + kh) * g.KW + kw) * width;
         for (int64_t n = n0; n < n1; ++n) {
-          im2col_plane(g, x + ((n * g.C) + grp * g.Cg + c) * g.H * g.W, kh, kw, row + (n - n0) * g.ohw());
+          const float* plane = x + ((n * g.C) + grp * g.Cg + c) * g.H * g.W;
+          float* dst = row + (n - n0) * g.ohw();
+          g.zero_pad ? im2col_plane<true>(g, plane, kh, kw, dst) : im2col_plane<false>(g, plane, kh, kw, dst);
         }
       }
     }
@@ -161,7 +174,9 @@ void col2im(const ConvGeometry& g, const float* col, int64_t n0, int64_t n1, int
       for (int64_t kw = 0; kw < g.KW; ++kw) {
         const float* row = col + ((c * g.KH + kh) * g.KW + kw) * width;
         for (int64_t n = n0; n < n1; ++n) {
-          col2im_plane(g, row + (n - n0) * g.ohw(), kh, kw, gx + ((n * g.C) + grp * g.Cg + c) * g.H * g.W);
+          const float* src = row + (n - n0) * g.ohw();
+          float* plane = gx + ((n * g.C) + grp * g.Cg + c) * g.H * g.W;
+          g.zero_pad ? col2im_plane<true>(g, src, kh, kw, plane) : col2im_plane<false>(g, src, kh, kw, plane);
         }
       }
     }
@@ -179,7 +194,7 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
       im2col(g, x, n0, n1, grp, col);
       // out [OCg, width] = w_g [OCg, ckk] * col [ckk, width]; one sample writes y directly.
       float* dst = out != nullptr ? out : y + (n0 * g.OC + grp * g.OCg) * ohw;
-      mat(dst, g.OCg, width).noalias() = mat(w + grp * g.OCg * ckk, g.OCg, ckk) * mat(col, ckk, width);
+      gemm::sgemm(g.OCg, width, ckk, {w + grp * g.OCg * ckk, ckk}, {col, width}, dst, width, false);
       for (int64_t n = n0; n < n1; ++n) {
         for (int64_t o = 0; o < g.OCg; ++o) {
           float* yo = y + (n * g.OC + grp * g.OCg + o) * ohw;
@@ -203,7 +218,7 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* w, cons
   const int64_t ohw = g.ohw(), ckk = g.ckk(), wsize = g.OC * ckk;
   const int64_t chunks = parallel::chunk_count(g.N, g.batch_chunk);
   std::vector<float> gw_parts(gw != nullptr ? static_cast<size_t>(chunks * wsize) : 0);
-  std::vector<double> gb_parts(gb != nullptr ? static_cast<size_t>(chunks * g.OC) : 0);
+  std::vector<float> gb_parts(gb != nullptr ? static_cast<size_t>(chunks * g.OC) : 0);
   parallel::parallel_for(0, g.N, g.batch_chunk, [&](int64_t n0, int64_t n1) {
     const int64_t chunk = n0 / g.batch_chunk, width = (n1 - n0) * ohw;
     // gyc [OC, width]: the chunk's upstream gradient with channels outermost.
@@ -217,13 +232,7 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* w, cons
       }
       gyc = buf;
     }
-    if (gb != nullptr) {
-      for (int64_t o = 0; o < g.OC; ++o) {
-        double s = 0.0;
-        for (int64_t i = 0; i < width; ++i) s += gyc[o * width + i];
-        gb_parts[static_cast<size_t>(chunk * g.OC + o)] = s;
-      }
-    }
+    if (gb != nullptr) vec(gb_parts.data() + chunk * g.OC, g.OC) = mat(gyc, g.OC, width).rowwise().sum();
     if (gw == nullptr && gx == nullptr) return;
     float* col = t_col.get(ckk * width);
     for (int64_t grp = 0; grp < g.groups; ++grp) {
@@ -231,10 +240,10 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* w, cons
       if (gw != nullptr) {
         im2col(g, x, n0, n1, grp, col);
         float* part = gw_parts.data() + chunk * wsize + grp * g.OCg * ckk;
-        mat(part, g.OCg, ckk).noalias() = mat(gy_g, g.OCg, width) * mat(col, ckk, width).transpose();
+        gemm::sgemm(g.OCg, ckk, width, {gy_g, width}, {col, width, true}, part, ckk, false);
       }
       if (gx != nullptr) {
-        mat(col, ckk, width).noalias() = mat(w + grp * g.OCg * ckk, g.OCg, ckk).transpose() * mat(gy_g, g.OCg, width);
+        gemm::sgemm(ckk, width, g.OCg, {w + grp * g.OCg * ckk, ckk, true}, {gy_g, width}, col, width, false);
         col2im(g, col, n0, n1, grp, gx);
       }
     }
@@ -250,9 +259,9 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* w, cons
   }
   if (gb != nullptr) {
     for (int64_t o = 0; o < g.OC; ++o) {
-      double s = 0.0;
-      for (int64_t c = 0; c < chunks; ++c) s += gb_parts[static_cast<size_t>(c * g.OC + o)];
-      gb[o] += static_cast<float>(s);
+      float s = gb_parts[static_cast<size_t>(o)];
+      for (int64_t c = 1; c < chunks; ++c) s += gb_parts[static_cast<size_t>(c * g.OC + o)];
+      gb[o] += s;
     }
   }
 }
