@@ -1,6 +1,9 @@
 // Every op of the framework. Each op family is one header + one source file in this folder.
 #pragma once
 
+#include "framework/ops/batch_norm.h"
+#include "framework/ops/conv2d.h"
+#include "framework/ops/dropout.h"
 #include "framework/ops/elementwise.h"
 #include "framework/ops/geometry.h"
 #include "framework/ops/matmul.h"
