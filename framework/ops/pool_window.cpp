@@ -6,6 +6,17 @@
 
 namespace poolnet {
 
+std::string to_string(const Pool2d& o) {
+  std::string s = fmt::format("kernel={}, stride={}", to_string(o.kernel),
+                              to_string(o.stride == Size2d{0, 0} ? o.kernel : o.stride));
+  if (o.padding != Size2d{0, 0}) s += ", padding=" + to_string(o.padding);
+  if (o.dilation != Size2d{1, 1}) s += ", dilation=" + to_string(o.dilation);
+  if (o.ceil_mode) s += ", ceil_mode=true";
+  if (!o.count_include_pad) s += ", count_include_pad=false";
+  if (o.divisor_override != 0) s += fmt::format(", divisor_override={}", o.divisor_override);
+  return s;
+}
+
 PoolGeometry pool2d_geometry(const Shape& x, const Pool2d& o, std::string_view op, bool allow_dilation) {
   if (x.size() != 4) throw ShapeError(fmt::format("{}: expected input [N, C, H, W], got {}", op, shape_str(x)));
   const Size2d stride = o.stride == Size2d{0, 0} ? o.kernel : o.stride;

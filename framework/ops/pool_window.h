@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "framework/ops/geometry.h"
@@ -25,6 +26,10 @@ struct Pool2d {
   bool count_include_pad = true;    // avg pool only
   int64_t divisor_override = 0;     // avg pool only; 0 = none
 };
+
+// "kernel=3x3, stride=2x2" plus every option that differs from its default, e.g.
+// ", padding=1x1, ceil_mode=true" (for layer descriptions and logs).
+std::string to_string(const Pool2d& options);
 
 // One validated pooling call: sizes of the input plane, the output plane and the window.
 struct PoolGeometry {
