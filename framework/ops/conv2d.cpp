@@ -1,0 +1,340 @@
+#include "framework/ops/conv2d.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <fmt/format.h>
+#include <memory>
+#include <vector>
+
+#include "framework/autograd.h"
+#include "framework/eigen_view.h"
+#include "framework/errors.h"
+#include "framework/gemm.h"
+#include "framework/ops/pad.h"
+#include "framework/parallel.h"
+
+namespace poolnet {
+
+namespace {
+constexpr int64_t kTargetColumns = 1024;      // GEMM columns (chunk samples x OH x OW) per task
+constexpr int64_t kMaxColumnFloats = 1 << 21;  // cap on one task's im2col buffer (8 MB)
+
+// The padding actually applied on each side (explicit: symmetric; same: extra after).
+Padding2d conv2d_padding(int64_t KH, int64_t KW, const Conv2dOptions& o) {
+  if (!o.same) return {o.padding.h, o.padding.h, o.padding.w, o.padding.w};
+  const int64_t th = o.dilation.h * (KH - 1), tw = o.dilation.w * (KW - 1);
+  return {th / 2, th - th / 2, tw / 2, tw - tw / 2};
+}
+
+// One convolution's sizes plus, per kernel offset, where each output row/column reads from.
+struct ConvGeometry {
+  int64_t N, C, H, W, OC, KH, KW, OH, OW, groups, Cg, OCg;
+  int64_t sh, sw, dh, dw, pt, pl;
+  bool zero_pad;
+  std::vector<int64_t> rows;            // [KH*OH]: source row, -1 for a zero
+  std::vector<int64_t> cols;            // [KW*OW]: source column, -1 for a zero
+  std::vector<int64_t> col_lo, col_hi;  // [KW]: ow in [lo, hi) reads column ow*sw + kw*dw - pl directly
+  int64_t batch_chunk;
+
+  int64_t ckk() const { return Cg * KH * KW; }
+  int64_t ohw() const { return OH * OW; }
+};
+
+ConvGeometry make_geometry(const Shape& x, const Shape& w, const Conv2dOptions& o) {
+  ConvGeometry g{};
+  g.N = x[0], g.C = x[1], g.H = x[2], g.W = x[3];
+  g.OC = w[0], g.KH = w[2], g.KW = w[3];
+  g.groups = o.groups, g.Cg = g.C / o.groups, g.OCg = g.OC / o.groups;
+  g.sh = o.stride.h, g.sw = o.stride.w, g.dh = o.dilation.h, g.dw = o.dilation.w;
+  const Padding2d p = conv2d_padding(g.KH, g.KW, o);
+  g.pt = p.top, g.pl = p.left;
+  g.zero_pad = o.padding_mode == PadMode::kZeros;
+  g.OH = (g.H + p.top + p.bottom - g.dh * (g.KH - 1) - 1) / g.sh + 1;
+  g.OW = (g.W + p.left + p.right - g.dw * (g.KW - 1) - 1) / g.sw + 1;
+  g.rows.resize(static_cast<size_t>(g.KH * g.OH));
+  for (int64_t kh = 0; kh < g.KH; ++kh) {
+    for (int64_t oh = 0; oh < g.OH; ++oh) {
+      g.rows[kh * g.OH + oh] = pad_source_index(oh * g.sh + kh * g.dh - g.pt, g.H, o.padding_mode);
+    }
+  }
+  g.cols.resize(static_cast<size_t>(g.KW * g.OW));
+  g.col_lo.assign(static_cast<size_t>(g.KW), 0);
+  g.col_hi.assign(static_cast<size_t>(g.KW), 0);
+  for (int64_t kw = 0; kw < g.KW; ++kw) {
+    bool found = false;
+    for (int64_t ow = 0; ow < g.OW; ++ow) {
+      const int64_t raw = ow * g.sw + kw * g.dw - g.pl;
+      g.cols[kw * g.OW + ow] = pad_source_index(raw, g.W, o.padding_mode);
+      if (raw >= 0 && raw < g.W) {
+        if (!found) g.col_lo[kw] = ow;
+        g.col_hi[kw] = ow + 1;
+        found = true;
+      }
+    }
+  }
+  const int64_t ohw = std::max<int64_t>(g.ohw(), 1);
+  int64_t chunk = (kTargetColumns + ohw - 1) / ohw;
+  chunk = std::min(chunk, std::max<int64_t>(1, kMaxColumnFloats / std::max<int64_t>(g.ckk() * ohw, 1)));
+  g.batch_chunk = std::clamp<int64_t>(chunk, 1, std::max<int64_t>(g.N, 1));
+  return g;
+}
+
+// A per-thread, 64-byte-aligned scratch buffer that only grows (reused across calls).
+class Scratch {
+ public:
+  float* get(int64_t n) {
+    if (n > size_) {
+      const size_t bytes = (static_cast<size_t>(n) * sizeof(float) + 63) / 64 * 64;
+      data_.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
+      size_ = n;
+    }
+    return data_.get();
+  }
+
+ private:
+  struct Free {
+    void operator()(float* p) const { std::free(p); }
+  };
+  std::unique_ptr<float, Free> data_;
+  int64_t size_ = 0;
+};
+thread_local Scratch t_col, t_out;
+
+// dst [OH, OW] = the plane src [H, W] as seen by kernel offset (kh, kw). Zero padding
+// (kZeroPad) needs no column map: outside [lo, hi) every value is 0.
+template <bool kZeroPad>
+void im2col_plane(const ConvGeometry& g, const float* src, int64_t kh, int64_t kw, float* dst) {
+  const int64_t* rmap = g.rows.data() + kh * g.OH;
+  const int64_t* cmap = g.cols.data() + kw * g.OW;
+  const int64_t lo = g.col_lo[kw], hi = g.col_hi[kw], off = kw * g.dw - g.pl, OW = g.OW;
+  for (int64_t oh = 0; oh < g.OH; ++oh, dst += OW) {
+    const int64_t h = rmap[oh];
+    if (h < 0) {
+      vec(dst, OW).setZero();
+      continue;
+    }
+    const float* s = src + h * g.W;
+    for (int64_t ow = 0; ow < lo; ++ow) dst[ow] = kZeroPad || cmap[ow] < 0 ? 0.0f : s[cmap[ow]];
+    if (g.sw == 1) {
+      vec(dst + lo, hi - lo) = vec(s + lo + off, hi - lo);  // short rows: inline copy, not memcpy
+    } else {
+      for (int64_t ow = lo; ow < hi; ++ow) dst[ow] = s[ow * g.sw + off];
+    }
+    for (int64_t ow = hi; ow < OW; ++ow) dst[ow] = kZeroPad || cmap[ow] < 0 ? 0.0f : s[cmap[ow]];
+  }
+}
+
+// The adjoint of im2col_plane: gsrc [H, W] += every value of gdst [OH, OW] at its source.
+template <bool kZeroPad>
+void col2im_plane(const ConvGeometry& g, const float* gdst, int64_t kh, int64_t kw, float* gsrc) {
+  const int64_t* rmap = g.rows.data() + kh * g.OH;
+  const int64_t* cmap = g.cols.data() + kw * g.OW;
+  const int64_t lo = g.col_lo[kw], hi = g.col_hi[kw], off = kw * g.dw - g.pl, OW = g.OW;
+  for (int64_t oh = 0; oh < g.OH; ++oh, gdst += OW) {
+    const int64_t h = rmap[oh];
+    if (h < 0) continue;
+    float* s = gsrc + h * g.W;
+    if (g.sw == 1) {
+      vec(s + lo + off, hi - lo) += vec(gdst + lo, hi - lo);
+    } else {
+      for (int64_t ow = lo; ow < hi; ++ow) s[ow * g.sw + off] += gdst[ow];
+    }
+    if (kZeroPad) continue;
+    for (int64_t ow = 0; ow < lo; ++ow) {
+      if (cmap[ow] >= 0) s[cmap[ow]] += gdst[ow];
+    }
+    for (int64_t ow = hi; ow < OW; ++ow) {
+      if (cmap[ow] >= 0) s[cmap[ow]] += gdst[ow];
+    }
+  }
+}
+
+// col [Cg*KH*KW, (n1-n0)*OH*OW]: row (c, kh, kw), column (n, oh, ow), for group `grp`.
+void im2col(const ConvGeometry& g, const float* x, int64_t n0, int64_t n1, int64_t grp, float* col) {
+  const int64_t width = (n1 - n0) * g.ohw();
+  for (int64_t c = 0; c < g.Cg; ++c) {
+    for (int64_t kh = 0; kh < g.KH; ++kh) {
+      for (int64_t kw = 0; kw < g.KW; ++kw) {
+        float* row = col + ((c * g.KH + kh) * g.KW + kw) * width;
+        for (int64_t n = n0; n < n1; ++n) {
+          const float* plane = x + ((n * g.C) + grp * g.Cg + c) * g.H * g.W;
+          float* dst = row + (n - n0) * g.ohw();
+          g.zero_pad ? im2col_plane<true>(g, plane, kh, kw, dst) : im2col_plane<false>(g, plane, kh, kw, dst);
+        }
+      }
+    }
+  }
+}
+
+void col2im(const ConvGeometry& g, const float* col, int64_t n0, int64_t n1, int64_t grp, float* gx) {
+  const int64_t width = (n1 - n0) * g.ohw();
+  for (int64_t c = 0; c < g.Cg; ++c) {
+    for (int64_t kh = 0; kh < g.KH; ++kh) {
+      for (int64_t kw = 0; kw < g.KW; ++kw) {
+        const float* row = col + ((c * g.KH + kh) * g.KW + kw) * width;
+        for (int64_t n = n0; n < n1; ++n) {
+          const float* src = row + (n - n0) * g.ohw();
+          float* plane = gx + ((n * g.C) + grp * g.Cg + c) * g.H * g.W;
+          g.zero_pad ? col2im_plane<true>(g, src, kh, kw, plane) : col2im_plane<false>(g, src, kh, kw, plane);
+        }
+      }
+    }
+  }
+}
+
+// y [N,OC,OH,OW] = conv(x [N,C,H,W], w [OC,Cg,KH,KW]) + b [OC] (b may be null).
+void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* b, float* y) {
+  const int64_t ohw = g.ohw(), ckk = g.ckk();
+  parallel::parallel_for(0, g.N, g.batch_chunk, [&](int64_t n0, int64_t n1) {
+    const int64_t width = (n1 - n0) * ohw;
+    float* col = t_col.get(ckk * width);
+    float* out = n1 - n0 == 1 ? nullptr : t_out.get(g.OCg * width);
+    for (int64_t grp = 0; grp < g.groups; ++grp) {
+      im2col(g, x, n0, n1, grp, col);
+      // out [OCg, width] = w_g [OCg, ckk] * col [ckk, width]; one sample writes y directly.
+      float* dst = out != nullptr ? out : y + (n0 * g.OC + grp * g.OCg) * ohw;
+      gemm::sgemm(g.OCg, width, ckk, {w + grp * g.OCg * ckk, ckk}, {col, width}, dst, width, false);
+      for (int64_t n = n0; n < n1; ++n) {
+        for (int64_t o = 0; o < g.OCg; ++o) {
+          float* yo = y + (n * g.OC + grp * g.OCg + o) * ohw;
+          const float bias = b != nullptr ? b[grp * g.OCg + o] : 0.0f;
+          if (out != nullptr) {
+            const float* src = out + o * width + (n - n0) * ohw;
+            for (int64_t i = 0; i < ohw; ++i) yo[i] = src[i] + bias;
+          } else if (b != nullptr) {
+            for (int64_t i = 0; i < ohw; ++i) yo[i] += bias;
+          }
+        }
+      }
+    }
+  });
+}
+
+// gx [N,C,H,W] += conv adjoint of gy; gw [OC,Cg,KH,KW] += sum over the batch; gb [OC] likewise.
+// Any of gx, gw, gb may be null (not wanted).
+void conv2d_backward(const ConvGeometry& g, const float* x, const float* w, const float* gy, float* gx, float* gw,
+                     float* gb) {
+  const int64_t ohw = g.ohw(), ckk = g.ckk(), wsize = g.OC * ckk;
+  const int64_t chunks = parallel::chunk_count(g.N, g.batch_chunk);
+  std::vector<float> gw_parts(gw != nullptr ? static_cast<size_t>(chunks * wsize) : 0);
+  std::vector<float> gb_parts(gb != nullptr ? static_cast<size_t>(chunks * g.OC) : 0);
+  parallel::parallel_for(0, g.N, g.batch_chunk, [&](int64_t n0, int64_t n1) {
+    const int64_t chunk = n0 / g.batch_chunk, width = (n1 - n0) * ohw;
+    // gyc [OC, width]: the chunk's upstream gradient with channels outermost.
+    const float* gyc = gy + n0 * g.OC * ohw;
+    if (n1 - n0 > 1) {
+      float* buf = t_out.get(g.OC * width);
+      for (int64_t n = n0; n < n1; ++n) {
+        for (int64_t o = 0; o < g.OC; ++o) {
+          std::memcpy(buf + o * width + (n - n0) * ohw, gy + (n * g.OC + o) * ohw, static_cast<size_t>(ohw) * sizeof(float));
+        }
+      }
+      gyc = buf;
+    }
+    if (gb != nullptr) vec(gb_parts.data() + chunk * g.OC, g.OC) = mat(gyc, g.OC, width).rowwise().sum();
+    if (gw == nullptr && gx == nullptr) return;
+    float* col = t_col.get(ckk * width);
+    for (int64_t grp = 0; grp < g.groups; ++grp) {
+      const float* gy_g = gyc + grp * g.OCg * width;
+      if (gw != nullptr) {
+        im2col(g, x, n0, n1, grp, col);
+        float* part = gw_parts.data() + chunk * wsize + grp * g.OCg * ckk;
+        gemm::sgemm(g.OCg, ckk, width, {gy_g, width}, {col, width, true}, part, ckk, false);
+      }
+      if (gx != nullptr) {
+        gemm::sgemm(ckk, width, g.OCg, {w + grp * g.OCg * ckk, ckk, true}, {gy_g, width}, col, width, false);
+        col2im(g, col, n0, n1, grp, gx);
+      }
+    }
+  });
+  if (gw != nullptr) {
+    parallel::parallel_for(0, wsize, 4096, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i) {
+        float s = gw_parts[static_cast<size_t>(i)];
+        for (int64_t c = 1; c < chunks; ++c) s += gw_parts[static_cast<size_t>(c * wsize + i)];
+        gw[i] += s;
+      }
+    });
+  }
+  if (gb != nullptr) {
+    for (int64_t o = 0; o < g.OC; ++o) {
+      float s = gb_parts[static_cast<size_t>(o)];
+      for (int64_t c = 1; c < chunks; ++c) s += gb_parts[static_cast<size_t>(c * g.OC + o)];
+      gb[o] += s;
+    }
+  }
+}
+
+std::string conv_context(const Shape& x, const Shape& w, const Conv2dOptions& o) {
+  return fmt::format("x={}, weight={}, stride={}, padding={}, dilation={}, groups={}", shape_str(x), shape_str(w),
+                     to_string(o.stride), o.same ? "same" : to_string(o.padding), to_string(o.dilation), o.groups);
+}
+}  // namespace
+
+Shape conv2d_out_shape(const Shape& x, const Shape& w, const Conv2dOptions& o) {
+  const auto fail = [&](const std::string& what) {
+    throw ShapeError(fmt::format("conv2d: {} ({})", what, conv_context(x, w, o)));
+  };
+  if (x.size() != 4) fail(fmt::format("expected input [N, C, H, W], got {}", shape_str(x)));
+  if (w.size() != 4) fail(fmt::format("expected weight [OC, C/groups, KH, KW], got {}", shape_str(w)));
+  if (o.groups < 1) fail(fmt::format("groups must be >= 1, got {}", o.groups));
+  if (o.stride.h < 1 || o.stride.w < 1) fail(fmt::format("stride must be >= 1, got {}", to_string(o.stride)));
+  if (o.dilation.h < 1 || o.dilation.w < 1) fail(fmt::format("dilation must be >= 1, got {}", to_string(o.dilation)));
+  if (o.padding.h < 0 || o.padding.w < 0) fail(fmt::format("padding must be >= 0, got {}", to_string(o.padding)));
+  if (o.same && (o.stride.h != 1 || o.stride.w != 1)) {
+    fail(fmt::format("'same' padding needs stride 1x1, got stride {}", to_string(o.stride)));
+  }
+  if (o.same && (o.padding.h != 0 || o.padding.w != 0)) {
+    fail(fmt::format("'same' padding excludes explicit padding {}", to_string(o.padding)));
+  }
+  const int64_t C = x[1], H = x[2], W = x[3], OC = w[0], KH = w[2], KW = w[3];
+  if (KH < 1 || KW < 1 || OC < 1) fail(fmt::format("weight {} has an empty dimension", shape_str(w)));
+  if (C % o.groups != 0) fail(fmt::format("input channels {} are not divisible by groups {}", C, o.groups));
+  if (OC % o.groups != 0) fail(fmt::format("output channels {} are not divisible by groups {}", OC, o.groups));
+  if (w[1] * o.groups != C) {
+    fail(fmt::format("weight expects {} input channels ({} per group x {} groups), input has {}", w[1] * o.groups,
+                     w[1], o.groups, C));
+  }
+  const Padding2d p = conv2d_padding(KH, KW, o);
+  if (o.padding_mode != PadMode::kZeros) {
+    const bool reflect = o.padding_mode == PadMode::kReflect;
+    const bool fits = reflect ? std::max(p.top, p.bottom) < H && std::max(p.left, p.right) < W
+                              : std::max(p.top, p.bottom) <= H && std::max(p.left, p.right) <= W;
+    if (!fits) {
+      fail(fmt::format("{} padding {}x{} does not fit input {}x{} ({})", to_string(o.padding_mode),
+                       std::max(p.top, p.bottom), std::max(p.left, p.right), H, W,
+                       reflect ? "reflect needs pad < size" : "circular needs pad <= size"));
+    }
+  }
+  const int64_t PH = H + p.top + p.bottom, PW = W + p.left + p.right;
+  const int64_t EH = o.dilation.h * (KH - 1) + 1, EW = o.dilation.w * (KW - 1) + 1;
+  if (EH > PH || EW > PW) {
+    fail(fmt::format("kernel {} (dilated {}x{}) does not fit padded input {}x{}", to_string(Size2d{KH, KW}), EH, EW,
+                     PH, PW));
+  }
+  return {x[0], OC, (PH - EH) / o.stride.h + 1, (PW - EW) / o.stride.w + 1};
+}
+
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dOptions options) {
+  const Shape out_shape = conv2d_out_shape(x.shape(), weight.shape(), options);
+  if (bias.defined() && bias.shape() != Shape{weight.size(0)}) {
+    throw ShapeError(fmt::format("conv2d: bias must have shape [{}], got {} ({})", weight.size(0),
+                                 shape_str(bias.shape()), conv_context(x.shape(), weight.shape(), options)));
+  }
+  auto geometry = std::make_shared<const ConvGeometry>(make_geometry(x.shape(), weight.shape(), options));
+  Tensor y = Tensor::empty(out_shape);
+  conv2d_forward(*geometry, x.data(), weight.data(), bias.defined() ? bias.data() : nullptr, y.data());
+  check_finite(y, "conv2d", "output");
+  if (needs_grad({x, weight, bias})) {
+    record(y, "conv2d", {x, weight, bias}, [x, weight, bias, geometry](const Tensor& gy) {
+      float* gx = x.requires_grad() ? grad_buffer(x) : nullptr;
+      float* gw = weight.requires_grad() ? grad_buffer(weight) : nullptr;
+      float* gb = bias.defined() && bias.requires_grad() ? grad_buffer(bias) : nullptr;
+      conv2d_backward(*geometry, x.data(), weight.data(), gy.data(), gx, gw, gb);
+    });
+  }
+  return y;
+}
+
+}  // namespace poolnet

@@ -1,0 +1,45 @@
+// 2-D convolution (cross-correlation, as PyTorch's conv2d / nn.Conv2d).
+//
+//   conv2d(x [N,C,H,W], weight [OC, C/groups, KH, KW], bias [OC] or undefined) -> y [N,OC,OH,OW]
+//   y[n,o,oh,ow] = bias[o] + sum_{c in group(o), kh, kw} weight[o,c,kh,kw] *
+//                  xpad[n, c, oh*stride.h + kh*dilation.h, ow*stride.w + kw*dilation.w]
+//
+// Output size: OH = floor((H + pad_top + pad_bottom - dilation.h*(KH-1) - 1) / stride.h) + 1
+// (same for OW). Explicit padding is symmetric ({h, w} on both sides). 'same' (stride 1 only)
+// pads dilation*(K-1) in total per axis, floor half before and the extra pixel after
+// (bottom/right), as PyTorch's padding='same', so OH = H and OW = W.
+// Padding values: zeros (0), reflect (mirror without repeating the edge; pad < size) or
+// circular (wrap-around; pad <= size), matching nn.Conv2d's padding_mode.
+// Groups: input and output channels split into `groups` equal blocks, output block g sees only
+// input block g (groups == C is a depthwise convolution).
+// Gradient: gx += col2im(W^T gy), gweight += gy col(x)^T, gbias += sum of gy over N, OH, OW;
+// padded positions send their gradient back to the pixel they copied (reflect/circular).
+//
+// Kernel: im2col per fixed-size batch chunk and one GEMM per chunk and group; parameter
+// gradients are per-chunk partial sums added in chunk order (bitwise identical at any thread
+// count).
+#pragma once
+
+#include <cstdint>
+
+#include "framework/ops/geometry.h"
+#include "framework/tensor.h"
+
+namespace poolnet {
+
+struct Conv2dOptions {
+  Size2d stride{1, 1};
+  Size2d padding{0, 0};  // on both sides of each axis
+  bool same = false;     // 'same' padding (stride 1 only); `padding` must then be 0
+  Size2d dilation{1, 1};
+  int64_t groups = 1;
+  PadMode padding_mode = PadMode::kZeros;
+};
+
+// Validates x, weight and options and returns [N, OC, OH, OW]; throws ShapeError naming conv2d
+// and the shapes. (conv2d also checks that a defined bias is [OC].)
+Shape conv2d_out_shape(const Shape& x, const Shape& weight, const Conv2dOptions& options);
+
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor(), Conv2dOptions options = {});
+
+}  // namespace poolnet

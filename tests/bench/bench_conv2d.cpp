@@ -1,0 +1,79 @@
+// conv2d forward and forward+backward at batch 64 on the LeNet/VGG-style shapes of the models,
+// at 1 and 2 threads. Args: C, OC, H (= W), K, padding, threads. Compare with PyTorch using
+// tests/bench/compare_conv2d_torch.py (same shapes, same protocol).
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "framework/autograd.h"
+#include "framework/ops/conv2d.h"
+#include "framework/parallel.h"
+
+namespace {
+using poolnet::Tensor;
+constexpr int64_t kBatch = 64;
+
+struct Setup {
+  Tensor x, w, b;
+  poolnet::Conv2dOptions options;
+  double flops;  // forward multiply-adds x 2
+};
+
+Setup make_setup(const benchmark::State& state, bool grad) {
+  const int64_t C = state.range(0), OC = state.range(1), H = state.range(2), K = state.range(3), P = state.range(4);
+  poolnet::parallel::set_num_threads(static_cast<int>(state.range(5)));
+  Setup s{Tensor::uniform({kBatch, C, H, H}, -1, 1, 1), Tensor::uniform({OC, C, K, K}, -1, 1, 2),
+          Tensor::uniform({OC}, -1, 1, 3), {.padding = {P, P}}, 0.0};
+  if (grad) {
+    s.x.set_requires_grad();
+    s.w.set_requires_grad();
+    s.b.set_requires_grad();
+  }
+  const int64_t OH = H + 2 * P - K + 1;
+  s.flops = 2.0 * kBatch * OC * OH * OH * C * K * K;
+  return s;
+}
+
+void BM_Conv2dForward(benchmark::State& state) {
+  Setup s = make_setup(state, false);
+  poolnet::NoGradGuard no_grad;
+  for (auto _ : state) benchmark::DoNotOptimize(poolnet::conv2d(s.x, s.w, s.b, s.options).data());
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(s.flops, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
+  poolnet::parallel::set_num_threads(0);
+}
+
+void BM_Conv2dForwardBackward(benchmark::State& state) {
+  Setup s = make_setup(state, true);
+  const Tensor gy = Tensor::uniform(poolnet::conv2d_out_shape(s.x.shape(), s.w.shape(), s.options), -1, 1, 4);
+  for (auto _ : state) {
+    Tensor y = poolnet::conv2d(s.x, s.w, s.b, s.options);
+    y.backward(gy);
+    benchmark::DoNotOptimize(s.w.grad().data());
+  }
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(3.0 * s.flops, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
+  poolnet::parallel::set_num_threads(0);
+}
+
+void shapes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"C", "OC", "H", "K", "pad", "threads"});
+  for (int64_t threads : {1, 2}) {
+    b->Args({1, 6, 28, 5, 2, threads});
+    b->Args({6, 16, 14, 5, 0, threads});
+    b->Args({3, 32, 32, 3, 1, threads});
+    b->Args({32, 32, 32, 3, 1, threads});
+    b->Args({32, 64, 16, 3, 1, threads});
+    b->Args({64, 64, 16, 3, 1, threads});
+    b->Args({64, 128, 8, 3, 1, threads});
+  }
+  // The machine is shared: the minimum over repetitions is the least disturbed measurement.
+  b->Unit(benchmark::kMillisecond)->UseRealTime()->ComputeStatistics("min", [](const std::vector<double>& v) {
+    return *std::min_element(v.begin(), v.end());
+  });
+}
+}  // namespace
+
+BENCHMARK(BM_Conv2dForward)->Apply(shapes);
+BENCHMARK(BM_Conv2dForwardBackward)->Apply(shapes);

@@ -1,0 +1,166 @@
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "framework/errors.h"
+#include "framework/ops/conv2d.h"
+#include "tests/support/grad_check.h"
+#include "tests/support/reference_conv.h"
+
+namespace poolnet {
+namespace {
+using testing::all_close;
+using testing::bitwise_equal;
+using testing::grad_check;
+using testing::random_tensor;
+using testing::with_threads;
+
+struct ConvCase {
+  std::string name;
+  Shape x, w;
+  bool bias;
+  Conv2dOptions options;
+};
+
+std::vector<ConvCase> conv_cases() {
+  const auto kReflect = PadMode::kReflect, kCircular = PadMode::kCircular;
+  return {
+      {"basic", {2, 3, 6, 7}, {4, 3, 3, 3}, true, {}},
+      {"no_bias", {2, 3, 5, 5}, {2, 3, 2, 2}, false, {}},
+      {"stride2_pad1", {2, 3, 7, 8}, {4, 3, 3, 3}, true, {.stride = {2, 2}, .padding = {1, 1}}},
+      {"stride21_pad02_k32", {1, 2, 7, 6}, {3, 2, 3, 2}, true, {.stride = {2, 1}, .padding = {0, 2}}},
+      {"dilation2_pad2", {1, 2, 7, 7}, {3, 2, 3, 3}, true, {.padding = {2, 2}, .dilation = {2, 2}}},
+      {"dilation12_stride2", {2, 2, 8, 9}, {2, 2, 2, 3}, true, {.stride = {2, 2}, .dilation = {1, 2}}},
+      {"groups2", {2, 4, 5, 6}, {6, 2, 3, 3}, true, {.padding = {1, 1}, .groups = 2}},
+      {"depthwise", {2, 3, 6, 6}, {3, 1, 3, 3}, true, {.padding = {1, 1}, .groups = 3}},
+      {"depthwise_x2", {1, 3, 5, 6}, {6, 1, 3, 3}, false, {.stride = {2, 2}, .groups = 3}},
+      {"reflect1", {2, 2, 5, 6}, {3, 2, 3, 3}, true, {.padding = {1, 1}, .padding_mode = kReflect}},
+      {"reflect2_stride2", {1, 2, 5, 5}, {2, 2, 3, 3}, true, {.stride = {2, 2}, .padding = {2, 2}, .padding_mode = kReflect}},
+      {"circular12", {2, 2, 4, 5}, {3, 2, 3, 3}, true, {.padding = {1, 2}, .padding_mode = kCircular}},
+      {"circular_full", {1, 1, 3, 3}, {2, 1, 3, 3}, true, {.padding = {3, 3}, .padding_mode = kCircular}},
+      {"same_even_kernel", {2, 2, 6, 5}, {3, 2, 4, 4}, true, {.same = true}},
+      {"same_dilated", {1, 2, 7, 6}, {2, 2, 3, 3}, true, {.same = true, .dilation = {2, 2}}},
+      {"same_reflect", {1, 2, 5, 6}, {3, 2, 4, 3}, false, {.same = true, .padding_mode = kReflect}},
+      {"same_circular_groups", {2, 4, 5, 5}, {4, 2, 2, 3}, true, {.same = true, .groups = 2, .padding_mode = kCircular}},
+      {"pointwise_stride2", {2, 3, 5, 5}, {4, 3, 1, 1}, true, {.stride = {2, 2}}},
+      {"kernel_fills_input", {2, 2, 3, 4}, {3, 2, 3, 4}, true, {}},
+  };
+}
+
+class Conv2dCases : public ::testing::TestWithParam<ConvCase> {};
+
+std::vector<Tensor> make_inputs(const ConvCase& c, bool grad) {
+  std::vector<Tensor> in{random_tensor(c.x, 1), random_tensor(c.w, 2)};
+  if (c.bias) in.push_back(random_tensor({c.w[0]}, 3));
+  if (grad) {
+    for (Tensor& t : in) t.set_requires_grad();
+  }
+  return in;
+}
+
+Tensor run(const ConvCase& c, const std::vector<Tensor>& in) {
+  return conv2d(in[0], in[1], c.bias ? in[2] : Tensor(), c.options);
+}
+
+TEST_P(Conv2dCases, MatchesNaiveReference) {
+  const ConvCase& c = GetParam();
+  const auto in = make_inputs(c, false);
+  EXPECT_TRUE(all_close(run(c, in), reference::conv2d(in[0], in[1], c.bias ? in[2] : Tensor(), c.options)));
+}
+
+TEST_P(Conv2dCases, GradientsMatchFiniteDifferences) {
+  const ConvCase& c = GetParam();
+  EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return run(c, in); }, make_inputs(c, true)));
+}
+
+INSTANTIATE_TEST_SUITE_P(Conv2d, Conv2dCases, ::testing::ValuesIn(conv_cases()),
+                         [](const auto& info) { return info.param.name; });
+
+TEST(Conv2d, OutputSizeFollowsTheFormula) {
+  EXPECT_EQ(conv2d_out_shape({8, 3, 32, 32}, {16, 3, 3, 3}, {.padding = {1, 1}}), (Shape{8, 16, 32, 32}));
+  EXPECT_EQ(conv2d_out_shape({8, 3, 32, 32}, {16, 3, 3, 3}, {.stride = {2, 2}, .padding = {1, 1}}),
+            (Shape{8, 16, 16, 16}));
+  EXPECT_EQ(conv2d_out_shape({1, 1, 28, 28}, {6, 1, 5, 5}, {}), (Shape{1, 6, 24, 24}));
+  EXPECT_EQ(conv2d_out_shape({1, 2, 9, 10}, {4, 2, 4, 3}, {.same = true, .dilation = {2, 3}}), (Shape{1, 4, 9, 10}));
+  EXPECT_EQ(conv2d_out_shape({1, 2, 9, 10}, {4, 2, 3, 3}, {.stride = {3, 2}, .dilation = {2, 2}}), (Shape{1, 4, 2, 3}));
+}
+
+// Several batch chunks (some uneven) against the reference.
+TEST(Conv2d, ManyBatchChunksMatchReference) {
+  const Conv2dOptions o{.padding = {1, 1}};
+  Tensor x = random_tensor({7, 3, 20, 20}, 4), w = random_tensor({5, 3, 3, 3}, 5), b = random_tensor({5}, 6);
+  EXPECT_TRUE(all_close(conv2d(x, w, b, o), reference::conv2d(x, w, b, o), 1e-5, 1e-4));
+}
+
+void expect_shape_error(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dOptions& o,
+                        const std::string& part) {
+  try {
+    conv2d(x, w, b, o);
+    ADD_FAILURE() << "expected ShapeError containing '" << part << "'";
+  } catch (const ShapeError& e) {
+    const std::string msg = e.what();
+    EXPECT_EQ(msg.rfind("conv2d: ", 0), 0u) << msg;
+    EXPECT_NE(msg.find(part), std::string::npos) << msg;
+    EXPECT_NE(msg.find(shape_str(x.shape())), std::string::npos) << msg;
+  }
+}
+
+TEST(Conv2d, ShapeErrorsNameTheOpAndShapes) {
+  const Tensor x = Tensor::zeros({2, 4, 5, 5}), w = Tensor::zeros({6, 4, 3, 3});
+  expect_shape_error(Tensor::zeros({4, 5, 5}), w, Tensor(), {}, "expected input [N, C, H, W]");
+  expect_shape_error(x, Tensor::zeros({6, 4, 3}), Tensor(), {}, "expected weight");
+  expect_shape_error(x, Tensor::zeros({6, 3, 3, 3}), Tensor(), {}, "weight expects 3 input channels");
+  expect_shape_error(x, Tensor::zeros({6, 2, 3, 3}), Tensor(), {.groups = 3}, "not divisible by groups 3");
+  expect_shape_error(x, Tensor::zeros({5, 2, 3, 3}), Tensor(), {.groups = 2}, "output channels 5");
+  expect_shape_error(x, Tensor::zeros({6, 4, 6, 3}), Tensor(), {}, "does not fit padded input 5x5");
+  expect_shape_error(x, Tensor::zeros({6, 4, 3, 3}), Tensor(), {.dilation = {3, 1}}, "dilated 7x3");
+  expect_shape_error(x, w, Tensor(), {.stride = {2, 2}, .same = true}, "'same' padding needs stride 1x1");
+  expect_shape_error(x, w, Tensor(), {.padding = {1, 1}, .same = true}, "excludes explicit padding");
+  expect_shape_error(x, w, Tensor(), {.stride = {0, 1}}, "stride must be >= 1");
+  expect_shape_error(x, w, Tensor(), {.padding = {-1, 0}}, "padding must be >= 0");
+  expect_shape_error(x, w, Tensor(), {.padding = {5, 1}, .padding_mode = PadMode::kReflect}, "reflect padding 5x1");
+  expect_shape_error(x, w, Tensor(), {.padding = {6, 1}, .padding_mode = PadMode::kCircular}, "circular padding 6x1");
+  expect_shape_error(x, w, Tensor::zeros({5}), {}, "bias must have shape [6]");
+}
+
+TEST(Conv2d, BackwardAccumulatesIntoExistingGradients) {
+  Tensor x = random_tensor({2, 2, 5, 5}, 7).set_requires_grad();
+  Tensor w = random_tensor({3, 2, 3, 3}, 8).set_requires_grad();
+  Tensor b = random_tensor({3}, 9).set_requires_grad();
+  const Conv2dOptions o{.padding = {1, 1}, .padding_mode = PadMode::kReflect};
+  Tensor gy = random_tensor({2, 3, 5, 5}, 10);
+  conv2d(x, w, b, o).backward(gy);
+  const Tensor gx = x.grad().clone(), gw = w.grad().clone(), gb = b.grad().clone();
+  conv2d(x, w, b, o).backward(gy);
+  for (auto [twice, once] : {std::pair{x.grad(), gx}, {w.grad(), gw}, {b.grad(), gb}}) {
+    for (float& v : once.span()) v *= 2.0f;
+    EXPECT_TRUE(all_close(twice, once));
+  }
+}
+
+TEST(Conv2d, OnlyRequestedGradientsAreComputed) {
+  Tensor x = random_tensor({2, 2, 5, 5}, 7);
+  Tensor w = random_tensor({3, 2, 3, 3}, 8).set_requires_grad();
+  conv2d(x, w).backward(Tensor::ones({2, 3, 3, 3}));
+  EXPECT_FALSE(x.grad().defined());
+  EXPECT_TRUE(w.grad().defined());
+}
+
+TEST(Conv2d, BitwiseIdenticalAtOneAndTwoThreads) {
+  const auto once = [](std::vector<Tensor>& out) {
+    Tensor x = random_tensor({11, 3, 12, 12}, 11).set_requires_grad();  // 11 samples: uneven chunks
+    Tensor w = random_tensor({8, 3, 3, 3}, 12).set_requires_grad();
+    Tensor b = random_tensor({8}, 13).set_requires_grad();
+    Tensor y = conv2d(x, w, b, {.padding = {1, 1}, .padding_mode = PadMode::kCircular});
+    y.backward(random_tensor(y.shape(), 14));
+    out = {y.detach(), x.grad(), w.grad(), b.grad()};
+  };
+  std::vector<Tensor> one, two;
+  with_threads(1, [&] { once(one); });
+  with_threads(2, [&] { once(two); });
+  for (size_t i = 0; i < one.size(); ++i) EXPECT_TRUE(bitwise_equal(one[i], two[i])) << "tensor " << i;
+}
+
+}  // namespace
+}  // namespace poolnet

@@ -1,0 +1,22 @@
+#include <gtest/gtest.h>
+
+#include "layers/flatten.h"
+#include "tests/support/grad_check.h"
+
+namespace poolnet {
+namespace {
+
+TEST(FlattenLayer, JoinsTrailingDimensions) {
+  Flatten flatten;
+  Tensor x = testing::random_tensor({2, 3, 4, 5}, 1);
+  Tensor y = flatten(x);
+  EXPECT_EQ(y.shape(), (Shape{2, 60}));
+  EXPECT_EQ(y.to_vector(), x.to_vector());
+  EXPECT_EQ(Flatten(2)(x).shape(), (Shape{2, 3, 20}));
+  EXPECT_EQ(flatten.describe(), "Flatten(start_dim=1)");
+  EXPECT_TRUE(testing::grad_check([&](const std::vector<Tensor>& in) { return flatten(in[0]); },
+                                  {x.set_requires_grad()}));
+}
+
+}  // namespace
+}  // namespace poolnet
