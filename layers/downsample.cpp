@@ -9,6 +9,20 @@
 #include <optional>
 
 #include "framework/errors.h"
+#include "layers/aps_pool.h"
+#include "layers/avg_pool2d.h"
+#include "layers/blur_pool.h"
+#include "layers/conv2d.h"
+#include "layers/conv_blur_pool.h"
+#include "layers/identity.h"
+#include "layers/lp_pool2d.h"
+#include "layers/max_blur_pool.h"
+#include "layers/max_pool2d.h"
+#include "layers/mixed_pool.h"
+#include "layers/relu.h"
+#include "layers/sequential.h"
+#include "layers/soft_pool.h"
+#include "layers/stochastic_pool.h"
 
 namespace poolnet {
 
@@ -129,6 +143,31 @@ const std::map<std::string, KeyRule>& key_rules() {
   return rules;
 }
 
+// Pool2d options of a max/avg/lp_pool spec: kernel and stride default to the context's stride.
+Pool2d pool_options(const DownsampleSpec& spec, int64_t s) {
+  const int64_t k = spec.kernel > 0 ? spec.kernel : s, st = spec.stride > 0 ? spec.stride : s;
+  return Pool2d{.kernel = {k, k},
+                .stride = {st, st},
+                .padding = {spec.padding, spec.padding},
+                .dilation = {spec.dilation, spec.dilation},
+                .ceil_mode = spec.ceil_mode,
+                .count_include_pad = spec.count_include_pad,
+                .divisor_override = spec.divisor_override};
+}
+
+std::shared_ptr<Module> strided_conv(const DownsampleContext& c) {
+  auto seq = std::make_shared<Sequential>();
+  seq->add(std::make_shared<Conv2d>(Conv2d::Options{.in_channels = c.channels,
+                                                    .out_channels = c.channels,
+                                                    .kernel = {3, 3},
+                                                    .stride = {c.stride, c.stride},
+                                                    .padding = {1, 1},
+                                                    .padding_mode = c.padding_mode},
+                                    c.seed));
+  seq->add(std::make_shared<ReLU>());
+  return seq;
+}
+
 std::string valid_names() {
   return fmt::format("{}", fmt::join(all_strategy_names(), ", "));
 }
@@ -198,6 +237,56 @@ std::string to_string(const DownsampleSpec& spec) {
   }
   if (parts.empty()) return spec.name;
   return fmt::format("{}:{}", spec.name, fmt::join(parts, ","));
+}
+
+std::shared_ptr<Module> make_downsample(const DownsampleSpec& spec, const DownsampleContext& context) {
+  const std::string& name = spec.name;
+  const int64_t s = context.stride;
+  if (!find_strategy(name)) {
+    throw ConfigError(fmt::format("downsample: unknown strategy '{}' (valid: {})", name, valid_names()));
+  }
+  if (s < 1) throw ConfigError(fmt::format("downsample: context stride must be >= 1, got {} for {}", s, name));
+  const bool needs_channels = name == "strided_conv" || name == "conv_blur_pool";
+  if (needs_channels && context.channels < 1) {
+    throw ConfigError(fmt::format("downsample: {} needs the channel count (context channels >= 1), got {}", name,
+                                  context.channels));
+  }
+  if ((name == "aps" || name == "aps_blur") && s < 2) {
+    throw ConfigError(fmt::format("downsample: {} needs a context stride >= 2, got {}", name, s));
+  }
+  const PadMode mode = context.padding_mode;
+  const Blur2d blur{.filter_size = spec.filter, .stride = s, .padding_mode = mode};
+  if (name == "max_pool" || name == "avg_pool" || name == "lp_pool") {
+    try {  // the window limits that do not depend on the input size
+      pool2d_geometry({1, 1, 1 << 20, 1 << 20}, pool_options(spec, s), name, name == "max_pool");
+    } catch (const ShapeError& e) {
+      throw ConfigError(fmt::format("downsample: '{}' cannot work: {}", to_string(spec), e.what()));
+    }
+  }
+  if (name == "max_pool") return std::make_shared<MaxPool2d>(pool_options(spec, s));
+  if (name == "avg_pool") return std::make_shared<AvgPool2d>(pool_options(spec, s));
+  if (name == "lp_pool") return std::make_shared<LpPool2d>(static_cast<float>(spec.p), pool_options(spec, s));
+  if (name == "strided_conv") return strided_conv(context);
+  if (name == "blur_pool") return std::make_shared<BlurPool2d>(blur);
+  if (name == "max_blur_pool") return std::make_shared<MaxBlurPool2d>(blur);
+  if (name == "conv_blur_pool") {
+    return std::make_shared<ConvBlurPool2d>(
+        ConvBlurPool2dOptions{.channels = context.channels, .filter_size = spec.filter, .stride = s, .padding_mode = mode},
+        context.seed);
+  }
+  if (name == "aps") return std::make_shared<ApsPool2d>(ApsPool2dOptions{.aps = {.stride = s, .norm = spec.norm}});
+  if (name == "aps_blur") {
+    return std::make_shared<ApsPool2d>(
+        ApsPool2dOptions{.aps = {.stride = s, .norm = spec.norm}, .blur_filter = spec.filter, .blur_padding = mode});
+  }
+  if (name == "stochastic_pool") {
+    return std::make_shared<StochasticPool2d>(
+        StochasticPool2dOptions{.kernel = {s, s}, .stride = {s, s}, .seed = context.seed});
+  }
+  if (name == "mixed_pool") return std::make_shared<MixedPool2d>(Pool2d{.kernel = {s, s}, .stride = {s, s}});
+  if (name == "soft_pool") return std::make_shared<SoftPool2d>(SoftPool{.kernel = {s, s}, .stride = {s, s}});
+  if (name == "none") return std::make_shared<Identity>();
+  throw ConfigError(fmt::format("downsample: no module for strategy '{}'", name));  // a table entry without a branch
 }
 
 }  // namespace poolnet

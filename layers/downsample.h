@@ -67,4 +67,18 @@ DownsampleSpec parse_downsample(std::string_view spec);
 // The canonical spelling (see above).
 std::string to_string(const DownsampleSpec& spec);
 
+// The module for `spec` at a place described by `context`: [N,C,H,W] -> [N,C,H',W'], where
+// s = context.stride (kernel = stride = s unless the spec sets them):
+//   max_pool MaxPool2d, avg_pool AvgPool2d, lp_pool LpPool2d;
+//   strided_conv  Sequential(Conv2d(C, C, 3x3, stride s, padding 1, context mode), ReLU);
+//   blur_pool BlurPool2d, max_blur_pool MaxBlurPool2d, conv_blur_pool ConvBlurPool2d (context
+//     padding mode for their convolution and blur filter; stride s);
+//   aps, aps_blur ApsPool2d (stride s; aps_blur's stride-1 blur uses the context mode);
+//   stochastic_pool StochasticPool2d, mixed_pool MixedPool2d, soft_pool SoftPool2d: window
+//     s x s, stride s;
+//   none Identity.
+// Parameters are initialised from context.seed. ConfigError for a spec or context that cannot
+// work (unknown name, channels < 1 where a convolution needs them, stride < 1, aps with s < 2).
+std::shared_ptr<Module> make_downsample(const DownsampleSpec& spec, const DownsampleContext& context);
+
 }  // namespace poolnet

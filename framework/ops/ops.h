@@ -13,6 +13,7 @@
 #include "framework/ops/lp_pool.h"
 #include "framework/ops/matmul.h"
 #include "framework/ops/max_pool.h"
+#include "framework/ops/mixed_pool.h"
 #include "framework/ops/pad.h"
 #include "framework/ops/pool_window.h"
 #include "framework/ops/reduce.h"

@@ -117,6 +117,17 @@ Tensor soft_pool(const Tensor& x, int64_t kernel, int64_t stride) {
   });
 }
 
+Tensor mixed_pool(const Tensor& x, int64_t kernel, int64_t stride, double alpha) {
+  return windows(x, kernel, stride, [&](const std::vector<double>& v, auto...) {
+    double mx = v[0], mean = 0.0;
+    for (double a : v) {
+      mx = std::max(mx, a);
+      mean += a / static_cast<double>(v.size());
+    }
+    return alpha * mx + (1.0 - alpha) * mean;
+  });
+}
+
 Tensor stochastic_pool_eval(const Tensor& x, int64_t kernel, int64_t stride) {
   return windows(x, kernel, stride, [](const std::vector<double>& v, auto...) {
     double s = 0.0, q = 0.0;

@@ -26,6 +26,9 @@ Tensor aps_select(const Tensor& x, const std::vector<int64_t>& phases, int64_t s
 // SoftPool: softmax-weighted sum over windows (no padding, floor mode).
 Tensor soft_pool(const Tensor& x, int64_t kernel, int64_t stride);
 
+// Mixed pooling: alpha * max + (1 - alpha) * mean over windows (no padding, floor mode).
+Tensor mixed_pool(const Tensor& x, int64_t kernel, int64_t stride, double alpha);
+
 // Stochastic pooling in eval mode: sum max(a,0)^2 / sum max(a,0) (0 for an all-zero window).
 Tensor stochastic_pool_eval(const Tensor& x, int64_t kernel, int64_t stride);
 // Training mode with the op's documented draw rule.
