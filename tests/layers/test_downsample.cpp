@@ -1,7 +1,10 @@
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include "framework/errors.h"
+#include "framework/ops/ops.h"
 #include "layers/downsample.h"
+#include "tests/support/grad_check.h"
 
 namespace poolnet {
 namespace {
@@ -110,6 +113,110 @@ TEST(DownsampleSpec, StrategyKeys) {
   EXPECT_EQ(strategy_keys("aps_blur"), (std::vector<std::string>{"filter", "norm"}));
   EXPECT_TRUE(strategy_keys("none").empty());
   EXPECT_THROW(strategy_keys("nope"), ConfigError);
+}
+
+// What every strategy builds at channels 4, stride 2, and the shape it gives for 2x4x8x6.
+struct Built {
+  std::string spec;
+  std::string describe;
+  int64_t parameters;
+  Shape out;
+};
+
+TEST(MakeDownsample, EveryStrategyBuildsItsModule) {
+  const std::vector<Built> table = {
+      {"max_pool", "MaxPool2d(kernel=2x2, stride=2x2)", 0, {2, 4, 4, 3}},
+      {"max_pool:kernel=3,padding=1", "MaxPool2d(kernel=3x3, stride=2x2, padding=1x1)", 0, {2, 4, 4, 3}},
+      {"avg_pool", "AvgPool2d(kernel=2x2, stride=2x2)", 0, {2, 4, 4, 3}},
+      {"lp_pool:p=3", "LpPool2d(p=3, kernel=2x2, stride=2x2)", 0, {2, 4, 4, 3}},
+      {"strided_conv", "Sequential(Conv2d(4, 4, kernel=3x3, stride=2x2, padding=1x1), ReLU())", 4 * 4 * 9 + 4,
+       {2, 4, 4, 3}},
+      {"blur_pool", "BlurPool2d(filter=3, stride=2, padding=zeros)", 0, {2, 4, 4, 3}},
+      {"max_blur_pool:filter=5", "MaxBlurPool2d(filter=5, stride=2, padding=zeros)", 0, {2, 4, 4, 3}},
+      {"conv_blur_pool", "ConvBlurPool2d(4, filter=3, stride=2, padding=zeros)", 4 * 4 * 9 + 4, {2, 4, 4, 3}},
+      {"aps:norm=l1", "ApsPool2d(stride=2, norm=l1)", 0, {2, 4, 4, 3}},
+      {"aps_blur", "ApsPool2d(stride=2, norm=l2, blur=3, padding=zeros)", 0, {2, 4, 4, 3}},
+      {"stochastic_pool", "StochasticPool2d(kernel=2x2, stride=2x2)", 0, {2, 4, 4, 3}},
+      {"mixed_pool", "MixedPool2d(kernel=2x2, stride=2x2)", 1, {2, 4, 4, 3}},
+      {"soft_pool", "SoftPool2d(kernel=2x2, stride=2x2)", 0, {2, 4, 4, 3}},
+      {"none", "Identity()", 0, {2, 4, 8, 6}},
+  };
+  std::vector<std::string> covered;
+  const Tensor x = testing::random_tensor({2, 4, 8, 6}, 1, 0.0f, 1.0f);
+  for (const Built& b : table) {
+    const DownsampleSpec spec = parse_downsample(b.spec);
+    auto m = make_downsample(spec, {.channels = 4, .padding_mode = PadMode::kZeros, .seed = 3, .stride = 2});
+    EXPECT_EQ(m->describe(), b.describe) << b.spec;
+    EXPECT_EQ(m->parameter_count(), b.parameters) << b.spec;
+    EXPECT_EQ(m->forward(x).shape(), b.out) << b.spec;
+    covered.push_back(spec.name);
+  }
+  for (const std::string& name : all_strategy_names()) {
+    EXPECT_NE(std::find(covered.begin(), covered.end(), name), covered.end()) << name;
+  }
+}
+
+TEST(MakeDownsample, ContextSetsStridePaddingModeAndSeed) {
+  const DownsampleContext circular{.channels = 2, .padding_mode = PadMode::kCircular, .seed = 7, .stride = 3};
+  EXPECT_EQ(make_downsample(parse_downsample("max_pool"), circular)->describe(), "MaxPool2d(kernel=3x3, stride=3x3)");
+  EXPECT_EQ(make_downsample(parse_downsample("max_pool:kernel=2,stride=2"), circular)->describe(),
+            "MaxPool2d(kernel=2x2, stride=2x2)");
+  EXPECT_EQ(make_downsample(parse_downsample("blur_pool"), circular)->describe(),
+            "BlurPool2d(filter=3, stride=3, padding=circular)");
+  EXPECT_EQ(make_downsample(parse_downsample("aps_blur:filter=2"), circular)->describe(),
+            "ApsPool2d(stride=3, norm=l2, blur=2, padding=circular)");
+  EXPECT_EQ(make_downsample(parse_downsample("strided_conv"), circular)->describe(),
+            "Sequential(Conv2d(2, 2, kernel=3x3, stride=3x3, padding=1x1, padding_mode=circular), ReLU())");
+  // The same seed gives the same parameters; another seed other ones.
+  const auto weights = [](uint64_t seed) {
+    return make_downsample(parse_downsample("conv_blur_pool"), {.channels = 2, .seed = seed})->parameters()[0];
+  };
+  EXPECT_TRUE(testing::bitwise_equal(weights(1), weights(1)));
+  EXPECT_FALSE(testing::bitwise_equal(weights(1), weights(2)));
+}
+
+TEST(MakeDownsample, EveryModulePassesTheGradientCheck) {
+  for (const std::string& name : all_strategy_names()) {
+    auto m = make_downsample(parse_downsample(name), {.channels = 2, .padding_mode = PadMode::kCircular, .seed = 5});
+    m->eval();  // stochastic_pool draws anew on every training call; its eval mode is deterministic
+    const Tensor x = testing::random_tensor({2, 2, 6, 6}, 11, 0.1f, 1.0f).set_requires_grad();
+    EXPECT_TRUE(testing::grad_check([&](const std::vector<Tensor>& in) { return m->forward(in[0]); }, {x},
+                                    {.eps = 1e-3}))
+        << name;
+  }
+}
+
+TEST(MakeDownsample, RejectsContextsThatCannotWork) {
+  const auto message = [](std::string_view spec, const DownsampleContext& c) {
+    try {
+      make_downsample(parse_downsample(spec), c);
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message("strided_conv", {.channels = 0}).find("strided_conv needs the channel count"), std::string::npos);
+  EXPECT_NE(message("conv_blur_pool", {}).find("channel count"), std::string::npos);
+  EXPECT_NE(message("aps", {.stride = 1}).find("aps needs a context stride >= 2"), std::string::npos);
+  EXPECT_NE(message("max_pool", {.stride = 0}).find("stride must be >= 1"), std::string::npos);
+  const std::string m = message("max_pool:kernel=2,padding=2", {});
+  EXPECT_NE(m.find("max_pool:ceil_mode=false,dilation=1,kernel=2,padding=2"), std::string::npos) << m;
+  EXPECT_NE(m.find("padding"), std::string::npos) << m;
+  DownsampleSpec unknown;
+  unknown.name = "nope";
+  try {
+    make_downsample(unknown, {});
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("valid: max_pool"), std::string::npos) << e.what();
+  }
+}
+
+TEST(MakeDownsample, NoneIsTheIdentity) {
+  auto m = make_downsample(parse_downsample("none"), {.channels = 3});
+  const Tensor x = testing::random_tensor({1, 3, 5, 5}, 2);
+  EXPECT_TRUE(testing::bitwise_equal(m->forward(x), x));
+  EXPECT_TRUE(m->windows().empty());
 }
 
 }  // namespace
