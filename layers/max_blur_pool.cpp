@@ -2,8 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "framework/ops/max_pool.h"
-#include "framework/ops/pad.h"
+#include "framework/ops/max_blur_pool.h"
 
 namespace poolnet {
 
@@ -11,13 +10,7 @@ MaxBlurPool2d::MaxBlurPool2d(Blur2d blur) : blur_(blur) {
   blur_pool2d_out_shape({1, 1, 1, 1}, blur_);  // validates filter size and stride now
 }
 
-Tensor MaxBlurPool2d::forward(const Tensor& x) {
-  const Pool2d dense{.kernel = {2, 2}, .stride = {1, 1}};
-  const Tensor m = blur_.padding_mode == PadMode::kCircular
-                       ? max_pool2d(pad(x, {.bottom = 1, .right = 1}, PadMode::kCircular), dense)
-                       : max_pool2d(x, dense);
-  return blur_pool2d(m, blur_);
-}
+Tensor MaxBlurPool2d::forward(const Tensor& x) { return max_blur_pool2d(x, blur_); }
 
 std::vector<Window> MaxBlurPool2d::windows() const {
   const int64_t f = blur_.filter_size, s = blur_.stride, pad = (f - 1) / 2;

@@ -1,5 +1,5 @@
-// MaxBlurPool2d (Zhang 2019's anti-aliased max pooling): max pooling with kernel 2 and stride 1
-// (the dense max), then a binomial blur that subsamples by the stride (blur_pool2d).
+// MaxBlurPool2d (Zhang 2019's anti-aliased max pooling; op: max_blur_pool2d): max pooling with
+// kernel 2 and stride 1 (the dense max), then a binomial blur that subsamples by the stride.
 //   x [N,C,H,W] -> max [N,C,H-1,W-1] -> y [N,C,ceil((H-1)/s),ceil((W-1)/s)]
 // With padding_mode circular the max windows wrap around as well (x is padded circularly by one
 // row and column at the bottom/right first: max [N,C,H,W], y [N,C,ceil(H/s),ceil(W/s)]), so the

@@ -12,6 +12,7 @@
 #include "framework/ops/geometry.h"
 #include "framework/ops/lp_pool.h"
 #include "framework/ops/matmul.h"
+#include "framework/ops/max_blur_pool.h"
 #include "framework/ops/max_pool.h"
 #include "framework/ops/mixed_pool.h"
 #include "framework/ops/pad.h"
