@@ -1,6 +1,8 @@
 #include "framework/ops/max_blur_pool.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <fmt/format.h>
 #include <memory>
 
@@ -34,39 +36,124 @@ Shape max_blur_pool2d_out_shape(const Shape& x, const Blur2d& o) {
 }
 
 namespace {
-// One plane: m [Hm,Wm] = dense 2x2 max of x [H,W] (wrapping if Hm == H), code = argmax offset
-// (0..3 = (0,0), (0,1), (1,0), (1,1)).
-void dense_max_forward(const float* x, int64_t H, int64_t W, int64_t Hm, int64_t Wm, float* m, uint8_t* code) {
-  for (int64_t r = 0; r < Hm; ++r) {
-    const float* a = x + r * W;
-    const float* b = x + ((r + 1) % H) * W;
-    float* mr = m + r * Wm;
-    uint8_t* cr = code + r * Wm;
-    for (int64_t w = 0; w < Wm; ++w) {
-      const int64_t w1 = w + 1 < W ? w + 1 : 0;
-      const float v[4] = {a[w], a[w1], b[w], b[w1]};
-      float best = v[0];
-      uint8_t k = 0;
-      for (uint8_t i = 1; i < 4; ++i) {
-        if (v[i] > best || std::isnan(v[i])) {
-          best = v[i];
-          k = i;
-        }
-      }
-      mr[w] = best;
-      cr[w] = k;
-    }
+// True if the plane holds a NaN or an infinity (exponent bits all set); an integer OR-reduction,
+// so it vectorises. Planes without one take the branch-free kernels below; the others the
+// scalar kernels that spell out max_pool2d's NaN rule.
+bool has_non_finite(const float* x, int64_t n) {
+  uint32_t any = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, x + i, sizeof bits);
+    any |= static_cast<uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
+  }
+  return any != 0;
+}
+
+// The winner of (v0, v1) under max_pool2d's rule: v1 only if larger or NaN (ties: the first).
+// kFinite: the values are known to be finite, so the NaN test is dropped (and loops vectorise).
+template <bool kFinite>
+inline bool second_wins(float v0, float v1) {
+  if constexpr (kFinite) {
+    return v1 > v0;
+  } else {
+    return v1 > v0 || std::isnan(v1);
   }
 }
 
-// One plane: gx [H,W] += gm [Hm,Wm] routed to each position's argmax.
-void dense_max_backward(const float* gm, const uint8_t* code, int64_t H, int64_t W, int64_t Hm, int64_t Wm,
-                        float* gx) {
+// One input row: pair[w] = winner of row[w], row[w+1] (the last column wraps to the first).
+template <bool kFinite>
+void row_pairs(const float* __restrict row, int64_t W, int64_t Wm, float* __restrict pair) {
+  const int64_t inner = std::min(Wm, W - 1);
+  for (int64_t w = 0; w < inner; ++w) pair[w] = second_wins<kFinite>(row[w], row[w + 1]) ? row[w + 1] : row[w];
+  for (int64_t w = inner; w < Wm; ++w) pair[w] = second_wins<kFinite>(row[w], row[0]) ? row[0] : row[w];
+}
+
+// One plane: m [Hm,Wm] = dense 2x2 max of x [H,W] (wrapping if Hm == H). Each window is the
+// winner of its top and bottom row pairs: the same first-maximum / last-NaN value as scanning
+// its four values in row-major order. scratch: 2 * Wm floats.
+template <bool kFinite>
+void dense_max_forward(const float* x, int64_t H, int64_t W, int64_t Hm, int64_t Wm, float* __restrict m,
+                       float* scratch) {
+  float* top = scratch;
+  float* bottom = scratch + Wm;
+  row_pairs<kFinite>(x, W, Wm, top);
   for (int64_t r = 0; r < Hm; ++r) {
-    for (int64_t w = 0; w < Wm; ++w) {
-      const uint8_t k = code[r * Wm + w];
-      const int64_t h = (r + k / 2) % H, c = (w + k % 2) % W;
-      gx[h * W + c] += gm[r * Wm + w];
+    row_pairs<kFinite>(x + (r + 1 < H ? r + 1 : 0) * W, W, Wm, bottom);
+    float* __restrict mr = m + r * Wm;
+    for (int64_t w = 0; w < Wm; ++w) mr[w] = second_wins<kFinite>(top[w], bottom[w]) ? bottom[w] : top[w];
+    std::swap(top, bottom);
+  }
+}
+
+// Splits g[i] among the four positions of window i (a[i] a[i+1] / b[i] b[i+1]) by the
+// forward's rule: cKL[i] = g[i] if position (K, L) is the window's argmax, else 0.
+template <bool kFinite>
+void split_windows(const float* __restrict a, const float* __restrict b, const float* __restrict g, int64_t n,
+                   float* __restrict c00, float* __restrict c01, float* __restrict c10, float* __restrict c11) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float a0 = a[i], a1 = a[i + 1], b0 = b[i], b1 = b[i + 1], gi = g[i];
+    const bool top_right = second_wins<kFinite>(a0, a1), bottom_right = second_wins<kFinite>(b0, b1);
+    const bool down = second_wins<kFinite>(top_right ? a1 : a0, bottom_right ? b1 : b0);
+    const float g_top = down ? 0.0f : gi, g_bottom = down ? gi : 0.0f;
+    c00[i] = top_right ? 0.0f : g_top;
+    c01[i] = top_right ? g_top : 0.0f;
+    c10[i] = bottom_right ? 0.0f : g_bottom;
+    c11[i] = bottom_right ? g_bottom : 0.0f;
+  }
+}
+
+// Scratch of one plane's backward. The windows are handled as one flat loop over an input
+// laid out [Hm + 1, Wm + 1]: window (r, w) reads flat positions i, i+1, i+Wp, i+Wp+1 with
+// i = r*Wp + w, Wp = Wm + 1 (column Wm is a junk window with zero gradient), so every loop is
+// long and vectorises. Circular mode copies x with its wrapped last row and column into `xp`.
+struct DenseMaxScratch {
+  std::vector<float> xp, gp, c, gxp;
+  DenseMaxScratch(int64_t Hm, int64_t Wm, bool wrap)
+      : xp(wrap ? static_cast<size_t>((Hm + 1) * (Wm + 1)) : 0), gp(static_cast<size_t>(Hm * (Wm + 1))),
+        c(static_cast<size_t>(4 * Hm * (Wm + 1))), gxp(wrap ? static_cast<size_t>((Hm + 1) * (Wm + 1)) : 0) {}
+};
+
+// One plane: gx [H,W] += gm [Hm,Wm] routed to each window's argmax, recomputed from x by the
+// forward's rule (nothing is stored).
+template <bool kFinite>
+void dense_max_backward(const float* x, const float* gm, int64_t H, int64_t W, int64_t Hm, int64_t Wm, float* gx,
+                        DenseMaxScratch& s) {
+  const bool wrap = Hm == H;
+  const int64_t Wp = Wm + 1, Hp = Hm + 1, n = Hm * Wp - 1;  // n: every window but the last (junk) one
+  const float* xp = x;                                         // unwrapped: x is [Hm+1, Wm+1] already
+  if (wrap) {
+    for (int64_t h = 0; h < Hp; ++h) {
+      const float* row = x + (h < H ? h : 0) * W;
+      std::copy(row, row + W, s.xp.data() + h * Wp);
+      s.xp[static_cast<size_t>(h * Wp + W)] = row[0];
+    }
+    xp = s.xp.data();
+  }
+  for (int64_t r = 0; r < Hm; ++r) {
+    std::copy(gm + r * Wm, gm + (r + 1) * Wm, s.gp.data() + r * Wp);
+    s.gp[static_cast<size_t>(r * Wp + Wm)] = 0.0f;
+  }
+  float* c = s.c.data();
+  split_windows<kFinite>(xp, xp + Wp, s.gp.data(), n, c, c + Hm * Wp, c + 2 * Hm * Wp, c + 3 * Hm * Wp);
+  const float* c00 = c;
+  const float* c01 = c + Hm * Wp;
+  const float* c10 = c + 2 * Hm * Wp;
+  const float* c11 = c + 3 * Hm * Wp;
+  float* out = gx;  // unwrapped: gx is [Hm+1, Wm+1] as well
+  if (wrap) {
+    std::fill(s.gxp.begin(), s.gxp.end(), 0.0f);
+    out = s.gxp.data();
+  }
+  for (int64_t i = 0; i < n; ++i) out[i] += c00[i];
+  for (int64_t i = 0; i < n; ++i) out[i + 1] += c01[i];
+  for (int64_t i = 0; i < n; ++i) out[i + Wp] += c10[i];
+  for (int64_t i = 0; i < n; ++i) out[i + Wp + 1] += c11[i];
+  if (wrap) {  // fold the wrapped row and column back
+    for (int64_t h = 0; h < Hp; ++h) {
+      float* row = gx + (h < H ? h : 0) * W;
+      const float* src = s.gxp.data() + h * Wp;
+      for (int64_t w = 0; w < W; ++w) row[w] += src[w];
+      row[0] += src[W];
     }
   }
 }
@@ -84,32 +171,42 @@ Tensor max_blur_pool2d(const Tensor& x, const Blur2d& options) {
                           dense_length(W, options.padding_mode), out_shape[2], out_shape[3]};
   auto plan = std::make_shared<const detail::BlurPlan>(
       detail::make_blur_plan({x.size(0), x.size(1), g.Hm, g.Wm}, out_shape, options));
-  auto codes = std::make_shared<std::vector<uint8_t>>(static_cast<size_t>(g.planes * g.Hm * g.Wm));
   Tensor y = Tensor::empty(out_shape);
   const float* px = x.data();
   float* py = y.data();
   detail::dispatch_filter(options.filter_size, [&](auto f) {
     parallel::parallel_for(0, g.planes, g.grain(), [&](int64_t b, int64_t e) {
       std::vector<float> m(static_cast<size_t>(g.Hm * g.Wm)), t(static_cast<size_t>(plan->Wp)),
-          zero(static_cast<size_t>(g.Wm), 0.0f);
+          zero(static_cast<size_t>(g.Wm), 0.0f), pairs(static_cast<size_t>(2 * g.Wm));
       for (int64_t q = b; q < e; ++q) {
-        dense_max_forward(px + q * H * W, H, W, g.Hm, g.Wm, m.data(), codes->data() + q * g.Hm * g.Wm);
+        const float* xq = px + q * H * W;
+        if (has_non_finite(xq, H * W)) {
+          dense_max_forward<false>(xq, H, W, g.Hm, g.Wm, m.data(), pairs.data());
+        } else {
+          dense_max_forward<true>(xq, H, W, g.Hm, g.Wm, m.data(), pairs.data());
+        }
         detail::blur_plane_forward<f()>(*plan, m.data(), py + q * g.OH * g.OW, t.data(), zero.data());
       }
     });
   });
   check_finite(y, "max_blur_pool2d", "output");
   if (needs_grad({x})) {
-    record(y, "max_blur_pool2d", {x}, [x, plan, codes, g, filter = options.filter_size](const Tensor& gy) {
+    record(y, "max_blur_pool2d", {x}, [x, plan, g, filter = options.filter_size](const Tensor& gy) {
       const float* pg = gy.data();
       float* gx = grad_buffer(x);
       detail::dispatch_filter(filter, [&](auto f) {
         parallel::parallel_for(0, g.planes, g.grain(), [&](int64_t b, int64_t e) {
           std::vector<float> gm(static_cast<size_t>(g.Hm * g.Wm)), t(static_cast<size_t>(plan->Wp));
+          DenseMaxScratch scratch(g.Hm, g.Wm, g.Hm == g.H);
           for (int64_t q = b; q < e; ++q) {
             std::fill(gm.begin(), gm.end(), 0.0f);
             detail::blur_plane_backward<f()>(*plan, pg + q * g.OH * g.OW, gm.data(), t.data());
-            dense_max_backward(gm.data(), codes->data() + q * g.Hm * g.Wm, g.H, g.W, g.Hm, g.Wm, gx + q * g.H * g.W);
+            const float* xq = x.data() + q * g.H * g.W;
+            if (has_non_finite(xq, g.H * g.W)) {
+              dense_max_backward<false>(xq, gm.data(), g.H, g.W, g.Hm, g.Wm, gx + q * g.H * g.W, scratch);
+            } else {
+              dense_max_backward<true>(xq, gm.data(), g.H, g.W, g.Hm, g.Wm, gx + q * g.H * g.W, scratch);
+            }
           }
         });
       });

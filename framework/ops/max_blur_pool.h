@@ -14,8 +14,8 @@
 //   in the window is the maximum (the last NaN in window order).
 //   Equal to blur_pool2d(max_pool2d(x, {.kernel = {2, 2}, .stride = {1, 1}}), options) (with the
 //   circular pad first in circular mode), value for value.
-// Gradient: the transposed blur gives gm, then gx[argmax] += gm (argmaxes kept from the forward
-// as one byte per dense-max position). Parallel over the N*C planes, same split backward.
+// Gradient: the transposed blur gives gm, then gx[argmax] += gm (argmax recomputed from x by the
+// same rule, so nothing is stored). Parallel over the N*C planes, same split backward.
 #pragma once
 
 #include "framework/ops/blur_pool.h"
