@@ -56,11 +56,14 @@ double curve_at(const CosineLr& s, int64_t t) {
 }
 double curve_at(const OneCycleLr& s, int64_t t) {
   const double initial = s.max_lr / s.div_factor, final_lr = initial / s.final_div_factor;
-  const double rise_end = s.pct_start * static_cast<double>(s.total_steps) - 1.0;  // PyTorch's phase end steps
+  // PyTorch's phase ends: steps pct_start * total_steps - 1 and total_steps - 1. A rise of at
+  // most one step (where PyTorch divides by zero) reaches max_lr at once.
+  const double rise = s.pct_start * static_cast<double>(s.total_steps);
+  const double rise_end = rise - 1.0;
   const double fall_end = static_cast<double>(s.total_steps - 1);
   const auto step = static_cast<double>(t);
   if (step >= fall_end && step > rise_end) return final_lr;
-  if (step <= rise_end) return rise_end <= 0.0 ? s.max_lr : anneal_cos(initial, s.max_lr, step / rise_end);
+  if (step <= rise_end) return rise <= 1.0 ? s.max_lr : anneal_cos(initial, s.max_lr, step / rise_end);
   return anneal_cos(s.max_lr, final_lr, (step - rise_end) / (fall_end - rise_end));
 }
 
