@@ -1,15 +1,14 @@
 #include "framework/io/atomic_file.h"
 
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <fmt/format.h>
 
 #include "framework/errors.h"
 
@@ -80,7 +79,8 @@ void AtomicFile::commit() {
   // Make the rename itself durable. Folders that cannot be synced (EINVAL) are accepted.
   const std::string folder = folder_of(path_);
   const int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir < 0) throw IoError(fmt::format("wrote '{}' but cannot open its folder to sync it: {}", path_, std::strerror(errno)));
+  if (dir < 0)
+    throw IoError(fmt::format("wrote '{}' but cannot open its folder to sync it: {}", path_, std::strerror(errno)));
   const int status = ::fsync(dir);
   const int error = errno;
   ::close(dir);

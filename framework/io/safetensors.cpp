@@ -1,19 +1,18 @@
 #include "framework/io/safetensors.h"
 
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
 #include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <vector>
-
-#include <sys/stat.h>
-#include <zlib.h>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "framework/errors.h"
 #include "framework/io/atomic_file.h"
@@ -36,8 +35,10 @@ void validate_for_saving(const NamedTensors& tensors, const std::map<std::string
   std::set<std::string> names;
   for (const auto& [name, t] : tensors) {
     if (name.empty()) throw ConfigError("save_safetensors: a tensor has an empty name");
-    if (name == "__metadata__") throw ConfigError("save_safetensors: '__metadata__' is reserved and cannot name a tensor");
-    if (!names.insert(name).second) throw ConfigError(fmt::format("save_safetensors: tensor name '{}' appears twice", name));
+    if (name == "__metadata__")
+      throw ConfigError("save_safetensors: '__metadata__' is reserved and cannot name a tensor");
+    if (!names.insert(name).second)
+      throw ConfigError(fmt::format("save_safetensors: tensor name '{}' appears twice", name));
     if (!t.defined()) throw ConfigError(fmt::format("save_safetensors: tensor '{}' is undefined", name));
   }
   if (metadata.contains(kSafetensorsChecksumKey)) {
@@ -47,7 +48,8 @@ void validate_for_saving(const NamedTensors& tensors, const std::map<std::string
 }
 
 // The JSON header padded with spaces to a multiple of 8, preceded by its length.
-std::string encode_header(const NamedTensors& tensors, const std::map<std::string, std::string>& metadata, uint32_t crc) {
+std::string encode_header(const NamedTensors& tensors, const std::map<std::string, std::string>& metadata,
+                          uint32_t crc) {
   Json header = Json::object();
   Json meta = Json::object();
   for (const auto& [key, value] : metadata) meta[key] = value;
@@ -63,7 +65,8 @@ std::string encode_header(const NamedTensors& tensors, const std::map<std::strin
   try {
     text = header.dump();
   } catch (const nlohmann::json::exception& e) {
-    throw ConfigError(fmt::format("save_safetensors: a tensor name or metadata entry is not valid UTF-8 ({})", e.what()));
+    throw ConfigError(
+        fmt::format("save_safetensors: a tensor name or metadata entry is not valid UTF-8 ({})", e.what()));
   }
   text.append((8 - text.size() % 8) % 8, ' ');
   std::string out(8, '\0');
@@ -73,7 +76,8 @@ std::string encode_header(const NamedTensors& tensors, const std::map<std::strin
 }
 }  // namespace
 
-void save_safetensors(const std::string& path, const NamedTensors& tensors, const std::map<std::string, std::string>& metadata) {
+void save_safetensors(const std::string& path, const NamedTensors& tensors,
+                      const std::map<std::string, std::string>& metadata) {
   validate_for_saving(tensors, metadata);
   uint32_t crc = crc_update(0, nullptr, 0);
   for (const auto& [name, t] : tensors) crc = crc_update(crc, t.data(), byte_size(t));
@@ -96,7 +100,9 @@ class HeaderReader {
  public:
   explicit HeaderReader(const std::string& path) : path_(path) {}
 
-  [[noreturn]] void fail(const std::string& what) const { throw DataError(fmt::format("safetensors '{}': {}", path_, what)); }
+  [[noreturn]] void fail(const std::string& what) const {
+    throw DataError(fmt::format("safetensors '{}': {}", path_, what));
+  }
   [[noreturn]] void fail(const std::string& tensor, const std::string& what) const {
     fail(fmt::format("tensor '{}': {}", tensor, what));
   }
@@ -109,7 +115,8 @@ class HeaderReader {
   }
 
   Entry entry(const std::string& name, const Json& j, uint64_t data_bytes) const {
-    if (!j.is_object()) fail(name, fmt::format("expected an object with dtype, shape and data_offsets, found {}", j.dump()));
+    if (!j.is_object())
+      fail(name, fmt::format("expected an object with dtype, shape and data_offsets, found {}", j.dump()));
     for (const char* field : {"dtype", "shape", "data_offsets"}) {
       if (!j.contains(field)) fail(name, fmt::format("missing \"{}\"", field));
     }
@@ -120,7 +127,8 @@ class HeaderReader {
     }
     const Json& shape = j["shape"];
     if (!shape.is_array()) fail(name, fmt::format("shape must be an array, found {}", shape.dump()));
-    if (shape.size() > kMaxRank) fail(name, fmt::format("shape {} has more than {} dimensions", shape.dump(), kMaxRank));
+    if (shape.size() > kMaxRank)
+      fail(name, fmt::format("shape {} has more than {} dimensions", shape.dump(), kMaxRank));
     Entry e{.name = name, .shape = {}};
     uint64_t elements = 1;
     for (const Json& d : shape) {
@@ -131,14 +139,17 @@ class HeaderReader {
       e.shape.push_back(static_cast<int64_t>(size));
     }
     const Json& offsets = j["data_offsets"];
-    if (!offsets.is_array() || offsets.size() != 2) fail(name, fmt::format("data_offsets must be [begin, end], found {}", offsets.dump()));
+    if (!offsets.is_array() || offsets.size() != 2)
+      fail(name, fmt::format("data_offsets must be [begin, end], found {}", offsets.dump()));
     e.begin = non_negative(offsets[0], name, "data_offsets");
     e.end = non_negative(offsets[1], name, "data_offsets");
     if (e.begin > e.end || e.end > data_bytes) {
-      fail(name, fmt::format("data_offsets [{}, {}] out of range (the data section has {} bytes)", e.begin, e.end, data_bytes));
+      fail(name, fmt::format("data_offsets [{}, {}] out of range (the data section has {} bytes)", e.begin, e.end,
+                             data_bytes));
     }
     uint64_t bytes = 0;
-    if (__builtin_mul_overflow(elements, uint64_t{4}, &bytes)) fail(name, fmt::format("shape {} has too many elements", shape.dump()));
+    if (__builtin_mul_overflow(elements, uint64_t{4}, &bytes))
+      fail(name, fmt::format("shape {} has too many elements", shape.dump()));
     if (bytes != e.end - e.begin) {
       fail(name, fmt::format("data_offsets [{}, {}] hold {} bytes but shape {} of F32 needs {}", e.begin, e.end,
                              e.end - e.begin, shape_str(e.shape), bytes));
@@ -158,7 +169,8 @@ class HeaderReader {
         fail(e.name, fmt::format("data_offsets [{}, {}] overlap tensor '{}' [{}, {}]", e.begin, e.end, previous->name,
                                  previous->begin, previous->end));
       }
-      if (e.begin > expected) fail(e.name, fmt::format("gap of {} bytes before data_offsets [{}, {}]", e.begin - expected, e.begin, e.end));
+      if (e.begin > expected)
+        fail(e.name, fmt::format("gap of {} bytes before data_offsets [{}, {}]", e.begin - expected, e.begin, e.end));
       expected = e.end;
       previous = &e;
     }
@@ -187,7 +199,8 @@ SafetensorsFile load_safetensors(const std::string& path) {
   std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
   if (!file) throw IoError(fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
   struct stat info {};
-  if (::fstat(::fileno(file.get()), &info) != 0) throw IoError(fmt::format("cannot stat '{}': {}", path, std::strerror(errno)));
+  if (::fstat(::fileno(file.get()), &info) != 0)
+    throw IoError(fmt::format("cannot stat '{}': {}", path, std::strerror(errno)));
   const HeaderReader reader(path);
   const auto file_bytes = static_cast<uint64_t>(info.st_size);
   if (file_bytes < 8) reader.fail(fmt::format("file has {} bytes, fewer than the 8-byte header length", file_bytes));
@@ -198,7 +211,8 @@ SafetensorsFile load_safetensors(const std::string& path) {
     reader.fail(fmt::format("header length {} exceeds the {}-byte limit", header_bytes, kSafetensorsMaxHeaderBytes));
   }
   if (header_bytes > file_bytes - 8) {
-    reader.fail(fmt::format("header length {} exceeds the {} bytes after the length field", header_bytes, file_bytes - 8));
+    reader.fail(
+        fmt::format("header length {} exceeds the {} bytes after the length field", header_bytes, file_bytes - 8));
   }
   std::string text(header_bytes, '\0');
   read_exactly(file.get(), text.data(), header_bytes, path);
@@ -220,7 +234,8 @@ SafetensorsFile load_safetensors(const std::string& path) {
     }
     if (!value.is_object()) reader.fail(fmt::format("__metadata__ must be an object, found {}", value.dump()));
     for (const auto& [meta_key, meta_value] : value.items()) {
-      if (!meta_value.is_string()) reader.fail(fmt::format("__metadata__ '{}' must be a string, found {}", meta_key, meta_value.dump()));
+      if (!meta_value.is_string())
+        reader.fail(fmt::format("__metadata__ '{}' must be a string, found {}", meta_key, meta_value.dump()));
       out.metadata[meta_key] = meta_value.get<std::string>();
     }
   }
@@ -250,7 +265,8 @@ namespace {
 // "a, b, c" with at most kListed names, then "and N more".
 std::string listing(const std::vector<std::string>& items) {
   constexpr size_t kListed = 8;
-  std::vector<std::string> shown(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(std::min(items.size(), kListed)));
+  std::vector<std::string> shown(items.begin(),
+                                 items.begin() + static_cast<std::ptrdiff_t>(std::min(items.size(), kListed)));
   std::string out = fmt::format("{}", fmt::join(shown, ", "));
   if (items.size() > kListed) out += fmt::format(" and {} more", items.size() - kListed);
   return out;
@@ -268,7 +284,8 @@ void check_tensors_match(const NamedTensors& expected, const NamedTensors& found
     if (it == by_name.end()) {
       missing.push_back(name);
     } else if (it->second->shape() != t.shape()) {
-      mismatched.push_back(fmt::format("{} expected {}, found {}", name, shape_str(t.shape()), shape_str(it->second->shape())));
+      mismatched.push_back(
+          fmt::format("{} expected {}, found {}", name, shape_str(t.shape()), shape_str(it->second->shape())));
     }
   }
   for (const auto& [name, t] : found) {
@@ -277,7 +294,8 @@ void check_tensors_match(const NamedTensors& expected, const NamedTensors& found
   std::vector<std::string> parts;
   if (!missing.empty()) parts.push_back(fmt::format("missing ({}): {}", missing.size(), listing(missing)));
   if (!unexpected.empty()) parts.push_back(fmt::format("unexpected ({}): {}", unexpected.size(), listing(unexpected)));
-  if (!mismatched.empty()) parts.push_back(fmt::format("shape mismatch ({}): {}", mismatched.size(), listing(mismatched)));
+  if (!mismatched.empty())
+    parts.push_back(fmt::format("shape mismatch ({}): {}", mismatched.size(), listing(mismatched)));
   if (!parts.empty()) {
     throw DataError(fmt::format("{}: tensors do not match the expected ones: {}", source, fmt::join(parts, "; ")));
   }

@@ -1,8 +1,8 @@
 #include "framework/optim/adam.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "framework/errors.h"
 
@@ -31,7 +31,8 @@ Adam::Adam(std::string name, NamedTensors params, AdamOptions options, bool deco
 
 AdamW::AdamW(NamedTensors params, AdamWOptions o)
     : Adam("adamw", std::move(params),
-           AdamOptions{.lr = o.lr, .beta1 = o.beta1, .beta2 = o.beta2, .eps = o.eps, .weight_decay = o.weight_decay}, true) {}
+           AdamOptions{.lr = o.lr, .beta1 = o.beta1, .beta2 = o.beta2, .eps = o.eps, .weight_decay = o.weight_decay},
+           true) {}
 
 std::string Adam::describe() const {
   return fmt::format("{}(lr={}, betas=({}, {}), eps={}, weight_decay={})", decoupled_ ? "AdamW" : "Adam", lr(),

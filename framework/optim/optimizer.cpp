@@ -1,10 +1,10 @@
 #include "framework/optim/optimizer.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "framework/errors.h"
 #include "framework/parallel.h"
@@ -40,7 +40,8 @@ Optimizer::Optimizer(std::string name, NamedTensors params, double lr, std::vect
       throw ConfigError(fmt::format("{}: parameter name '{}' appears twice", name_, param_name));
     }
     if (!tensors.insert(t.impl()).second) {
-      throw ConfigError(fmt::format("{}: parameter '{}' is the same tensor as an earlier parameter", name_, param_name));
+      throw ConfigError(
+          fmt::format("{}: parameter '{}' is the same tensor as an earlier parameter", name_, param_name));
     }
   }
   buffers_.assign(kinds_.size(), std::vector<Tensor>(params_.size()));
@@ -73,7 +74,8 @@ void Optimizer::zero_grad() {
 
 NamedTensors Optimizer::state() const {
   if (static_cast<double>(steps_) > kMaxExactStep) {
-    throw NumericalError(fmt::format("{}: step count {} exceeds what a float32 state holds exactly (2^24)", name_, steps_));
+    throw NumericalError(
+        fmt::format("{}: step count {} exceeds what a float32 state holds exactly (2^24)", name_, steps_));
   }
   NamedTensors out;
   out.emplace_back("step", scalar(static_cast<float>(steps_)));

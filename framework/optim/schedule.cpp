@@ -1,13 +1,13 @@
 #include "framework/optim/schedule.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <map>
 #include <numbers>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "framework/errors.h"
 
@@ -40,19 +40,23 @@ void validate_curve(const OneCycleLr& s) {
   require_rate(s.max_lr, "one_cycle", "max_lr");
   require(s.total_steps >= 1, "one_cycle", "total_steps must be >= 1", static_cast<double>(s.total_steps));
   require(s.pct_start >= 0.0 && s.pct_start <= 1.0, "one_cycle", "pct_start must be in [0, 1]", s.pct_start);
-  require(std::isfinite(s.div_factor) && s.div_factor > 0.0, "one_cycle", "div_factor must be finite and > 0", s.div_factor);
+  require(std::isfinite(s.div_factor) && s.div_factor > 0.0, "one_cycle", "div_factor must be finite and > 0",
+          s.div_factor);
   require(std::isfinite(s.final_div_factor) && s.final_div_factor > 0.0, "one_cycle",
           "final_div_factor must be finite and > 0", s.final_div_factor);
 }
 
 // PyTorch's _annealing_cos: from `start` (pct 0) to `end` (pct 1) along half a cosine.
-double anneal_cos(double start, double end, double pct) { return end + (start - end) / 2.0 * (std::cos(std::numbers::pi * pct) + 1.0); }
+double anneal_cos(double start, double end, double pct) {
+  return end + (start - end) / 2.0 * (std::cos(std::numbers::pi * pct) + 1.0);
+}
 
 double curve_at(const ConstantLr& s, int64_t) { return s.lr; }
 double curve_at(const StepLr& s, int64_t t) { return s.lr * std::pow(s.gamma, static_cast<double>(t / s.step_size)); }
 double curve_at(const CosineLr& s, int64_t t) {
   if (t >= s.total_steps) return s.min_lr;
-  return s.min_lr + (s.lr - s.min_lr) * (1.0 + std::cos(std::numbers::pi * static_cast<double>(t) / s.total_steps)) / 2.0;
+  return s.min_lr +
+         (s.lr - s.min_lr) * (1.0 + std::cos(std::numbers::pi * static_cast<double>(t) / s.total_steps)) / 2.0;
 }
 double curve_at(const OneCycleLr& s, int64_t t) {
   const double initial = s.max_lr / s.div_factor, final_lr = initial / s.final_div_factor;
@@ -68,7 +72,9 @@ double curve_at(const OneCycleLr& s, int64_t t) {
 }
 
 std::string describe_curve(const ConstantLr& s) { return fmt::format("constant(lr={})", s.lr); }
-std::string describe_curve(const StepLr& s) { return fmt::format("step(lr={}, step_size={}, gamma={})", s.lr, s.step_size, s.gamma); }
+std::string describe_curve(const StepLr& s) {
+  return fmt::format("step(lr={}, step_size={}, gamma={})", s.lr, s.step_size, s.gamma);
+}
 std::string describe_curve(const CosineLr& s) {
   return fmt::format("cosine(lr={}, min_lr={}, total_steps={})", s.lr, s.min_lr, s.total_steps);
 }
@@ -170,13 +176,16 @@ Schedule parse_schedule(std::string_view spec, double lr, int64_t total_steps) {
                                 .final_div_factor = v.number("final_div_factor", d.final_div_factor)};
     keys = {"pct_start", "div_factor", "final_div_factor"};
   } else {
-    throw ConfigError(fmt::format("schedule '{}': unknown schedule '{}' (valid: constant, step, cosine, one_cycle)", spec, name));
+    throw ConfigError(
+        fmt::format("schedule '{}': unknown schedule '{}' (valid: constant, step, cosine, one_cycle)", spec, name));
   }
-  schedule.warmup = {.steps = v.count("warmup", 0), .start_factor = v.number("warmup_start_factor", LinearWarmup{}.start_factor)};
+  schedule.warmup = {.steps = v.count("warmup", 0),
+                     .start_factor = v.number("warmup_start_factor", LinearWarmup{}.start_factor)};
   keys.insert(keys.end(), {"warmup", "warmup_start_factor"});
   for (const auto& [key, value] : v.values) {
     if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
-      throw ConfigError(fmt::format("schedule '{}': unknown key '{}' for {} (valid: {})", spec, key, name, fmt::join(keys, ", ")));
+      throw ConfigError(
+          fmt::format("schedule '{}': unknown key '{}' for {} (valid: {})", spec, key, name, fmt::join(keys, ", ")));
     }
   }
   validate_schedule(schedule);

@@ -1,8 +1,8 @@
 #include "framework/optim/sgd.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "framework/errors.h"
 
@@ -10,20 +10,23 @@ namespace poolnet {
 
 namespace {
 void require_non_negative(double value, const char* what) {
-  if (!std::isfinite(value) || value < 0.0) throw ConfigError(fmt::format("sgd: {} must be finite and >= 0, got {}", what, value));
+  if (!std::isfinite(value) || value < 0.0)
+    throw ConfigError(fmt::format("sgd: {} must be finite and >= 0, got {}", what, value));
 }
 }  // namespace
 
 Sgd::Sgd(NamedTensors params, SgdOptions options)
-    : Optimizer("sgd", std::move(params), options.lr, options.momentum != 0.0 ? std::vector<StateKind>{{"momentum_buffer"}}
-                                                                               : std::vector<StateKind>{}),
+    : Optimizer("sgd", std::move(params), options.lr,
+                options.momentum != 0.0 ? std::vector<StateKind>{{"momentum_buffer"}} : std::vector<StateKind>{}),
       options_(options) {
   require_non_negative(options.momentum, "momentum");
   require_non_negative(options.weight_decay, "weight decay");
-  if (!std::isfinite(options.dampening)) throw ConfigError(fmt::format("sgd: dampening must be finite, got {}", options.dampening));
+  if (!std::isfinite(options.dampening))
+    throw ConfigError(fmt::format("sgd: dampening must be finite, got {}", options.dampening));
   if (options.nesterov && (options.momentum <= 0.0 || options.dampening != 0.0)) {
-    throw ConfigError(fmt::format("sgd: Nesterov momentum requires momentum > 0 and dampening = 0 (momentum={}, dampening={})",
-                                  options.momentum, options.dampening));
+    throw ConfigError(
+        fmt::format("sgd: Nesterov momentum requires momentum > 0 and dampening = 0 (momentum={}, dampening={})",
+                    options.momentum, options.dampening));
   }
 }
 

@@ -1,14 +1,13 @@
-#include "framework/optim/optimizer.h"
+#include <gtest/gtest.h>
 
 #include <cmath>
 #include <functional>
 #include <memory>
 
-#include <gtest/gtest.h>
-
 #include "framework/autograd.h"
 #include "framework/errors.h"
 #include "framework/optim/adam.h"
+#include "framework/optim/optimizer.h"
 #include "framework/optim/sgd.h"
 #include "tests/support/grad_check.h"
 #include "tests/support/optim_problem.h"
@@ -30,9 +29,18 @@ struct NamedFactory {
 
 std::vector<NamedFactory> factories() {
   return {
-      {"sgd_momentum", [](NamedTensors p) { return std::make_unique<Sgd>(std::move(p), SgdOptions{.lr = 0.1, .momentum = 0.9, .weight_decay = 0.01}); }},
-      {"sgd_nesterov", [](NamedTensors p) { return std::make_unique<Sgd>(std::move(p), SgdOptions{.lr = 0.1, .momentum = 0.8, .nesterov = true}); }},
-      {"adam", [](NamedTensors p) { return std::make_unique<Adam>(std::move(p), AdamOptions{.lr = 0.01, .weight_decay = 0.1}); }},
+      {"sgd_momentum",
+       [](NamedTensors p) {
+         return std::make_unique<Sgd>(std::move(p), SgdOptions{.lr = 0.1, .momentum = 0.9, .weight_decay = 0.01});
+       }},
+      {"sgd_nesterov",
+       [](NamedTensors p) {
+         return std::make_unique<Sgd>(std::move(p), SgdOptions{.lr = 0.1, .momentum = 0.8, .nesterov = true});
+       }},
+      {"adam",
+       [](NamedTensors p) {
+         return std::make_unique<Adam>(std::move(p), AdamOptions{.lr = 0.01, .weight_decay = 0.1});
+       }},
       {"adamw", [](NamedTensors p) { return std::make_unique<AdamW>(std::move(p), AdamWOptions{.lr = 0.01}); }},
   };
 }
@@ -111,7 +119,8 @@ TEST(Optimizer, LoadStateNamesEveryMismatchAndChangesNothing) {
 
   NamedTensors fractional = good;
   fractional[0].second = Tensor::full({}, 2.5f);
-  EXPECT_NE(load_error(fresh, fractional).find("'step' is not a scalar holding a non-negative integer"), std::string::npos);
+  EXPECT_NE(load_error(fresh, fractional).find("'step' is not a scalar holding a non-negative integer"),
+            std::string::npos);
 
   NamedTensors twice = good;
   twice.push_back(good[1]);

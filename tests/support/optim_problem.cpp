@@ -10,7 +10,8 @@ NamedTensors optim_problem_params() {
   std::vector<float> w(6), b(2);
   for (int i = 0; i < 6; ++i) w[i] = static_cast<float>((3 * i) % 11 - 5) / 4.0f;
   for (int i = 0; i < 2; ++i) b[i] = (static_cast<float>(i) - 0.5f) / 2.0f;
-  return {{"w", Tensor::from_vector({2, 3}, w).set_requires_grad()}, {"b", Tensor::from_vector({2}, b).set_requires_grad()}};
+  return {{"w", Tensor::from_vector({2, 3}, w).set_requires_grad()},
+          {"b", Tensor::from_vector({2}, b).set_requires_grad()}};
 }
 
 void set_problem_grads(const NamedTensors& params, int64_t k, bool skip_b) {

@@ -3,10 +3,10 @@
 // so that results can be compared with the PyTorch reference tables.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "framework/named_tensors.h"
 #include "framework/optim/optimizer.h"
