@@ -31,25 +31,25 @@ uint32_t crc_update(uint32_t crc, const void* data, size_t bytes) {
 
 size_t byte_size(const Tensor& t) { return static_cast<size_t>(t.numel()) * sizeof(float); }
 
-void validate_for_saving(const NamedTensors& tensors, const std::map<std::string, std::string>& metadata) {
+void validate_for_saving(const std::string& path, const NamedTensors& tensors,
+                         const std::map<std::string, std::string>& metadata) {
+  const std::string who = fmt::format("save_safetensors '{}'", path);
   std::set<std::string> names;
   for (const auto& [name, t] : tensors) {
-    if (name.empty()) throw ConfigError("save_safetensors: a tensor has an empty name");
-    if (name == "__metadata__")
-      throw ConfigError("save_safetensors: '__metadata__' is reserved and cannot name a tensor");
-    if (!names.insert(name).second)
-      throw ConfigError(fmt::format("save_safetensors: tensor name '{}' appears twice", name));
-    if (!t.defined()) throw ConfigError(fmt::format("save_safetensors: tensor '{}' is undefined", name));
+    if (name.empty()) throw ConfigError(who + ": a tensor has an empty name");
+    if (name == "__metadata__") throw ConfigError(who + ": '__metadata__' is reserved and cannot name a tensor");
+    if (!names.insert(name).second) throw ConfigError(fmt::format("{}: tensor name '{}' appears twice", who, name));
+    if (!t.defined()) throw ConfigError(fmt::format("{}: tensor '{}' is undefined", who, name));
   }
   if (metadata.contains(kSafetensorsChecksumKey)) {
-    throw ConfigError(fmt::format("save_safetensors: metadata key '{}' is reserved (it is computed when writing)",
-                                  kSafetensorsChecksumKey));
+    throw ConfigError(
+        fmt::format("{}: metadata key '{}' is reserved (it is computed when writing)", who, kSafetensorsChecksumKey));
   }
 }
 
 // The JSON header padded with spaces to a multiple of 8, preceded by its length.
-std::string encode_header(const NamedTensors& tensors, const std::map<std::string, std::string>& metadata,
-                          uint32_t crc) {
+std::string encode_header(const std::string& path, const NamedTensors& tensors,
+                          const std::map<std::string, std::string>& metadata, uint32_t crc) {
   Json header = Json::object();
   Json meta = Json::object();
   for (const auto& [key, value] : metadata) meta[key] = value;
@@ -66,7 +66,7 @@ std::string encode_header(const NamedTensors& tensors, const std::map<std::strin
     text = header.dump();
   } catch (const nlohmann::json::exception& e) {
     throw ConfigError(
-        fmt::format("save_safetensors: a tensor name or metadata entry is not valid UTF-8 ({})", e.what()));
+        fmt::format("save_safetensors '{}': a tensor name or metadata entry is not valid UTF-8 ({})", path, e.what()));
   }
   text.append((8 - text.size() % 8) % 8, ' ');
   std::string out(8, '\0');
@@ -78,10 +78,10 @@ std::string encode_header(const NamedTensors& tensors, const std::map<std::strin
 
 void save_safetensors(const std::string& path, const NamedTensors& tensors,
                       const std::map<std::string, std::string>& metadata) {
-  validate_for_saving(tensors, metadata);
+  validate_for_saving(path, tensors, metadata);
   uint32_t crc = crc_update(0, nullptr, 0);
   for (const auto& [name, t] : tensors) crc = crc_update(crc, t.data(), byte_size(t));
-  const std::string header = encode_header(tensors, metadata, crc);
+  const std::string header = encode_header(path, tensors, metadata, crc);
   AtomicFile file(path);
   file.write(header);
   for (const auto& [name, t] : tensors) file.write(t.data(), byte_size(t));

@@ -4,12 +4,28 @@
 
 #include <cmath>
 
+#include "framework/eigen_view.h"
 #include "framework/errors.h"
 
 namespace poolnet {
 
 namespace {
 enum Kind : size_t { kExpAvg = 0, kExpAvgSq = 1, kStep = 2 };
+using Array = Eigen::Map<Eigen::ArrayXf>;
+using ConstArray = Eigen::Map<const Eigen::ArrayXf>;
+
+struct AdamConstants {
+  float beta1, keep1, beta2, keep2, bc2_sqrt, eps, step_size;
+};
+
+// One chunk of the update, each element in PyTorch's order. Eigen arrays keep the loop
+// vectorised, the square root included.
+template <class Grad, class Param>
+void adam_chunk(const AdamConstants& c, Array m, Array v, Array p, const Grad& grad, const Param& param) {
+  m = m * c.beta1 + c.keep1 * grad;
+  v = v * c.beta2 + c.keep2 * grad * grad;
+  p = param + c.step_size * m / (v.sqrt() / c.bc2_sqrt + c.eps);
+}
 
 void require(bool ok, const std::string& name, const char* what, double value) {
   if (!ok) throw ConfigError(fmt::format("{}: {}, got {}", name, what, value));
@@ -50,25 +66,27 @@ void Adam::update(size_t index, float* p, const float* g, int64_t n) {
   const double lr = this->lr(), step = t;
   const double bias_correction1 = 1.0 - std::pow(options_.beta1, step);
   const double bias_correction2_sqrt = std::sqrt(1.0 - std::pow(options_.beta2, step));
-  const float step_size = static_cast<float>(-(lr / bias_correction1));
-  const float bc2_sqrt = static_cast<float>(bias_correction2_sqrt);
-  const float beta1 = static_cast<float>(options_.beta1), beta2 = static_cast<float>(options_.beta2);
-  const float keep1 = static_cast<float>(1.0 - options_.beta1), keep2 = static_cast<float>(1.0 - options_.beta2);
-  const float eps = static_cast<float>(options_.eps);
-  const float weight_decay = static_cast<float>(options_.weight_decay);
-  const float shrink = static_cast<float>(1.0 - lr * options_.weight_decay);
-  const bool coupled_decay = !decoupled_ && options_.weight_decay != 0.0;
-  const bool decoupled_decay = decoupled_ && options_.weight_decay != 0.0;
+  const AdamConstants c{.beta1 = static_cast<float>(options_.beta1),
+                        .keep1 = static_cast<float>(1.0 - options_.beta1),
+                        .beta2 = static_cast<float>(options_.beta2),
+                        .keep2 = static_cast<float>(1.0 - options_.beta2),
+                        .bc2_sqrt = static_cast<float>(bias_correction2_sqrt),
+                        .eps = static_cast<float>(options_.eps),
+                        .step_size = static_cast<float>(-(lr / bias_correction1))};
+  const auto weight_decay = static_cast<float>(options_.weight_decay);
+  const auto shrink = static_cast<float>(1.0 - lr * options_.weight_decay);
+  const bool decay = options_.weight_decay != 0.0;
   float* m = buffer(kExpAvg, index).data();
   float* v = buffer(kExpAvgSq, index).data();
   for_each_chunk(n, [&](int64_t b, int64_t e) {
-    for (int64_t j = b; j < e; ++j) {
-      const float grad = coupled_decay ? g[j] + weight_decay * p[j] : g[j];
-      float param = decoupled_decay ? p[j] * shrink : p[j];
-      m[j] = m[j] * beta1 + keep1 * grad;
-      v[j] = v[j] * beta2 + keep2 * grad * grad;
-      const float denom = std::sqrt(v[j]) / bc2_sqrt + eps;
-      p[j] = param + step_size * m[j] / denom;
+    const Array P(p + b, e - b), M(m + b, e - b), V(v + b, e - b);
+    const ConstArray G(g + b, e - b);
+    if (decay && !decoupled_) {
+      adam_chunk(c, M, V, P, G + weight_decay * P, P);
+    } else if (decay) {
+      adam_chunk(c, M, V, P, G, P * shrink);
+    } else {
+      adam_chunk(c, M, V, P, G, P);
     }
   });
 }
