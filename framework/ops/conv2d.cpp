@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fmt/format.h>
-#include <immintrin.h>
 #include <memory>
 #include <vector>
 
@@ -13,6 +12,10 @@
 #include "framework/gemm.h"
 #include "framework/ops/pad.h"
 #include "framework/parallel.h"
+
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
 
 namespace poolnet {
 
@@ -157,6 +160,46 @@ inline void add_row(float* dst, const float* src, int64_t n) {
 #endif
 }
 
+// dst[i] = src[2i] and src[2i] += dst[i] for i < n (stride-2 rows), touching src[0 .. 2n-2] only.
+#ifdef __AVX512F__
+inline __mmask16 low_mask(int64_t bits) {
+  return bits >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << std::max<int64_t>(bits, 0)) - 1);
+}
+#endif
+
+inline void copy_row_stride2(float* dst, const float* src, int64_t n) {
+#ifdef __AVX512F__
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  for (int64_t i = 0; i < n; i += 16) {
+    const int64_t lanes = std::min<int64_t>(16, n - i), reads = 2 * lanes - 1;
+    const __m512 a = _mm512_maskz_loadu_ps(low_mask(reads), src + 2 * i);
+    const __m512 b = _mm512_maskz_loadu_ps(low_mask(reads - 16), src + 2 * i + 16);
+    _mm512_mask_storeu_ps(dst + i, low_mask(lanes), _mm512_permutex2var_ps(a, even, b));
+  }
+#else
+  for (int64_t i = 0; i < n; ++i) dst[i] = src[2 * i];
+#endif
+}
+
+inline void add_row_stride2(float* dst, const float* src, int64_t n) {
+#ifdef __AVX512F__
+  const __m512i lo = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+  const __m512i hi = _mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
+  const auto even = static_cast<__mmask16>(0x5555);
+  for (int64_t i = 0; i < n; i += 16) {
+    const int64_t lanes = std::min<int64_t>(16, n - i), reads = 2 * lanes - 1;
+    const __m512 g = _mm512_maskz_loadu_ps(low_mask(lanes), src + i);
+    const __mmask16 ma = low_mask(reads) & even, mb = low_mask(reads - 16) & even;
+    float* d = dst + 2 * i;
+    const __m512 da = _mm512_maskz_loadu_ps(ma, d), db = _mm512_maskz_loadu_ps(mb, d + 16);
+    _mm512_mask_storeu_ps(d, ma, _mm512_add_ps(da, _mm512_permutexvar_ps(lo, g)));
+    _mm512_mask_storeu_ps(d + 16, mb, _mm512_add_ps(db, _mm512_permutexvar_ps(hi, g)));
+  }
+#else
+  for (int64_t i = 0; i < n; ++i) dst[2 * i] += src[i];
+#endif
+}
+
 // dst [OH, OW] = the plane src [H, W] as seen by kernel offset (kh, kw). Zero padding
 // (kZeroPad) needs no column map: outside [lo, hi) every value is 0.
 template <bool kZeroPad>
@@ -175,6 +218,8 @@ void im2col_plane(const ConvGeometry& g, const float* src, int64_t kh, int64_t k
     for (int64_t ow = 0; ow < lo; ++ow) dst[ow] = kZeroPad || cmap[ow] < 0 ? 0.0f : s[cmap[ow]];
     if (g.sw == 1) {
       copy_row(dst + lo, s + lo + off, hi - lo);
+    } else if (g.sw == 2) {
+      copy_row_stride2(dst + lo, s + 2 * lo + off, hi - lo);
     } else {
       for (int64_t ow = lo; ow < hi; ++ow) dst[ow] = s[ow * g.sw + off];
     }
@@ -195,6 +240,8 @@ void col2im_plane(const ConvGeometry& g, const float* gdst, int64_t kh, int64_t 
     float* s = gsrc + h * g.W;
     if (g.sw == 1) {
       add_row(s + lo + off, gdst + lo, hi - lo);
+    } else if (g.sw == 2) {
+      add_row_stride2(s + 2 * lo + off, gdst + lo, hi - lo);
     } else {
       for (int64_t ow = lo; ow < hi; ++ow) s[ow * g.sw + off] += gdst[ow];
     }

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,6 +33,7 @@ std::vector<ConvCase> conv_cases() {
       {"no_bias", {2, 3, 5, 5}, {2, 3, 2, 2}, false, {}},
       {"stride2_pad1", {2, 3, 7, 8}, {4, 3, 3, 3}, true, {.stride = {2, 2}, .padding = {1, 1}}},
       {"stride21_pad02_k32", {1, 2, 7, 6}, {3, 2, 3, 2}, true, {.stride = {2, 1}, .padding = {0, 2}}},
+      {"stride2_wide_rows", {1, 2, 3, 37}, {2, 2, 2, 3}, true, {.stride = {2, 2}, .padding = {0, 1}}},
       {"dilation2_pad2", {1, 2, 7, 7}, {3, 2, 3, 3}, true, {.padding = {2, 2}, .dilation = {2, 2}}},
       {"dilation12_stride2", {2, 2, 8, 9}, {2, 2, 2, 3}, true, {.stride = {2, 2}, .dilation = {1, 2}}},
       {"groups2", {2, 4, 5, 6}, {6, 2, 3, 3}, true, {.padding = {1, 1}, .groups = 2}},
@@ -49,6 +51,8 @@ std::vector<ConvCase> conv_cases() {
       {"kernel_fills_input", {2, 2, 3, 4}, {3, 2, 3, 4}, true, {}},
   };
 }
+
+void PrintTo(const ConvCase& c, std::ostream* os) { *os << c.name; }
 
 class Conv2dCases : public ::testing::TestWithParam<ConvCase> {};
 
@@ -103,6 +107,8 @@ TEST(Conv2d, TiledProblemsMatchReferenceAndAdjointIdentity) {
       {{2, 16, 28, 28}, {.padding = {1, 1}}},
       {{3, 16, 30, 29}, {.same = true, .groups = 2, .padding_mode = PadMode::kReflect}},
       {{5, 8, 12, 12}, {.stride = {2, 2}, .padding = {1, 1}, .padding_mode = PadMode::kCircular}},
+      {{3, 4, 40, 75}, {.stride = {2, 2}, .padding = {1, 1}}},  // stride-2 rows of 16 + 16 + 6
+      {{2, 4, 41, 70}, {.stride = {2, 2}, .padding = {2, 1}, .dilation = {2, 3}, .padding_mode = PadMode::kReflect}},
       {{34, 4, 24, 24}, {.padding = {1, 1}}},  // chunks of several multi-sample tiles
       {{18, 16, 28, 28}, {}},                  // chunks of several samples cut into bands
   };
