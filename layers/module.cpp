@@ -31,6 +31,14 @@ int64_t Module::parameter_count() const {
   return n;
 }
 
+std::vector<Window> Module::windows() const {
+  std::vector<Window> out;
+  for (const auto& [name, child] : children_) {
+    for (const Window& w : child->windows()) out.push_back(w);
+  }
+  return out;
+}
+
 void Module::train(bool on) {
   training_ = on;
   for (auto& [name, child] : children_) child->train(on);

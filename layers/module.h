@@ -12,17 +12,33 @@
 #include <utility>
 #include <vector>
 
+#include "framework/ops/geometry.h"
 #include "framework/tensor.h"
 
 namespace poolnet {
 
 using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 
+// How a layer's output positions read its input along each axis: output i reads inputs
+// i*stride - padding + dilation*k for k = 0..kernel-1. Receptive-field arithmetic composes these.
+struct Window {
+  Size2d kernel{1, 1};
+  Size2d stride{1, 1};
+  Size2d padding{0, 0};
+  Size2d dilation{1, 1};
+  bool global = false;    // reads the whole input (global pooling, flatten + linear)
+  bool adaptive = false;  // the sampling phase depends on the input (APS): the window is a bound
+};
+
 class Module {
  public:
   virtual ~Module() = default;
   virtual Tensor forward(const Tensor& x) = 0;
   virtual std::string describe() const = 0;
+  // The windows this module applies, in order. The default chains the children's windows
+  // (right for Sequential); layers with a window of their own, and modules whose children are
+  // not a chain, override it. Pointwise layers have none.
+  virtual std::vector<Window> windows() const;
   Tensor operator()(const Tensor& x) { return forward(x); }
 
   NamedTensors named_parameters() const;  // recursive, dotted names

@@ -22,8 +22,9 @@ Shape resolve_shape(const Shape& from, Shape to) {
     }
   }
   const int64_t n = numel_of(from);
-  if (infer >= 0 && known != 0 && n % known == 0) to[static_cast<size_t>(infer)] = n / known;
-  if (numel_of(to) != n || (infer >= 0 && known == 0)) {
+  const bool inferable = infer < 0 || (known != 0 && n % known == 0);
+  if (infer >= 0 && inferable) to[static_cast<size_t>(infer)] = n / known;
+  if (!inferable || numel_of(to) != n) {
     throw ShapeError(fmt::format("reshape: cannot view input {} ({} elements) as {}", shape_str(from), n,
                                  shape_str(to)));
   }

@@ -1,0 +1,9 @@
+#include "layers/global_avg_pool.h"
+
+namespace poolnet {
+
+Tensor GlobalAvgPool::forward(const Tensor& x) { return global_avg_pool(x); }
+
+std::string GlobalAvgPool::describe() const { return "GlobalAvgPool()"; }
+
+}  // namespace poolnet

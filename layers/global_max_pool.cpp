@@ -1,0 +1,9 @@
+#include "layers/global_max_pool.h"
+
+namespace poolnet {
+
+Tensor GlobalMaxPool::forward(const Tensor& x) { return global_max_pool(x); }
+
+std::string GlobalMaxPool::describe() const { return "GlobalMaxPool()"; }
+
+}  // namespace poolnet

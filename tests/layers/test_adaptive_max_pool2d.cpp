@@ -1,0 +1,33 @@
+#include <gtest/gtest.h>
+
+#include "framework/errors.h"
+#include "layers/adaptive_max_pool2d.h"
+#include "tests/support/grad_check.h"
+
+namespace poolnet {
+namespace {
+using testing::bitwise_equal;
+using testing::grad_check;
+using testing::separated_tensor;
+
+TEST(AdaptiveMaxPool2dLayer, FixedOutputForAnyInputSize) {
+  AdaptiveMaxPool2d pool({3, 2});
+  for (const Shape& shape : {Shape{2, 3, 9, 8}, Shape{1, 2, 3, 2}, Shape{1, 1, 2, 1}}) {
+    const Tensor x = separated_tensor(shape, 1);
+    const Tensor y = pool(x);
+    EXPECT_EQ(y.shape(), (Shape{shape[0], shape[1], 3, 2}));
+    EXPECT_TRUE(bitwise_equal(y, adaptive_max_pool2d(x, {3, 2})));
+  }
+  EXPECT_EQ(pool.output_size(), (Size2d{3, 2}));
+  EXPECT_EQ(pool.parameter_count(), 0);
+  Tensor g = separated_tensor({1, 2, 7, 5}, 3).set_requires_grad();
+  EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return pool(in[0]); }, {g}));
+}
+
+TEST(AdaptiveMaxPool2dLayer, DescribeAndErrors) {
+  EXPECT_EQ(AdaptiveMaxPool2d({1, 1}).describe(), "AdaptiveMaxPool2d(output=1x1)");
+  EXPECT_THROW(AdaptiveMaxPool2d({0, 1})(Tensor::ones({1, 1, 4, 4})), ShapeError);
+}
+
+}  // namespace
+}  // namespace poolnet

@@ -1,0 +1,31 @@
+#include <gtest/gtest.h>
+
+#include "framework/errors.h"
+#include "framework/ops/ops.h"
+#include "layers/global_max_pool.h"
+#include "tests/support/grad_check.h"
+
+namespace poolnet {
+namespace {
+using testing::all_close;
+using testing::grad_check;
+using testing::separated_tensor;
+
+TEST(GlobalMaxPoolLayer, PoolsEachPlaneToOneValue) {
+  GlobalMaxPool pool;
+  const Tensor x = separated_tensor({2, 3, 5, 4}, 1);
+  const Tensor y = pool(x);
+  EXPECT_EQ(y.shape(), (Shape{2, 3}));
+  EXPECT_TRUE(all_close(y, reshape(adaptive_max_pool2d(x, {1, 1}), {2, 3}), 1e-6, 1e-6));
+  EXPECT_EQ(pool.parameter_count(), 0);
+  Tensor g = separated_tensor({2, 2, 3, 4}, 3).set_requires_grad();
+  EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return pool(in[0]); }, {g}));
+}
+
+TEST(GlobalMaxPoolLayer, DescribeAndErrors) {
+  EXPECT_EQ(GlobalMaxPool().describe(), "GlobalMaxPool()");
+  EXPECT_THROW(GlobalMaxPool()(Tensor::ones({4, 4})), ShapeError);
+}
+
+}  // namespace
+}  // namespace poolnet
