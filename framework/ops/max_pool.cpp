@@ -1,6 +1,7 @@
 #include "framework/ops/max_pool.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <fmt/format.h>
 #include <limits>
@@ -48,6 +49,96 @@ inline int64_t window_argmax(const float* plane, int64_t W, Taps rows, Taps cols
   return best;
 }
 
+// The 2x2 stride-2 rows below make the same choice as takes_over with bit masks instead of
+// branches: branch-free in the vector loop and in its scalar remainder alike (rows are short).
+inline uint32_t over_mask(float v, float m) { return 0u - static_cast<uint32_t>((v > m) | (v != v)); }
+inline float pick(uint32_t mask, float x, float y) {
+  return std::bit_cast<float>((std::bit_cast<uint32_t>(x) & mask) | (std::bit_cast<uint32_t>(y) & ~mask));
+}
+
+// One output row of the kernel 2x2 stride 2 case: input rows r0, r1 -> y [OW].
+void max_2x2_row_forward(const float* __restrict r0, const float* __restrict r1, float* __restrict y, int64_t OW) {
+  for (int64_t ow = 0; ow < OW; ++ow) {
+    const float a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
+    const float ab = pick(over_mask(b, a), b, a);
+    const float abc = pick(over_mask(c, ab), c, ab);
+    y[ow] = pick(over_mask(d, abc), d, abc);
+  }
+}
+
+// Its gradient: g0, g1 (the gradient rows of r0, r1) += gy at each window's argmax, the
+// element that took over last.
+void max_2x2_row_backward(const float* __restrict r0, const float* __restrict r1, const float* __restrict gy,
+                          float* __restrict g0, float* __restrict g1, int64_t OW) {
+  for (int64_t ow = 0; ow < OW; ++ow) {
+    const float a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
+    const uint32_t tb = over_mask(b, a);
+    const float ab = pick(tb, b, a);
+    const uint32_t tc = over_mask(c, ab);
+    const uint32_t td = over_mask(d, pick(tc, c, ab));
+    const float v = gy[ow];
+    g0[2 * ow] += pick(~tb & ~tc & ~td, v, 0.0f);
+    g0[2 * ow + 1] += pick(tb & ~tc & ~td, v, 0.0f);
+    g1[2 * ow] += pick(tc & ~td, v, 0.0f);
+    g1[2 * ow + 1] += pick(td, v, 0.0f);
+  }
+}
+
+// Kernel 2x2 stride 2 over Q window rows whose input rows are contiguous and even in width
+// (x [Q, 2, 2*OW] -> y [Q, OW]): first the winner of every horizontal pair in one long loop,
+// then the winner of each window's two pair winners. This tree picks the same element as the
+// row-major chain (the first maximum, or the last NaN), and its loops are long enough to
+// vectorise even for small planes.
+void pair_winners(const float* __restrict x, float* __restrict h, uint32_t* __restrict second, int64_t pairs) {
+  for (int64_t i = 0; i < pairs; ++i) {
+    const uint32_t t = over_mask(x[2 * i + 1], x[2 * i]);
+    h[i] = pick(t, x[2 * i + 1], x[2 * i]);
+    if (second) second[i] = t;
+  }
+}
+
+void max_2x2_block_forward(const float* x, float* y, int64_t Q, int64_t OW) {
+  thread_local std::vector<float> h;
+  h.resize(static_cast<size_t>(2 * Q * OW));
+  pair_winners(x, h.data(), nullptr, 2 * Q * OW);
+  for (int64_t q = 0; q < Q; ++q) {
+    const float* __restrict top = h.data() + 2 * q * OW;
+    const float* __restrict bottom = top + OW;
+    float* __restrict yq = y + q * OW;
+    for (int64_t ow = 0; ow < OW; ++ow) yq[ow] = pick(over_mask(bottom[ow], top[ow]), bottom[ow], top[ow]);
+  }
+}
+
+// Its gradient: gx [Q, 2, 2*OW] += gy [Q, OW] at each window's argmax.
+void max_2x2_block_backward(const float* x, const float* gy, float* gx, int64_t Q, int64_t OW) {
+  thread_local std::vector<float> h, gh;
+  thread_local std::vector<uint32_t> second;
+  const int64_t pairs = 2 * Q * OW;
+  h.resize(static_cast<size_t>(pairs));
+  gh.resize(static_cast<size_t>(pairs));
+  second.resize(static_cast<size_t>(pairs));
+  pair_winners(x, h.data(), second.data(), pairs);
+  for (int64_t q = 0; q < Q; ++q) {  // the gradient of each pair winner
+    const float* __restrict top = h.data() + 2 * q * OW;
+    const float* __restrict bottom = top + OW;
+    const float* __restrict g = gy + q * OW;
+    float* __restrict g_top = gh.data() + 2 * q * OW;
+    float* __restrict g_bottom = g_top + OW;
+    for (int64_t ow = 0; ow < OW; ++ow) {
+      const uint32_t t = over_mask(bottom[ow], top[ow]);
+      g_top[ow] = pick(t, 0.0f, g[ow]);
+      g_bottom[ow] = pick(t, g[ow], 0.0f);
+    }
+  }
+  float* __restrict out = gx;
+  const float* __restrict in = gh.data();
+  const uint32_t* __restrict t = second.data();
+  for (int64_t i = 0; i < pairs; ++i) {
+    out[2 * i] += pick(t[i], 0.0f, in[i]);
+    out[2 * i + 1] += pick(t[i], in[i], 0.0f);
+  }
+}
+
 // x [P, H, W] -> y [P, OH, OW] (and indices, if not null). Kernel 2x2 stride 2 has its own
 // branch-free loop, vectorised by the compiler.
 void max_pool2d_forward(const PoolGeometry& g, const float* x, float* y, int64_t* indices) {
@@ -59,18 +150,16 @@ void max_pool2d_forward(const PoolGeometry& g, const float* x, float* y, int64_t
     for (int64_t p = p0; p < p1; ++p) {
       const float* xp = x + p * H * W;
       float* yp = y + p * OH * OW;
+      if (fast && W == 2 * OW && H == 2 * OH) {  // the whole chunk is one block
+        max_2x2_block_forward(xp, yp, (p1 - p) * OH, OW);
+        break;
+      }
+      if (fast && W == 2 * OW) {
+        max_2x2_block_forward(xp, yp, OH, OW);
+        continue;
+      }
       if (fast) {
-        for (int64_t oh = 0; oh < OH; ++oh) {
-          const float* r0 = xp + 2 * oh * W;
-          const float* r1 = r0 + W;
-          float* yo = yp + oh * OW;
-          for (int64_t ow = 0; ow < OW; ++ow) {
-            float m = r0[2 * ow];
-            m = takes_over(r0[2 * ow + 1], m) ? r0[2 * ow + 1] : m;
-            m = takes_over(r1[2 * ow], m) ? r1[2 * ow] : m;
-            yo[ow] = takes_over(r1[2 * ow + 1], m) ? r1[2 * ow + 1] : m;
-          }
-        }
+        for (int64_t oh = 0; oh < OH; ++oh) max_2x2_row_forward(xp + 2 * oh * W, xp + (2 * oh + 1) * W, yp + oh * OW, OW);
         continue;
       }
       for (int64_t oh = 0; oh < OH; ++oh) {
@@ -95,25 +184,18 @@ void max_pool2d_backward(const PoolGeometry& g, const float* x, const float* gy,
       const float* xp = x + p * H * W;
       const float* gyp = gy + p * OH * OW;
       float* gxp = gx + p * H * W;
+      if (fast && W == 2 * OW && H == 2 * OH) {
+        max_2x2_block_backward(xp, gyp, gxp, (p1 - p) * OH, OW);
+        break;
+      }
+      if (fast && W == 2 * OW) {
+        max_2x2_block_backward(xp, gyp, gxp, OH, OW);
+        continue;
+      }
       if (fast) {
         for (int64_t oh = 0; oh < OH; ++oh) {
-          const float* r0 = xp + 2 * oh * W;
-          const float* r1 = r0 + W;
-          float* g0 = gxp + 2 * oh * W;
-          float* g1 = g0 + W;
-          const float* go = gyp + oh * OW;
-          for (int64_t ow = 0; ow < OW; ++ow) {
-            float m = r0[2 * ow];
-            int k = 0;
-            if (takes_over(r0[2 * ow + 1], m)) m = r0[2 * ow + 1], k = 1;
-            if (takes_over(r1[2 * ow], m)) m = r1[2 * ow], k = 2;
-            if (takes_over(r1[2 * ow + 1], m)) k = 3;
-            const float v = go[ow];
-            g0[2 * ow] += k == 0 ? v : 0.0f;
-            g0[2 * ow + 1] += k == 1 ? v : 0.0f;
-            g1[2 * ow] += k == 2 ? v : 0.0f;
-            g1[2 * ow + 1] += k == 3 ? v : 0.0f;
-          }
+          max_2x2_row_backward(xp + 2 * oh * W, xp + (2 * oh + 1) * W, gyp + oh * OW, gxp + 2 * oh * W,
+                               gxp + (2 * oh + 1) * W, OW);
         }
         continue;
       }

@@ -31,6 +31,8 @@ struct Case {
 const std::vector<Case> kCases = {
     {"k2s2", {2, 3, 6, 8}, {}},
     {"k2s2_odd", {2, 3, 5, 7}, {}},
+    {"k2s2_odd_h", {2, 3, 5, 8}, {}},
+    {"k2s2_odd_w", {2, 3, 6, 9}, {}},
     {"k2s2_odd_ceil", {1, 2, 5, 7}, {.ceil_mode = true}},
     {"k3s1", {1, 2, 6, 6}, {.kernel = {3, 3}, .stride = {1, 1}}},
     {"k3s2", {2, 2, 7, 7}, {.kernel = {3, 3}, .stride = {2, 2}}},
@@ -111,6 +113,23 @@ TEST(MaxPool, NaNPropagatesAndTakesTheGradient) {
   const MaxPoolResult g = max_pool2d_with_indices(x, general);
   EXPECT_EQ(g.indices.values, (std::vector<int64_t>{2, 2, 2, 2}));
   for (float v : g.output.to_vector()) EXPECT_TRUE(std::isnan(v));
+}
+
+TEST(MaxPool, FastPathsMatchTheReferenceWithNaNsAndTies) {
+  // Kernel 2x2 stride 2 runs as one block per chunk (even H and W), per plane (odd H) or per
+  // row (odd W); with NaNs and ties everywhere all three must pick PyTorch's element.
+  for (const Shape& shape : {Shape{4, 8, 12, 10}, Shape{4, 8, 11, 10}, Shape{4, 8, 12, 11}}) {
+    SCOPED_TRACE(shape_str(shape));
+    Tensor x = Tensor::uniform(shape, 0, 3, 21);
+    for (int64_t i = 0; i < x.numel(); ++i) x.data()[i] = i % 7 == 3 ? kNaN : std::floor(x.data()[i]);
+    const auto ref = reference::max_pool2d(x, {});
+    EXPECT_TRUE(bitwise_equal(max_pool2d(x, {}), ref.output));
+    EXPECT_EQ(max_pool2d_with_indices(x, {}).indices.values, ref.indices);
+    x.set_requires_grad();
+    const Tensor gy = random_tensor(ref.output.shape(), 11);
+    max_pool2d(x, {}).backward(gy);
+    EXPECT_TRUE(bitwise_equal(x.grad(), reference::max_pool2d_backward(x, {}, gy)));
+  }
 }
 
 TEST(MaxPool, PaddingIsNeverChosen) {
