@@ -95,7 +95,8 @@ void run_backward(const Tensor& root, const Tensor& upstream) {
   {
     float* g = grad_buffer(root);
     const float* u = upstream.data();
-    for (int64_t i = 0; i < upstream.numel(); ++i) g[i] += u[i];
+    const int64_t n = upstream.numel();
+    for (int64_t i = 0; i < n; ++i) g[i] += u[i];
   }
   NoGradGuard no_grad;
   for (const auto& impl : order) {
