@@ -30,31 +30,100 @@ std::vector<Taps> window_taps(int64_t out, int64_t stride, int64_t pad, int64_t 
   return taps;
 }
 
-// Replaces m by v if v is larger or NaN: the first maximum wins, a NaN always takes over.
-inline bool takes_over(float v, float m) { return v > m || std::isnan(v); }
-
-// The flat argmax within `plane` of the window (rows, cols), PyTorch's rule; -1 if empty.
-inline int64_t window_argmax(const float* plane, int64_t W, Taps rows, Taps cols, int64_t DH, int64_t DW) {
-  if (rows.begin >= rows.end || cols.begin >= cols.end) return -1;
-  int64_t best = rows.begin * W + cols.begin;
-  float m = -std::numeric_limits<float>::infinity();
-  for (int64_t h = rows.begin; h < rows.end; h += DH) {
-    for (int64_t w = cols.begin; w < cols.end; w += DW) {
-      if (takes_over(plane[h * W + w], m)) {
-        m = plane[h * W + w];
-        best = h * W + w;
-      }
-    }
-  }
-  return best;
-}
-
-// The 2x2 stride-2 rows below make the same choice as takes_over with bit masks instead of
-// branches: branch-free in the vector loop and in its scalar remainder alike (rows are short).
+// PyTorch's rule as one step of a running maximum m: v takes over if it is larger or NaN, so
+// the first maximum wins and the last NaN wins. All mask, no branch: the loops vectorise, and
+// their scalar remainders do not mispredict.
 inline uint32_t over_mask(float v, float m) { return 0u - static_cast<uint32_t>((v > m) | (v != v)); }
 inline float pick(uint32_t mask, float x, float y) {
   return std::bit_cast<float>((std::bit_cast<uint32_t>(x) & mask) | (std::bit_cast<uint32_t>(y) & ~mask));
 }
+inline int32_t pick(uint32_t mask, int32_t x, int32_t y) {
+  return static_cast<int32_t>((static_cast<uint32_t>(x) & mask) | (static_cast<uint32_t>(y) & ~mask));
+}
+
+// Any window, separably: the winner of each window row (pass 1, per input row), then the winner
+// of those row winners (pass 2, per output row). Taking rows in order and columns in order
+// within a row, the running maximum picks the same element as the row-major scan of the whole
+// window. Writes each output's flat argmax (-1 for a window that misses the input) and value.
+struct SeparableWindows {
+  const PoolGeometry& g;
+  std::vector<Taps> rows, cols;
+  int64_t interior_begin, interior_end;  // outputs whose column taps all lie inside the input
+
+  explicit SeparableWindows(const PoolGeometry& geometry)
+      : g(geometry), rows(window_taps(g.OH, g.SH, g.PH, g.KH, g.DH, g.H)),
+        cols(window_taps(g.OW, g.SW, g.PW, g.KW, g.DW, g.W)) {
+    interior_begin = std::min(g.OW, (g.PW + g.SW - 1) / g.SW);
+    const int64_t last = g.W - 1 - (g.KW - 1) * g.DW + g.PW;  // the largest start + PW that fits
+    interior_end = std::clamp<int64_t>(last < 0 ? 0 : last / g.SW + 1, interior_begin, g.OW);
+  }
+
+  void row_winners(const float* __restrict xr, float* __restrict value, int32_t* __restrict col) const {
+    for (int64_t ow = 0; ow < g.OW; ++ow) {  // borders (and everything, if no interior)
+      if (ow == interior_begin) ow = interior_end;
+      if (ow >= g.OW) break;
+      const Taps t = cols[static_cast<size_t>(ow)];
+      value[ow] = t.begin < t.end ? xr[t.begin] : -std::numeric_limits<float>::infinity();
+      col[ow] = t.begin < t.end ? static_cast<int32_t>(t.begin) : -1;
+      for (int64_t w = t.begin + g.DW; w < t.end; w += g.DW) {
+        const uint32_t m = over_mask(xr[w], value[ow]);
+        value[ow] = pick(m, xr[w], value[ow]);
+        col[ow] = pick(m, static_cast<int32_t>(w), col[ow]);
+      }
+    }
+    const int64_t b = interior_begin, e = interior_end, SW = g.SW, start = -g.PW;
+    for (int64_t ow = b; ow < e; ++ow) {
+      value[ow] = xr[ow * SW + start];
+      col[ow] = static_cast<int32_t>(ow * SW + start);
+    }
+    for (int64_t k = 1; k < g.KW; ++k) {
+      const int64_t offset = start + k * g.DW;
+      for (int64_t ow = b; ow < e; ++ow) {
+        const float v = xr[ow * SW + offset];
+        const uint32_t m = over_mask(v, value[ow]);
+        value[ow] = pick(m, v, value[ow]);
+        col[ow] = pick(m, static_cast<int32_t>(ow * SW + offset), col[ow]);
+      }
+    }
+  }
+
+  // One plane: value [OH, OW] and argmax [OH, OW].
+  void plane(const float* xp, float* value, int64_t* argmax) const {
+    thread_local std::vector<float> row_value, best;
+    thread_local std::vector<int32_t> row_col, best_row;
+    const int64_t H = g.H, W = g.W, OW = g.OW;
+    row_value.resize(static_cast<size_t>(H * OW));
+    row_col.resize(static_cast<size_t>(H * OW));
+    best.resize(static_cast<size_t>(OW));
+    best_row.resize(static_cast<size_t>(OW));
+    for (int64_t h = 0; h < H; ++h) row_winners(xp + h * W, row_value.data() + h * OW, row_col.data() + h * OW);
+    for (int64_t oh = 0; oh < g.OH; ++oh) {
+      const Taps t = rows[static_cast<size_t>(oh)];
+      float* __restrict bv = best.data();
+      int32_t* __restrict br = best_row.data();
+      if (t.begin >= t.end) {
+        std::fill(value + oh * OW, value + (oh + 1) * OW, -std::numeric_limits<float>::infinity());
+        std::fill(argmax + oh * OW, argmax + (oh + 1) * OW, -1);
+        continue;
+      }
+      std::copy(row_value.data() + t.begin * OW, row_value.data() + (t.begin + 1) * OW, bv);
+      std::fill(br, br + OW, static_cast<int32_t>(t.begin));
+      for (int64_t h = t.begin + g.DH; h < t.end; h += g.DH) {
+        const float* __restrict rv = row_value.data() + h * OW;
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          const uint32_t m = over_mask(rv[ow], bv[ow]);
+          bv[ow] = pick(m, rv[ow], bv[ow]);
+          br[ow] = pick(m, static_cast<int32_t>(h), br[ow]);
+        }
+      }
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        const int32_t c = row_col[static_cast<size_t>(br[ow] * OW + ow)];
+        value[oh * OW + ow] = bv[ow];
+        argmax[oh * OW + ow] = c < 0 ? -1 : br[ow] * W + c;
+      }
+    }
+  }
+};
 
 // One output row of the kernel 2x2 stride 2 case: input rows r0, r1 -> y [OW].
 void max_2x2_row_forward(const float* __restrict r0, const float* __restrict r1, float* __restrict y, int64_t OW) {
@@ -143,8 +212,7 @@ void max_2x2_block_backward(const float* x, const float* gy, float* gx, int64_t 
 // branch-free loop, vectorised by the compiler.
 void max_pool2d_forward(const PoolGeometry& g, const float* x, float* y, int64_t* indices) {
   const int64_t H = g.H, W = g.W, OH = g.OH, OW = g.OW;
-  const auto rows = window_taps(OH, g.SH, g.PH, g.KH, g.DH, H);
-  const auto cols = window_taps(OW, g.SW, g.PW, g.KW, g.DW, W);
+  const SeparableWindows windows(g);
   const bool fast = g.is_2x2_stride_2() && indices == nullptr;
   parallel::parallel_for(0, g.planes(), planes_per_chunk(H * W), [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
@@ -162,13 +230,9 @@ void max_pool2d_forward(const PoolGeometry& g, const float* x, float* y, int64_t
         for (int64_t oh = 0; oh < OH; ++oh) max_2x2_row_forward(xp + 2 * oh * W, xp + (2 * oh + 1) * W, yp + oh * OW, OW);
         continue;
       }
-      for (int64_t oh = 0; oh < OH; ++oh) {
-        for (int64_t ow = 0; ow < OW; ++ow) {
-          const int64_t i = window_argmax(xp, W, rows[oh], cols[ow], g.DH, g.DW);
-          yp[oh * OW + ow] = i >= 0 ? xp[i] : -std::numeric_limits<float>::infinity();
-          if (indices) indices[p * OH * OW + oh * OW + ow] = i;
-        }
-      }
+      thread_local std::vector<int64_t> argmax;
+      argmax.resize(static_cast<size_t>(OH * OW));
+      windows.plane(xp, yp, indices ? indices + p * OH * OW : argmax.data());
     }
   });
 }
@@ -176,8 +240,7 @@ void max_pool2d_forward(const PoolGeometry& g, const float* x, float* y, int64_t
 // gx [P, H, W] += gy scattered to each window's argmax (recomputed from x by the same rule).
 void max_pool2d_backward(const PoolGeometry& g, const float* x, const float* gy, float* gx) {
   const int64_t H = g.H, W = g.W, OH = g.OH, OW = g.OW;
-  const auto rows = window_taps(OH, g.SH, g.PH, g.KH, g.DH, H);
-  const auto cols = window_taps(OW, g.SW, g.PW, g.KW, g.DW, W);
+  const SeparableWindows windows(g);
   const bool fast = g.is_2x2_stride_2();
   parallel::parallel_for(0, g.planes(), planes_per_chunk(H * W), [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
@@ -199,11 +262,13 @@ void max_pool2d_backward(const PoolGeometry& g, const float* x, const float* gy,
         }
         continue;
       }
-      for (int64_t oh = 0; oh < OH; ++oh) {
-        for (int64_t ow = 0; ow < OW; ++ow) {
-          const int64_t i = window_argmax(xp, W, rows[oh], cols[ow], g.DH, g.DW);
-          if (i >= 0) gxp[i] += gyp[oh * OW + ow];
-        }
+      thread_local std::vector<float> value;
+      thread_local std::vector<int64_t> argmax;
+      value.resize(static_cast<size_t>(OH * OW));
+      argmax.resize(static_cast<size_t>(OH * OW));
+      windows.plane(xp, value.data(), argmax.data());
+      for (int64_t o = 0; o < OH * OW; ++o) {
+        if (argmax[static_cast<size_t>(o)] >= 0) gxp[argmax[static_cast<size_t>(o)]] += gyp[o];
       }
     }
   });
@@ -284,10 +349,10 @@ Tensor max_unpool2d(const Tensor& x, const PoolIndices& indices, Size2d output_s
   Tensor y = Tensor::empty(max_unpool2d_out_shape(x.shape(), indices, output_size));
   const int64_t planes = x.size(0) * x.size(1), in_plane = x.size(2) * x.size(3);
   const int64_t out_plane = output_size.h * output_size.w;
-  auto idx = std::make_shared<const std::vector<int64_t>>(indices.values);
-  max_unpool2d_forward(planes, in_plane, out_plane, x.data(), idx->data(), y.data());
+  max_unpool2d_forward(planes, in_plane, out_plane, x.data(), indices.values.data(), y.data());
   check_finite(y, "max_unpool2d", "output");
   if (needs_grad({x})) {
+    auto idx = std::make_shared<const std::vector<int64_t>>(indices.values);
     record(y, "max_unpool2d", {x}, [x, idx, planes, in_plane, out_plane](const Tensor& gy) {
       max_unpool2d_backward(planes, in_plane, out_plane, gy.data(), idx->data(), grad_buffer(x));
     });

@@ -56,9 +56,11 @@ void expect_shape_error(const std::function<void()>& f, const std::vector<std::s
 TEST(MaxPool, MatchesNaiveReference) {
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
-    for (bool integers : {false, true}) {  // integers: ties everywhere
-      Tensor x = integers ? Tensor::uniform(c.shape, 0, 3, 7) : separated_tensor(c.shape, 3);
-      if (integers) for (float& v : x.span()) v = std::floor(v);
+    for (int variant : {0, 1, 2}) {  // distinct values; small integers (ties everywhere); and NaNs
+      Tensor x = variant == 0 ? separated_tensor(c.shape, 3) : Tensor::uniform(c.shape, 0, 3, 7);
+      for (int64_t i = 0; variant > 0 && i < x.numel(); ++i) {
+        x.data()[i] = variant == 2 && i % 5 == 1 ? kNaN : std::floor(x.data()[i]);
+      }
       const auto ref = reference::max_pool2d(x, c.options);
       const MaxPoolResult r = max_pool2d_with_indices(x, c.options);
       EXPECT_TRUE(bitwise_equal(r.output, ref.output));
@@ -70,7 +72,7 @@ TEST(MaxPool, MatchesNaiveReference) {
       x.set_requires_grad();
       const Tensor gy = random_tensor(ref.output.shape(), 11);
       max_pool2d(x, c.options).backward(gy);
-      EXPECT_TRUE(all_close(x.grad(), reference::max_pool2d_backward(x, c.options, gy), 1e-6, 1e-6));
+      EXPECT_TRUE(bitwise_equal(x.grad(), reference::max_pool2d_backward(x, c.options, gy)));
     }
   }
 }
