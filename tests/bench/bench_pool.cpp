@@ -1,6 +1,6 @@
 // max_pool2d and avg_pool2d, kernel 2x2 stride 2, at batch 64 on the feature-map shapes of the
-// standard models: forward alone and forward + backward, at 1 and 2 threads. The same shapes in
-// PyTorch: tests/bench/bench_pool_torch.py.
+// standard models: forward alone and forward + backward, at 1 and 2 threads; plus overlapping
+// windows (the general kernel). The same cases in PyTorch: tests/bench/bench_pool_torch.py.
 #include <benchmark/benchmark.h>
 
 #include "framework/autograd.h"

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """PyTorch's max_pool2d and avg_pool2d (kernel 2, stride 2) at the shapes of bench_pool.cpp,
 for comparison. Run by hand: /usr/bin/python3 tests/bench/bench_pool_torch.py
-Prints images/s for forward and forward + backward at 1 and 2 threads."""
+Prints images/s for forward and forward + backward at 1 and 2 threads, and for overlapping
+windows (kernel 2 stride 1, kernel 3 stride 2 padding 1) at 1 thread."""
 import time
 
 import torch
@@ -34,6 +35,13 @@ def main():
                 both = rate(lambda: op(xg, 2).backward(gy))
                 print(f"{name} C={c} H={h} threads={threads}: forward {fwd / 1e3:.1f}k img/s, "
                       f"forward+backward {both / 1e3:.1f}k img/s")
+    torch.set_num_threads(1)
+    for c, h, k, s in ((16, 10, 2, 1), (64, 16, 2, 1), (64, 16, 3, 2)):  # overlapping windows
+        p = k // 2 * (s - 1)
+        xg = torch.rand(N, c, h, h, requires_grad=True)
+        gy = torch.rand_like(F.max_pool2d(xg, k, s, p))
+        both = rate(lambda: F.max_pool2d(xg, k, s, p).backward(gy))
+        print(f"max_pool2d k={k} s={s} C={c} H={h} threads=1: forward+backward {both / 1e3:.2f}k img/s")
 
 
 if __name__ == "__main__":
