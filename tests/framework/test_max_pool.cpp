@@ -141,6 +141,18 @@ TEST(MaxPool, PaddingIsNeverChosen) {
   EXPECT_EQ(r.indices.values, (std::vector<int64_t>{0, 1, 3, 4}));  // each window's first input pixel
 }
 
+TEST(MaxPool, ADilatedWindowMissingTheInputGivesMinusInfinityAndNoGradient) {
+  // H = 1, kernel 2 with dilation 5 and padding 3: the taps fall on rows -3 and 2.
+  Tensor x = Tensor::from_vector({1, 1, 1, 2}, {4, 7}).set_requires_grad();
+  const Pool2d options{.kernel = {2, 1}, .padding = {3, 0}, .dilation = {5, 1}};
+  const MaxPoolResult r = max_pool2d_with_indices(x, options);
+  EXPECT_EQ(r.output.shape(), (Shape{1, 1, 1, 2}));
+  EXPECT_EQ(r.output.to_vector(), std::vector<float>(2, -std::numeric_limits<float>::infinity()));
+  EXPECT_EQ(r.indices.values, (std::vector<int64_t>{-1, -1}));
+  max_pool2d(x, options).backward(Tensor::ones({1, 1, 1, 2}));
+  EXPECT_EQ(x.grad().to_vector(), (std::vector<float>{0, 0}));
+}
+
 TEST(MaxPool, ShapeErrorsNameTheOpAndShapes) {
   Tensor x = Tensor::zeros({8, 16, 2, 2});
   try {
