@@ -38,16 +38,16 @@ Split parse_split(std::string_view text);  // "train", "validation" (or "val"), 
 const char* split_name(Split split);
 
 struct DatasetInfo {
-  std::string name;   // "fashion-mnist"
-  std::string split;  // "train", "validation", "test"
+  std::string name{};   // "fashion-mnist"
+  std::string split{};  // "train", "validation", "test"
   int64_t num_classes = 0;
   int64_t channels = 0;
   int64_t height = 0;
   int64_t width = 0;
-  std::vector<float> mean;    // per channel, of value/255 over the training set
-  std::vector<float> stddev;  // per channel
-  std::vector<std::string> class_names;  // empty or num_classes names
-  std::string source;                    // the folder or files it was read from ("" if built in)
+  std::vector<float> mean{};    // per channel, of value/255 over the training set
+  std::vector<float> stddev{};  // per channel
+  std::vector<std::string> class_names{};  // empty or num_classes names
+  std::string source{};                    // the folder or files it was read from ("" if built in)
 };
 
 class Dataset {
@@ -84,7 +84,7 @@ class Dataset {
 };
 
 struct DatasetOptions {
-  std::string data_dir;               // --data-dir; empty: the default search only
+  std::string data_dir{};             // --data-dir; empty: the default search only
   double validation_fraction = 0.0;   // share of the training set held out as Split::kValidation
   uint64_t validation_seed = 0;       // which samples are held out
   int64_t limit = 0;                  // > 0: keep only the first `limit` samples of the split

@@ -151,7 +151,7 @@ Loader::Range Loader::epoch(int64_t epoch, int64_t start) const {
   if (start < 0 || start > batches_per_epoch()) {
     throw ConfigError(fmt::format("loader: start batch {} is outside [0, {}]", start, batches_per_epoch()));
   }
-  return Range{Iterator(this, epoch, start), Iterator(this, epoch, batches_per_epoch())};
+  return Range(*this, epoch, start);
 }
 
 }  // namespace poolnet::data

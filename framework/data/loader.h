@@ -48,9 +48,9 @@ struct LoaderOptions {
 };
 
 struct Batch {
-  Tensor images;                 // [B, C, H, W]
-  std::vector<int32_t> labels;   // [B]
-  std::vector<int64_t> indices;  // [B] data-set index of each sample
+  Tensor images{};                 // [B, C, H, W]
+  std::vector<int32_t> labels{};   // [B]
+  std::vector<int64_t> indices{};  // [B] data-set index of each sample
   int64_t epoch = 0;
   int64_t index = 0;             // batch index within the epoch
 };
@@ -90,10 +90,18 @@ class Loader {
     const Loader* loader_;
     int64_t epoch_, index_;
   };
-  struct Range {
-    Iterator first, last;
-    Iterator begin() const { return first; }
-    Iterator end() const { return last; }
+  // Holds a copy of the loader (cheap: the data are shared), so iterating over
+  // Loader(...).epoch(e) is safe.
+  class Range {
+   public:
+    Range(const Loader& loader, int64_t epoch, int64_t start)
+        : loader_(std::make_shared<const Loader>(loader)), epoch_(epoch), start_(start) {}
+    Iterator begin() const { return Iterator(loader_.get(), epoch_, start_); }
+    Iterator end() const { return Iterator(loader_.get(), epoch_, loader_->batches_per_epoch()); }
+
+   private:
+    std::shared_ptr<const Loader> loader_;
+    int64_t epoch_, start_;
   };
   Range epoch(int64_t epoch, int64_t start = 0) const;
 
