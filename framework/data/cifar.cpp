@@ -98,7 +98,10 @@ Dataset read_cifar(const fs::path& folder, CifarVariant variant, bool train, boo
   }
   const int64_t record = (variant == CifarVariant::kCifar10 ? 1 : 2) + kImageBytes;
   uint64_t records = 0;
-  for (const std::string& file : files) records += fs::file_size(folder / file, ec) / record;
+  for (const std::string& file : files) {
+    const uint64_t size = fs::file_size(folder / file, ec);
+    if (!ec) records += size / record;
+  }
   std::vector<uint8_t> pixels;
   std::vector<int32_t> labels;
   pixels.reserve(records * kImageBytes);

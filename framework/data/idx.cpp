@@ -162,7 +162,9 @@ IdxArray read_idx(const fs::path& path, int64_t rank, const char* what) {
 
   if (!in.compressed()) {
     // Raw: the file size tells the payload size before anything is allocated.
-    const uint64_t file_size = fs::file_size(path);
+    std::error_code ec;
+    const uint64_t file_size = fs::file_size(path, ec);
+    if (ec) fail(path, "cannot read the file size (" + ec.message() + ")");
     const uint64_t holds = file_size - header;
     if (holds != claimed || claimed > kIdxMaxPayloadBytes) fail_size(path, out.dims, what, claimed, std::to_string(holds));
     out.data.resize(claimed);

@@ -53,7 +53,9 @@ class DigitHandler : public nlohmann::json_sax<nlohmann::json> {
   }
 
   bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) override {
-    return fail(fmt::format("invalid JSON at byte {}: {}", position, ex.what()));
+    std::string what = ex.what();  // "[json.exception.parse_error.101] parse error at ..."
+    if (const size_t tag = what.find("] "); what.starts_with("[json.") && tag != std::string::npos) what.erase(0, tag + 2);
+    return fail(fmt::format("invalid JSON at byte {}: {}", position, what));
   }
 
  private:

@@ -193,3 +193,44 @@ TEST(Idx, HugeHeaderFailsBeforeAllocating) {
 
 }  // namespace
 }  // namespace poolnet::data
+
+namespace poolnet::data {
+namespace {
+
+TEST(Idx, RandomMutationsAreReadOrRejectedCleanly) {
+  // Mutated headers, payloads and gzip streams: each read either succeeds with a payload that
+  // matches its dimensions or throws DataError.
+  TempDir dir;
+  const std::vector<uint8_t> raw = idx_bytes({20, 7, 5}, pattern_bytes(700, 11));
+  const std::vector<uint8_t> gz = gzip_bytes(raw);
+  uint64_t state = 99;
+  auto next = [&](uint64_t n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % n;
+  };
+  int rejected = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    std::vector<uint8_t> bytes = trial % 2 ? gz : raw;
+    const uint64_t limit = trial % 4 < 2 ? 16 : bytes.size();  // half of the edits hit the header
+    for (uint64_t e = 0, edits = 1 + next(3); e < edits && !bytes.empty(); ++e) {
+      const uint64_t at = next(std::min<uint64_t>(limit, bytes.size()));
+      if (next(5) == 0) {
+        bytes.resize(at);
+      } else if (at < bytes.size()) {
+        bytes[at] = static_cast<uint8_t>(next(256));
+      }
+    }
+    write_bytes(dir / "m", bytes);
+    try {
+      const IdxArray a = read_idx_images(dir / "m");
+      EXPECT_EQ(a.data.size(), static_cast<size_t>(a.dims[0] * a.dims[1] * a.dims[2]));
+    } catch (const DataError& e) {
+      EXPECT_NE(std::string(e.what()).find("idx: "), std::string::npos) << e.what();
+      ++rejected;
+    }
+  }
+  EXPECT_GT(rejected, 100);
+}
+
+}  // namespace
+}  // namespace poolnet::data

@@ -165,3 +165,46 @@ TEST(NpmMnist, IgnoresOtherKeysAndAcceptsIntegerAndFloatValues) {
 
 }  // namespace
 }  // namespace poolnet::data
+
+namespace poolnet::data {
+namespace {
+
+TEST(NpmMnist, RandomMutationsAreParsedOrRejectedCleanly) {
+  // Byte-level mutations of a valid file: each is either a valid digit file or a DataError.
+  TempDir dir;
+  const std::string valid = "{\"data\": [" + zeros(1568, "0.25") + "]}";
+  const std::string alphabet = "[]{},:\"-+.eE0123456789 ntfx\\";
+  uint64_t state = 12345;
+  auto next = [&](uint64_t n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % n;
+  };
+  int accepted = 0, rejected = 0;
+  for (int trial = 0; trial < 400; ++trial) {
+    std::string text = valid;
+    const uint64_t edits = 1 + next(4);
+    for (uint64_t e = 0; e < edits && !text.empty(); ++e) {
+      const uint64_t at = next(text.size());
+      switch (next(4)) {
+        case 0: text[at] = alphabet[next(alphabet.size())]; break;
+        case 1: text.insert(at, 1, alphabet[next(alphabet.size())]); break;
+        case 2: text.erase(at, 1 + next(8)); break;
+        default: text.resize(at); break;
+      }
+    }
+    write_text(dir / "m.json", text);
+    try {
+      const std::vector<uint8_t> pixels = read_npm_digit_file(dir / "m.json");
+      EXPECT_EQ(pixels.size() % 784, 0u);
+      ++accepted;
+    } catch (const DataError& e) {
+      EXPECT_NE(std::string(e.what()).find("m.json"), std::string::npos) << e.what();
+      ++rejected;
+    }
+  }
+  EXPECT_GT(rejected, 300);
+  EXPECT_EQ(accepted + rejected, 400);
+}
+
+}  // namespace
+}  // namespace poolnet::data
