@@ -87,7 +87,8 @@ std::optional<fs::path> find_cifar_folder(const fs::path& dir, CifarVariant vari
   return std::nullopt;
 }
 
-Dataset read_cifar(const fs::path& folder, CifarVariant variant, bool train, bool coarse_labels) {
+Dataset read_cifar(const fs::path& folder, CifarVariant variant, Split split, bool coarse_labels) {
+  const bool train = split != Split::kTest;
   const std::vector<std::string> files = cifar_file_names(variant, train);
   std::error_code ec;
   for (const std::string& file : files) {

@@ -36,8 +36,9 @@ std::vector<std::string> cifar_file_names(CifarVariant variant, bool train);
 // of the variant's files; nullopt if neither does.
 std::optional<std::filesystem::path> find_cifar_folder(const std::filesystem::path& dir, CifarVariant variant);
 
-// Every file of the split in `folder` (train or test; the validation split is carved out by
-// open_dataset), as a Dataset named cifar10 or cifar100 with the standard statistics.
-Dataset read_cifar(const std::filesystem::path& folder, CifarVariant variant, bool train, bool coarse_labels = false);
+// Every file of the split in `folder` (Split::kValidation reads the training files: open_dataset
+// carves the validation set out), as a Dataset named cifar10 or cifar100 with the standard
+// statistics.
+Dataset read_cifar(const std::filesystem::path& folder, CifarVariant variant, Split split, bool coarse_labels = false);
 
 }  // namespace poolnet::data

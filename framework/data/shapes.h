@@ -19,6 +19,7 @@
 namespace poolnet::data {
 
 class Dataset;
+enum class Split;  // dataset.h
 
 struct ShapesOptions {
   int64_t image_size = 28;        // H = W, 16 to 128 (28 and 32 match MNIST and CIFAR)
@@ -36,11 +37,12 @@ const std::vector<std::string>& shapes_class_names();
 // Throws ConfigError naming the bad field.
 void validate_shapes_options(const ShapesOptions& options);
 
-// Draws sample `index` of `split` (0 = train, 1 = test) into out [C, H, W]; returns its label.
-int32_t render_shape(const ShapesOptions& options, int split, int64_t index, std::span<uint8_t> out);
+// Draws sample `index` of a split into out [C, H, W] (C*H*W bytes); returns its label.
+// Split::kValidation draws training samples: validation sets are carved out of the training set.
+int32_t render_shape(const ShapesOptions& options, Split split, int64_t index, std::span<uint8_t> out);
 
-// The whole split (0 = train, 1 = test), rendered in parallel; normalisation statistics are
-// those of the first min(1024, train_samples) training samples.
-Dataset make_shapes(const ShapesOptions& options, int split);
+// The whole training (train_samples) or test (test_samples) split, rendered in parallel;
+// normalisation statistics are those of the first min(1024, train_samples) training samples.
+Dataset make_shapes(const ShapesOptions& options, Split split);
 
 }  // namespace poolnet::data

@@ -9,8 +9,8 @@ namespace {
 using namespace poolnet::data;
 
 const Dataset& data(int64_t size, int64_t channels) {
-  static const Dataset mnist = make_shapes({.image_size = 28, .channels = 1, .train_samples = 4096}, 0);
-  static const Dataset cifar = make_shapes({.image_size = 32, .channels = 3, .train_samples = 4096}, 0);
+  static const Dataset mnist = make_shapes({.image_size = 28, .channels = 1, .train_samples = 4096}, Split::kTrain);
+  static const Dataset cifar = make_shapes({.image_size = 32, .channels = 3, .train_samples = 4096}, Split::kTrain);
   return size == 28 && channels == 1 ? mnist : cifar;
 }
 

@@ -49,7 +49,7 @@ TEST(Cifar, ReadsCifar10Batches) {
   const auto folder = find_cifar_folder(dir.path(), CifarVariant::kCifar10);
   ASSERT_TRUE(folder.has_value());
   EXPECT_EQ(*folder, dir / "cifar-10-batches-bin");
-  const Dataset train = read_cifar(*folder, CifarVariant::kCifar10, /*train=*/true);
+  const Dataset train = read_cifar(*folder, CifarVariant::kCifar10, Split::kTrain);
   EXPECT_EQ(train.size(), 10);
   EXPECT_EQ(train.image_shape(), (Shape{3, 32, 32}));
   EXPECT_EQ(train.num_classes(), 10);
@@ -59,7 +59,7 @@ TEST(Cifar, ReadsCifar10Batches) {
   // Record 3 is the second record of data_batch_2.bin: pixels in file order, R then G then B.
   const std::vector<uint8_t> expected = pattern_bytes(kImage, 21);
   EXPECT_TRUE(std::equal(expected.begin(), expected.end(), train.image(3).begin()));
-  const Dataset test = read_cifar(*folder, CifarVariant::kCifar10, /*train=*/false);
+  const Dataset test = read_cifar(*folder, CifarVariant::kCifar10, Split::kTest);
   EXPECT_EQ(test.size(), 3);
   EXPECT_EQ(test.label(0), 7);
   EXPECT_EQ(test.info().split, "test");
@@ -79,15 +79,15 @@ TEST(Cifar, Cifar100FineAndCoarseLabels) {
   std::filesystem::create_directories(folder);
   write_bytes(folder / "train.bin", records({{3, 42}, {19, 99}, {0, 0}}, 1));
   write_bytes(folder / "test.bin", records({{5, 55}}, 2));
-  const Dataset fine = read_cifar(folder, CifarVariant::kCifar100, true);
+  const Dataset fine = read_cifar(folder, CifarVariant::kCifar100, Split::kTrain);
   EXPECT_EQ(fine.num_classes(), 100);
   EXPECT_EQ(std::vector<int32_t>(fine.labels().begin(), fine.labels().end()), (std::vector<int32_t>{42, 99, 0}));
-  const Dataset coarse = read_cifar(folder, CifarVariant::kCifar100, true, /*coarse_labels=*/true);
+  const Dataset coarse = read_cifar(folder, CifarVariant::kCifar100, Split::kTrain, /*coarse_labels=*/true);
   EXPECT_EQ(coarse.num_classes(), 20);
   EXPECT_EQ(std::vector<int32_t>(coarse.labels().begin(), coarse.labels().end()), (std::vector<int32_t>{3, 19, 0}));
   const std::vector<uint8_t> expected = pattern_bytes(kImage, 2);
   EXPECT_TRUE(std::equal(expected.begin(), expected.end(), coarse.image(1).begin()));
-  EXPECT_EQ(read_cifar(folder, CifarVariant::kCifar100, false).label(0), 55);
+  EXPECT_EQ(read_cifar(folder, CifarVariant::kCifar100, Split::kTest).label(0), 55);
 }
 
 TEST(Cifar, RecordSizeMismatchIsDataError) {
@@ -119,9 +119,9 @@ TEST(Cifar, MissingBatchIsDataError) {
   TempDir dir;
   write_cifar10(dir.path());
   std::filesystem::remove(dir / "data_batch_3.bin");
-  expect_data_error([&] { read_cifar(dir.path(), CifarVariant::kCifar10, true); }, "data_batch_3.bin is missing",
+  expect_data_error([&] { read_cifar(dir.path(), CifarVariant::kCifar10, Split::kTrain); }, "data_batch_3.bin is missing",
                     "data_batch_1.bin .. data_batch_5.bin and test_batch.bin");
-  EXPECT_EQ(read_cifar(dir.path(), CifarVariant::kCifar10, false).size(), 3);
+  EXPECT_EQ(read_cifar(dir.path(), CifarVariant::kCifar10, Split::kTest).size(), 3);
   expect_data_error([&] { read_cifar_file(dir / "nothing.bin", CifarVariant::kCifar10); }, "nothing.bin", "no such file");
 }
 
