@@ -87,9 +87,10 @@ Tensor Dataset::images(std::span<const int64_t> indices, bool normalize) const {
   for (size_t b = 0; b < indices.size(); ++b) {
     const uint8_t* src = image(indices[b]).data();
     for (int64_t c = 0; c < channels(); ++c) {
+      // The loader's formula exactly: v * scale + bias.
       const float scale = normalize ? 1.0f / (255.0f * info_.stddev[c]) : 1.0f / 255.0f;
-      const float shift = normalize ? info_.mean[c] / info_.stddev[c] : 0.0f;
-      for (int64_t p = 0; p < plane; ++p) dst[c * plane + p] = static_cast<float>(src[c * plane + p]) * scale - shift;
+      const float bias = normalize ? -info_.mean[c] / info_.stddev[c] : 0.0f;
+      for (int64_t p = 0; p < plane; ++p) dst[c * plane + p] = static_cast<float>(src[c * plane + p]) * scale + bias;
     }
     dst += numel;
   }

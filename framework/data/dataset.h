@@ -72,7 +72,8 @@ class Dataset {
   int32_t label(int64_t i) const { return (*labels_)[static_cast<size_t>(i)]; }
   std::vector<int64_t> class_counts() const;
 
-  // The images at `indices` as float [B, C, H, W]: value/255, or (value/255 - mean)/stddev.
+  // The images at `indices` as float [B, C, H, W]: v * (1/255), or with normalize
+  // v * (1 / (255 stddev[c])) - mean[c] / stddev[c] (= (v/255 - mean) / stddev up to rounding).
   Tensor images(std::span<const int64_t> indices, bool normalize = false) const;
   // A new data set of the samples at `indices` (copied), labelled with `split`.
   Dataset subset(std::span<const int64_t> indices, std::string split) const;

@@ -1,6 +1,7 @@
 #include "framework/data/loader.h"
 
 #include <algorithm>
+#include <array>
 #include <mutex>
 #include <numeric>
 
@@ -17,6 +18,7 @@ namespace {
 constexpr uint64_t kShuffleTag = 0x53485546ULL;
 constexpr uint64_t kAugmentTag = 0x41554745ULL;
 constexpr int64_t kGrain = 8;  // samples per parallel chunk
+constexpr int64_t kMaxSide = 4096;  // largest image height or width the loader takes
 
 int64_t symmetric(const RandomStream& rng, uint64_t index, int64_t k) { return rng.below(index, 2 * k + 1) - k; }
 
@@ -27,6 +29,42 @@ int64_t source(int64_t out, int64_t n, int64_t crop, int64_t shift, bool circula
   at -= shift;
   if (circular) return ((at % n) + n) % n;
   return at < 0 || at >= n ? -1 : at;
+}
+
+// Converts n bytes to floats v * s + t (vectorises).
+void convert(const uint8_t* src, float* dst, int64_t n, float s, float t) {
+  for (int64_t p = 0; p < n; ++p) dst[p] = static_cast<float>(src[p]) * s + t;
+}
+
+// Writes one image [C, H, W] of bytes as floats v * scale[c] + bias[c], moved and mirrored as
+// `d` says; vacated pixels read as a 0 byte, i.e. bias[c]. `moved` is scratch of H*W bytes.
+void assemble_sample(const uint8_t* src, float* dst, std::array<int64_t, 3> chw, const AugmentDraw& d, bool circular,
+                     const float* scale, const float* bias, std::vector<uint8_t>& moved) {
+  const auto [channels, height, width] = chw;
+  const int64_t plane = height * width;
+  if (d.shift_dy == 0 && d.shift_dx == 0 && d.crop_dy == 0 && d.crop_dx == 0 && !d.flip) {
+    for (int64_t c = 0; c < channels; ++c) convert(src + c * plane, dst + c * plane, plane, scale[c], bias[c]);
+    return;
+  }
+  // Source row of each output row and source column of each output column (-1: vacated).
+  int64_t rows[kMaxSide], cols[kMaxSide];
+  for (int64_t y = 0; y < height; ++y) rows[y] = source(y, height, d.crop_dy, d.shift_dy, circular);
+  for (int64_t x = 0; x < width; ++x) {
+    const int64_t at = source(x, width, d.crop_dx, d.shift_dx, circular);
+    cols[x] = at < 0 || !d.flip ? at : width - 1 - at;
+  }
+  for (int64_t c = 0; c < channels; ++c) {
+    for (int64_t y = 0; y < height; ++y) {
+      uint8_t* row = moved.data() + y * width;
+      if (rows[y] < 0) {
+        std::fill(row, row + width, uint8_t{0});
+        continue;
+      }
+      const uint8_t* srow = src + c * plane + rows[y] * width;
+      for (int64_t x = 0; x < width; ++x) row[x] = cols[x] < 0 ? 0 : srow[cols[x]];
+    }
+    convert(moved.data(), dst + c * plane, plane, scale[c], bias[c]);
+  }
 }
 
 }  // namespace
@@ -55,17 +93,20 @@ Loader::Loader(Dataset data, LoaderOptions options)
   if (options_.drop_last && options_.batch_size > data_.size()) {
     bad(fmt::format("batch_size {} with drop_last leaves no batch of the {} samples", options_.batch_size, data_.size()));
   }
+  if (data_.height() > kMaxSide || data_.width() > kMaxSide) {
+    bad(fmt::format("images of {}x{} are larger than {}x{}", data_.height(), data_.width(), kMaxSide, kMaxSide));
+  }
   const int64_t side = std::min(data_.height(), data_.width());
   const Augment& a = options_.augment;
   if (a.max_shift < 0 || a.max_shift >= side) bad(fmt::format("max_shift {} is outside [0, {})", a.max_shift, side));
   if (a.crop_padding < 0 || a.crop_padding >= side) {
     bad(fmt::format("crop_padding {} is outside [0, {})", a.crop_padding, side));
   }
-  lut_.resize(static_cast<size_t>(data_.channels() * 256));
   for (int64_t c = 0; c < data_.channels(); ++c) {
     const float mean = options_.normalize ? data_.info().mean[c] : 0.0f;
     const float stddev = options_.normalize ? data_.info().stddev[c] : 1.0f;
-    for (int v = 0; v < 256; ++v) lut_[c * 256 + v] = (static_cast<float>(v) / 255.0f - mean) / stddev;
+    scale_.push_back(1.0f / (255.0f * stddev));
+    bias_.push_back(-mean / stddev);
   }
 }
 
@@ -104,7 +145,7 @@ Batch Loader::batch(int64_t epoch, int64_t index) const {
   const int64_t first = index * options_.batch_size;
   const int64_t count = std::min(options_.batch_size, samples_per_epoch() - first);
   const int64_t channels = data_.channels(), height = data_.height(), width = data_.width();
-  const int64_t plane = height * width, numel = channels * plane;
+  const int64_t numel = channels * height * width;
 
   Batch out{.images = Tensor::empty({count, channels, height, width}),
             .labels = std::vector<int32_t>(static_cast<size_t>(count)),
@@ -116,32 +157,13 @@ Batch Loader::batch(int64_t epoch, int64_t index) const {
   const Augment& augment = options_.augment;
   const bool circular = augment.shift_fill == ShiftFill::kCircular;
   parallel::parallel_for(0, count, kGrain, [&](int64_t b0, int64_t b1) {
-    std::vector<int64_t> rows(static_cast<size_t>(height)), cols(static_cast<size_t>(width));
+    std::vector<uint8_t> moved(static_cast<size_t>(height * width));
     for (int64_t b = b0; b < b1; ++b) {
       const int64_t sample = out.indices[b];
       out.labels[b] = data_.label(sample);
       const AugmentDraw d = draw_augment(augment, options_.seed, epoch, sample);
-      for (int64_t y = 0; y < height; ++y) rows[y] = source(y, height, d.crop_dy, d.shift_dy, circular);
-      for (int64_t x = 0; x < width; ++x) {
-        const int64_t at = source(x, width, d.crop_dx, d.shift_dx, circular);
-        cols[x] = at < 0 || !d.flip ? at : width - 1 - at;
-      }
-      const uint8_t* src = pixels + sample * numel;
-      float* dst = images + b * numel;
-      for (int64_t c = 0; c < channels; ++c) {
-        const float* lut = lut_.data() + c * 256;
-        const uint8_t* sp = src + c * plane;
-        float* dp = dst + c * plane;
-        for (int64_t y = 0; y < height; ++y) {
-          float* row = dp + y * width;
-          if (rows[y] < 0) {
-            std::fill(row, row + width, lut[0]);
-            continue;
-          }
-          const uint8_t* srow = sp + rows[y] * width;
-          for (int64_t x = 0; x < width; ++x) row[x] = cols[x] < 0 ? lut[0] : lut[srow[cols[x]]];
-        }
-      }
+      assemble_sample(pixels + sample * numel, images + b * numel, {channels, height, width}, d, circular,
+                      scale_.data(), bias_.data(), moved);
     }
   });
   return out;

@@ -16,8 +16,8 @@
 //                     columns right; shift_fill zeros drops what leaves, circular wraps it
 //   crop_padding = p  zero-pad by p on every side, then crop HxW at a uniform offset: a zero-fill
 //                     shift uniform in [-p, p]^2 (PyTorch's RandomCrop(size, padding=p))
-// Order: flip, then shift, then crop. Images are value/255, or (value/255 - mean[c]) /
-// stddev[c] with normalize.
+// Order: flip, then shift, then crop. A byte v becomes v * (1/255), or with normalize
+// v * (1 / (255 stddev[c])) - mean[c] / stddev[c], bitwise the same as Dataset::images.
 #pragma once
 
 #include <cstdint>
@@ -111,7 +111,7 @@ class Loader {
 
   Dataset data_;
   LoaderOptions options_;
-  std::vector<float> lut_;  // [C, 256]: value byte -> float, normalised or not
+  std::vector<float> scale_, bias_;  // [C]: a byte v becomes v * scale_[c] + bias_[c]
   std::shared_ptr<OrderCache> cache_;
 };
 

@@ -30,7 +30,7 @@ Dataset small_dataset(int64_t n = 37) {
 
 float lut(const Dataset& d, int64_t c, uint8_t v, bool normalize) {
   const float mean = normalize ? d.info().mean[c] : 0.0f, stddev = normalize ? d.info().stddev[c] : 1.0f;
-  return (static_cast<float>(v) / 255.0f - mean) / stddev;
+  return static_cast<float>(v) * (1.0f / (255.0f * stddev)) + -mean / stddev;
 }
 
 // Naive reference: flip, then shift (zeros or circular), then crop-shift (zeros), one whole
@@ -111,7 +111,14 @@ TEST(Loader, NormalisesWithoutAugmentation) {
   for (bool normalize : {true, false}) {
     const Loader loader(data, {.batch_size = 16, .normalize = normalize, .seed = 2});
     const Batch b = loader.batch(0, 1);
-    EXPECT_TRUE(all_close(b.images, data.images(b.indices, normalize), 1e-6, 1e-6)) << normalize;
+    EXPECT_TRUE(bitwise_equal(b.images, data.images(b.indices, normalize))) << normalize;
+    const Tensor exact = data.images(b.indices, normalize);
+    for (int64_t i = 0; i < exact.numel(); ++i) {
+      const int64_t c = i / 30 % 2;
+      const float v = static_cast<float>(data.image(b.indices[i / 60])[i % 60]);
+      const float mean = normalize ? data.info().mean[c] : 0.0f, stddev = normalize ? data.info().stddev[c] : 1.0f;
+      ASSERT_NEAR(exact.data()[i], (v / 255.0f - mean) / stddev, 1e-5) << i;
+    }
   }
 }
 
