@@ -58,6 +58,9 @@ struct SeparableWindows {
     interior_end = std::clamp<int64_t>(last < 0 ? 0 : last / g.SW + 1, interior_begin, g.OW);
   }
 
+  // kStride: the column stride when known at compile time (1 or 2, so the interior loops
+  // vectorise), else 0 and g.SW is used.
+  template <int64_t kStride>
   void row_winners(const float* __restrict xr, float* __restrict value, int32_t* __restrict col) const {
     for (int64_t ow = 0; ow < g.OW; ++ow) {  // borders (and everything, if no interior)
       if (ow == interior_begin) ow = interior_end;
@@ -71,7 +74,7 @@ struct SeparableWindows {
         col[ow] = pick(m, static_cast<int32_t>(w), col[ow]);
       }
     }
-    const int64_t b = interior_begin, e = interior_end, SW = g.SW, start = -g.PW;
+    const int64_t b = interior_begin, e = interior_end, SW = kStride > 0 ? kStride : g.SW, start = -g.PW;
     for (int64_t ow = b; ow < e; ++ow) {
       value[ow] = xr[ow * SW + start];
       col[ow] = static_cast<int32_t>(ow * SW + start);
@@ -96,7 +99,17 @@ struct SeparableWindows {
     row_col.resize(static_cast<size_t>(H * OW));
     best.resize(static_cast<size_t>(OW));
     best_row.resize(static_cast<size_t>(OW));
-    for (int64_t h = 0; h < H; ++h) row_winners(xp + h * W, row_value.data() + h * OW, row_col.data() + h * OW);
+    for (int64_t h = 0; h < H; ++h) {
+      float* rv = row_value.data() + h * OW;
+      int32_t* rc = row_col.data() + h * OW;
+      if (g.SW == 1) {
+        row_winners<1>(xp + h * W, rv, rc);
+      } else if (g.SW == 2) {
+        row_winners<2>(xp + h * W, rv, rc);
+      } else {
+        row_winners<0>(xp + h * W, rv, rc);
+      }
+    }
     for (int64_t oh = 0; oh < g.OH; ++oh) {
       const Taps t = rows[static_cast<size_t>(oh)];
       float* __restrict bv = best.data();
