@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "framework/data/atomic_file.h"
+#include "framework/io/atomic_file.h"
 #include "framework/errors.h"
 
 namespace poolnet::data {
@@ -200,6 +200,26 @@ IdxArray read_idx_images(const fs::path& path) { return read_idx(path, 3, "image
 
 IdxArray read_idx_labels(const fs::path& path) { return read_idx(path, 1, "labels"); }
 
+namespace {
+// bytes compressed in the gzip format (deflate with a gzip header), as `gzip -6` writes it.
+std::vector<uint8_t> gzip_bytes(std::span<const uint8_t> bytes, const fs::path& path) {
+  z_stream z{};
+  if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    throw IoError(fmt::format("write_idx: {}: cannot start gzip compression", path.string()));
+  }
+  std::vector<uint8_t> out(deflateBound(&z, static_cast<uLong>(bytes.size())));
+  z.next_in = const_cast<Bytef*>(bytes.data());
+  z.avail_in = static_cast<uInt>(bytes.size());
+  z.next_out = out.data();
+  z.avail_out = static_cast<uInt>(out.size());
+  const int status = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  if (status != Z_STREAM_END) throw IoError(fmt::format("write_idx: {}: gzip compression failed", path.string()));
+  return out;
+}
+}  // namespace
+
 void write_idx(const fs::path& path, std::span<const int64_t> dims, std::span<const uint8_t> data, bool gzip) {
   std::vector<uint8_t> bytes = {0, 0, 0x08, static_cast<uint8_t>(dims.size())};
   uint64_t total = 1;
@@ -213,7 +233,10 @@ void write_idx(const fs::path& path, std::span<const int64_t> dims, std::span<co
                                  data.size()));
   }
   bytes.insert(bytes.end(), data.begin(), data.end());
-  write_file_atomically(path, bytes, gzip);
+  if (gzip) bytes = gzip_bytes(bytes, path);
+  AtomicFile file(path.string());
+  file.write(bytes.data(), bytes.size());
+  file.commit();
 }
 
 }  // namespace poolnet::data
