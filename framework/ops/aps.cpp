@@ -1,0 +1,175 @@
+#include "framework/ops/aps.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+
+#include "framework/autograd.h"
+#include "framework/errors.h"
+#include "framework/parallel.h"
+
+namespace poolnet {
+
+ApsNorm parse_aps_norm(std::string_view name) {
+  if (name == "l2") return ApsNorm::kL2;
+  if (name == "l1") return ApsNorm::kL1;
+  if (name == "linf") return ApsNorm::kLinf;
+  throw ConfigError(fmt::format("aps: unknown norm '{}' (valid: l2, l1, linf)", name));
+}
+
+std::string to_string(ApsNorm norm) {
+  switch (norm) {
+    case ApsNorm::kL2: return "l2";
+    case ApsNorm::kL1: return "l1";
+    case ApsNorm::kLinf: return "linf";
+  }
+  return "?";
+}
+
+Shape aps_out_shape(const Shape& x, int64_t stride, std::string_view op) {
+  if (x.size() != 4) throw ShapeError(fmt::format("{}: expected input [N, C, H, W], got {}", op, shape_str(x)));
+  if (stride < 2) throw ShapeError(fmt::format("{}: stride must be >= 2, got {} (x={})", op, stride, shape_str(x)));
+  if (x[2] < 1 || x[3] < 1) throw ShapeError(fmt::format("{}: needs H, W >= 1, got x={}", op, shape_str(x)));
+  return {x[0], x[1], (x[2] + stride - 1) / stride, (x[3] + stride - 1) / stride};
+}
+
+namespace {
+double norm_term(double v, ApsNorm norm) { return norm == ApsNorm::kL2 ? v * v : std::fabs(v); }
+
+// Adds the terms of one padded row (W real columns, Wp padded) into acc[j], j = column mod s.
+// Fixed order: position by position within each phase column.
+template <ApsNorm kNorm, int64_t kS>
+void accumulate_row(const float* row, int64_t W, int64_t Wp, int64_t s, double* acc) {
+  const int64_t S = kS > 0 ? kS : s;
+  for (int64_t j = 0; j < S; ++j) {
+    double a = acc[j];
+    for (int64_t w = j; w < Wp; w += S) {
+      const double v = row[w < W ? w : w - W * (w / W)];
+      if constexpr (kNorm == ApsNorm::kLinf) {
+        a = (std::isnan(v) || std::isnan(a)) ? NAN : std::max(a, std::fabs(v));
+      } else {
+        a += norm_term(v, kNorm);
+      }
+    }
+    acc[j] = a;
+  }
+}
+
+// norms [s*s] of the polyphase components of one sample xs [C,H,W] (circularly padded to
+// OH*s x OW*s). Fixed summation order: channel, padded row, phase column, position.
+template <ApsNorm kNorm, int64_t kS>
+void aps_norms(const float* xs, int64_t C, int64_t H, int64_t W, int64_t s, double* out) {
+  const int64_t Hp = (H + s - 1) / s * s, Wp = (W + s - 1) / s * s;
+  std::fill(out, out + s * s, 0.0);
+  for (int64_t c = 0; c < C; ++c) {
+    for (int64_t h = 0; h < Hp; ++h) {
+      accumulate_row<kNorm, kS>(xs + (c * H + h % H) * W, W, Wp, s, out + (h % s) * s);
+    }
+  }
+}
+
+void aps_norms(const float* xs, int64_t C, int64_t H, int64_t W, int64_t s, ApsNorm norm, double* out) {
+  switch (norm) {
+    case ApsNorm::kL2: return s == 2 ? aps_norms<ApsNorm::kL2, 2>(xs, C, H, W, s, out)
+                                     : aps_norms<ApsNorm::kL2, 0>(xs, C, H, W, s, out);
+    case ApsNorm::kL1: return s == 2 ? aps_norms<ApsNorm::kL1, 2>(xs, C, H, W, s, out)
+                                     : aps_norms<ApsNorm::kL1, 0>(xs, C, H, W, s, out);
+    case ApsNorm::kLinf: return aps_norms<ApsNorm::kLinf, 0>(xs, C, H, W, s, out);
+  }
+}
+
+// The largest norm's index; ties go to the lowest index, a NaN wins.
+int64_t argmax_phase(const double* norms, int64_t count) {
+  int64_t best = 0;
+  for (int64_t p = 1; p < count; ++p) {
+    if (std::isnan(norms[best])) break;
+    if (std::isnan(norms[p]) || norms[p] > norms[best]) best = p;
+  }
+  return best;
+}
+
+// y [N,C,OH,OW] = component phases[n] of x [N,C,H,W]; parallel over the N*C planes.
+void aps_select_forward(const float* x, float* y, const Shape& xs, int64_t OH, int64_t OW, int64_t s,
+                        const std::vector<int64_t>& phases) {
+  const int64_t C = xs[1], H = xs[2], W = xs[3];
+  parallel::parallel_for(0, xs[0] * C, std::max<int64_t>(1, 4096 / (OH * OW)), [&](int64_t b, int64_t e) {
+    for (int64_t q = b; q < e; ++q) {
+      const int64_t i = phases[q / C] / s, j = phases[q / C] % s;
+      const float* xp = x + q * H * W;
+      float* yp = y + q * OH * OW;
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        const float* row = xp + ((oh * s + i) % H) * W;
+        for (int64_t ow = 0; ow < OW; ++ow) yp[oh * OW + ow] = row[(ow * s + j) % W];
+      }
+    }
+  });
+}
+
+// gx [N,C,H,W] += scatter of gy [N,C,OH,OW] back to the chosen component; same split as forward.
+void aps_select_backward(const float* gy, float* gx, const Shape& xs, int64_t OH, int64_t OW, int64_t s,
+                         const std::vector<int64_t>& phases) {
+  const int64_t C = xs[1], H = xs[2], W = xs[3];
+  parallel::parallel_for(0, xs[0] * C, std::max<int64_t>(1, 4096 / (OH * OW)), [&](int64_t b, int64_t e) {
+    for (int64_t q = b; q < e; ++q) {
+      const int64_t i = phases[q / C] / s, j = phases[q / C] % s;
+      float* gp = gx + q * H * W;
+      const float* g = gy + q * OH * OW;
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        float* row = gp + ((oh * s + i) % H) * W;
+        for (int64_t ow = 0; ow < OW; ++ow) row[(ow * s + j) % W] += g[oh * OW + ow];
+      }
+    }
+  });
+}
+}  // namespace
+
+std::vector<int64_t> aps_phases(const Tensor& x, const Aps& options) {
+  aps_out_shape(x.shape(), options.stride, "aps_phases");
+  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), s = options.stride;
+  std::vector<int64_t> phases(static_cast<size_t>(N), 0);
+  const float* px = x.data();
+  parallel::parallel_for(0, N, 1, [&](int64_t b, int64_t e) {
+    std::vector<double> norms(static_cast<size_t>(s * s));
+    for (int64_t n = b; n < e; ++n) {
+      aps_norms(px + n * C * H * W, C, H, W, s, options.norm, norms.data());
+      phases[static_cast<size_t>(n)] = argmax_phase(norms.data(), s * s);
+    }
+  });
+  return phases;
+}
+
+Tensor aps_select(const Tensor& x, std::span<const int64_t> phases, int64_t stride) {
+  const Shape out_shape = aps_out_shape(x.shape(), stride, "aps_select");
+  if (static_cast<int64_t>(phases.size()) != x.size(0)) {
+    throw ShapeError(fmt::format("aps_select: expected {} phases (one per sample of x={}), got {}", x.size(0),
+                                 shape_str(x.shape()), phases.size()));
+  }
+  for (size_t n = 0; n < phases.size(); ++n) {
+    if (phases[n] < 0 || phases[n] >= stride * stride) {
+      throw ShapeError(fmt::format("aps_select: phase {} of sample {} is outside [0, {}) (stride {}, x={})",
+                                   phases[n], n, stride * stride, stride, shape_str(x.shape())));
+    }
+  }
+  std::vector<int64_t> chosen(phases.begin(), phases.end());
+  Tensor y = Tensor::empty(out_shape);
+  const int64_t OH = out_shape[2], OW = out_shape[3];
+  aps_select_forward(x.data(), y.data(), x.shape(), OH, OW, stride, chosen);
+  check_finite(y, "aps_select", "output");
+  if (needs_grad({x})) {
+    record(y, "aps_select", {x}, [x, chosen = std::move(chosen), OH, OW, stride](const Tensor& gy) {
+      aps_select_backward(gy.data(), grad_buffer(x), x.shape(), OH, OW, stride, chosen);
+    });
+  }
+  return y;
+}
+
+ApsResult aps_downsample_with_phases(const Tensor& x, const Aps& options) {
+  aps_out_shape(x.shape(), options.stride, "aps_downsample");
+  std::vector<int64_t> phases = aps_phases(x, options);
+  Tensor y = aps_select(x, phases, options.stride);
+  return {y, std::move(phases)};
+}
+
+Tensor aps_downsample(const Tensor& x, const Aps& options) { return aps_downsample_with_phases(x, options).y; }
+
+}  // namespace poolnet

@@ -1,0 +1,55 @@
+// Adaptive polyphase sampling (Chaman & Dokmanić 2021, "Truly shift-invariant convolutional
+// neural networks"): downsampling by s that keeps, per sample, the polyphase component with the
+// largest norm, so a circular shift of the input selects the same (shifted) component.
+//
+//   x [N,C,H,W] -> y [N,C,OH,OW],  OH = ceil(H/s), OW = ceil(W/s), s >= 2.
+//   If H or W is not a multiple of s, x is first padded circularly at the bottom/right up to
+//   OH*s x OW*s (xp[h, w] = x[h mod H, w mod W]).
+//   Component (i, j), 0 <= i, j < s, is xp[:, :, i::s, j::s]; its phase index is i*s + j.
+//   Per sample n, the norm of a component is taken over all its channels and positions:
+//     l2: sum of squares (the square root does not change the order), l1: sum |v|, linf: max |v|
+//   (accumulated in double). The chosen phase is the one with the largest norm; ties go to the
+//   lowest phase index; a NaN norm wins (NaN propagates).
+//
+//   aps_phases(x, options)       -> the chosen phase per sample (no gradient)
+//   aps_select(x, phases, s)     -> y[n] = component phases[n] of x[n] (differentiable); lets a
+//                                   residual shortcut reuse the main branch's choice
+//   aps_downsample(x, options)   =  aps_select(x, aps_phases(x, options), s)
+//   aps_downsample_with_phases   -> both
+//
+// Gradient: flows only through the chosen component: gx[n,c,h mod H, w mod W] += gy[n,c,oh,ow]
+// for (h, w) = (oh*s + i, ow*s + j); the choice itself is piecewise constant (no gradient).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "framework/tensor.h"
+
+namespace poolnet {
+
+enum class ApsNorm { kL2, kL1, kLinf };
+
+ApsNorm parse_aps_norm(std::string_view name);  // "l2" | "l1" | "linf", else ConfigError
+std::string to_string(ApsNorm norm);
+
+struct Aps {
+  int64_t stride = 2;  // >= 2
+  ApsNorm norm = ApsNorm::kL2;
+};
+
+struct ApsResult {
+  Tensor y;                     // [N, C, OH, OW]
+  std::vector<int64_t> phases;  // N chosen phases, each in [0, s*s)
+};
+
+Shape aps_out_shape(const Shape& x, int64_t stride, std::string_view op = "aps_downsample");
+std::vector<int64_t> aps_phases(const Tensor& x, const Aps& options = {});
+Tensor aps_select(const Tensor& x, std::span<const int64_t> phases, int64_t stride);
+Tensor aps_downsample(const Tensor& x, const Aps& options = {});
+ApsResult aps_downsample_with_phases(const Tensor& x, const Aps& options = {});
+
+}  // namespace poolnet

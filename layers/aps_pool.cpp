@@ -1,0 +1,46 @@
+#include "layers/aps_pool.h"
+
+#include <fmt/format.h>
+
+#include "framework/errors.h"
+
+namespace poolnet {
+
+ApsPool2d::ApsPool2d(ApsPool2dOptions options) : options_(options) {
+  aps_out_shape({1, 1, 1, 1}, options_.aps.stride, "ApsPool2d");
+  if (options_.blur_filter < 0 || options_.blur_filter > 7) {
+    throw ConfigError(fmt::format("ApsPool2d: blur_filter must be 0 (none) or 1..7, got {}", options_.blur_filter));
+  }
+}
+
+Tensor ApsPool2d::forward(const Tensor& x) {
+  Tensor in = options_.blur_filter == 0
+                  ? x
+                  : blur_pool2d(x, {.filter_size = options_.blur_filter, .stride = 1,
+                                    .padding_mode = options_.blur_padding});
+  ApsResult r = aps_downsample_with_phases(in, options_.aps);
+  last_phases_ = std::move(r.phases);
+  return r.y;
+}
+
+std::vector<Window> ApsPool2d::windows() const {
+  std::vector<Window> out;
+  if (options_.blur_filter > 0) {
+    const int64_t f = options_.blur_filter, pad = (f - 1) / 2;
+    out.push_back(Window{.kernel = {f, f}, .padding = {pad, pad}});
+  }
+  // Output i reads input i*s + phase for a phase in [0, s): a window of s bounds it.
+  const int64_t s = options_.aps.stride;
+  out.push_back(Window{.kernel = {s, s}, .stride = {s, s}, .adaptive = true});
+  return out;
+}
+
+std::string ApsPool2d::describe() const {
+  std::string s = fmt::format("ApsPool2d(stride={}, norm={}", options_.aps.stride, to_string(options_.aps.norm));
+  if (options_.blur_filter > 0) {
+    s += fmt::format(", blur={}, padding={}", options_.blur_filter, to_string(options_.blur_padding));
+  }
+  return s + ")";
+}
+
+}  // namespace poolnet

@@ -1,0 +1,23 @@
+#include "layers/blur_pool.h"
+
+#include <fmt/format.h>
+
+namespace poolnet {
+
+BlurPool2d::BlurPool2d(Blur2d options) : options_(options) {
+  blur_pool2d_out_shape({1, 1, 1, 1}, options_);  // validates filter size and stride now
+}
+
+Tensor BlurPool2d::forward(const Tensor& x) { return blur_pool2d(x, options_); }
+
+std::vector<Window> BlurPool2d::windows() const {
+  const int64_t f = options_.filter_size, s = options_.stride, pad = (f - 1) / 2;
+  return {Window{.kernel = {f, f}, .stride = {s, s}, .padding = {pad, pad}}};
+}
+
+std::string BlurPool2d::describe() const {
+  return fmt::format("BlurPool2d(filter={}, stride={}, padding={})", options_.filter_size, options_.stride,
+                     to_string(options_.padding_mode));
+}
+
+}  // namespace poolnet

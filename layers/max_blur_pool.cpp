@@ -1,0 +1,25 @@
+#include "layers/max_blur_pool.h"
+
+#include <fmt/format.h>
+
+#include "framework/ops/max_blur_pool.h"
+
+namespace poolnet {
+
+MaxBlurPool2d::MaxBlurPool2d(Blur2d blur) : blur_(blur) {
+  blur_pool2d_out_shape({1, 1, 1, 1}, blur_);  // validates filter size and stride now
+}
+
+Tensor MaxBlurPool2d::forward(const Tensor& x) { return max_blur_pool2d(x, blur_); }
+
+std::vector<Window> MaxBlurPool2d::windows() const {
+  const int64_t f = blur_.filter_size, s = blur_.stride, pad = (f - 1) / 2;
+  return {Window{.kernel = {2, 2}}, Window{.kernel = {f, f}, .stride = {s, s}, .padding = {pad, pad}}};
+}
+
+std::string MaxBlurPool2d::describe() const {
+  return fmt::format("MaxBlurPool2d(filter={}, stride={}, padding={})", blur_.filter_size, blur_.stride,
+                     to_string(blur_.padding_mode));
+}
+
+}  // namespace poolnet

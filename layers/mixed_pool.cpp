@@ -1,0 +1,29 @@
+#include "layers/mixed_pool.h"
+
+#include <cmath>
+#include <fmt/format.h>
+
+#include "framework/errors.h"
+
+namespace poolnet {
+
+MixedPool2d::MixedPool2d(Pool2d options) : options_(options) {
+  if (options_.dilation != Size2d{1, 1}) {
+    throw ConfigError(fmt::format("MixedPool2d: dilation is not supported (average pooling has none), got {}",
+                                  to_string(options_.dilation)));
+  }
+  gate_ = register_parameter("gate", Tensor::zeros({1}));
+}
+
+Tensor MixedPool2d::forward(const Tensor& x) { return mixed_pool2d(x, gate_, options_); }
+
+float MixedPool2d::alpha() const { return 1.0f / (1.0f + std::exp(-gate_.data()[0])); }
+
+std::vector<Window> MixedPool2d::windows() const {
+  const Size2d stride = options_.stride == Size2d{0, 0} ? options_.kernel : options_.stride;
+  return {Window{.kernel = options_.kernel, .stride = stride, .padding = options_.padding}};
+}
+
+std::string MixedPool2d::describe() const { return "MixedPool2d(" + to_string(options_) + ")"; }
+
+}  // namespace poolnet

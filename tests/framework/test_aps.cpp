@@ -1,0 +1,178 @@
+#include <gtest/gtest.h>
+
+#include "framework/autograd.h"
+#include "framework/errors.h"
+#include "framework/ops/ops.h"
+#include "tests/support/grad_check.h"
+#include "tests/support/reference_downsample.h"
+
+namespace poolnet {
+namespace {
+using testing::all_close;
+using testing::bitwise_equal;
+using testing::grad_check;
+using testing::random_tensor;
+
+const ApsNorm kNorms[] = {ApsNorm::kL2, ApsNorm::kL1, ApsNorm::kLinf};
+
+TEST(Aps, NormNamesRoundTrip) {
+  for (ApsNorm n : kNorms) EXPECT_EQ(parse_aps_norm(to_string(n)), n);
+  try {
+    parse_aps_norm("l3");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("l2, l1, linf"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Aps, PicksTheComponentWithTheLargestNorm) {
+  // Sample 0: phase (1, 0) holds the big values; sample 1: phase (0, 1).
+  Tensor x = Tensor::zeros({2, 1, 4, 4});
+  x.at({0, 0, 1, 0}) = 5;
+  x.at({0, 0, 3, 2}) = -5;
+  x.at({1, 0, 0, 1}) = 3;
+  x.at({1, 0, 2, 3}) = 1;
+  ApsResult r = aps_downsample_with_phases(x, {});
+  EXPECT_EQ(r.phases, (std::vector<int64_t>{2, 1}));
+  EXPECT_EQ(r.y.to_vector(), (std::vector<float>{5, 0, 0, -5, 3, 0, 0, 1}));
+}
+
+TEST(Aps, NormsDisagreeWhereTheyShould) {
+  // Phase 0: one large value (wins linf); phase 1: many medium values (wins l1); l2 in between.
+  Tensor x = Tensor::zeros({1, 1, 2, 8});
+  x.at({0, 0, 0, 0}) = 3.0f;
+  for (int64_t w = 1; w < 8; w += 2) x.at({0, 0, 0, w}) = 1.2f;
+  EXPECT_EQ(aps_phases(x, {.norm = ApsNorm::kLinf}), (std::vector<int64_t>{0}));
+  EXPECT_EQ(aps_phases(x, {.norm = ApsNorm::kL1}), (std::vector<int64_t>{1}));
+  EXPECT_EQ(aps_phases(x, {.norm = ApsNorm::kL2}), (std::vector<int64_t>{0}));  // 9 > 4 * 1.44
+}
+
+TEST(Aps, TiesGoToTheLowestPhase) {
+  EXPECT_EQ(aps_phases(Tensor::ones({3, 2, 4, 6}), {.stride = 2}), (std::vector<int64_t>{0, 0, 0}));
+  Tensor x = Tensor::zeros({1, 1, 3, 3});
+  x.at({0, 0, 1, 1}) = 1;  // phase 4
+  x.at({0, 0, 2, 0}) = -1;  // phase 6, same norm
+  EXPECT_EQ(aps_phases(x, {.stride = 3}), (std::vector<int64_t>{4}));
+}
+
+TEST(Aps, MatchesNaiveReferenceForAnyStrideAndSize) {
+  for (ApsNorm norm : kNorms) {
+    for (int64_t s : {2, 3, 4}) {
+      for (Shape shape : {Shape{3, 2, 8, 8}, Shape{2, 3, 7, 5}, Shape{2, 1, 1, 3}}) {
+        Tensor x = random_tensor(shape, 17 * s + shape[2]);
+        const std::vector<int64_t> want = reference::aps_phases(x, s, to_string(norm));
+        ApsResult r = aps_downsample_with_phases(x, {.stride = s, .norm = norm});
+        EXPECT_EQ(r.phases, want) << to_string(norm) << " stride " << s << " " << shape_str(shape);
+        EXPECT_TRUE(bitwise_equal(r.y, reference::aps_select(x, want, s)));
+      }
+    }
+  }
+}
+
+TEST(Aps, CircularShiftSelectsTheSameComponent) {
+  const auto floor_div = [](int64_t a, int64_t b) { return (a - ((a % b) + b) % b) / b; };
+  const auto mod = [](int64_t a, int64_t b) { return ((a % b) + b) % b; };
+  Tensor x = random_tensor({4, 3, 8, 12}, 8);
+  for (ApsNorm norm : kNorms) {
+    const ApsResult r = aps_downsample_with_phases(x, {.norm = norm});
+    for (Size2d t : {Size2d{1, 0}, Size2d{0, 1}, Size2d{1, 1}, Size2d{3, -5}, Size2d{2, 2}}) {
+      const ApsResult rs = aps_downsample_with_phases(roll(x, t), {.norm = norm});
+      for (int64_t n = 0; n < 4; ++n) {
+        // Component (i, j) of x is component ((i + t.h) mod 2, (j + t.w) mod 2) of the shifted
+        // input, circularly shifted by floor((i + t) / 2).
+        const int64_t i = r.phases[n] / 2, j = r.phases[n] % 2;
+        EXPECT_EQ(rs.phases[n], mod(i + t.h, 2) * 2 + mod(j + t.w, 2));
+        const int64_t uh = floor_div(i + t.h, 2), uw = floor_div(j + t.w, 2);
+        for (int64_t c = 0; c < 3; ++c)
+          for (int64_t oh = 0; oh < 4; ++oh)
+            for (int64_t ow = 0; ow < 6; ++ow)
+              ASSERT_EQ(rs.y.at({n, c, oh, ow}), r.y.at({n, c, mod(oh - uh, 4), mod(ow - uw, 6)}))
+                  << to_string(norm) << " shift " << to_string(t);
+      }
+    }
+  }
+}
+
+TEST(Aps, SelectAppliesGivenPhases) {
+  Tensor x = random_tensor({2, 2, 6, 6}, 4);
+  EXPECT_TRUE(bitwise_equal(aps_select(x, std::vector<int64_t>{3, 1}, 2), reference::aps_select(x, {3, 1}, 2)));
+  ApsResult r = aps_downsample_with_phases(x, {});
+  EXPECT_TRUE(bitwise_equal(aps_select(x, r.phases, 2), r.y));
+}
+
+TEST(Aps, GradCheckEachNorm) {
+  for (ApsNorm norm : kNorms) {
+    for (Shape shape : {Shape{2, 2, 6, 4}, Shape{2, 2, 5, 3}}) {
+      Tensor x = testing::separated_tensor(shape, 3).set_requires_grad();
+      EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return aps_downsample(in[0], {.norm = norm}); },
+                             {x}))
+          << to_string(norm) << " " << shape_str(shape);
+    }
+  }
+  Tensor x = random_tensor({2, 2, 7, 7}, 3).set_requires_grad();
+  EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return aps_select(in[0], std::vector<int64_t>{8, 4}, 3); },
+                         {x}));
+}
+
+TEST(Aps, OddSizesWrapAndGradientsAddUp) {
+  // H = W = 3, stride 2: the padded row/column 3 reads row/column 0, so phase 0 reads x[0,0]
+  // four times and its gradient collects all four.
+  Tensor x = Tensor::from_vector({1, 1, 3, 3}, {9, 0, 1, 0, 0, 0, 1, 0, 1}).set_requires_grad();
+  Tensor y = aps_downsample(x);
+  EXPECT_EQ(y.to_vector(), (std::vector<float>{9, 1, 1, 1}));
+  y.backward(Tensor::ones({1, 1, 2, 2}));
+  EXPECT_EQ(x.grad().to_vector(), (std::vector<float>{1, 0, 1, 0, 0, 0, 1, 0, 1}));
+  Tensor z = Tensor::from_vector({1, 1, 1, 3}, {0, 0, 5}).set_requires_grad();
+  Tensor yz = aps_downsample(z);  // padded [0 0 5 0]: phase 0 = {0, 5}
+  EXPECT_EQ(yz.to_vector(), (std::vector<float>{0, 5}));
+}
+
+TEST(Aps, ShapeErrorsNameOpAndShape) {
+  const auto message = [](auto f) {
+    try {
+      f();
+    } catch (const ShapeError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  std::string m = message([] { aps_downsample(Tensor::zeros({2, 4, 4})); });
+  EXPECT_NE(m.find("aps_downsample"), std::string::npos) << m;
+  EXPECT_NE(m.find("[2,4,4]"), std::string::npos) << m;
+  m = message([] { aps_downsample(Tensor::zeros({1, 1, 4, 4}), {.stride = 1}); });
+  EXPECT_NE(m.find("stride"), std::string::npos) << m;
+  EXPECT_NE(m.find("[1,1,4,4]"), std::string::npos) << m;
+  m = message([] { aps_select(Tensor::zeros({2, 1, 4, 4}), std::vector<int64_t>{0}, 2); });
+  EXPECT_NE(m.find("aps_select"), std::string::npos) << m;
+  EXPECT_NE(m.find("[2,1,4,4]"), std::string::npos) << m;
+  m = message([] { aps_select(Tensor::zeros({1, 1, 4, 4}), std::vector<int64_t>{4}, 2); });
+  EXPECT_NE(m.find("phase 4"), std::string::npos) << m;
+}
+
+TEST(Aps, BackwardAccumulates) {
+  Tensor x = random_tensor({2, 2, 6, 6}, 1).set_requires_grad();
+  Tensor up = random_tensor({2, 2, 3, 3}, 2);
+  aps_downsample(x).backward(up);
+  const Tensor once = x.grad().clone();
+  add(aps_downsample(x), aps_downsample(mul(x, 1.0f))).backward(up);
+  EXPECT_TRUE(all_close(x.grad(), mul(once, 3.0f), 0, 0));
+}
+
+TEST(Aps, DeterministicAcrossThreadCounts) {
+  Tensor x = random_tensor({32, 8, 13, 11}, 3).set_requires_grad();
+  Tensor up = random_tensor({32, 8, 7, 6}, 4);
+  Tensor y[2], g[2];
+  for (int t : {1, 2}) {
+    testing::with_threads(t, [&] {
+      x.zero_grad();
+      y[t - 1] = aps_downsample(x, {.norm = ApsNorm::kL1});
+      y[t - 1].backward(up);
+      g[t - 1] = x.grad().clone();
+    });
+  }
+  EXPECT_TRUE(bitwise_equal(y[0], y[1]));
+  EXPECT_TRUE(bitwise_equal(g[0], g[1]));
+}
+
+}  // namespace
+}  // namespace poolnet

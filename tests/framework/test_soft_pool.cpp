@@ -1,0 +1,114 @@
+#include <cmath>
+#include <gtest/gtest.h>
+
+#include "framework/autograd.h"
+#include "framework/errors.h"
+#include "framework/ops/ops.h"
+#include "tests/support/grad_check.h"
+#include "tests/support/reference_downsample.h"
+
+namespace poolnet {
+namespace {
+using testing::all_close;
+using testing::bitwise_equal;
+using testing::grad_check;
+using testing::random_tensor;
+
+TEST(SoftPool, HandComputedWindow) {
+  Tensor x = Tensor::from_vector({1, 1, 2, 2}, {0, 0, 0, std::log(2.0f)});
+  // weights 1/5, 1/5, 1/5, 2/5
+  EXPECT_NEAR(soft_pool2d(x).item(), 0.4f * std::log(2.0f), 1e-7);
+}
+
+TEST(SoftPool, MatchesNaiveReference) {
+  for (int64_t k : {2, 3}) {
+    for (int64_t s : {1, 2, 3}) {
+      Tensor x = random_tensor({2, 3, 7, 8}, 10 * k + s, -3.0f, 3.0f);
+      EXPECT_TRUE(all_close(soft_pool2d(x, {.kernel = {k, k}, .stride = {s, s}}), reference::soft_pool(x, k, s),
+                            1e-6, 1e-5))
+          << k << " " << s;
+    }
+  }
+}
+
+TEST(SoftPool, StableForLargeValuesAndBetweenMaxAndMean) {
+  Tensor x = Tensor::from_vector({1, 1, 2, 2}, {1000, 999, -1000, 0});
+  const float y = soft_pool2d(x).item();
+  EXPECT_TRUE(std::isfinite(y));
+  EXPECT_NEAR(y, (1000 + 999 * std::exp(-1.0)) / (1 + std::exp(-1.0)), 1e-3);
+  Tensor r = random_tensor({2, 2, 6, 6}, 3);
+  Tensor soft = soft_pool2d(r);
+  Tensor equal = soft_pool2d(Tensor::full({1, 1, 2, 2}, 0.3f));
+  EXPECT_NEAR(equal.item(), 0.3f, 1e-7);
+  for (int64_t i = 0; i < soft.numel(); ++i) {
+    const int64_t n = i / 18, c = (i / 9) % 2, oh = (i / 3) % 3, ow = i % 3;
+    float mx = -1e9f, mean = 0.0f;
+    for (int64_t a = 0; a < 2; ++a)
+      for (int64_t b = 0; b < 2; ++b) {
+        mx = std::max(mx, r.at({n, c, 2 * oh + a, 2 * ow + b}));
+        mean += r.at({n, c, 2 * oh + a, 2 * ow + b}) / 4;
+      }
+    EXPECT_LE(soft.data()[i], mx + 1e-6f);
+    EXPECT_GE(soft.data()[i], mean - 1e-6f);
+  }
+}
+
+TEST(SoftPool, NanPropagates) {
+  Tensor x = Tensor::from_vector({1, 1, 2, 2}, {1, NAN, 0, 2});
+  EXPECT_TRUE(std::isnan(soft_pool2d(x).item()));
+}
+
+TEST(SoftPool, GradCheckIncludingOverlappingWindows) {
+  for (int64_t s : {1, 2}) {
+    Tensor x = random_tensor({2, 2, 5, 6}, 5 + s, -2.0f, 2.0f).set_requires_grad();
+    const SoftPool o{.kernel = {3, 2}, .stride = {s, s}};
+    EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return soft_pool2d(in[0], o); }, {x})) << s;
+  }
+}
+
+TEST(SoftPool, ShapeErrorsNameOpAndShape) {
+  const auto message = [](const Tensor& x, const SoftPool& o) {
+    try {
+      soft_pool2d(x, o);
+    } catch (const ShapeError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  std::string m = message(Tensor::zeros({4, 4}), {});
+  EXPECT_NE(m.find("soft_pool2d"), std::string::npos) << m;
+  EXPECT_NE(m.find("[4,4]"), std::string::npos) << m;
+  m = message(Tensor::zeros({1, 2, 2, 2}), {.kernel = {3, 3}});
+  EXPECT_NE(m.find("3x3 does not fit"), std::string::npos) << m;
+  EXPECT_NE(m.find("[1,2,2,2]"), std::string::npos) << m;
+  m = message(Tensor::zeros({1, 2, 4, 4}), {.stride = {0, 1}});
+  EXPECT_NE(m.find("stride=0x1"), std::string::npos) << m;
+}
+
+TEST(SoftPool, BackwardAccumulates) {
+  Tensor x = random_tensor({2, 2, 6, 6}, 1).set_requires_grad();
+  Tensor up = random_tensor({2, 2, 3, 3}, 2);
+  soft_pool2d(x).backward(up);
+  const Tensor once = x.grad().clone();
+  add(soft_pool2d(x), soft_pool2d(mul(x, 1.0f))).backward(up);
+  EXPECT_TRUE(all_close(x.grad(), mul(once, 3.0f), 1e-6, 1e-6));
+}
+
+TEST(SoftPool, DeterministicAcrossThreadCounts) {
+  Tensor x = random_tensor({16, 8, 13, 11}, 3).set_requires_grad();
+  Tensor up = random_tensor({16, 8, 11, 9}, 4);
+  Tensor y[2], g[2];
+  for (int t : {1, 2}) {
+    testing::with_threads(t, [&] {
+      x.zero_grad();
+      y[t - 1] = soft_pool2d(x, {.kernel = {3, 3}, .stride = {1, 1}});
+      y[t - 1].backward(up);
+      g[t - 1] = x.grad().clone();
+    });
+  }
+  EXPECT_TRUE(bitwise_equal(y[0], y[1]));
+  EXPECT_TRUE(bitwise_equal(g[0], g[1]));
+}
+
+}  // namespace
+}  // namespace poolnet

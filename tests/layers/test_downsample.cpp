@@ -1,0 +1,223 @@
+#include <algorithm>
+#include <gtest/gtest.h>
+
+#include "framework/errors.h"
+#include "framework/ops/ops.h"
+#include "layers/downsample.h"
+#include "tests/support/grad_check.h"
+
+namespace poolnet {
+namespace {
+
+std::string error_of(std::string_view spec) {
+  try {
+    parse_downsample(spec);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(DownsampleSpec, NamesAreDesignsTable) {
+  EXPECT_EQ(all_strategy_names(),
+            (std::vector<std::string>{"max_pool", "avg_pool", "lp_pool", "strided_conv", "blur_pool", "max_blur_pool",
+                                      "conv_blur_pool", "aps", "aps_blur", "stochastic_pool", "mixed_pool",
+                                      "soft_pool", "none"}));
+}
+
+TEST(DownsampleSpec, CanonicalFormMakesDefaultsExplicit) {
+  EXPECT_EQ(to_string(parse_downsample("aps")), "aps:norm=l2");
+  EXPECT_EQ(to_string(parse_downsample("max_pool")), "max_pool:ceil_mode=false,dilation=1,padding=0");
+  EXPECT_EQ(to_string(parse_downsample("avg_pool")), "avg_pool:ceil_mode=false,count_include_pad=true,padding=0");
+  EXPECT_EQ(to_string(parse_downsample("lp_pool")), "lp_pool:ceil_mode=false,p=2");
+  EXPECT_EQ(to_string(parse_downsample("lp_pool:p=2.5")), "lp_pool:ceil_mode=false,p=2.5");
+  EXPECT_EQ(to_string(parse_downsample("lp_pool:p=3.0")), "lp_pool:ceil_mode=false,p=3");
+  EXPECT_EQ(to_string(parse_downsample("blur_pool")), "blur_pool:filter=3");
+  EXPECT_EQ(to_string(parse_downsample("aps_blur:norm=linf,filter=5")), "aps_blur:filter=5,norm=linf");
+  EXPECT_EQ(to_string(parse_downsample("max_pool:stride=1,kernel=3,padding=1")),
+            "max_pool:ceil_mode=false,dilation=1,kernel=3,padding=1,stride=1");
+  EXPECT_EQ(to_string(parse_downsample("avg_pool:divisor_override=3")),
+            "avg_pool:ceil_mode=false,count_include_pad=true,divisor_override=3,padding=0");
+  EXPECT_EQ(to_string(parse_downsample("none")), "none");
+  EXPECT_EQ(to_string(parse_downsample("strided_conv")), "strided_conv");
+}
+
+TEST(DownsampleSpec, ParsesValues) {
+  const DownsampleSpec s = parse_downsample("max_pool:kernel=3,stride=2,padding=1,dilation=2,ceil_mode=true");
+  EXPECT_EQ(s.name, "max_pool");
+  EXPECT_EQ(s.kernel, 3);
+  EXPECT_EQ(s.stride, 2);
+  EXPECT_EQ(s.padding, 1);
+  EXPECT_EQ(s.dilation, 2);
+  EXPECT_TRUE(s.ceil_mode);
+  EXPECT_EQ(parse_downsample("avg_pool:count_include_pad=false").count_include_pad, false);
+  EXPECT_EQ(parse_downsample("lp_pool:p=1").p, 1.0);
+  EXPECT_EQ(parse_downsample("conv_blur_pool:filter=7").filter, 7);
+  EXPECT_EQ(parse_downsample("aps:norm=l1").norm, ApsNorm::kL1);
+}
+
+TEST(DownsampleSpec, EveryStrategyRoundTrips) {
+  const std::vector<std::string> specs = {
+      "max_pool:kernel=3,stride=2,padding=1,ceil_mode=true", "avg_pool:count_include_pad=false,divisor_override=2",
+      "lp_pool:p=3", "lp_pool:p=1.5,kernel=3", "strided_conv", "blur_pool:filter=1", "blur_pool:filter=7",
+      "max_blur_pool:filter=5", "conv_blur_pool:filter=2", "aps:norm=linf", "aps_blur:filter=4,norm=l1",
+      "stochastic_pool", "mixed_pool", "soft_pool", "none"};
+  for (const std::string& name : all_strategy_names()) {
+    const DownsampleSpec s = parse_downsample(name);
+    EXPECT_EQ(parse_downsample(to_string(s)), s) << name;
+    EXPECT_EQ(to_string(parse_downsample(to_string(s))), to_string(s)) << name;
+  }
+  for (const std::string& text : specs) {
+    const DownsampleSpec s = parse_downsample(text);
+    EXPECT_EQ(parse_downsample(to_string(s)), s) << text;
+    EXPECT_EQ(to_string(parse_downsample(to_string(s))), to_string(s)) << text;
+  }
+}
+
+TEST(DownsampleSpec, UnknownNameListsTheValidOnes) {
+  const std::string m = error_of("maxpool");
+  EXPECT_NE(m.find("unknown strategy 'maxpool'"), std::string::npos) << m;
+  for (const std::string& name : all_strategy_names()) EXPECT_NE(m.find(name), std::string::npos) << m;
+  EXPECT_NE(error_of("").find("unknown strategy ''"), std::string::npos);
+  EXPECT_NE(error_of("Max_Pool").find("valid:"), std::string::npos);
+}
+
+TEST(DownsampleSpec, UnknownKeyListsTheValidOnes) {
+  std::string m = error_of("blur_pool:size=3");
+  EXPECT_NE(m.find("unknown key 'size'"), std::string::npos) << m;
+  EXPECT_NE(m.find("valid keys: filter"), std::string::npos) << m;
+  m = error_of("max_pool:filter=3");
+  EXPECT_NE(m.find("valid keys: ceil_mode, dilation, kernel, padding, stride"), std::string::npos) << m;
+  m = error_of("soft_pool:kernel=3");
+  EXPECT_NE(m.find("soft_pool takes no keys"), std::string::npos) << m;
+}
+
+TEST(DownsampleSpec, BadValuesSayWhatIsExpected) {
+  EXPECT_NE(error_of("blur_pool:filter=8").find("filter must be an integer in 1..7, got '8'"), std::string::npos);
+  EXPECT_NE(error_of("blur_pool:filter=0").find("1..7"), std::string::npos);
+  EXPECT_NE(error_of("blur_pool:filter=3x").find("got '3x'"), std::string::npos);
+  EXPECT_NE(error_of("lp_pool:p=0.5").find("p must be a number >= 1"), std::string::npos);
+  EXPECT_NE(error_of("lp_pool:p=inf").find("p must be"), std::string::npos);
+  EXPECT_NE(error_of("aps:norm=l3").find("norm must be l2, l1 or linf, got 'l3'"), std::string::npos);
+  EXPECT_NE(error_of("max_pool:ceil_mode=yes").find("true or false"), std::string::npos);
+  EXPECT_NE(error_of("max_pool:kernel=0").find("kernel must be an integer >= 1"), std::string::npos);
+  EXPECT_NE(error_of("max_pool:padding=-1").find("padding must be an integer >= 0"), std::string::npos);
+  EXPECT_NE(error_of("max_pool:kernel=2,kernel=3").find("given twice"), std::string::npos);
+  EXPECT_NE(error_of("max_pool:kernel").find("expected key=value"), std::string::npos);
+  EXPECT_NE(error_of("max_pool:").find("expected key=value"), std::string::npos);
+  EXPECT_NE(error_of("max_pool:kernel=2,").find("expected key=value"), std::string::npos);
+  EXPECT_NE(error_of("aps:=l2").find("expected key=value"), std::string::npos);
+}
+
+TEST(DownsampleSpec, StrategyKeys) {
+  EXPECT_EQ(strategy_keys("aps_blur"), (std::vector<std::string>{"filter", "norm"}));
+  EXPECT_TRUE(strategy_keys("none").empty());
+  EXPECT_THROW(strategy_keys("nope"), ConfigError);
+}
+
+// What every strategy builds at channels 4, stride 2, and the shape it gives for 2x4x8x6.
+struct Built {
+  std::string spec;
+  std::string describe;
+  int64_t parameters;
+  Shape out;
+};
+
+TEST(MakeDownsample, EveryStrategyBuildsItsModule) {
+  const std::vector<Built> table = {
+      {"max_pool", "MaxPool2d(kernel=2x2, stride=2x2)", 0, {2, 4, 4, 3}},
+      {"max_pool:kernel=3,padding=1", "MaxPool2d(kernel=3x3, stride=2x2, padding=1x1)", 0, {2, 4, 4, 3}},
+      {"avg_pool", "AvgPool2d(kernel=2x2, stride=2x2)", 0, {2, 4, 4, 3}},
+      {"lp_pool:p=3", "LpPool2d(p=3, kernel=2x2, stride=2x2)", 0, {2, 4, 4, 3}},
+      {"strided_conv", "Sequential(Conv2d(4, 4, kernel=3x3, stride=2x2, padding=1x1), ReLU())", 4 * 4 * 9 + 4,
+       {2, 4, 4, 3}},
+      {"blur_pool", "BlurPool2d(filter=3, stride=2, padding=zeros)", 0, {2, 4, 4, 3}},
+      {"max_blur_pool:filter=5", "MaxBlurPool2d(filter=5, stride=2, padding=zeros)", 0, {2, 4, 4, 3}},
+      {"conv_blur_pool", "ConvBlurPool2d(4, filter=3, stride=2, padding=zeros)", 4 * 4 * 9 + 4, {2, 4, 4, 3}},
+      {"aps:norm=l1", "ApsPool2d(stride=2, norm=l1)", 0, {2, 4, 4, 3}},
+      {"aps_blur", "ApsPool2d(stride=2, norm=l2, blur=3, padding=zeros)", 0, {2, 4, 4, 3}},
+      {"stochastic_pool", "StochasticPool2d(kernel=2x2, stride=2x2)", 0, {2, 4, 4, 3}},
+      {"mixed_pool", "MixedPool2d(kernel=2x2, stride=2x2)", 1, {2, 4, 4, 3}},
+      {"soft_pool", "SoftPool2d(kernel=2x2, stride=2x2)", 0, {2, 4, 4, 3}},
+      {"none", "Identity()", 0, {2, 4, 8, 6}},
+  };
+  std::vector<std::string> covered;
+  const Tensor x = testing::random_tensor({2, 4, 8, 6}, 1, 0.0f, 1.0f);
+  for (const Built& b : table) {
+    const DownsampleSpec spec = parse_downsample(b.spec);
+    auto m = make_downsample(spec, {.channels = 4, .padding_mode = PadMode::kZeros, .seed = 3, .stride = 2});
+    EXPECT_EQ(m->describe(), b.describe) << b.spec;
+    EXPECT_EQ(m->parameter_count(), b.parameters) << b.spec;
+    EXPECT_EQ(m->forward(x).shape(), b.out) << b.spec;
+    covered.push_back(spec.name);
+  }
+  for (const std::string& name : all_strategy_names()) {
+    EXPECT_NE(std::find(covered.begin(), covered.end(), name), covered.end()) << name;
+  }
+}
+
+TEST(MakeDownsample, ContextSetsStridePaddingModeAndSeed) {
+  const DownsampleContext circular{.channels = 2, .padding_mode = PadMode::kCircular, .seed = 7, .stride = 3};
+  EXPECT_EQ(make_downsample(parse_downsample("max_pool"), circular)->describe(), "MaxPool2d(kernel=3x3, stride=3x3)");
+  EXPECT_EQ(make_downsample(parse_downsample("max_pool:kernel=2,stride=2"), circular)->describe(),
+            "MaxPool2d(kernel=2x2, stride=2x2)");
+  EXPECT_EQ(make_downsample(parse_downsample("blur_pool"), circular)->describe(),
+            "BlurPool2d(filter=3, stride=3, padding=circular)");
+  EXPECT_EQ(make_downsample(parse_downsample("aps_blur:filter=2"), circular)->describe(),
+            "ApsPool2d(stride=3, norm=l2, blur=2, padding=circular)");
+  EXPECT_EQ(make_downsample(parse_downsample("strided_conv"), circular)->describe(),
+            "Sequential(Conv2d(2, 2, kernel=3x3, stride=3x3, padding=1x1, padding_mode=circular), ReLU())");
+  // The same seed gives the same parameters; another seed other ones.
+  const auto weights = [](uint64_t seed) {
+    return make_downsample(parse_downsample("conv_blur_pool"), {.channels = 2, .seed = seed})->parameters()[0];
+  };
+  EXPECT_TRUE(testing::bitwise_equal(weights(1), weights(1)));
+  EXPECT_FALSE(testing::bitwise_equal(weights(1), weights(2)));
+}
+
+TEST(MakeDownsample, EveryModulePassesTheGradientCheck) {
+  for (const std::string& name : all_strategy_names()) {
+    auto m = make_downsample(parse_downsample(name), {.channels = 2, .padding_mode = PadMode::kCircular, .seed = 5});
+    m->eval();  // stochastic_pool draws anew on every training call; its eval mode is deterministic
+    const Tensor x = testing::random_tensor({2, 2, 6, 6}, 11, 0.1f, 1.0f).set_requires_grad();
+    EXPECT_TRUE(testing::grad_check([&](const std::vector<Tensor>& in) { return m->forward(in[0]); }, {x},
+                                    {.eps = 1e-3}))
+        << name;
+  }
+}
+
+TEST(MakeDownsample, RejectsContextsThatCannotWork) {
+  const auto message = [](std::string_view spec, const DownsampleContext& c) {
+    try {
+      make_downsample(parse_downsample(spec), c);
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message("strided_conv", {.channels = 0}).find("strided_conv needs the channel count"), std::string::npos);
+  EXPECT_NE(message("conv_blur_pool", {}).find("channel count"), std::string::npos);
+  EXPECT_NE(message("aps", {.stride = 1}).find("aps needs a context stride >= 2"), std::string::npos);
+  EXPECT_NE(message("max_pool", {.stride = 0}).find("stride must be >= 1"), std::string::npos);
+  const std::string m = message("max_pool:kernel=2,padding=2", {});
+  EXPECT_NE(m.find("max_pool:ceil_mode=false,dilation=1,kernel=2,padding=2"), std::string::npos) << m;
+  EXPECT_NE(m.find("padding"), std::string::npos) << m;
+  DownsampleSpec unknown;
+  unknown.name = "nope";
+  try {
+    make_downsample(unknown, {});
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("valid: max_pool"), std::string::npos) << e.what();
+  }
+}
+
+TEST(MakeDownsample, NoneIsTheIdentity) {
+  auto m = make_downsample(parse_downsample("none"), {.channels = 3});
+  const Tensor x = testing::random_tensor({1, 3, 5, 5}, 2);
+  EXPECT_TRUE(testing::bitwise_equal(m->forward(x), x));
+  EXPECT_TRUE(m->windows().empty());
+}
+
+}  // namespace
+}  // namespace poolnet

@@ -1,0 +1,46 @@
+#include <cmath>
+#include <gtest/gtest.h>
+
+#include "framework/errors.h"
+#include "framework/ops/ops.h"
+#include "layers/mixed_pool.h"
+#include "tests/support/grad_check.h"
+#include "tests/support/reference_downsample.h"
+
+namespace poolnet {
+namespace {
+
+TEST(MixedPool2dLayer, StartsHalfAndHalfWithALearnableGate) {
+  MixedPool2d layer;
+  EXPECT_EQ(layer.describe(), "MixedPool2d(kernel=2x2, stride=2x2)");
+  ASSERT_EQ(layer.named_parameters().size(), 1u);
+  EXPECT_EQ(layer.named_parameters()[0].first, "gate");
+  EXPECT_EQ(layer.alpha(), 0.5f);
+  Tensor x = testing::random_tensor({2, 3, 8, 8}, 1);
+  EXPECT_TRUE(testing::all_close(layer(x), reference::mixed_pool(x, 2, 2, 0.5), 1e-6, 1e-5));
+  layer.gate().data()[0] = 1.0f;
+  EXPECT_TRUE(testing::all_close(layer(x), reference::mixed_pool(x, 2, 2, layer.alpha()), 1e-6, 1e-5));
+}
+
+TEST(MixedPool2dLayer, GradCheckInputAndGate) {
+  MixedPool2d layer(Pool2d{.kernel = {3, 3}, .stride = {2, 2}});
+  Tensor x = testing::separated_tensor({2, 2, 7, 7}, 2).set_requires_grad();
+  EXPECT_TRUE(testing::grad_check([&](const std::vector<Tensor>& in) { return layer(in[0]); }, {x}));
+  Tensor input = testing::separated_tensor({2, 2, 7, 7}, 3);
+  EXPECT_TRUE(testing::grad_check([&](const std::vector<Tensor>& in) { return mixed_pool2d(input, in[0], {.kernel = {3, 3}, .stride = {2, 2}}); },
+                                  {layer.gate()}));
+  layer.gate().zero_grad();
+  sum(layer(input)).backward();
+  EXPECT_TRUE(layer.gate().grad().defined());
+}
+
+TEST(MixedPool2dLayer, WindowAndErrors) {
+  const std::vector<Window> w = MixedPool2d(Pool2d{.kernel = {3, 3}}).windows();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].kernel, (Size2d{3, 3}));
+  EXPECT_EQ(w[0].stride, (Size2d{3, 3}));
+  EXPECT_THROW(MixedPool2d(Pool2d{.dilation = {2, 2}}), ConfigError);
+}
+
+}  // namespace
+}  // namespace poolnet

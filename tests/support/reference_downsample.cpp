@@ -1,0 +1,160 @@
+#include "tests/support/reference_downsample.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "framework/random.h"
+
+namespace poolnet::reference {
+
+int64_t binomial(int64_t n, int64_t k) {
+  int64_t f[16] = {1};
+  for (int64_t i = 1; i < 16; ++i) f[i] = f[i - 1] * i;
+  return f[n] / (f[k] * f[n - k]);
+}
+
+int64_t padded_source(int64_t p, int64_t n, const std::string& mode) {
+  if (p >= 0 && p < n) return p;
+  if (mode == "zeros") return -1;
+  if (mode == "circular") {
+    while (p < 0) p += n;
+    while (p >= n) p -= n;
+    return p;
+  }
+  if (n == 1) return 0;
+  while (p < 0 || p >= n) p = p < 0 ? -p : 2 * (n - 1) - p;  // mirror about pixel 0 / n-1
+  return p;
+}
+
+Tensor blur_pool(const Tensor& x, int64_t filter, int64_t stride, const std::string& mode) {
+  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
+  const int64_t OH = (H + stride - 1) / stride, OW = (W + stride - 1) / stride, before = (filter - 1) / 2;
+  const double total = std::pow(2.0, 2 * (filter - 1));
+  Tensor y = Tensor::zeros({N, C, OH, OW});
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t oh = 0; oh < OH; ++oh)
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          double s = 0.0;
+          for (int64_t i = 0; i < filter; ++i)
+            for (int64_t j = 0; j < filter; ++j) {
+              const int64_t h = padded_source(oh * stride + i - before, H, mode);
+              const int64_t w = padded_source(ow * stride + j - before, W, mode);
+              if (h < 0 || w < 0) continue;
+              s += binomial(filter - 1, i) * binomial(filter - 1, j) / total * x.at({n, c, h, w});
+            }
+          y.at({n, c, oh, ow}) = static_cast<float>(s);
+        }
+  return y;
+}
+
+std::vector<int64_t> aps_phases(const Tensor& x, int64_t stride, const std::string& norm) {
+  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
+  const int64_t OH = (H + stride - 1) / stride, OW = (W + stride - 1) / stride;
+  std::vector<int64_t> phases;
+  for (int64_t n = 0; n < N; ++n) {
+    std::vector<double> norms;
+    for (int64_t i = 0; i < stride; ++i)
+      for (int64_t j = 0; j < stride; ++j) {
+        double v = 0.0;
+        for (int64_t c = 0; c < C; ++c)
+          for (int64_t oh = 0; oh < OH; ++oh)
+            for (int64_t ow = 0; ow < OW; ++ow) {
+              const double a = x.at({n, c, (oh * stride + i) % H, (ow * stride + j) % W});
+              if (norm == "l2") v += a * a;
+              if (norm == "l1") v += std::fabs(a);
+              if (norm == "linf") v = std::max(v, std::fabs(a));
+            }
+        norms.push_back(v);
+      }
+    phases.push_back(std::max_element(norms.begin(), norms.end()) - norms.begin());  // first maximum
+  }
+  return phases;
+}
+
+Tensor aps_select(const Tensor& x, const std::vector<int64_t>& phases, int64_t stride) {
+  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
+  const int64_t OH = (H + stride - 1) / stride, OW = (W + stride - 1) / stride;
+  Tensor y = Tensor::zeros({N, C, OH, OW});
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t oh = 0; oh < OH; ++oh)
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          const int64_t i = phases[n] / stride, j = phases[n] % stride;
+          y.at({n, c, oh, ow}) = x.at({n, c, (oh * stride + i) % H, (ow * stride + j) % W});
+        }
+  return y;
+}
+
+namespace {
+// Calls f(values of the window) for every output element, storing the result.
+template <class F>
+Tensor windows(const Tensor& x, int64_t kernel, int64_t stride, const F& f) {
+  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
+  const int64_t OH = (H - kernel) / stride + 1, OW = (W - kernel) / stride + 1;
+  Tensor y = Tensor::zeros({N, C, OH, OW});
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t oh = 0; oh < OH; ++oh)
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          std::vector<double> v;
+          for (int64_t i = 0; i < kernel; ++i)
+            for (int64_t j = 0; j < kernel; ++j) v.push_back(x.at({n, c, oh * stride + i, ow * stride + j}));
+          y.at({n, c, oh, ow}) = static_cast<float>(f(v, n, c, oh, ow, OH, OW));
+        }
+  return y;
+}
+}  // namespace
+
+Tensor soft_pool(const Tensor& x, int64_t kernel, int64_t stride) {
+  return windows(x, kernel, stride, [](const std::vector<double>& v, auto...) {
+    double num = 0.0, den = 0.0;
+    for (double a : v) {
+      num += std::exp(a) * a;
+      den += std::exp(a);
+    }
+    return num / den;
+  });
+}
+
+Tensor mixed_pool(const Tensor& x, int64_t kernel, int64_t stride, double alpha) {
+  return windows(x, kernel, stride, [&](const std::vector<double>& v, auto...) {
+    double mx = v[0], mean = 0.0;
+    for (double a : v) {
+      mx = std::max(mx, a);
+      mean += a / static_cast<double>(v.size());
+    }
+    return alpha * mx + (1.0 - alpha) * mean;
+  });
+}
+
+Tensor stochastic_pool_eval(const Tensor& x, int64_t kernel, int64_t stride) {
+  return windows(x, kernel, stride, [](const std::vector<double>& v, auto...) {
+    double s = 0.0, q = 0.0;
+    for (double a : v) {
+      s += std::max(a, 0.0);
+      q += std::max(a, 0.0) * std::max(a, 0.0);
+    }
+    return s > 0.0 ? q / s : 0.0;
+  });
+}
+
+Tensor stochastic_pool_train(const Tensor& x, int64_t kernel, int64_t stride, uint64_t seed, uint64_t step) {
+  return windows(x, kernel, stride,
+                 [&](const std::vector<double>& v, int64_t n, int64_t c, int64_t oh, int64_t ow, int64_t OH,
+                     int64_t OW) {
+                   double s = 0.0;
+                   for (double a : v) s += std::max(a, 0.0);
+                   if (s <= 0.0) return v[0];
+                   const RandomStream rng(seed, stream_id(step, static_cast<uint64_t>(n)));
+                   const double u = rng.uniform(static_cast<uint64_t>((c * OH + oh) * OW + ow));
+                   double running = 0.0;
+                   for (double a : v) {
+                     running += std::max(a, 0.0);
+                     if (a > 0.0 && running > u * s) return a;
+                   }
+                   return v.back();
+                 });
+}
+
+}  // namespace poolnet::reference

@@ -1,0 +1,37 @@
+// Deliberately naive reference kernels of the downsampling ops: one output element at a time,
+// every index computed from the definition, accumulation in double.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "framework/tensor.h"
+
+namespace poolnet::reference {
+
+// Binomial coefficient C(n, k) from factorials.
+int64_t binomial(int64_t n, int64_t k);
+// Source index of padded position p on an axis of n pixels for "zeros" (-1), "reflect",
+// "circular", by stepping the mirror / wrap one pixel at a time.
+int64_t padded_source(int64_t p, int64_t n, const std::string& mode);
+
+// Zhang's BlurPool: pad (F-1)/2 before, F/2 after, 2-D binomial filter, stride s.
+Tensor blur_pool(const Tensor& x, int64_t filter, int64_t stride, const std::string& mode);
+
+// Adaptive polyphase sampling: norms per (sample, phase), chosen phases, selected output.
+std::vector<int64_t> aps_phases(const Tensor& x, int64_t stride, const std::string& norm);
+Tensor aps_select(const Tensor& x, const std::vector<int64_t>& phases, int64_t stride);
+
+// SoftPool: softmax-weighted sum over windows (no padding, floor mode).
+Tensor soft_pool(const Tensor& x, int64_t kernel, int64_t stride);
+
+// Mixed pooling: alpha * max + (1 - alpha) * mean over windows (no padding, floor mode).
+Tensor mixed_pool(const Tensor& x, int64_t kernel, int64_t stride, double alpha);
+
+// Stochastic pooling in eval mode: sum max(a,0)^2 / sum max(a,0) (0 for an all-zero window).
+Tensor stochastic_pool_eval(const Tensor& x, int64_t kernel, int64_t stride);
+// Training mode with the op's documented draw rule.
+Tensor stochastic_pool_train(const Tensor& x, int64_t kernel, int64_t stride, uint64_t seed, uint64_t step);
+
+}  // namespace poolnet::reference
