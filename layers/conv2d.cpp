@@ -41,6 +41,13 @@ Conv2dOptions Conv2d::op_options() const {
 
 Tensor Conv2d::forward(const Tensor& x) { return conv2d(x, weight_, bias_, op_options()); }
 
+std::vector<Window> Conv2d::windows() const {
+  const Options& o = options_;
+  const Size2d before = o.same ? Size2d{o.dilation.h * (o.kernel.h - 1) / 2, o.dilation.w * (o.kernel.w - 1) / 2}
+                               : o.padding;
+  return {Window{.kernel = o.kernel, .stride = o.stride, .padding = before, .dilation = o.dilation}};
+}
+
 std::string Conv2d::describe() const {
   const Options& o = options_;
   std::string s = fmt::format("Conv2d({}, {}, kernel={}, stride={}", o.in_channels, o.out_channels,

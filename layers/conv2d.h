@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "framework/ops/conv2d.h"
 #include "layers/module.h"
@@ -32,6 +33,9 @@ class Conv2d : public Module {
 
   Tensor forward(const Tensor& x) override;
   std::string describe() const override;  // "Conv2d(1, 6, kernel=5x5, stride=1x1, padding=2x2)"
+  // One window: kernel, stride, dilation and the padding before the first row/column
+  // ('same': dilation*(kernel-1)/2).
+  std::vector<Window> windows() const override;
 
   const Options& options() const { return options_; }
   Conv2dOptions op_options() const;

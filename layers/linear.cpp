@@ -23,6 +23,8 @@ Linear::Linear(Options options, uint64_t seed) : options_(options) {
 
 Tensor Linear::forward(const Tensor& x) { return linear(x, weight_, bias_); }
 
+std::vector<Window> Linear::windows() const { return {Window{.global = true}}; }
+
 std::string Linear::describe() const {
   return fmt::format("Linear(in_features={}, out_features={}, bias={})", options_.in_features, options_.out_features,
                      options_.bias);

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "layers/module.h"
 
@@ -24,6 +25,7 @@ class Linear : public Module {
 
   Tensor forward(const Tensor& x) override;
   std::string describe() const override;  // "Linear(in_features=400, out_features=120, bias=true)"
+  std::vector<Window> windows() const override;  // global: every output reads every input
 
   const Options& options() const { return options_; }
   const Tensor& weight() const { return weight_; }

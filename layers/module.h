@@ -12,12 +12,12 @@
 #include <utility>
 #include <vector>
 
+#include "framework/named_tensors.h"
 #include "framework/ops/geometry.h"
 #include "framework/tensor.h"
 
 namespace poolnet {
 
-using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 
 // How a layer's output positions read its input along each axis: output i reads inputs
 // i*stride - padding + dilation*k for k = 0..kernel-1. Receptive-field arithmetic composes these.

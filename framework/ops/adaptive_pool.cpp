@@ -37,7 +37,7 @@ AdaptiveGeometry adaptive_geometry(const Tensor& x, Size2d out, const char* op) 
   return {x.size(0) * x.size(1), H, W, out.h, out.w, adaptive_ranges(H, out.h), adaptive_ranges(W, out.w)};
 }
 
-// Calls f(xp, yp_or_gyp, p) for each plane in parallel, the same split for every kernel here.
+// Calls f(p) for every plane p in parallel, with the same split for every kernel here.
 template <class F>
 void for_planes(const AdaptiveGeometry& g, const F& f) {
   parallel::parallel_for(0, g.planes, planes_per_chunk(g.H * g.W), [&](int64_t p0, int64_t p1) {

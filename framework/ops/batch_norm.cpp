@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "framework/autograd.h"
+#include "framework/eigen_view.h"
 #include "framework/errors.h"
 #include "framework/parallel.h"
 
@@ -27,15 +28,10 @@ void batch_norm2d_forward(const float* x, const float* w, const float* b, float*
     for (int64_t c = c0; c < c1; ++c) {
       double mean = 0.0, var = 0.0;
       if (training) {
-        for (int64_t n = 0; n < N; ++n) {
-          const float* p = x + (n * C + c) * HW;
-          for (int64_t i = 0; i < HW; ++i) mean += p[i];
-        }
+        for (int64_t n = 0; n < N; ++n) mean += vec(x + (n * C + c) * HW, HW).sum();
         mean /= static_cast<double>(M);
-        for (int64_t n = 0; n < N; ++n) {
-          const float* p = x + (n * C + c) * HW;
-          for (int64_t i = 0; i < HW; ++i) var += (p[i] - mean) * (p[i] - mean);
-        }
+        const auto m = static_cast<float>(mean);
+        for (int64_t n = 0; n < N; ++n) var += (vec(x + (n * C + c) * HW, HW).array() - m).square().sum();
         var /= static_cast<double>(M);
         if (rmean != nullptr) rmean[c] = static_cast<float>((1.0 - momentum) * rmean[c] + momentum * mean);
         if (rvar != nullptr) {
@@ -68,12 +64,9 @@ void batch_norm2d_backward(const float* x, const float* w, const BatchNormStats&
       const float mean = stats.mean[c], invstd = stats.invstd[c];
       double sum_gy = 0.0, sum_gy_xhat = 0.0;
       for (int64_t n = 0; n < N; ++n) {
-        const float* p = x + (n * C + c) * HW;
-        const float* g = gy + (n * C + c) * HW;
-        for (int64_t i = 0; i < HW; ++i) {
-          sum_gy += g[i];
-          sum_gy_xhat += static_cast<double>(g[i]) * ((p[i] - mean) * invstd);
-        }
+        const auto g = vec(gy + (n * C + c) * HW, HW).array();
+        sum_gy += g.sum();
+        sum_gy_xhat += (g * (vec(x + (n * C + c) * HW, HW).array() - mean)).sum() * invstd;
       }
       if (gw != nullptr) gw[c] += static_cast<float>(sum_gy_xhat);
       if (gb != nullptr) gb[c] += static_cast<float>(sum_gy);

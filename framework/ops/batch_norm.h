@@ -13,8 +13,8 @@
 //   training: gx += weight/sqrt(var+eps) * (gy - mean(gy) - xhat * mean(gy * xhat)),
 //   eval:     gx += weight/sqrt(var+eps) * gy;
 //   gweight += sum(gy * xhat), gbias += sum(gy) (sums over N, H, W).
-// Every sum runs over one channel in a fixed order with double accumulators, one task per
-// channel: results do not depend on the thread count.
+// Sums run per plane in float (vectorised) and over the planes of a channel in order in double,
+// one task per channel: results do not depend on the thread count.
 #pragma once
 
 #include "framework/tensor.h"

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <cstring>
 #include <fmt/format.h>
 #include <memory>
 #include <vector>
@@ -14,11 +13,16 @@
 #include "framework/ops/pad.h"
 #include "framework/parallel.h"
 
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
+
 namespace poolnet {
 
 namespace {
-constexpr int64_t kTargetColumns = 1024;      // GEMM columns (chunk samples x OH x OW) per task
-constexpr int64_t kMaxColumnFloats = 1 << 21;  // cap on one task's im2col buffer (8 MB)
+constexpr int64_t kTargetColumns = 1024;      // GEMM columns (samples x OH x OW) per tile
+constexpr int64_t kColumnBudget = 96 * 1024;  // floats of one im2col tile: it stays in the L2 cache
+constexpr int64_t kMaxChunks = 16;            // batch chunks (parallel tasks, weight-gradient partials)
 
 // The padding actually applied on each side (explicit: symmetric; same: extra after).
 Padding2d conv2d_padding(int64_t KH, int64_t KW, const Conv2dOptions& o) {
@@ -35,11 +39,29 @@ struct ConvGeometry {
   std::vector<int64_t> rows;            // [KH*OH]: source row, -1 for a zero
   std::vector<int64_t> cols;            // [KW*OW]: source column, -1 for a zero
   std::vector<int64_t> col_lo, col_hi;  // [KW]: ow in [lo, hi) reads column ow*sw + kw*dw - pl directly
-  int64_t batch_chunk;
+  int64_t tile_samples;  // samples per GEMM tile (1: a sample may be cut into bands of rows)
+  int64_t band_rows;     // output rows per tile of one sample
+  int64_t batch_chunk;   // samples per parallel task and per partial weight gradient
 
   int64_t ckk() const { return Cg * KH * KW; }
   int64_t ohw() const { return OH * OW; }
 };
+
+// A block of GEMM columns: samples [n0, n1) x output rows [oh0, oh1) x every output column.
+// Either one sample (a band of its rows) or whole samples.
+struct Tile {
+  int64_t n0, n1, oh0, oh1;
+};
+
+// Calls f(tile, index) for the tiles of the batch chunk [n0, n1), in order.
+template <class F>
+void for_each_tile(const ConvGeometry& g, int64_t n0, int64_t n1, const F& f) {
+  int64_t index = 0;
+  for (int64_t t0 = n0; t0 < n1; t0 += g.tile_samples) {
+    const int64_t t1 = std::min(n1, t0 + g.tile_samples);
+    for (int64_t oh0 = 0; oh0 < g.OH; oh0 += g.band_rows) f(Tile{t0, t1, oh0, std::min(g.OH, oh0 + g.band_rows)}, index++);
+  }
+}
 
 ConvGeometry make_geometry(const Shape& x, const Shape& w, const Conv2dOptions& o) {
   ConvGeometry g{};
@@ -73,10 +95,19 @@ ConvGeometry make_geometry(const Shape& x, const Shape& w, const Conv2dOptions& 
       }
     }
   }
-  const int64_t ohw = std::max<int64_t>(g.ohw(), 1);
-  int64_t chunk = (kTargetColumns + ohw - 1) / ohw;
-  chunk = std::min(chunk, std::max<int64_t>(1, kMaxColumnFloats / std::max<int64_t>(g.ckk() * ohw, 1)));
-  g.batch_chunk = std::clamp<int64_t>(chunk, 1, std::max<int64_t>(g.N, 1));
+  const int64_t ohw = std::max<int64_t>(g.ohw(), 1), per_sample = g.ckk() * ohw;
+  const int64_t N = std::max<int64_t>(g.N, 1);
+  g.band_rows = std::max<int64_t>(g.OH, 1);
+  g.tile_samples = 1;
+  if (per_sample > kColumnBudget) {  // bands of rows of about equal size
+    const int64_t bands = std::min(g.band_rows, (per_sample + kColumnBudget - 1) / kColumnBudget);
+    g.band_rows = (g.band_rows + bands - 1) / bands;
+  } else {
+    g.tile_samples = std::clamp<int64_t>(std::min((kTargetColumns + ohw - 1) / ohw, kColumnBudget / per_sample), 1, N);
+  }
+  // A whole number of tiles per chunk, and at most kMaxChunks chunks.
+  const int64_t tiles = (N + g.tile_samples - 1) / g.tile_samples;
+  g.batch_chunk = std::min(N, (tiles + kMaxChunks - 1) / kMaxChunks * g.tile_samples);
   return g;
 }
 
@@ -101,14 +132,83 @@ class Scratch {
 };
 thread_local Scratch t_col, t_out;
 
+// dst[i] = src[i] and dst[i] += src[i] for i < n: rows are short (often OW = 8 to 32), so the
+// tail is one masked vector operation rather than a scalar loop or a memcpy call.
+inline void copy_row(float* dst, const float* src, int64_t n) {
+#ifdef __AVX512F__
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(dst + i, _mm512_loadu_ps(src + i));
+  if (i < n) {
+    const auto m = static_cast<__mmask16>((1u << (n - i)) - 1);
+    _mm512_mask_storeu_ps(dst + i, m, _mm512_maskz_loadu_ps(m, src + i));
+  }
+#else
+  for (int64_t i = 0; i < n; ++i) dst[i] = src[i];
+#endif
+}
+
+inline void add_row(float* dst, const float* src, int64_t n) {
+#ifdef __AVX512F__
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(dst + i, _mm512_add_ps(_mm512_loadu_ps(dst + i), _mm512_loadu_ps(src + i)));
+  if (i < n) {
+    const auto m = static_cast<__mmask16>((1u << (n - i)) - 1);
+    _mm512_mask_storeu_ps(dst + i, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, dst + i), _mm512_maskz_loadu_ps(m, src + i)));
+  }
+#else
+  for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
+#endif
+}
+
+// dst[i] = src[2i] and src[2i] += dst[i] for i < n (stride-2 rows), touching src[0 .. 2n-2] only.
+#ifdef __AVX512F__
+inline __mmask16 low_mask(int64_t bits) {
+  return bits >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << std::max<int64_t>(bits, 0)) - 1);
+}
+#endif
+
+inline void copy_row_stride2(float* dst, const float* src, int64_t n) {
+#ifdef __AVX512F__
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  for (int64_t i = 0; i < n; i += 16) {
+    const int64_t lanes = std::min<int64_t>(16, n - i), reads = 2 * lanes - 1;
+    const __m512 a = _mm512_maskz_loadu_ps(low_mask(reads), src + 2 * i);
+    const __m512 b = _mm512_maskz_loadu_ps(low_mask(reads - 16), src + 2 * i + 16);
+    _mm512_mask_storeu_ps(dst + i, low_mask(lanes), _mm512_permutex2var_ps(a, even, b));
+  }
+#else
+  for (int64_t i = 0; i < n; ++i) dst[i] = src[2 * i];
+#endif
+}
+
+inline void add_row_stride2(float* dst, const float* src, int64_t n) {
+#ifdef __AVX512F__
+  const __m512i lo = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+  const __m512i hi = _mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
+  const auto even = static_cast<__mmask16>(0x5555);
+  for (int64_t i = 0; i < n; i += 16) {
+    const int64_t lanes = std::min<int64_t>(16, n - i), reads = 2 * lanes - 1;
+    const __m512 g = _mm512_maskz_loadu_ps(low_mask(lanes), src + i);
+    const __mmask16 ma = low_mask(reads) & even, mb = low_mask(reads - 16) & even;
+    float* d = dst + 2 * i;
+    const __m512 da = _mm512_maskz_loadu_ps(ma, d), db = _mm512_maskz_loadu_ps(mb, d + 16);
+    _mm512_mask_storeu_ps(d, ma, _mm512_add_ps(da, _mm512_permutexvar_ps(lo, g)));
+    _mm512_mask_storeu_ps(d + 16, mb, _mm512_add_ps(db, _mm512_permutexvar_ps(hi, g)));
+  }
+#else
+  for (int64_t i = 0; i < n; ++i) dst[2 * i] += src[i];
+#endif
+}
+
 // dst [OH, OW] = the plane src [H, W] as seen by kernel offset (kh, kw). Zero padding
 // (kZeroPad) needs no column map: outside [lo, hi) every value is 0.
 template <bool kZeroPad>
-void im2col_plane(const ConvGeometry& g, const float* src, int64_t kh, int64_t kw, float* dst) {
+void im2col_plane(const ConvGeometry& g, const float* src, int64_t kh, int64_t kw, int64_t oh0, int64_t oh1,
+                  float* dst) {
   const int64_t* rmap = g.rows.data() + kh * g.OH;
   const int64_t* cmap = g.cols.data() + kw * g.OW;
   const int64_t lo = g.col_lo[kw], hi = g.col_hi[kw], off = kw * g.dw - g.pl, OW = g.OW;
-  for (int64_t oh = 0; oh < g.OH; ++oh, dst += OW) {
+  for (int64_t oh = oh0; oh < oh1; ++oh, dst += OW) {
     const int64_t h = rmap[oh];
     if (h < 0) {
       vec(dst, OW).setZero();
@@ -117,7 +217,9 @@ void im2col_plane(const ConvGeometry& g, const float* src, int64_t kh, int64_t k
     const float* s = src + h * g.W;
     for (int64_t ow = 0; ow < lo; ++ow) dst[ow] = kZeroPad || cmap[ow] < 0 ? 0.0f : s[cmap[ow]];
     if (g.sw == 1) {
-      vec(dst + lo, hi - lo) = vec(s + lo + off, hi - lo);  // short rows: inline copy, not memcpy
+      copy_row(dst + lo, s + lo + off, hi - lo);
+    } else if (g.sw == 2) {
+      copy_row_stride2(dst + lo, s + 2 * lo + off, hi - lo);
     } else {
       for (int64_t ow = lo; ow < hi; ++ow) dst[ow] = s[ow * g.sw + off];
     }
@@ -127,16 +229,19 @@ void im2col_plane(const ConvGeometry& g, const float* src, int64_t kh, int64_t k
 
 // The adjoint of im2col_plane: gsrc [H, W] += every value of gdst [OH, OW] at its source.
 template <bool kZeroPad>
-void col2im_plane(const ConvGeometry& g, const float* gdst, int64_t kh, int64_t kw, float* gsrc) {
+void col2im_plane(const ConvGeometry& g, const float* gdst, int64_t kh, int64_t kw, int64_t oh0, int64_t oh1,
+                  float* gsrc) {
   const int64_t* rmap = g.rows.data() + kh * g.OH;
   const int64_t* cmap = g.cols.data() + kw * g.OW;
   const int64_t lo = g.col_lo[kw], hi = g.col_hi[kw], off = kw * g.dw - g.pl, OW = g.OW;
-  for (int64_t oh = 0; oh < g.OH; ++oh, gdst += OW) {
+  for (int64_t oh = oh0; oh < oh1; ++oh, gdst += OW) {
     const int64_t h = rmap[oh];
     if (h < 0) continue;
     float* s = gsrc + h * g.W;
     if (g.sw == 1) {
-      vec(s + lo + off, hi - lo) += vec(gdst + lo, hi - lo);
+      add_row(s + lo + off, gdst + lo, hi - lo);
+    } else if (g.sw == 2) {
+      add_row_stride2(s + 2 * lo + off, gdst + lo, hi - lo);
     } else {
       for (int64_t ow = lo; ow < hi; ++ow) s[ow * g.sw + off] += gdst[ow];
     }
@@ -150,33 +255,44 @@ void col2im_plane(const ConvGeometry& g, const float* gdst, int64_t kh, int64_t 
   }
 }
 
-// col [Cg*KH*KW, (n1-n0)*OH*OW]: row (c, kh, kw), column (n, oh, ow), for group `grp`.
-void im2col(const ConvGeometry& g, const float* x, int64_t n0, int64_t n1, int64_t grp, float* col) {
-  const int64_t width = (n1 - n0) * g.ohw();
+int64_t tile_width(const ConvGeometry& g, const Tile& t) { return (t.n1 - t.n0) * (t.oh1 - t.oh0) * g.OW; }
+
+// col [Cg*KH*KW, width]: row (c, kh, kw), column (n, oh, ow) of the tile, for group `grp`.
+void im2col(const ConvGeometry& g, const float* x, const Tile& t, int64_t grp, float* col) {
+  const int64_t width = tile_width(g, t), per_sample = (t.oh1 - t.oh0) * g.OW;
   for (int64_t c = 0; c < g.Cg; ++c) {
     for (int64_t kh = 0; kh < g.KH; ++kh) {
       for (int64_t kw = 0; kw < g.KW; ++kw) {
         float* row = col + ((c * g.KH + kh) * g.KW + kw) * width;
-        for (int64_t n = n0; n < n1; ++n) {
+        for (int64_t n = t.n0; n < t.n1; ++n) {
           const float* plane = x + ((n * g.C) + grp * g.Cg + c) * g.H * g.W;
-          float* dst = row + (n - n0) * g.ohw();
-          g.zero_pad ? im2col_plane<true>(g, plane, kh, kw, dst) : im2col_plane<false>(g, plane, kh, kw, dst);
+          float* dst = row + (n - t.n0) * per_sample;
+          if (g.zero_pad) {
+            im2col_plane<true>(g, plane, kh, kw, t.oh0, t.oh1, dst);
+          } else {
+            im2col_plane<false>(g, plane, kh, kw, t.oh0, t.oh1, dst);
+          }
         }
       }
     }
   }
 }
 
-void col2im(const ConvGeometry& g, const float* col, int64_t n0, int64_t n1, int64_t grp, float* gx) {
-  const int64_t width = (n1 - n0) * g.ohw();
+// gx += the adjoint of im2col applied to col (same layout).
+void col2im(const ConvGeometry& g, const float* col, const Tile& t, int64_t grp, float* gx) {
+  const int64_t width = tile_width(g, t), per_sample = (t.oh1 - t.oh0) * g.OW;
   for (int64_t c = 0; c < g.Cg; ++c) {
     for (int64_t kh = 0; kh < g.KH; ++kh) {
       for (int64_t kw = 0; kw < g.KW; ++kw) {
         const float* row = col + ((c * g.KH + kh) * g.KW + kw) * width;
-        for (int64_t n = n0; n < n1; ++n) {
-          const float* src = row + (n - n0) * g.ohw();
+        for (int64_t n = t.n0; n < t.n1; ++n) {
+          const float* src = row + (n - t.n0) * per_sample;
           float* plane = gx + ((n * g.C) + grp * g.Cg + c) * g.H * g.W;
-          g.zero_pad ? col2im_plane<true>(g, src, kh, kw, plane) : col2im_plane<false>(g, src, kh, kw, plane);
+          if (g.zero_pad) {
+            col2im_plane<true>(g, src, kh, kw, t.oh0, t.oh1, plane);
+          } else {
+            col2im_plane<false>(g, src, kh, kw, t.oh0, t.oh1, plane);
+          }
         }
       }
     }
@@ -184,35 +300,38 @@ void col2im(const ConvGeometry& g, const float* col, int64_t n0, int64_t n1, int
 }
 
 // y [N,OC,OH,OW] = conv(x [N,C,H,W], w [OC,Cg,KH,KW]) + b [OC] (b may be null).
+// Per tile and group: out [OCg, width] = bias + w_g [OCg, ckk] * col [ckk, width]; a one-sample
+// tile writes straight into y (row stride OH*OW), a multi-sample one goes through `out`.
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* b, float* y) {
   const int64_t ohw = g.ohw(), ckk = g.ckk();
   parallel::parallel_for(0, g.N, g.batch_chunk, [&](int64_t n0, int64_t n1) {
-    const int64_t width = (n1 - n0) * ohw;
-    float* col = t_col.get(ckk * width);
-    float* out = n1 - n0 == 1 ? nullptr : t_out.get(g.OCg * width);
-    for (int64_t grp = 0; grp < g.groups; ++grp) {
-      im2col(g, x, n0, n1, grp, col);
-      // out [OCg, width] = w_g [OCg, ckk] * col [ckk, width]; one sample writes y directly.
-      float* dst = out != nullptr ? out : y + (n0 * g.OC + grp * g.OCg) * ohw;
-      gemm::sgemm(g.OCg, width, ckk, {w + grp * g.OCg * ckk, ckk}, {col, width}, dst, width, false);
-      for (int64_t n = n0; n < n1; ++n) {
+    for_each_tile(g, n0, n1, [&](const Tile& t, int64_t) {
+      const int64_t width = tile_width(g, t);
+      float* col = t_col.get(ckk * width);
+      const bool direct = t.n1 - t.n0 == 1;  // one sample: write y directly
+      float* out = direct ? nullptr : t_out.get(g.OCg * width);
+      for (int64_t grp = 0; grp < g.groups; ++grp) {
+        im2col(g, x, t, grp, col);
+        float* dst = direct ? y + (t.n0 * g.OC + grp * g.OCg) * ohw + t.oh0 * g.OW : out;
+        const int64_t ldc = direct ? ohw : width;
         for (int64_t o = 0; o < g.OCg; ++o) {
-          float* yo = y + (n * g.OC + grp * g.OCg + o) * ohw;
-          const float bias = b != nullptr ? b[grp * g.OCg + o] : 0.0f;
-          if (out != nullptr) {
-            const float* src = out + o * width + (n - n0) * ohw;
-            for (int64_t i = 0; i < ohw; ++i) yo[i] = src[i] + bias;
-          } else if (b != nullptr) {
-            for (int64_t i = 0; i < ohw; ++i) yo[i] += bias;
+          vec(dst + o * ldc, width).setConstant(b != nullptr ? b[grp * g.OCg + o] : 0.0f);
+        }
+        gemm::sgemm(g.OCg, width, ckk, {w + grp * g.OCg * ckk, ckk}, {col, width}, dst, ldc, true);
+        if (direct) continue;
+        for (int64_t n = t.n0; n < t.n1; ++n) {
+          for (int64_t o = 0; o < g.OCg; ++o) {
+            vec(y + (n * g.OC + grp * g.OCg + o) * ohw, ohw) = vec(out + o * width + (n - t.n0) * ohw, ohw);
           }
         }
       }
-    }
+    });
   });
 }
 
 // gx [N,C,H,W] += conv adjoint of gy; gw [OC,Cg,KH,KW] += sum over the batch; gb [OC] likewise.
-// Any of gx, gw, gb may be null (not wanted).
+// Any of gx, gw, gb may be null (not wanted). Each batch chunk writes its own partial weight
+// and bias gradients (tiles accumulated in order); the partials are added in chunk order.
 void conv2d_backward(const ConvGeometry& g, const float* x, const float* w, const float* gy, float* gx, float* gw,
                      float* gb) {
   const int64_t ohw = g.ohw(), ckk = g.ckk(), wsize = g.OC * ckk;
@@ -220,33 +339,43 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* w, cons
   std::vector<float> gw_parts(gw != nullptr ? static_cast<size_t>(chunks * wsize) : 0);
   std::vector<float> gb_parts(gb != nullptr ? static_cast<size_t>(chunks * g.OC) : 0);
   parallel::parallel_for(0, g.N, g.batch_chunk, [&](int64_t n0, int64_t n1) {
-    const int64_t chunk = n0 / g.batch_chunk, width = (n1 - n0) * ohw;
-    // gyc [OC, width]: the chunk's upstream gradient with channels outermost.
-    const float* gyc = gy + n0 * g.OC * ohw;
-    if (n1 - n0 > 1) {
-      float* buf = t_out.get(g.OC * width);
-      for (int64_t n = n0; n < n1; ++n) {
-        for (int64_t o = 0; o < g.OC; ++o) {
-          std::memcpy(buf + o * width + (n - n0) * ohw, gy + (n * g.OC + o) * ohw, static_cast<size_t>(ohw) * sizeof(float));
+    const int64_t chunk = n0 / g.batch_chunk;
+    if (gb != nullptr) {
+      VecMap part = vec(gb_parts.data() + chunk * g.OC, g.OC);
+      part.setZero();
+      for (int64_t n = n0; n < n1; ++n) part += mat(gy + n * g.OC * ohw, g.OC, ohw).rowwise().sum();
+    }
+    if (gw == nullptr && gx == nullptr) return;
+    for_each_tile(g, n0, n1, [&](const Tile& t, int64_t index) {
+      const int64_t width = tile_width(g, t);
+      // gyt [OC, width] (row stride ld): the tile's upstream gradient, channels outermost; a
+      // one-sample tile reads gy in place, a multi-sample one is gathered.
+      const float* gyt = gy + t.n0 * g.OC * ohw + t.oh0 * g.OW;
+      int64_t ld = ohw;
+      if (t.n1 - t.n0 > 1) {
+        float* buf = t_out.get(g.OC * width);
+        for (int64_t n = t.n0; n < t.n1; ++n) {
+          for (int64_t o = 0; o < g.OC; ++o) {
+            copy_row(buf + o * width + (n - t.n0) * ohw, gy + (n * g.OC + o) * ohw, ohw);
+          }
+        }
+        gyt = buf;
+        ld = width;
+      }
+      float* col = t_col.get(ckk * width);
+      for (int64_t grp = 0; grp < g.groups; ++grp) {
+        const gemm::Matrix gy_g{gyt + grp * g.OCg * ld, ld};
+        if (gw != nullptr) {
+          im2col(g, x, t, grp, col);
+          float* part = gw_parts.data() + chunk * wsize + grp * g.OCg * ckk;
+          gemm::sgemm(g.OCg, ckk, width, gy_g, {col, width, true}, part, ckk, index > 0);
+        }
+        if (gx != nullptr) {
+          gemm::sgemm(ckk, width, g.OCg, {w + grp * g.OCg * ckk, ckk, true}, gy_g, col, width, false);
+          col2im(g, col, t, grp, gx);
         }
       }
-      gyc = buf;
-    }
-    if (gb != nullptr) vec(gb_parts.data() + chunk * g.OC, g.OC) = mat(gyc, g.OC, width).rowwise().sum();
-    if (gw == nullptr && gx == nullptr) return;
-    float* col = t_col.get(ckk * width);
-    for (int64_t grp = 0; grp < g.groups; ++grp) {
-      const float* gy_g = gyc + grp * g.OCg * width;
-      if (gw != nullptr) {
-        im2col(g, x, n0, n1, grp, col);
-        float* part = gw_parts.data() + chunk * wsize + grp * g.OCg * ckk;
-        gemm::sgemm(g.OCg, ckk, width, {gy_g, width}, {col, width, true}, part, ckk, false);
-      }
-      if (gx != nullptr) {
-        gemm::sgemm(ckk, width, g.OCg, {w + grp * g.OCg * ckk, ckk, true}, {gy_g, width}, col, width, false);
-        col2im(g, col, n0, n1, grp, gx);
-      }
-    }
+    });
   });
   if (gw != nullptr) {
     parallel::parallel_for(0, wsize, 4096, [&](int64_t i0, int64_t i1) {

@@ -15,9 +15,10 @@
 // Gradient: gx += col2im(W^T gy), gweight += gy col(x)^T, gbias += sum of gy over N, OH, OW;
 // padded positions send their gradient back to the pixel they copied (reflect/circular).
 //
-// Kernel: im2col per fixed-size batch chunk and one GEMM per chunk and group; parameter
-// gradients are per-chunk partial sums added in chunk order (bitwise identical at any thread
-// count).
+// Kernel: im2col into tiles sized for the L2 cache (several samples, or a band of one sample's
+// output rows) and one GEMM per tile and group. The batch is cut into at most 16 chunks whose
+// size depends only on the shapes; each chunk is one parallel task with its own partial weight
+// and bias gradients, added in chunk order: bitwise identical results at any thread count.
 #pragma once
 
 #include <cstdint>

@@ -6,6 +6,7 @@
 #include "framework/eigen_view.h"
 #include "framework/errors.h"
 #include "framework/parallel.h"
+#include "framework/profile.h"
 
 namespace poolnet {
 
@@ -57,6 +58,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   }
   Tensor y = Tensor::empty({M, N});
   gemm(a.data(), false, b.data(), false, y.data(), M, K, N, false);
+  count_macs(M * K * N);
   check_finite(y, "matmul", "output");
   if (needs_grad({a, b})) {
     record(y, "matmul", {a, b}, [a, b, M, K, N](const Tensor& gy) {
@@ -84,6 +86,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias) {
     for (int64_t o = 0; o < OUT; ++o) py[n * OUT + o] = bias.defined() ? bias.data()[o] : 0.0f;
   }
   gemm_accumulate(x.data(), false, w.data(), true, py, N, IN, OUT);
+  count_macs(N * IN * OUT);
   check_finite(y, "linear", "output");
   if (needs_grad({x, w, bias})) {
     record(y, "linear", {x, w, bias}, [x, w, bias, N, IN, OUT](const Tensor& gy) {

@@ -15,6 +15,9 @@
 //     Gradient: gx[i] += gy.flat[indices[i]] (a gather).
 // Parallel over the N*C planes, with the same split forward and backward: each chunk owns its
 // planes, so scatter-adds never race and results do not depend on the thread count.
+// Kernels: 2x2 stride 2 (the common case) as a tree of pair winners over whole chunks; any other
+// window separably (the winner of each window row, then of those rows). Both are branch-free and
+// pick exactly the element of the row-major rule above.
 #pragma once
 
 #include <vector>

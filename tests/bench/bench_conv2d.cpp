@@ -1,5 +1,6 @@
 // conv2d forward and forward+backward at batch 64 on the LeNet/VGG-style shapes of the models,
-// at 1 and 2 threads. Args: C, OC, H (= W), K, padding, threads. Compare with PyTorch using
+// at 1 and 2 threads, plus the 3x3 stride-2 convolution of the strided_conv strategy.
+// Args: C, OC, H (= W), K, padding, threads, stride. Compare with PyTorch using
 // tests/bench/compare_conv2d_torch.py (same shapes, same protocol).
 #include <benchmark/benchmark.h>
 
@@ -22,15 +23,16 @@ struct Setup {
 
 Setup make_setup(const benchmark::State& state, bool grad) {
   const int64_t C = state.range(0), OC = state.range(1), H = state.range(2), K = state.range(3), P = state.range(4);
+  const int64_t S = state.range(6);
   poolnet::parallel::set_num_threads(static_cast<int>(state.range(5)));
   Setup s{Tensor::uniform({kBatch, C, H, H}, -1, 1, 1), Tensor::uniform({OC, C, K, K}, -1, 1, 2),
-          Tensor::uniform({OC}, -1, 1, 3), {.padding = {P, P}}, 0.0};
+          Tensor::uniform({OC}, -1, 1, 3), {.stride = {S, S}, .padding = {P, P}}, 0.0};
   if (grad) {
     s.x.set_requires_grad();
     s.w.set_requires_grad();
     s.b.set_requires_grad();
   }
-  const int64_t OH = H + 2 * P - K + 1;
+  const int64_t OH = (H + 2 * P - K) / S + 1;
   s.flops = 2.0 * kBatch * OC * OH * OH * C * K * K;
   return s;
 }
@@ -58,15 +60,16 @@ void BM_Conv2dForwardBackward(benchmark::State& state) {
 }
 
 void shapes(benchmark::internal::Benchmark* b) {
-  b->ArgNames({"C", "OC", "H", "K", "pad", "threads"});
+  b->ArgNames({"C", "OC", "H", "K", "pad", "threads", "stride"});
   for (int64_t threads : {1, 2}) {
-    b->Args({1, 6, 28, 5, 2, threads});
-    b->Args({6, 16, 14, 5, 0, threads});
-    b->Args({3, 32, 32, 3, 1, threads});
-    b->Args({32, 32, 32, 3, 1, threads});
-    b->Args({32, 64, 16, 3, 1, threads});
-    b->Args({64, 64, 16, 3, 1, threads});
-    b->Args({64, 128, 8, 3, 1, threads});
+    b->Args({1, 6, 28, 5, 2, threads, 1});
+    b->Args({6, 16, 14, 5, 0, threads, 1});
+    b->Args({3, 32, 32, 3, 1, threads, 1});
+    b->Args({32, 32, 32, 3, 1, threads, 1});
+    b->Args({32, 64, 16, 3, 1, threads, 1});
+    b->Args({64, 64, 16, 3, 1, threads, 1});
+    b->Args({64, 128, 8, 3, 1, threads, 1});
+    b->Args({32, 64, 32, 3, 1, threads, 2});
   }
   // The machine is shared: the minimum over repetitions is the least disturbed measurement.
   b->Unit(benchmark::kMillisecond)->UseRealTime()->ComputeStatistics("min", [](const std::vector<double>& v) {

@@ -48,7 +48,9 @@ TEST(AdaptivePool, MaxMatchesNaiveReference) {
     SCOPED_TRACE(shape_str(c.shape) + " -> " + to_string(c.out));
     for (bool integers : {false, true}) {
       Tensor x = integers ? Tensor::uniform(c.shape, 0, 3, 7) : separated_tensor(c.shape, 3);
-      if (integers) for (float& v : x.span()) v = std::floor(v);
+      if (integers) {
+        for (float& v : x.span()) v = std::floor(v);
+      }
       EXPECT_TRUE(bitwise_equal(adaptive_max_pool2d(x, c.out), reference::adaptive_max_pool2d(x, c.out).output));
     }
   }

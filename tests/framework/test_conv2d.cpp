@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "framework/errors.h"
@@ -30,6 +33,7 @@ std::vector<ConvCase> conv_cases() {
       {"no_bias", {2, 3, 5, 5}, {2, 3, 2, 2}, false, {}},
       {"stride2_pad1", {2, 3, 7, 8}, {4, 3, 3, 3}, true, {.stride = {2, 2}, .padding = {1, 1}}},
       {"stride21_pad02_k32", {1, 2, 7, 6}, {3, 2, 3, 2}, true, {.stride = {2, 1}, .padding = {0, 2}}},
+      {"stride2_wide_rows", {1, 2, 3, 37}, {2, 2, 2, 3}, true, {.stride = {2, 2}, .padding = {0, 1}}},
       {"dilation2_pad2", {1, 2, 7, 7}, {3, 2, 3, 3}, true, {.padding = {2, 2}, .dilation = {2, 2}}},
       {"dilation12_stride2", {2, 2, 8, 9}, {2, 2, 2, 3}, true, {.stride = {2, 2}, .dilation = {1, 2}}},
       {"groups2", {2, 4, 5, 6}, {6, 2, 3, 3}, true, {.padding = {1, 1}, .groups = 2}},
@@ -47,6 +51,8 @@ std::vector<ConvCase> conv_cases() {
       {"kernel_fills_input", {2, 2, 3, 4}, {3, 2, 3, 4}, true, {}},
   };
 }
+
+void PrintTo(const ConvCase& c, std::ostream* os) { *os << c.name; }
 
 class Conv2dCases : public ::testing::TestWithParam<ConvCase> {};
 
@@ -91,6 +97,37 @@ TEST(Conv2d, ManyBatchChunksMatchReference) {
   const Conv2dOptions o{.padding = {1, 1}};
   Tensor x = random_tensor({7, 3, 20, 20}, 4), w = random_tensor({5, 3, 3, 3}, 5), b = random_tensor({5}, 6);
   EXPECT_TRUE(all_close(conv2d(x, w, b, o), reference::conv2d(x, w, b, o), 1e-5, 1e-4));
+}
+
+// Large enough that a sample's im2col overflows one tile (bands of output rows) and that a
+// batch spans several chunks. Forward against the reference; gradients through the adjoint
+// identity of a bilinear map: <gy, conv(x, w)> = <gx, x> = <gw, w>.
+TEST(Conv2d, TiledProblemsMatchReferenceAndAdjointIdentity) {
+  const std::vector<std::pair<Shape, Conv2dOptions>> cases{
+      {{2, 16, 28, 28}, {.padding = {1, 1}}},
+      {{3, 16, 30, 29}, {.same = true, .groups = 2, .padding_mode = PadMode::kReflect}},
+      {{5, 8, 12, 12}, {.stride = {2, 2}, .padding = {1, 1}, .padding_mode = PadMode::kCircular}},
+      {{3, 4, 40, 75}, {.stride = {2, 2}, .padding = {1, 1}}},  // stride-2 rows of 16 + 16 + 6
+      {{2, 4, 41, 70}, {.stride = {2, 2}, .padding = {2, 1}, .dilation = {2, 3}, .padding_mode = PadMode::kReflect}},
+      {{34, 4, 24, 24}, {.padding = {1, 1}}},  // chunks of several multi-sample tiles
+      {{18, 16, 28, 28}, {}},                  // chunks of several samples cut into bands
+  };
+  for (const auto& [xs, o] : cases) {
+    const Shape ws{6, xs[1] / o.groups, 3, 3};
+    Tensor x = random_tensor(xs, 21).set_requires_grad(), w = random_tensor(ws, 22).set_requires_grad();
+    Tensor y = conv2d(x, w, Tensor(), o);
+    EXPECT_TRUE(all_close(y, reference::conv2d(x, w, Tensor(), o), 1e-5, 1e-4));
+    Tensor gy = random_tensor(y.shape(), 23);
+    y.backward(gy);
+    const auto dot = [](const Tensor& a, const Tensor& b) {
+      double s = 0.0;
+      for (int64_t i = 0; i < a.numel(); ++i) s += static_cast<double>(a.data()[i]) * b.data()[i];
+      return s;
+    };
+    const double yy = dot(gy, y);
+    EXPECT_NEAR(dot(x.grad(), x), yy, 1e-4 * (1.0 + std::abs(yy)));
+    EXPECT_NEAR(dot(w.grad(), w), yy, 1e-4 * (1.0 + std::abs(yy)));
+  }
 }
 
 void expect_shape_error(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dOptions& o,
@@ -151,10 +188,20 @@ TEST(Conv2d, BitwiseIdenticalAtOneAndTwoThreads) {
   const auto once = [](std::vector<Tensor>& out) {
     Tensor x = random_tensor({11, 3, 12, 12}, 11).set_requires_grad();  // 11 samples: uneven chunks
     Tensor w = random_tensor({8, 3, 3, 3}, 12).set_requires_grad();
+    Tensor x2 = random_tensor({3, 16, 28, 28}, 15).set_requires_grad();  // row bands within a sample
+    Tensor w2 = random_tensor({4, 16, 3, 3}, 16).set_requires_grad();
+    Tensor y2 = conv2d(x2, w2, Tensor(), {.padding = {1, 1}});
+    y2.backward(random_tensor(y2.shape(), 17));
     Tensor b = random_tensor({8}, 13).set_requires_grad();
     Tensor y = conv2d(x, w, b, {.padding = {1, 1}, .padding_mode = PadMode::kCircular});
     y.backward(random_tensor(y.shape(), 14));
-    out = {y.detach(), x.grad(), w.grad(), b.grad()};
+    Tensor x3 = random_tensor({37, 2, 24, 24}, 18).set_requires_grad();  // several tiles per chunk
+    Tensor w3 = random_tensor({3, 2, 3, 3}, 19).set_requires_grad();
+    Tensor b3 = random_tensor({3}, 20).set_requires_grad();
+    Tensor y3 = conv2d(x3, w3, b3, {.padding = {1, 1}});
+    y3.backward(random_tensor(y3.shape(), 21));
+    out = {y.detach(), x.grad(), w.grad(), b.grad(), y2.detach(), x2.grad(), w2.grad(),
+           y3.detach(), x3.grad(), w3.grad(), b3.grad()};
   };
   std::vector<Tensor> one, two;
   with_threads(1, [&] { once(one); });

@@ -31,6 +31,8 @@ struct Case {
 const std::vector<Case> kCases = {
     {"k2s2", {2, 3, 6, 8}, {}},
     {"k2s2_odd", {2, 3, 5, 7}, {}},
+    {"k2s2_odd_h", {2, 3, 5, 8}, {}},
+    {"k2s2_odd_w", {2, 3, 6, 9}, {}},
     {"k2s2_odd_ceil", {1, 2, 5, 7}, {.ceil_mode = true}},
     {"k3s1", {1, 2, 6, 6}, {.kernel = {3, 3}, .stride = {1, 1}}},
     {"k3s2", {2, 2, 7, 7}, {.kernel = {3, 3}, .stride = {2, 2}}},
@@ -54,9 +56,11 @@ void expect_shape_error(const std::function<void()>& f, const std::vector<std::s
 TEST(MaxPool, MatchesNaiveReference) {
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
-    for (bool integers : {false, true}) {  // integers: ties everywhere
-      Tensor x = integers ? Tensor::uniform(c.shape, 0, 3, 7) : separated_tensor(c.shape, 3);
-      if (integers) for (float& v : x.span()) v = std::floor(v);
+    for (int variant : {0, 1, 2}) {  // distinct values; small integers (ties everywhere); and NaNs
+      Tensor x = variant == 0 ? separated_tensor(c.shape, 3) : Tensor::uniform(c.shape, 0, 3, 7);
+      for (int64_t i = 0; variant > 0 && i < x.numel(); ++i) {
+        x.data()[i] = variant == 2 && i % 5 == 1 ? kNaN : std::floor(x.data()[i]);
+      }
       const auto ref = reference::max_pool2d(x, c.options);
       const MaxPoolResult r = max_pool2d_with_indices(x, c.options);
       EXPECT_TRUE(bitwise_equal(r.output, ref.output));
@@ -68,7 +72,7 @@ TEST(MaxPool, MatchesNaiveReference) {
       x.set_requires_grad();
       const Tensor gy = random_tensor(ref.output.shape(), 11);
       max_pool2d(x, c.options).backward(gy);
-      EXPECT_TRUE(all_close(x.grad(), reference::max_pool2d_backward(x, c.options, gy), 1e-6, 1e-6));
+      EXPECT_TRUE(bitwise_equal(x.grad(), reference::max_pool2d_backward(x, c.options, gy)));
     }
   }
 }
@@ -113,11 +117,40 @@ TEST(MaxPool, NaNPropagatesAndTakesTheGradient) {
   for (float v : g.output.to_vector()) EXPECT_TRUE(std::isnan(v));
 }
 
+TEST(MaxPool, FastPathsMatchTheReferenceWithNaNsAndTies) {
+  // Kernel 2x2 stride 2 runs as one block per chunk (even H and W), per plane (odd H) or per
+  // row (odd W); with NaNs and ties everywhere all three must pick PyTorch's element.
+  for (const Shape& shape : {Shape{4, 8, 12, 10}, Shape{4, 8, 11, 10}, Shape{4, 8, 12, 11}}) {
+    SCOPED_TRACE(shape_str(shape));
+    Tensor x = Tensor::uniform(shape, 0, 3, 21);
+    for (int64_t i = 0; i < x.numel(); ++i) x.data()[i] = i % 7 == 3 ? kNaN : std::floor(x.data()[i]);
+    const auto ref = reference::max_pool2d(x, {});
+    EXPECT_TRUE(bitwise_equal(max_pool2d(x, {}), ref.output));
+    EXPECT_EQ(max_pool2d_with_indices(x, {}).indices.values, ref.indices);
+    x.set_requires_grad();
+    const Tensor gy = random_tensor(ref.output.shape(), 11);
+    max_pool2d(x, {}).backward(gy);
+    EXPECT_TRUE(bitwise_equal(x.grad(), reference::max_pool2d_backward(x, {}, gy)));
+  }
+}
+
 TEST(MaxPool, PaddingIsNeverChosen) {
   Tensor x = Tensor::full({1, 1, 3, 3}, -5.0f);
   const MaxPoolResult r = max_pool2d_with_indices(x, {.kernel = {3, 3}, .stride = {2, 2}, .padding = {1, 1}});
   EXPECT_EQ(r.output.to_vector(), std::vector<float>(4, -5.0f));
   EXPECT_EQ(r.indices.values, (std::vector<int64_t>{0, 1, 3, 4}));  // each window's first input pixel
+}
+
+TEST(MaxPool, ADilatedWindowMissingTheInputGivesMinusInfinityAndNoGradient) {
+  // H = 1, kernel 2 with dilation 5 and padding 3: the taps fall on rows -3 and 2.
+  Tensor x = Tensor::from_vector({1, 1, 1, 2}, {4, 7}).set_requires_grad();
+  const Pool2d options{.kernel = {2, 1}, .padding = {3, 0}, .dilation = {5, 1}};
+  const MaxPoolResult r = max_pool2d_with_indices(x, options);
+  EXPECT_EQ(r.output.shape(), (Shape{1, 1, 1, 2}));
+  EXPECT_EQ(r.output.to_vector(), std::vector<float>(2, -std::numeric_limits<float>::infinity()));
+  EXPECT_EQ(r.indices.values, (std::vector<int64_t>{-1, -1}));
+  max_pool2d(x, options).backward(Tensor::ones({1, 1, 1, 2}));
+  EXPECT_EQ(x.grad().to_vector(), (std::vector<float>{0, 0}));
 }
 
 TEST(MaxPool, ShapeErrorsNameTheOpAndShapes) {

@@ -85,7 +85,9 @@ TEST_P(PoolingGolden, MatchesPyTorch) {
   std::vector<int64_t> indices;
   const Tensor y = run(c, x, &indices);
   EXPECT_TRUE(testing::all_close(y, tensor_of(c.at("y")), kAtol, kRtol)) << "output of case " << GetParam();
-  if (c.at("op") == "max_pool2d") EXPECT_EQ(indices, c.at("indices").get<std::vector<int64_t>>()) << GetParam();
+  if (c.at("op") == "max_pool2d") {
+    EXPECT_EQ(indices, c.at("indices").get<std::vector<int64_t>>()) << "indices of case " << GetParam();
+  }
   y.backward(tensor_of(c.at("gy")));
   EXPECT_TRUE(testing::all_close(x.grad(), tensor_of(c.at("gx")), kAtol, kRtol))
       << "input gradient of case " << GetParam();

@@ -56,6 +56,22 @@ TEST(Conv2dLayer, DescribeLooksLikePyTorch) {
             "padding_mode=circular)");
 }
 
+TEST(Conv2dLayer, WindowIsTheKernelGeometry) {
+  const auto w = Conv2d({.in_channels = 1, .out_channels = 1, .kernel = {3, 5}, .stride = {2, 1}, .padding = {1, 2},
+                         .dilation = {1, 2}},
+                        0)
+                     .windows();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].kernel, (Size2d{3, 5}));
+  EXPECT_EQ(w[0].stride, (Size2d{2, 1}));
+  EXPECT_EQ(w[0].padding, (Size2d{1, 2}));
+  EXPECT_EQ(w[0].dilation, (Size2d{1, 2}));
+  EXPECT_FALSE(w[0].global);
+  const auto same = Conv2d({.in_channels = 1, .out_channels = 1, .kernel = {4, 3}, .same = true, .dilation = {1, 2}}, 0)
+                        .windows();
+  EXPECT_EQ(same[0].padding, (Size2d{1, 2}));  // floor(dilation*(k-1)/2) before, the rest after
+}
+
 TEST(Conv2dLayer, BadOptionsAreConfigErrors) {
   EXPECT_THROW(Conv2d({.in_channels = 3, .out_channels = 4, .groups = 2}, 0), ConfigError);
   EXPECT_THROW(Conv2d({.in_channels = 0, .out_channels = 4}, 0), ConfigError);

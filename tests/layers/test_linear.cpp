@@ -38,6 +38,12 @@ TEST(LinearLayer, ForwardIsXWTransposePlusBias) {
   EXPECT_TRUE(testing::grad_check([&](const std::vector<Tensor>& in) { return fc(in[0]); }, {x.set_requires_grad()}));
 }
 
+TEST(LinearLayer, WindowIsGlobal) {
+  const auto w = Linear({.in_features = 4, .out_features = 2}, 0).windows();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_TRUE(w[0].global);
+}
+
 TEST(LinearLayer, DescribeAndErrors) {
   EXPECT_EQ(Linear({.in_features = 400, .out_features = 120}, 0).describe(),
             "Linear(in_features=400, out_features=120, bias=true)");
