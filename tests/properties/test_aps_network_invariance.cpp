@@ -40,7 +40,7 @@ class TinyNet : public Module {
                                                               .padding = {1, 1}, .padding_mode = PadMode::kCircular},
                                               10 + i));
       features_->add(std::make_shared<ReLU>());
-      features_->add(make_downsample(spec, {.channels = 6, .padding_mode = PadMode::kCircular, .seed = 20 + i}));
+      features_->add(make_downsample(spec, {.channels = 6, .padding_mode = PadMode::kCircular, .seed = static_cast<uint64_t>(20 + i)}));
     }
     head_ = register_module("head", std::make_shared<Linear>(Linear::Options{.in_features = 6, .out_features = 5}, 30));
   }
