@@ -30,14 +30,16 @@ inline BlurPlan make_blur_plan(const Shape& x, const Shape& y, const Blur2d& o) 
   return p;
 }
 
-// One plane: x [H,W] -> y [OH,OW]. t is scratch [Wp], zero is [W] zeros.
+// One plane: x [H,W] -> y [OH,OW]. t is scratch [Wp], zero is [W] zeros. S: the stride if
+// known at compile time (2, the common case, lets the strided loops vectorise), else 0.
 // Columns first: t[pl + w] = sum_i k[i] x[row(oh*s+i), w]; borders of t from the column map;
 // then y[oh, ow] = sum_j k[j] t[ow*s + j].
-template <int F>
-void blur_plane_forward(const BlurPlan& p, const float* x, float* y, float* t, const float* zero) {
+template <int F, int S>
+void blur_plane_forward(const BlurPlan& p, const float* x, float* __restrict y, float* __restrict t,
+                        const float* zero) {
   float k[F];
   for (int i = 0; i < F; ++i) k[i] = p.k[i];
-  const int64_t W = p.W, s = p.s, pl = p.pl;
+  const int64_t W = p.W, s = S > 0 ? S : p.s, pl = p.pl;
   for (int64_t oh = 0; oh < p.OH; ++oh) {
     const float* r[F];
     for (int i = 0; i < F; ++i) {
@@ -66,17 +68,20 @@ void blur_plane_forward(const BlurPlan& p, const float* x, float* y, float* t, c
 }
 
 // The transpose of blur_plane_forward: gx [H,W] += blur^T gy [OH,OW]. t is scratch [Wp].
-template <int F>
-void blur_plane_backward(const BlurPlan& p, const float* gy, float* gx, float* t) {
+// Row transpose tap by tap (t[ow*s + j] += k[j] gy[oh, ow], j outer), so each loop writes
+// distinct elements and vectorises.
+template <int F, int S>
+void blur_plane_backward(const BlurPlan& p, const float* __restrict gy, float* gx, float* __restrict t) {
   float k[F];
   for (int i = 0; i < F; ++i) k[i] = p.k[i];
-  const int64_t W = p.W, s = p.s, pl = p.pl;
+  const int64_t W = p.W, s = S > 0 ? S : p.s, pl = p.pl;
   for (int64_t oh = 0; oh < p.OH; ++oh) {
     std::fill(t, t + p.Wp, 0.0f);
-    const float* gr = gy + oh * p.OW;
-    for (int64_t ow = 0; ow < p.OW; ++ow) {
-      float* tw = t + ow * s;
-      for (int j = 0; j < F; ++j) tw[j] += k[j] * gr[ow];
+    const float* __restrict gr = gy + oh * p.OW;
+    for (int j = 0; j < F; ++j) {
+      const float kj = k[j];
+      float* __restrict tj = t + j;
+      for (int64_t ow = 0; ow < p.OW; ++ow) tj[ow * s] += kj * gr[ow];
     }
     for (int64_t c = 0; c < p.Wp; ++c) {
       if (c >= pl && c < pl + W) continue;
@@ -94,17 +99,25 @@ void blur_plane_backward(const BlurPlan& p, const float* gy, float* gx, float* t
   }
 }
 
-// Calls fn(std::integral_constant<int, F>) for the runtime filter size.
+// Calls fn(std::integral_constant<int, F>, std::integral_constant<int, S>) for the runtime
+// filter size and stride (S = 2 for stride 2, else 0: read from the plan).
 template <class Fn>
-void dispatch_filter(int64_t f, const Fn& fn) {
+void dispatch_blur(int64_t f, int64_t stride, const Fn& fn) {
+  const auto with_stride = [&](auto fc) {
+    if (stride == 2) {
+      fn(fc, std::integral_constant<int, 2>{});
+    } else {
+      fn(fc, std::integral_constant<int, 0>{});
+    }
+  };
   switch (f) {
-    case 1: fn(std::integral_constant<int, 1>{}); break;
-    case 2: fn(std::integral_constant<int, 2>{}); break;
-    case 3: fn(std::integral_constant<int, 3>{}); break;
-    case 4: fn(std::integral_constant<int, 4>{}); break;
-    case 5: fn(std::integral_constant<int, 5>{}); break;
-    case 6: fn(std::integral_constant<int, 6>{}); break;
-    default: fn(std::integral_constant<int, 7>{}); break;
+    case 1: with_stride(std::integral_constant<int, 1>{}); break;
+    case 2: with_stride(std::integral_constant<int, 2>{}); break;
+    case 3: with_stride(std::integral_constant<int, 3>{}); break;
+    case 4: with_stride(std::integral_constant<int, 4>{}); break;
+    case 5: with_stride(std::integral_constant<int, 5>{}); break;
+    case 6: with_stride(std::integral_constant<int, 6>{}); break;
+    default: with_stride(std::integral_constant<int, 7>{}); break;
   }
 }
 }  // namespace poolnet::detail

@@ -41,23 +41,23 @@ namespace {
 using detail::BlurPlan;
 using detail::blur_plane_backward;
 using detail::blur_plane_forward;
-using detail::dispatch_filter;
+using detail::dispatch_blur;
 
-template <int F>
+template <int F, int S>
 void blur_pool2d_forward(const BlurPlan& p, int64_t planes, const float* x, float* y) {
   const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, p.H * p.W));
   parallel::parallel_for(0, planes, grain, [&](int64_t b, int64_t e) {
     std::vector<float> t(static_cast<size_t>(p.Wp)), zero(static_cast<size_t>(p.W), 0.0f);
-    for (int64_t q = b; q < e; ++q) blur_plane_forward<F>(p, x + q * p.H * p.W, y + q * p.OH * p.OW, t.data(), zero.data());
+    for (int64_t q = b; q < e; ++q) blur_plane_forward<F, S>(p, x + q * p.H * p.W, y + q * p.OH * p.OW, t.data(), zero.data());
   });
 }
 
-template <int F>
+template <int F, int S>
 void blur_pool2d_backward(const BlurPlan& p, int64_t planes, const float* gy, float* gx) {
   const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, p.H * p.W));
   parallel::parallel_for(0, planes, grain, [&](int64_t b, int64_t e) {
     std::vector<float> t(static_cast<size_t>(p.Wp));
-    for (int64_t q = b; q < e; ++q) blur_plane_backward<F>(p, gy + q * p.OH * p.OW, gx + q * p.H * p.W, t.data());
+    for (int64_t q = b; q < e; ++q) blur_plane_backward<F, S>(p, gy + q * p.OH * p.OW, gx + q * p.H * p.W, t.data());
   });
 }
 
@@ -68,12 +68,13 @@ Tensor blur_pool2d(const Tensor& x, const Blur2d& options) {
   Tensor y = Tensor::empty(out_shape);
   auto plan = std::make_shared<const BlurPlan>(detail::make_blur_plan(x.shape(), out_shape, options));
   const int64_t planes = x.size(0) * x.size(1);
-  dispatch_filter(options.filter_size, [&](auto f) { blur_pool2d_forward<f()>(*plan, planes, x.data(), y.data()); });
+  dispatch_blur(options.filter_size, options.stride,
+                [&](auto f, auto s) { blur_pool2d_forward<f(), s()>(*plan, planes, x.data(), y.data()); });
   check_finite(y, "blur_pool2d", "output");
   if (needs_grad({x})) {
-    record(y, "blur_pool2d", {x}, [x, plan, planes, f = options.filter_size](const Tensor& gy) {
+    record(y, "blur_pool2d", {x}, [x, plan, planes, f = options.filter_size, stride = options.stride](const Tensor& gy) {
       float* gx = grad_buffer(x);
-      dispatch_filter(f, [&](auto fc) { blur_pool2d_backward<fc()>(*plan, planes, gy.data(), gx); });
+      dispatch_blur(f, stride, [&](auto fc, auto sc) { blur_pool2d_backward<fc(), sc()>(*plan, planes, gy.data(), gx); });
     });
   }
   return y;

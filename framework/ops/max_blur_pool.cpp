@@ -106,11 +106,16 @@ void split_windows(const float* __restrict a, const float* __restrict b, const f
 // laid out [Hm + 1, Wm + 1]: window (r, w) reads flat positions i, i+1, i+Wp, i+Wp+1 with
 // i = r*Wp + w, Wp = Wm + 1 (column Wm is a junk window with zero gradient), so every loop is
 // long and vectorises. Circular mode copies x with its wrapped last row and column into `xp`.
+// The four share arrays c carry Wp + 1 leading and trailing zeros, so the gradient of input
+// position i gathers c00[i] + c01[i-1] + c10[i-Wp] + c11[i-Wp-1] in one pass.
 struct DenseMaxScratch {
+  int64_t Hp, Wp, pad, stride;  // c arrays: [pad zeros | Hp*Wp values (last Wp+1 stay 0)]
   std::vector<float> xp, gp, c, gxp;
   DenseMaxScratch(int64_t Hm, int64_t Wm, bool wrap)
-      : xp(wrap ? static_cast<size_t>((Hm + 1) * (Wm + 1)) : 0), gp(static_cast<size_t>(Hm * (Wm + 1))),
-        c(static_cast<size_t>(4 * Hm * (Wm + 1))), gxp(wrap ? static_cast<size_t>((Hm + 1) * (Wm + 1)) : 0) {}
+      : Hp(Hm + 1), Wp(Wm + 1), pad(Wm + 2), stride(pad + Hp * Wp),
+        xp(wrap ? static_cast<size_t>(Hp * Wp) : 0), gp(static_cast<size_t>(Hm * Wp)),
+        c(static_cast<size_t>(4 * stride), 0.0f), gxp(wrap ? static_cast<size_t>(Hp * Wp) : 0) {}
+  float* share(int k) { return c.data() + k * stride + pad; }
 };
 
 // One plane: gx [H,W] += gm [Hm,Wm] routed to each window's argmax, recomputed from x by the
@@ -119,8 +124,8 @@ template <bool kFinite>
 void dense_max_backward(const float* x, const float* gm, int64_t H, int64_t W, int64_t Hm, int64_t Wm, float* gx,
                         DenseMaxScratch& s) {
   const bool wrap = Hm == H;
-  const int64_t Wp = Wm + 1, Hp = Hm + 1, n = Hm * Wp - 1;  // n: every window but the last (junk) one
-  const float* xp = x;                                         // unwrapped: x is [Hm+1, Wm+1] already
+  const int64_t Wp = s.Wp, Hp = s.Hp, n = Hm * Wp - 1;  // n: every window but the last (junk) one
+  const float* xp = x;                                 // unwrapped: x is [Hm+1, Wm+1] already
   if (wrap) {
     for (int64_t h = 0; h < Hp; ++h) {
       const float* row = x + (h < H ? h : 0) * W;
@@ -133,28 +138,22 @@ void dense_max_backward(const float* x, const float* gm, int64_t H, int64_t W, i
     std::copy(gm + r * Wm, gm + (r + 1) * Wm, s.gp.data() + r * Wp);
     s.gp[static_cast<size_t>(r * Wp + Wm)] = 0.0f;
   }
-  float* c = s.c.data();
-  split_windows<kFinite>(xp, xp + Wp, s.gp.data(), n, c, c + Hm * Wp, c + 2 * Hm * Wp, c + 3 * Hm * Wp);
-  const float* c00 = c;
-  const float* c01 = c + Hm * Wp;
-  const float* c10 = c + 2 * Hm * Wp;
-  const float* c11 = c + 3 * Hm * Wp;
-  float* out = gx;  // unwrapped: gx is [Hm+1, Wm+1] as well
+  split_windows<kFinite>(xp, xp + Wp, s.gp.data(), n, s.share(0), s.share(1), s.share(2), s.share(3));
+  const float* __restrict c00 = s.share(0);
+  const float* __restrict c01 = s.share(1) - 1;
+  const float* __restrict c10 = s.share(2) - Wp;
+  const float* __restrict c11 = s.share(3) - Wp - 1;
+  float* __restrict out = wrap ? s.gxp.data() : gx;  // unwrapped: gx is [Hm+1, Wm+1] as well
   if (wrap) {
-    std::fill(s.gxp.begin(), s.gxp.end(), 0.0f);
-    out = s.gxp.data();
-  }
-  for (int64_t i = 0; i < n; ++i) out[i] += c00[i];
-  for (int64_t i = 0; i < n; ++i) out[i + 1] += c01[i];
-  for (int64_t i = 0; i < n; ++i) out[i + Wp] += c10[i];
-  for (int64_t i = 0; i < n; ++i) out[i + Wp + 1] += c11[i];
-  if (wrap) {  // fold the wrapped row and column back
-    for (int64_t h = 0; h < Hp; ++h) {
+    for (int64_t i = 0; i < Hp * Wp; ++i) out[i] = c00[i] + c01[i] + c10[i] + c11[i];
+    for (int64_t h = 0; h < Hp; ++h) {  // fold the wrapped row and column back
       float* row = gx + (h < H ? h : 0) * W;
-      const float* src = s.gxp.data() + h * Wp;
+      const float* src = out + h * Wp;
       for (int64_t w = 0; w < W; ++w) row[w] += src[w];
       row[0] += src[W];
     }
+  } else {
+    for (int64_t i = 0; i < Hp * Wp; ++i) out[i] += c00[i] + c01[i] + c10[i] + c11[i];
   }
 }
 
@@ -174,7 +173,7 @@ Tensor max_blur_pool2d(const Tensor& x, const Blur2d& options) {
   Tensor y = Tensor::empty(out_shape);
   const float* px = x.data();
   float* py = y.data();
-  detail::dispatch_filter(options.filter_size, [&](auto f) {
+  detail::dispatch_blur(options.filter_size, options.stride, [&](auto f, auto s) {
     parallel::parallel_for(0, g.planes, g.grain(), [&](int64_t b, int64_t e) {
       std::vector<float> m(static_cast<size_t>(g.Hm * g.Wm)), t(static_cast<size_t>(plan->Wp)),
           zero(static_cast<size_t>(g.Wm), 0.0f), pairs(static_cast<size_t>(2 * g.Wm));
@@ -185,7 +184,7 @@ Tensor max_blur_pool2d(const Tensor& x, const Blur2d& options) {
         } else {
           dense_max_forward<true>(xq, H, W, g.Hm, g.Wm, m.data(), pairs.data());
         }
-        detail::blur_plane_forward<f()>(*plan, m.data(), py + q * g.OH * g.OW, t.data(), zero.data());
+        detail::blur_plane_forward<f(), s()>(*plan, m.data(), py + q * g.OH * g.OW, t.data(), zero.data());
       }
     });
   });
@@ -194,13 +193,13 @@ Tensor max_blur_pool2d(const Tensor& x, const Blur2d& options) {
     record(y, "max_blur_pool2d", {x}, [x, plan, g, filter = options.filter_size](const Tensor& gy) {
       const float* pg = gy.data();
       float* gx = grad_buffer(x);
-      detail::dispatch_filter(filter, [&](auto f) {
+      detail::dispatch_blur(filter, plan->s, [&](auto f, auto s) {
         parallel::parallel_for(0, g.planes, g.grain(), [&](int64_t b, int64_t e) {
           std::vector<float> gm(static_cast<size_t>(g.Hm * g.Wm)), t(static_cast<size_t>(plan->Wp));
           DenseMaxScratch scratch(g.Hm, g.Wm, g.Hm == g.H);
           for (int64_t q = b; q < e; ++q) {
             std::fill(gm.begin(), gm.end(), 0.0f);
-            detail::blur_plane_backward<f()>(*plan, pg + q * g.OH * g.OW, gm.data(), t.data());
+            detail::blur_plane_backward<f(), s()>(*plan, pg + q * g.OH * g.OW, gm.data(), t.data());
             const float* xq = x.data() + q * g.H * g.W;
             if (has_non_finite(xq, g.H * g.W)) {
               dense_max_backward<false>(xq, gm.data(), g.H, g.W, g.Hm, g.Wm, gx + q * g.H * g.W, scratch);
