@@ -14,10 +14,10 @@ ApsPool2d::ApsPool2d(ApsPool2dOptions options) : options_(options) {
 }
 
 Tensor ApsPool2d::forward(const Tensor& x) {
-  Tensor in = options_.blur_filter == 0
-                  ? x
-                  : blur_pool2d(x, {.filter_size = options_.blur_filter, .stride = 1,
-                                    .padding_mode = options_.blur_padding});
+  Tensor in =
+      options_.blur_filter == 0
+          ? x
+          : blur_pool2d(x, {.filter_size = options_.blur_filter, .stride = 1, .padding_mode = options_.blur_padding});
   ApsResult r = aps_downsample_with_phases(in, options_.aps);
   last_phases_ = std::move(r.phases);
   return r.y;

@@ -9,16 +9,17 @@ namespace poolnet {
 ConvBlurPool2d::ConvBlurPool2d(ConvBlurPool2dOptions options, uint64_t seed) : options_(options) {
   blur_pool2d_out_shape({1, 1, 1, 1}, {.filter_size = options_.filter_size, .stride = options_.stride});
   conv_ = register_module("conv", std::make_shared<Conv2d>(Conv2d::Options{.in_channels = options_.channels,
-                                                                            .out_channels = options_.channels,
-                                                                            .kernel = {3, 3},
-                                                                            .padding = {1, 1},
-                                                                            .padding_mode = options_.padding_mode},
+                                                                           .out_channels = options_.channels,
+                                                                           .kernel = {3, 3},
+                                                                           .padding = {1, 1},
+                                                                           .padding_mode = options_.padding_mode},
                                                            seed));
 }
 
 Tensor ConvBlurPool2d::forward(const Tensor& x) {
-  return blur_pool2d(relu(conv_->forward(x)), {.filter_size = options_.filter_size, .stride = options_.stride,
-                                                .padding_mode = options_.padding_mode});
+  return blur_pool2d(
+      relu(conv_->forward(x)),
+      {.filter_size = options_.filter_size, .stride = options_.stride, .padding_mode = options_.padding_mode});
 }
 
 std::vector<Window> ConvBlurPool2d::windows() const {

@@ -1,9 +1,10 @@
 #include "layers/downsample.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <fmt/format.h>
 #include <functional>
 #include <map>
 #include <optional>
@@ -168,9 +169,7 @@ std::shared_ptr<Module> strided_conv(const DownsampleContext& c) {
   return seq;
 }
 
-std::string valid_names() {
-  return fmt::format("{}", fmt::join(all_strategy_names(), ", "));
-}
+std::string valid_names() { return fmt::format("{}", fmt::join(all_strategy_names(), ", ")); }
 }  // namespace
 
 const std::vector<std::string>& all_strategy_names() {
@@ -197,8 +196,8 @@ DownsampleSpec parse_downsample(std::string_view text) {
   }
   DownsampleSpec spec{.name = std::string(name)};
   if (colon == std::string_view::npos) return spec;
-  const std::string valid_keys =
-      info->keys.empty() ? fmt::format("{} takes no keys", name) : fmt::format("valid keys: {}", fmt::join(info->keys, ", "));
+  const std::string valid_keys = info->keys.empty() ? fmt::format("{} takes no keys", name)
+                                                    : fmt::format("valid keys: {}", fmt::join(info->keys, ", "));
   std::vector<std::string> seen;
   std::string_view rest = text.substr(colon + 1);
   while (true) {
@@ -206,8 +205,9 @@ DownsampleSpec parse_downsample(std::string_view text) {
     const std::string_view item = rest.substr(0, comma);
     const size_t eq = item.find('=');
     if (eq == std::string_view::npos || eq == 0) {
-      throw ConfigError(fmt::format("downsample: expected key=value, got '{}' in '{}' (grammar: name[:key=value,...]; {})",
-                                    item, text, valid_keys));
+      throw ConfigError(
+          fmt::format("downsample: expected key=value, got '{}' in '{}' (grammar: name[:key=value,...]; {})", item,
+                      text, valid_keys));
     }
     const std::string key(item.substr(0, eq));
     const std::string_view value = item.substr(eq + 1);
@@ -248,8 +248,8 @@ std::shared_ptr<Module> make_downsample(const DownsampleSpec& spec, const Downsa
   if (s < 1) throw ConfigError(fmt::format("downsample: context stride must be >= 1, got {} for {}", s, name));
   const bool needs_channels = name == "strided_conv" || name == "conv_blur_pool";
   if (needs_channels && context.channels < 1) {
-    throw ConfigError(fmt::format("downsample: {} needs the channel count (context channels >= 1), got {}", name,
-                                  context.channels));
+    throw ConfigError(
+        fmt::format("downsample: {} needs the channel count (context channels >= 1), got {}", name, context.channels));
   }
   if ((name == "aps" || name == "aps_blur") && s < 2) {
     throw ConfigError(fmt::format("downsample: {} needs a context stride >= 2, got {}", name, s));
@@ -271,7 +271,8 @@ std::shared_ptr<Module> make_downsample(const DownsampleSpec& spec, const Downsa
   if (name == "max_blur_pool") return std::make_shared<MaxBlurPool2d>(blur);
   if (name == "conv_blur_pool") {
     return std::make_shared<ConvBlurPool2d>(
-        ConvBlurPool2dOptions{.channels = context.channels, .filter_size = spec.filter, .stride = s, .padding_mode = mode},
+        ConvBlurPool2dOptions{
+            .channels = context.channels, .filter_size = spec.filter, .stride = s, .padding_mode = mode},
         context.seed);
   }
   if (name == "aps") return std::make_shared<ApsPool2d>(ApsPool2dOptions{.aps = {.stride = s, .norm = spec.norm}});

@@ -1,7 +1,8 @@
 #include "layers/mixed_pool.h"
 
-#include <cmath>
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "framework/errors.h"
 

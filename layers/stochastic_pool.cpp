@@ -10,8 +10,11 @@ StochasticPool2d::StochasticPool2d(StochasticPool2dOptions options) : options_(o
 }
 
 Tensor StochasticPool2d::forward(const Tensor& x) {
-  const StochasticPool o{.kernel = options_.kernel, .stride = options_.stride, .training = is_training(),
-                         .seed = options_.seed, .step = calls_};
+  const StochasticPool o{.kernel = options_.kernel,
+                         .stride = options_.stride,
+                         .training = is_training(),
+                         .seed = options_.seed,
+                         .step = calls_};
   Tensor y = stochastic_pool2d(x, o);
   if (is_training()) ++calls_;
   return y;

@@ -1,8 +1,9 @@
 #include "framework/ops/aps.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 
 #include "framework/autograd.h"
 #include "framework/errors.h"
@@ -19,9 +20,12 @@ ApsNorm parse_aps_norm(std::string_view name) {
 
 std::string to_string(ApsNorm norm) {
   switch (norm) {
-    case ApsNorm::kL2: return "l2";
-    case ApsNorm::kL1: return "l1";
-    case ApsNorm::kLinf: return "linf";
+    case ApsNorm::kL2:
+      return "l2";
+    case ApsNorm::kL1:
+      return "l1";
+    case ApsNorm::kLinf:
+      return "linf";
   }
   return "?";
 }
@@ -70,11 +74,12 @@ void aps_norms(const float* xs, int64_t C, int64_t H, int64_t W, int64_t s, doub
 
 void aps_norms(const float* xs, int64_t C, int64_t H, int64_t W, int64_t s, ApsNorm norm, double* out) {
   switch (norm) {
-    case ApsNorm::kL2: return s == 2 ? aps_norms<ApsNorm::kL2, 2>(xs, C, H, W, s, out)
-                                     : aps_norms<ApsNorm::kL2, 0>(xs, C, H, W, s, out);
-    case ApsNorm::kL1: return s == 2 ? aps_norms<ApsNorm::kL1, 2>(xs, C, H, W, s, out)
-                                     : aps_norms<ApsNorm::kL1, 0>(xs, C, H, W, s, out);
-    case ApsNorm::kLinf: return aps_norms<ApsNorm::kLinf, 0>(xs, C, H, W, s, out);
+    case ApsNorm::kL2:
+      return s == 2 ? aps_norms<ApsNorm::kL2, 2>(xs, C, H, W, s, out) : aps_norms<ApsNorm::kL2, 0>(xs, C, H, W, s, out);
+    case ApsNorm::kL1:
+      return s == 2 ? aps_norms<ApsNorm::kL1, 2>(xs, C, H, W, s, out) : aps_norms<ApsNorm::kL1, 0>(xs, C, H, W, s, out);
+    case ApsNorm::kLinf:
+      return aps_norms<ApsNorm::kLinf, 0>(xs, C, H, W, s, out);
   }
 }
 
@@ -146,8 +151,8 @@ Tensor aps_select(const Tensor& x, std::span<const int64_t> phases, int64_t stri
   }
   for (size_t n = 0; n < phases.size(); ++n) {
     if (phases[n] < 0 || phases[n] >= stride * stride) {
-      throw ShapeError(fmt::format("aps_select: phase {} of sample {} is outside [0, {}) (stride {}, x={})",
-                                   phases[n], n, stride * stride, stride, shape_str(x.shape())));
+      throw ShapeError(fmt::format("aps_select: phase {} of sample {} is outside [0, {}) (stride {}, x={})", phases[n],
+                                   n, stride * stride, stride, shape_str(x.shape())));
     }
   }
   std::vector<int64_t> chosen(phases.begin(), phases.end());

@@ -111,13 +111,27 @@ void dispatch_blur(int64_t f, int64_t stride, const Fn& fn) {
     }
   };
   switch (f) {
-    case 1: with_stride(std::integral_constant<int, 1>{}); break;
-    case 2: with_stride(std::integral_constant<int, 2>{}); break;
-    case 3: with_stride(std::integral_constant<int, 3>{}); break;
-    case 4: with_stride(std::integral_constant<int, 4>{}); break;
-    case 5: with_stride(std::integral_constant<int, 5>{}); break;
-    case 6: with_stride(std::integral_constant<int, 6>{}); break;
-    default: with_stride(std::integral_constant<int, 7>{}); break;
+    case 1:
+      with_stride(std::integral_constant<int, 1>{});
+      break;
+    case 2:
+      with_stride(std::integral_constant<int, 2>{});
+      break;
+    case 3:
+      with_stride(std::integral_constant<int, 3>{});
+      break;
+    case 4:
+      with_stride(std::integral_constant<int, 4>{});
+      break;
+    case 5:
+      with_stride(std::integral_constant<int, 5>{});
+      break;
+    case 6:
+      with_stride(std::integral_constant<int, 6>{});
+      break;
+    default:
+      with_stride(std::integral_constant<int, 7>{});
+      break;
   }
 }
 }  // namespace poolnet::detail

@@ -1,12 +1,12 @@
 #include "framework/ops/blur_pool.h"
 
-#include "framework/ops/blur_kernels.h"
+#include <fmt/format.h>
 
 #include <algorithm>
-#include <fmt/format.h>
 
 #include "framework/autograd.h"
 #include "framework/errors.h"
+#include "framework/ops/blur_kernels.h"
 #include "framework/parallel.h"
 
 namespace poolnet {
@@ -28,8 +28,10 @@ std::vector<float> binomial_filter(int64_t size) {
 Shape blur_pool2d_out_shape(const Shape& x, const Blur2d& o) {
   if (x.size() != 4) throw ShapeError(fmt::format("blur_pool2d: expected input [N, C, H, W], got {}", shape_str(x)));
   if (o.filter_size < 1 || o.filter_size > 7 || o.stride < 1) {
-    throw ShapeError(fmt::format("blur_pool2d: filter_size must be in 1..7 and stride >= 1, got filter_size={}, "
-                                 "stride={} (x={})", o.filter_size, o.stride, shape_str(x)));
+    throw ShapeError(
+        fmt::format("blur_pool2d: filter_size must be in 1..7 and stride >= 1, got filter_size={}, "
+                    "stride={} (x={})",
+                    o.filter_size, o.stride, shape_str(x)));
   }
   if (x[2] < 1 || x[3] < 1) {
     throw ShapeError(fmt::format("blur_pool2d: needs H, W >= 1, got x={}", shape_str(x)));
@@ -38,9 +40,9 @@ Shape blur_pool2d_out_shape(const Shape& x, const Blur2d& o) {
 }
 
 namespace {
-using detail::BlurPlan;
 using detail::blur_plane_backward;
 using detail::blur_plane_forward;
+using detail::BlurPlan;
 using detail::dispatch_blur;
 
 template <int F, int S>
@@ -48,7 +50,8 @@ void blur_pool2d_forward(const BlurPlan& p, int64_t planes, const float* x, floa
   const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, p.H * p.W));
   parallel::parallel_for(0, planes, grain, [&](int64_t b, int64_t e) {
     std::vector<float> t(static_cast<size_t>(p.Wp)), zero(static_cast<size_t>(p.W), 0.0f);
-    for (int64_t q = b; q < e; ++q) blur_plane_forward<F, S>(p, x + q * p.H * p.W, y + q * p.OH * p.OW, t.data(), zero.data());
+    for (int64_t q = b; q < e; ++q)
+      blur_plane_forward<F, S>(p, x + q * p.H * p.W, y + q * p.OH * p.OW, t.data(), zero.data());
   });
 }
 
@@ -72,10 +75,12 @@ Tensor blur_pool2d(const Tensor& x, const Blur2d& options) {
                 [&](auto f, auto s) { blur_pool2d_forward<f(), s()>(*plan, planes, x.data(), y.data()); });
   check_finite(y, "blur_pool2d", "output");
   if (needs_grad({x})) {
-    record(y, "blur_pool2d", {x}, [x, plan, planes, f = options.filter_size, stride = options.stride](const Tensor& gy) {
-      float* gx = grad_buffer(x);
-      dispatch_blur(f, stride, [&](auto fc, auto sc) { blur_pool2d_backward<fc(), sc()>(*plan, planes, gy.data(), gx); });
-    });
+    record(y, "blur_pool2d", {x},
+           [x, plan, planes, f = options.filter_size, stride = options.stride](const Tensor& gy) {
+             float* gx = grad_buffer(x);
+             dispatch_blur(f, stride,
+                           [&](auto fc, auto sc) { blur_pool2d_backward<fc(), sc()>(*plan, planes, gy.data(), gx); });
+           });
   }
   return y;
 }

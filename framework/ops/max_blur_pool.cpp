@@ -1,9 +1,10 @@
 #include "framework/ops/max_blur_pool.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <fmt/format.h>
 #include <memory>
 
 #include "framework/autograd.h"
@@ -112,9 +113,14 @@ struct DenseMaxScratch {
   int64_t Hp, Wp, pad, stride;  // c arrays: [pad zeros | Hp*Wp values (last Wp+1 stay 0)]
   std::vector<float> xp, gp, c, gxp;
   DenseMaxScratch(int64_t Hm, int64_t Wm, bool wrap)
-      : Hp(Hm + 1), Wp(Wm + 1), pad(Wm + 2), stride(pad + Hp * Wp),
-        xp(wrap ? static_cast<size_t>(Hp * Wp) : 0), gp(static_cast<size_t>(Hm * Wp)),
-        c(static_cast<size_t>(4 * stride), 0.0f), gxp(wrap ? static_cast<size_t>(Hp * Wp) : 0) {}
+      : Hp(Hm + 1),
+        Wp(Wm + 1),
+        pad(Wm + 2),
+        stride(pad + Hp * Wp),
+        xp(wrap ? static_cast<size_t>(Hp * Wp) : 0),
+        gp(static_cast<size_t>(Hm * Wp)),
+        c(static_cast<size_t>(4 * stride), 0.0f),
+        gxp(wrap ? static_cast<size_t>(Hp * Wp) : 0) {}
   float* share(int k) { return c.data() + k * stride + pad; }
 };
 
@@ -125,7 +131,7 @@ void dense_max_backward(const float* x, const float* gm, int64_t H, int64_t W, i
                         DenseMaxScratch& s) {
   const bool wrap = Hm == H;
   const int64_t Wp = s.Wp, Hp = s.Hp, n = Hm * Wp - 1;  // n: every window but the last (junk) one
-  const float* xp = x;                                 // unwrapped: x is [Hm+1, Wm+1] already
+  const float* xp = x;                                  // unwrapped: x is [Hm+1, Wm+1] already
   if (wrap) {
     for (int64_t h = 0; h < Hp; ++h) {
       const float* row = x + (h < H ? h : 0) * W;
@@ -166,8 +172,13 @@ struct MaxBlurGeometry {
 Tensor max_blur_pool2d(const Tensor& x, const Blur2d& options) {
   const Shape out_shape = max_blur_pool2d_out_shape(x.shape(), options);
   const int64_t H = x.size(2), W = x.size(3);
-  const MaxBlurGeometry g{x.size(0) * x.size(1), H, W, dense_length(H, options.padding_mode),
-                          dense_length(W, options.padding_mode), out_shape[2], out_shape[3]};
+  const MaxBlurGeometry g{x.size(0) * x.size(1),
+                          H,
+                          W,
+                          dense_length(H, options.padding_mode),
+                          dense_length(W, options.padding_mode),
+                          out_shape[2],
+                          out_shape[3]};
   auto plan = std::make_shared<const detail::BlurPlan>(
       detail::make_blur_plan({x.size(0), x.size(1), g.Hm, g.Wm}, out_shape, options));
   Tensor y = Tensor::empty(out_shape);

@@ -11,8 +11,8 @@ namespace poolnet {
 
 Shape mixed_pool2d_out_shape(const Shape& x, const Shape& gate, const Pool2d& options) {
   if (numel_of(gate) != 1 || gate.size() > 1) {
-    throw ShapeError(fmt::format("mixed_pool2d: gate must hold one element ([1] or []), got {} (x={})",
-                                 shape_str(gate), shape_str(x)));
+    throw ShapeError(fmt::format("mixed_pool2d: gate must hold one element ([1] or []), got {} (x={})", shape_str(gate),
+                                 shape_str(x)));
   }
   pool2d_geometry(x, options, "mixed_pool2d", false);  // avg_pool2d's limits: no dilation
   return max_pool2d_out_shape(x, options);

@@ -1,8 +1,9 @@
 #include "framework/ops/soft_pool.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 
 #include "framework/autograd.h"
 #include "framework/errors.h"
@@ -85,7 +86,7 @@ int64_t plane_grain(const SoftGeometry& g) { return std::max<int64_t>(1, 4096 / 
 
 Tensor soft_pool2d(const Tensor& x, const SoftPool& options) {
   const Shape out_shape = soft_pool2d_out_shape(x.shape(), options);
-  const SoftGeometry g{x.size(2), x.size(3), out_shape[2], out_shape[3],
+  const SoftGeometry g{x.size(2),        x.size(3),        out_shape[2],     out_shape[3],
                        options.kernel.h, options.kernel.w, options.stride.h, options.stride.w};
   const int64_t planes = x.size(0) * x.size(1), plane_in = g.H * g.W, plane_out = g.OH * g.OW;
   Tensor y = Tensor::empty(out_shape);
@@ -104,8 +105,7 @@ Tensor soft_pool2d(const Tensor& x, const SoftPool& options) {
       parallel::parallel_for(0, planes, plane_grain(g), [&](int64_t b, int64_t e) {
         for (int64_t q = b; q < e; ++q) {
           const int64_t xo = q * plane_in, o = q * plane_out;
-          soft_pool2d_backward(g, x.data() + xo, yd.data() + o, m.data() + o, e_sum.data() + o, gy.data() + o,
-                               gx + xo);
+          soft_pool2d_backward(g, x.data() + xo, yd.data() + o, m.data() + o, e_sum.data() + o, gy.data() + o, gx + xo);
         }
       });
     });

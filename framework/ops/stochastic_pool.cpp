@@ -1,8 +1,9 @@
 #include "framework/ops/stochastic_pool.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 #include <memory>
 #include <vector>
 
@@ -38,8 +39,8 @@ struct StochasticGeometry {
 float positive(float a) { return a > 0.0f || std::isnan(a) ? a : 0.0f; }
 
 // Training, one plane (sample n, channel c): y = the sampled value, pick = its index in the plane.
-void stochastic_train_forward(const StochasticGeometry& g, const RandomStream& rng, int64_t c, const float* x,
-                              float* y, int32_t* pick) {
+void stochastic_train_forward(const StochasticGeometry& g, const RandomStream& rng, int64_t c, const float* x, float* y,
+                              int32_t* pick) {
   for (int64_t oh = 0; oh < g.OH; ++oh) {
     for (int64_t ow = 0; ow < g.OW; ++ow) {
       double total = 0.0;
@@ -95,8 +96,7 @@ void stochastic_eval_forward(const StochasticGeometry& g, const float* x, float*
   }
 }
 
-void stochastic_eval_backward(const StochasticGeometry& g, const float* x, const float* y, const float* gy,
-                              float* gx) {
+void stochastic_eval_backward(const StochasticGeometry& g, const float* x, const float* y, const float* gy, float* gx) {
   for (int64_t oh = 0; oh < g.OH; ++oh) {
     for (int64_t ow = 0; ow < g.OW; ++ow) {
       float s = 0.0f;
@@ -125,7 +125,7 @@ int64_t plane_grain(const StochasticGeometry& g) {
 
 Tensor stochastic_pool2d(const Tensor& x, const StochasticPool& options) {
   const Shape out_shape = stochastic_pool2d_out_shape(x.shape(), options);
-  const StochasticGeometry g{x.size(1),         x.size(2),        x.size(3),        out_shape[2],    out_shape[3],
+  const StochasticGeometry g{x.size(1),        x.size(2),        x.size(3),        out_shape[2],    out_shape[3],
                              options.kernel.h, options.kernel.w, options.stride.h, options.stride.w};
   const int64_t planes = x.size(0) * x.size(1), plane_in = g.H * g.W, plane_out = g.OH * g.OW;
   Tensor y = Tensor::empty(out_shape);

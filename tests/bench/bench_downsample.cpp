@@ -69,9 +69,9 @@ void BM_StochasticPool(benchmark::State& state) {
 // One SGD training step (forward, cross-entropy, backward) of a LeNet-style CNN on a batch of 64
 // 1x28x28 images: conv 5x5 (1->6, padding 2), ReLU, downsample, conv 5x5 (6->16), ReLU,
 // downsample, flatten, linear -> 10. Argument: index into kStepStrategies; 2 threads.
-const std::vector<std::string> kStepStrategies = {"max_pool", "max_blur_pool", "blur_pool", "avg_pool", "aps",
-                                                  "aps_blur", "strided_conv", "conv_blur_pool", "soft_pool",
-                                                  "stochastic_pool", "mixed_pool", "lp_pool"};
+const std::vector<std::string> kStepStrategies = {"max_pool",  "max_blur_pool",   "blur_pool",    "avg_pool",
+                                                  "aps",       "aps_blur",        "strided_conv", "conv_blur_pool",
+                                                  "soft_pool", "stochastic_pool", "mixed_pool",   "lp_pool"};
 
 void BM_LeNetStep(benchmark::State& state) {
   using namespace poolnet;
@@ -79,7 +79,8 @@ void BM_LeNetStep(benchmark::State& state) {
   const std::string& name = kStepStrategies[static_cast<size_t>(state.range(0))];
   const DownsampleSpec spec = parse_downsample(name);
   Sequential net;
-  net.add(std::make_shared<Conv2d>(Conv2d::Options{.in_channels = 1, .out_channels = 6, .kernel = {5, 5}, .padding = {2, 2}}, 1));
+  net.add(std::make_shared<Conv2d>(
+      Conv2d::Options{.in_channels = 1, .out_channels = 6, .kernel = {5, 5}, .padding = {2, 2}}, 1));
   net.add(std::make_shared<ReLU>());
   net.add(make_downsample(spec, {.channels = 6, .seed = 2}));
   net.add(std::make_shared<Conv2d>(Conv2d::Options{.in_channels = 6, .out_channels = 16, .kernel = {5, 5}}, 3));

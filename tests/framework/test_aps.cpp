@@ -50,7 +50,7 @@ TEST(Aps, NormsDisagreeWhereTheyShould) {
 TEST(Aps, TiesGoToTheLowestPhase) {
   EXPECT_EQ(aps_phases(Tensor::ones({3, 2, 4, 6}), {.stride = 2}), (std::vector<int64_t>{0, 0, 0}));
   Tensor x = Tensor::zeros({1, 1, 3, 3});
-  x.at({0, 0, 1, 1}) = 1;  // phase 4
+  x.at({0, 0, 1, 1}) = 1;   // phase 4
   x.at({0, 0, 2, 0}) = -1;  // phase 6, same norm
   EXPECT_EQ(aps_phases(x, {.stride = 3}), (std::vector<int64_t>{4}));
 }
@@ -104,14 +104,16 @@ TEST(Aps, GradCheckEachNorm) {
   for (ApsNorm norm : kNorms) {
     for (Shape shape : {Shape{2, 2, 6, 4}, Shape{2, 2, 5, 3}}) {
       Tensor x = testing::separated_tensor(shape, 3).set_requires_grad();
-      EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return aps_downsample(in[0], {.norm = norm}); },
-                             {x}))
+      EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return aps_downsample(in[0], {.norm = norm}); }, {x}))
           << to_string(norm) << " " << shape_str(shape);
     }
   }
   Tensor x = random_tensor({2, 2, 7, 7}, 3).set_requires_grad();
-  EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return aps_select(in[0], std::vector<int64_t>{8, 4}, 3); },
-                         {x}));
+  EXPECT_TRUE(grad_check(
+      [&](const std::vector<Tensor>& in) {
+        return aps_select(in[0], std::vector<int64_t>{8, 4}, 3);
+      },
+      {x}));
 }
 
 TEST(Aps, OddSizesWrapAndGradientsAddUp) {

@@ -1,5 +1,6 @@
-#include <cmath>
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "framework/autograd.h"
 #include "framework/errors.h"
@@ -24,8 +25,8 @@ TEST(SoftPool, MatchesNaiveReference) {
   for (int64_t k : {2, 3}) {
     for (int64_t s : {1, 2, 3}) {
       Tensor x = random_tensor({2, 3, 7, 8}, 10 * k + s, -3.0f, 3.0f);
-      EXPECT_TRUE(all_close(soft_pool2d(x, {.kernel = {k, k}, .stride = {s, s}}), reference::soft_pool(x, k, s),
-                            1e-6, 1e-5))
+      EXPECT_TRUE(
+          all_close(soft_pool2d(x, {.kernel = {k, k}, .stride = {s, s}}), reference::soft_pool(x, k, s), 1e-6, 1e-5))
           << k << " " << s;
     }
   }

@@ -1,5 +1,6 @@
-#include <cmath>
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "framework/autograd.h"
 #include "framework/errors.h"
@@ -58,8 +59,8 @@ TEST(StochasticPool, GradCheckEvalAndTraining) {
     const StochasticPool eval{.kernel = {2, 3}, .stride = {s, s}, .training = false};
     EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return stochastic_pool2d(in[0], eval); }, {x})) << s;
     const StochasticPool train{.kernel = {2, 3}, .stride = {s, s}, .training = true, .seed = 5, .step = 2};
-    EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return stochastic_pool2d(in[0], train); }, {x},
-                           {.eps = 1e-3}))
+    EXPECT_TRUE(
+        grad_check([&](const std::vector<Tensor>& in) { return stochastic_pool2d(in[0], train); }, {x}, {.eps = 1e-3}))
         << s;
   }
 }

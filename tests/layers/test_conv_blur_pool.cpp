@@ -18,8 +18,7 @@ TEST(ConvBlurPool2dLayer, ConvReluThenBlur) {
     EXPECT_EQ(params[0].second.shape(), (Shape{3, 3, 3, 3}));
     EXPECT_EQ(params[1].first, "conv.bias");
     Tensor x = testing::random_tensor({2, 3, 8, 7}, 1);
-    const Tensor conv = conv2d(x, params[0].second, params[1].second,
-                               {.padding = {1, 1}, .padding_mode = mode});
+    const Tensor conv = conv2d(x, params[0].second, params[1].second, {.padding = {1, 1}, .padding_mode = mode});
     const Tensor want = reference::blur_pool(relu(conv), 3, 2, to_string(mode));
     EXPECT_TRUE(testing::all_close(layer(x), want, 1e-5, 1e-5)) << to_string(mode);
     EXPECT_EQ(layer(x).shape(), (Shape{2, 3, 4, 4}));

@@ -1,5 +1,6 @@
-#include <algorithm>
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "framework/errors.h"
 #include "framework/ops/ops.h"
@@ -21,8 +22,8 @@ std::string error_of(std::string_view spec) {
 TEST(DownsampleSpec, NamesAreDesignsTable) {
   EXPECT_EQ(all_strategy_names(),
             (std::vector<std::string>{"max_pool", "avg_pool", "lp_pool", "strided_conv", "blur_pool", "max_blur_pool",
-                                      "conv_blur_pool", "aps", "aps_blur", "stochastic_pool", "mixed_pool",
-                                      "soft_pool", "none"}));
+                                      "conv_blur_pool", "aps", "aps_blur", "stochastic_pool", "mixed_pool", "soft_pool",
+                                      "none"}));
 }
 
 TEST(DownsampleSpec, CanonicalFormMakesDefaultsExplicit) {
@@ -57,11 +58,21 @@ TEST(DownsampleSpec, ParsesValues) {
 }
 
 TEST(DownsampleSpec, EveryStrategyRoundTrips) {
-  const std::vector<std::string> specs = {
-      "max_pool:kernel=3,stride=2,padding=1,ceil_mode=true", "avg_pool:count_include_pad=false,divisor_override=2",
-      "lp_pool:p=3", "lp_pool:p=1.5,kernel=3", "strided_conv", "blur_pool:filter=1", "blur_pool:filter=7",
-      "max_blur_pool:filter=5", "conv_blur_pool:filter=2", "aps:norm=linf", "aps_blur:filter=4,norm=l1",
-      "stochastic_pool", "mixed_pool", "soft_pool", "none"};
+  const std::vector<std::string> specs = {"max_pool:kernel=3,stride=2,padding=1,ceil_mode=true",
+                                          "avg_pool:count_include_pad=false,divisor_override=2",
+                                          "lp_pool:p=3",
+                                          "lp_pool:p=1.5,kernel=3",
+                                          "strided_conv",
+                                          "blur_pool:filter=1",
+                                          "blur_pool:filter=7",
+                                          "max_blur_pool:filter=5",
+                                          "conv_blur_pool:filter=2",
+                                          "aps:norm=linf",
+                                          "aps_blur:filter=4,norm=l1",
+                                          "stochastic_pool",
+                                          "mixed_pool",
+                                          "soft_pool",
+                                          "none"};
   for (const std::string& name : all_strategy_names()) {
     const DownsampleSpec s = parse_downsample(name);
     EXPECT_EQ(parse_downsample(to_string(s)), s) << name;
@@ -129,7 +140,9 @@ TEST(MakeDownsample, EveryStrategyBuildsItsModule) {
       {"max_pool:kernel=3,padding=1", "MaxPool2d(kernel=3x3, stride=2x2, padding=1x1)", 0, {2, 4, 4, 3}},
       {"avg_pool", "AvgPool2d(kernel=2x2, stride=2x2)", 0, {2, 4, 4, 3}},
       {"lp_pool:p=3", "LpPool2d(p=3, kernel=2x2, stride=2x2)", 0, {2, 4, 4, 3}},
-      {"strided_conv", "Sequential(Conv2d(4, 4, kernel=3x3, stride=2x2, padding=1x1), ReLU())", 4 * 4 * 9 + 4,
+      {"strided_conv",
+       "Sequential(Conv2d(4, 4, kernel=3x3, stride=2x2, padding=1x1), ReLU())",
+       4 * 4 * 9 + 4,
        {2, 4, 4, 3}},
       {"blur_pool", "BlurPool2d(filter=3, stride=2, padding=zeros)", 0, {2, 4, 4, 3}},
       {"max_blur_pool:filter=5", "MaxBlurPool2d(filter=5, stride=2, padding=zeros)", 0, {2, 4, 4, 3}},
@@ -180,8 +193,8 @@ TEST(MakeDownsample, EveryModulePassesTheGradientCheck) {
     auto m = make_downsample(parse_downsample(name), {.channels = 2, .padding_mode = PadMode::kCircular, .seed = 5});
     m->eval();  // stochastic_pool draws anew on every training call; its eval mode is deterministic
     const Tensor x = testing::random_tensor({2, 2, 6, 6}, 11, 0.1f, 1.0f).set_requires_grad();
-    EXPECT_TRUE(testing::grad_check([&](const std::vector<Tensor>& in) { return m->forward(in[0]); }, {x},
-                                    {.eps = 1e-3}))
+    EXPECT_TRUE(
+        testing::grad_check([&](const std::vector<Tensor>& in) { return m->forward(in[0]); }, {x}, {.eps = 1e-3}))
         << name;
   }
 }

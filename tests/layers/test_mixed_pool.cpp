@@ -1,5 +1,6 @@
-#include <cmath>
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "framework/errors.h"
 #include "framework/ops/ops.h"
@@ -27,8 +28,11 @@ TEST(MixedPool2dLayer, GradCheckInputAndGate) {
   Tensor x = testing::separated_tensor({2, 2, 7, 7}, 2).set_requires_grad();
   EXPECT_TRUE(testing::grad_check([&](const std::vector<Tensor>& in) { return layer(in[0]); }, {x}));
   Tensor input = testing::separated_tensor({2, 2, 7, 7}, 3);
-  EXPECT_TRUE(testing::grad_check([&](const std::vector<Tensor>& in) { return mixed_pool2d(input, in[0], {.kernel = {3, 3}, .stride = {2, 2}}); },
-                                  {layer.gate()}));
+  EXPECT_TRUE(testing::grad_check(
+      [&](const std::vector<Tensor>& in) {
+        return mixed_pool2d(input, in[0], {.kernel = {3, 3}, .stride = {2, 2}});
+      },
+      {layer.gate()}));
   layer.gate().zero_grad();
   sum(layer(input)).backward();
   EXPECT_TRUE(layer.gate().grad().defined());

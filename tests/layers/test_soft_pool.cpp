@@ -23,9 +23,7 @@ TEST(SoftPool2dLayer, GradCheck) {
   EXPECT_TRUE(testing::grad_check([&](const std::vector<Tensor>& in) { return layer(in[0]); }, {x}));
 }
 
-TEST(SoftPool2dLayer, RejectsBadOptionsAtConstruction) {
-  EXPECT_THROW(SoftPool2d({.stride = {0, 1}}), ShapeError);
-}
+TEST(SoftPool2dLayer, RejectsBadOptionsAtConstruction) { EXPECT_THROW(SoftPool2d({.stride = {0, 1}}), ShapeError); }
 
 TEST(SoftPool2dLayer, WindowIsTheKernel) {
   const std::vector<Window> w = SoftPool2d({.kernel = {3, 2}, .stride = {1, 2}}).windows();

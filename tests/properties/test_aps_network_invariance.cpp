@@ -13,8 +13,9 @@
 // padding anywhere. Global average pooling then removes the remaining shift. What is left is
 // rounding from summation order (GEMM, GAP), hence a 1e-6 bound on the logits; a few shifts
 // agree bitwise (recorded as test properties). Max pooling in the same network is not invariant.
-#include <cmath>
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "framework/autograd.h"
 #include "framework/ops/ops.h"
@@ -36,11 +37,15 @@ class TinyNet : public Module {
     features_ = register_module("features", std::make_shared<Sequential>());
     for (int64_t i = 0; i < 2; ++i) {
       const int64_t in = i == 0 ? 3 : 6;
-      features_->add(std::make_shared<Conv2d>(Conv2d::Options{.in_channels = in, .out_channels = 6, .kernel = {3, 3},
-                                                              .padding = {1, 1}, .padding_mode = PadMode::kCircular},
+      features_->add(std::make_shared<Conv2d>(Conv2d::Options{.in_channels = in,
+                                                              .out_channels = 6,
+                                                              .kernel = {3, 3},
+                                                              .padding = {1, 1},
+                                                              .padding_mode = PadMode::kCircular},
                                               10 + i));
       features_->add(std::make_shared<ReLU>());
-      features_->add(make_downsample(spec, {.channels = 6, .padding_mode = PadMode::kCircular, .seed = static_cast<uint64_t>(20 + i)}));
+      features_->add(make_downsample(
+          spec, {.channels = 6, .padding_mode = PadMode::kCircular, .seed = static_cast<uint64_t>(20 + i)}));
     }
     head_ = register_module("head", std::make_shared<Linear>(Linear::Options{.in_features = 6, .out_features = 5}, 30));
   }

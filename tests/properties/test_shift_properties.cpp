@@ -2,8 +2,9 @@
 // padding: stride-1 ops commute with every shift, stride-s strategies with shifts by multiples
 // of s, global pooling is invariant, APS followed by global pooling is invariant to every shift,
 // and anti-aliasing measurably reduces the change a 1-pixel shift causes.
-#include <cmath>
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "framework/ops/ops.h"
 #include "layers/downsample.h"
@@ -70,8 +71,8 @@ TEST_P(InvariantStrategy, ThenGlobalPoolingIsInvariantToEveryShift) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Downsample, InvariantStrategy,
-                         ::testing::Values("aps", "aps:norm=l1", "aps:norm=linf", "aps_blur", "aps_blur:filter=5,norm=l1",
-                                           "none"),
+                         ::testing::Values("aps", "aps:norm=l1", "aps:norm=linf", "aps_blur",
+                                           "aps_blur:filter=5,norm=l1", "none"),
                          sanitized);
 
 TEST(StrideOneOps, CommuteWithEveryShift) {
@@ -137,11 +138,15 @@ TEST(OnePixelShifts, AntiAliasingChangesTheOutputLess) {
     for (Size2d t : {Size2d{1, 0}, Size2d{-1, 0}, Size2d{0, 1}, Size2d{0, -1}}) e += equivariance_error(*m, x, t) / 4;
     return e;
   };
-  const double max_pool = error("max_pool"), max_blur = error("max_blur_pool"), max_blur5 = error("max_blur_pool:filter=5");
+  const double max_pool = error("max_pool"), max_blur = error("max_blur_pool"),
+               max_blur5 = error("max_blur_pool:filter=5");
   const double avg_pool = error("avg_pool"), blur = error("blur_pool"), aps = error("aps");
-  for (const auto& [name, value] : {std::pair{"max_pool", max_pool}, {"max_blur_pool", max_blur},
-                                    {"max_blur_pool_filter5", max_blur5}, {"avg_pool", avg_pool},
-                                    {"blur_pool", blur}, {"aps", aps}}) {
+  for (const auto& [name, value] : {std::pair{"max_pool", max_pool},
+                                    {"max_blur_pool", max_blur},
+                                    {"max_blur_pool_filter5", max_blur5},
+                                    {"avg_pool", avg_pool},
+                                    {"blur_pool", blur},
+                                    {"aps", aps}}) {
     ::testing::Test::RecordProperty(name, std::to_string(value));  // the measured errors, in the XML report
   }
   EXPECT_LT(max_blur, max_pool) << "max_blur_pool " << max_blur << " vs max_pool " << max_pool;

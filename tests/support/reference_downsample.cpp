@@ -140,21 +140,21 @@ Tensor stochastic_pool_eval(const Tensor& x, int64_t kernel, int64_t stride) {
 }
 
 Tensor stochastic_pool_train(const Tensor& x, int64_t kernel, int64_t stride, uint64_t seed, uint64_t step) {
-  return windows(x, kernel, stride,
-                 [&](const std::vector<double>& v, int64_t n, int64_t c, int64_t oh, int64_t ow, int64_t OH,
-                     int64_t OW) {
-                   double s = 0.0;
-                   for (double a : v) s += std::max(a, 0.0);
-                   if (s <= 0.0) return v[0];
-                   const RandomStream rng(seed, stream_id(step, static_cast<uint64_t>(n)));
-                   const double u = rng.uniform(static_cast<uint64_t>((c * OH + oh) * OW + ow));
-                   double running = 0.0;
-                   for (double a : v) {
-                     running += std::max(a, 0.0);
-                     if (a > 0.0 && running > u * s) return a;
-                   }
-                   return v.back();
-                 });
+  return windows(
+      x, kernel, stride,
+      [&](const std::vector<double>& v, int64_t n, int64_t c, int64_t oh, int64_t ow, int64_t OH, int64_t OW) {
+        double s = 0.0;
+        for (double a : v) s += std::max(a, 0.0);
+        if (s <= 0.0) return v[0];
+        const RandomStream rng(seed, stream_id(step, static_cast<uint64_t>(n)));
+        const double u = rng.uniform(static_cast<uint64_t>((c * OH + oh) * OW + ow));
+        double running = 0.0;
+        for (double a : v) {
+          running += std::max(a, 0.0);
+          if (a > 0.0 && running > u * s) return a;
+        }
+        return v.back();
+      });
 }
 
 }  // namespace poolnet::reference
