@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstring>
 
 #include "framework/autograd.h"
 #include "framework/errors.h"
@@ -81,6 +83,75 @@ void soft_pool2d_backward(const SoftGeometry& g, const float* x, const float* y,
   }
 }
 
+// True if the plane holds a NaN or an infinity (an integer OR-reduction: vectorises).
+bool has_non_finite(const float* x, int64_t n) {
+  uint32_t any = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, x + i, sizeof bits);
+    any |= static_cast<uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
+  }
+  return any != 0;
+}
+
+// exp(v) for finite v <= 0 (Cephes' expf polynomial, about 1 ulp; below -87 it returns
+// exp(-87) ~ 1.6e-38 instead of a denormal). Plain arithmetic, so loops calling it vectorise.
+inline float exp_nonpositive(float v) {
+  v = v < -87.0f ? -87.0f : v;
+  // n = round(v / ln 2) by the 1.5 * 2^23 trick (std::floor would not vectorise under IEEE rules)
+  const float n = (v * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  const float r = v - n * 0.693359375f + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const float e = p * r * r + r + 1.0f;
+  return e * std::bit_cast<float>((static_cast<int32_t>(n) + 127) << 23);
+}
+
+// The common 2x2, stride 2 case on a plane of finite values: the same sums in the same order as
+// soft_pool2d_forward, with a vectorisable exp.
+void soft_pool2x2_forward(const SoftGeometry& g, const float* x, float* __restrict y, float* __restrict m_out,
+                          float* __restrict e_out) {
+  for (int64_t oh = 0; oh < g.OH; ++oh) {
+    const float* __restrict a = x + 2 * oh * g.W;
+    const float* __restrict b = a + g.W;
+    for (int64_t ow = 0; ow < g.OW; ++ow) {
+      const float a0 = a[2 * ow], a1 = a[2 * ow + 1], b0 = b[2 * ow], b1 = b[2 * ow + 1];
+      const float m = std::max(std::max(a0, a1), std::max(b0, b1));
+      const float e0 = exp_nonpositive(a0 - m), e1 = exp_nonpositive(a1 - m);
+      const float e2 = exp_nonpositive(b0 - m), e3 = exp_nonpositive(b1 - m);
+      const float e_sum = ((e0 + e1) + e2) + e3, ex_sum = ((e0 * a0 + e1 * a1) + e2 * b0) + e3 * b1;
+      y[oh * g.OW + ow] = ex_sum / e_sum;
+      m_out[oh * g.OW + ow] = m;
+      e_out[oh * g.OW + ow] = e_sum;
+    }
+  }
+}
+
+void soft_pool2x2_backward(const SoftGeometry& g, const float* x, const float* __restrict y, const float* __restrict m,
+                           const float* __restrict e_sum, const float* __restrict gy, float* gx) {
+  for (int64_t oh = 0; oh < g.OH; ++oh) {
+    const float* __restrict a = x + 2 * oh * g.W;
+    const float* __restrict b = a + g.W;
+    float* __restrict ga = gx + 2 * oh * g.W;
+    float* __restrict gb = ga + g.W;
+    for (int64_t ow = 0; ow < g.OW; ++ow) {
+      const int64_t o = oh * g.OW + ow;
+      const float yo = y[o], mo = m[o], go = gy[o] / e_sum[o];
+      const float a0 = a[2 * ow], a1 = a[2 * ow + 1], b0 = b[2 * ow], b1 = b[2 * ow + 1];
+      ga[2 * ow] += go * exp_nonpositive(a0 - mo) * (1.0f + a0 - yo);
+      ga[2 * ow + 1] += go * exp_nonpositive(a1 - mo) * (1.0f + a1 - yo);
+      gb[2 * ow] += go * exp_nonpositive(b0 - mo) * (1.0f + b0 - yo);
+      gb[2 * ow + 1] += go * exp_nonpositive(b1 - mo) * (1.0f + b1 - yo);
+    }
+  }
+}
+
+bool is_2x2_stride_2(const SoftGeometry& g) { return g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2; }
+
 int64_t plane_grain(const SoftGeometry& g) { return std::max<int64_t>(1, 4096 / std::max<int64_t>(1, g.H * g.W)); }
 }  // namespace
 
@@ -95,7 +166,12 @@ Tensor soft_pool2d(const Tensor& x, const SoftPool& options) {
   parallel::parallel_for(0, planes, plane_grain(g), [&](int64_t b, int64_t e) {
     for (int64_t q = b; q < e; ++q) {
       const int64_t o = q * plane_out;
-      soft_pool2d_forward(g, px + q * plane_in, y.data() + o, m.data() + o, e_sum.data() + o);
+      const float* xq = px + q * plane_in;
+      if (is_2x2_stride_2(g) && !has_non_finite(xq, plane_in)) {
+        soft_pool2x2_forward(g, xq, y.data() + o, m.data() + o, e_sum.data() + o);
+      } else {
+        soft_pool2d_forward(g, xq, y.data() + o, m.data() + o, e_sum.data() + o);
+      }
     }
   });
   check_finite(y, "soft_pool2d", "output");
@@ -105,7 +181,13 @@ Tensor soft_pool2d(const Tensor& x, const SoftPool& options) {
       parallel::parallel_for(0, planes, plane_grain(g), [&](int64_t b, int64_t e) {
         for (int64_t q = b; q < e; ++q) {
           const int64_t xo = q * plane_in, o = q * plane_out;
-          soft_pool2d_backward(g, x.data() + xo, yd.data() + o, m.data() + o, e_sum.data() + o, gy.data() + o, gx + xo);
+          if (is_2x2_stride_2(g) && !has_non_finite(x.data() + xo, plane_in)) {
+            soft_pool2x2_backward(g, x.data() + xo, yd.data() + o, m.data() + o, e_sum.data() + o, gy.data() + o,
+                                  gx + xo);
+          } else {
+            soft_pool2d_backward(g, x.data() + xo, yd.data() + o, m.data() + o, e_sum.data() + o, gy.data() + o,
+                                 gx + xo);
+          }
         }
       });
     });

@@ -8,6 +8,9 @@
 //   Between max pooling (a window dominated by one large value) and average pooling (equal
 //   values). Windows may overlap (stride < kernel).
 //
+// Kernel 2x2 with stride 2 on a plane of finite values takes a vectorised path whose exp is a
+// polynomial (Cephes' expf, about 1 ulp); other windows and planes holding a NaN or an infinity
+// use std::exp.
 // Gradient: dy/dx_j = w_j (1 + x_j - y), so gx[j] += gy * w_j * (1 + x_j - y) for every window
 // containing j (weights recomputed from x in the backward pass). Parallel over the N*C planes
 // with the same split in forward and backward: bitwise identical at any thread count.

@@ -59,6 +59,19 @@ TEST(SoftPool, NanPropagates) {
   EXPECT_TRUE(std::isnan(soft_pool2d(x).item()));
 }
 
+TEST(SoftPool, GradCheckTheTwoByTwoFastPathAndItsFallback) {
+  // 2x2 stride 2 on finite planes takes a vectorised kernel; a plane with an infinity the generic one.
+  Tensor x = random_tensor({2, 3, 6, 8}, 4, -2.0f, 2.0f).set_requires_grad();
+  EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return soft_pool2d(in[0]); }, {x}));
+  Tensor generic = soft_pool2d(x.detach(), {.kernel = {2, 2}, .stride = {2, 2}});
+  EXPECT_TRUE(all_close(generic, reference::soft_pool(x.detach(), 2, 2), 1e-6, 1e-5));
+  Tensor with_inf = x.detach().clone();
+  with_inf.at({0, 0, 0, 0}) = INFINITY;  // plane (0, 0) falls back; the other planes stay fast
+  Tensor y = soft_pool2d(with_inf);
+  EXPECT_TRUE(std::isnan(y.at({0, 0, 0, 0})));
+  EXPECT_EQ(y.at({1, 2, 2, 3}), generic.at({1, 2, 2, 3}));
+}
+
 TEST(SoftPool, GradCheckIncludingOverlappingWindows) {
   for (int64_t s : {1, 2}) {
     Tensor x = random_tensor({2, 2, 5, 6}, 5 + s, -2.0f, 2.0f).set_requires_grad();
