@@ -1,15 +1,14 @@
 #include "framework/data/atomic_file.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <algorithm>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "framework/errors.h"
 

@@ -1,5 +1,6 @@
 #include "framework/data/idx.h"
 
+#include <fmt/format.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -7,8 +8,6 @@
 #include <cstring>
 #include <fstream>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "framework/data/atomic_file.h"
 #include "framework/errors.h"
@@ -87,13 +86,20 @@ uint32_t gzip_size_hint(const fs::path& path) {
 
 const char* dtype_name(uint8_t code) {
   switch (code) {
-    case 0x08: return "unsigned byte";
-    case 0x09: return "signed byte";
-    case 0x0B: return "int16";
-    case 0x0C: return "int32";
-    case 0x0D: return "float32";
-    case 0x0E: return "float64";
-    default: return "unknown";
+    case 0x08:
+      return "unsigned byte";
+    case 0x09:
+      return "signed byte";
+    case 0x0B:
+      return "int16";
+    case 0x0C:
+      return "int32";
+    case 0x0D:
+      return "float32";
+    case 0x0E:
+      return "float64";
+    default:
+      return "unknown";
   }
 }
 
@@ -116,8 +122,8 @@ uint64_t claimed_bytes(const std::vector<int64_t>& dims) {
   return total;
 }
 
-[[noreturn]] void fail_size(const fs::path& path, const std::vector<int64_t>& dims, const char* what,
-                            uint64_t claimed, const std::string& holds) {
+[[noreturn]] void fail_size(const fs::path& path, const std::vector<int64_t>& dims, const char* what, uint64_t claimed,
+                            const std::string& holds) {
   const std::string limit =
       claimed > kIdxMaxPayloadBytes ? fmt::format(" (more than the {}-byte limit)", kIdxMaxPayloadBytes) : "";
   fail(path, fmt::format("header claims {}{} but the file holds {} bytes of {}", describe(dims, what), limit, holds,
@@ -136,7 +142,8 @@ std::vector<int64_t> read_header(Reader& in, const fs::path& path, int64_t rank)
     fail(path, fmt::format("dtype 0x{:02x} ({}) is not supported, expected 0x08 (unsigned byte)", magic[2],
                            dtype_name(magic[2])));
   }
-  if (magic[3] != rank) fail(path, fmt::format("rank {} (idx{}), expected rank {} (idx{})", magic[3], magic[3], rank, rank));
+  if (magic[3] != rank)
+    fail(path, fmt::format("rank {} (idx{}), expected rank {} (idx{})", magic[3], magic[3], rank, rank));
   std::vector<uint8_t> raw(static_cast<size_t>(4 * rank));
   const size_t have = in.read(raw.data(), raw.size());
   if (have < raw.size()) {
@@ -166,7 +173,8 @@ IdxArray read_idx(const fs::path& path, int64_t rank, const char* what) {
     const uint64_t file_size = fs::file_size(path, ec);
     if (ec) fail(path, "cannot read the file size (" + ec.message() + ")");
     const uint64_t holds = file_size - header;
-    if (holds != claimed || claimed > kIdxMaxPayloadBytes) fail_size(path, out.dims, what, claimed, std::to_string(holds));
+    if (holds != claimed || claimed > kIdxMaxPayloadBytes)
+      fail_size(path, out.dims, what, claimed, std::to_string(holds));
     out.data.resize(claimed);
     const size_t got = in.read(out.data.data(), claimed);
     if (got != claimed) fail_size(path, out.dims, what, claimed, std::to_string(got));
@@ -209,8 +217,8 @@ void write_idx(const fs::path& path, std::span<const int64_t> dims, std::span<co
     total *= static_cast<uint64_t>(d);
   }
   if (total != data.size()) {
-    throw ShapeError(fmt::format("write_idx: {}: dimensions hold {} bytes but {} were given", path.string(), total,
-                                 data.size()));
+    throw ShapeError(
+        fmt::format("write_idx: {}: dimensions hold {} bytes but {} were given", path.string(), total, data.size()));
   }
   bytes.insert(bytes.end(), data.begin(), data.end());
   write_file_atomically(path, bytes, gzip);
