@@ -19,6 +19,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr size_t kInitialChunk = size_t{1} << 20;
+constexpr uint64_t kMaxDeflateRatio = 1032;
 
 [[noreturn]] void fail(const fs::path& path, const std::string& what) {
   throw DataError(fmt::format("idx: {}: {}", path.string(), what));
@@ -186,7 +187,12 @@ IdxArray read_idx(const fs::path& path, int64_t rank, const char* what) {
     const uint64_t holds = in.count_rest(kIdxMaxPayloadBytes);
     fail_size(path, out.dims, what, claimed, holds > kIdxMaxPayloadBytes ? "more than that" : std::to_string(holds));
   }
-  const bool hint_matches = gzip_size_hint(path) == static_cast<uint32_t>(header + claimed);
+  // Trust the trailer's size for one up-front allocation only if the compressed size could
+  // hold that much (deflate expands at most ~1032:1); otherwise grow as data arrives.
+  std::error_code ec;
+  const uint64_t compressed = fs::file_size(path, ec);
+  const bool hint_matches = !ec && claimed <= compressed * kMaxDeflateRatio &&
+                            gzip_size_hint(path) == static_cast<uint32_t>(header + claimed);
   size_t filled = 0;
   out.data.resize(hint_matches ? claimed : std::min<uint64_t>(claimed, kInitialChunk));
   while (true) {

@@ -235,3 +235,22 @@ TEST(Idx, RandomMutationsAreReadOrRejectedCleanly) {
 
 }  // namespace
 }  // namespace poolnet::data
+
+namespace poolnet::data {
+namespace {
+
+TEST(Idx, ForgedGzipSizeTrailerDoesNotCauseAHugeAllocation) {
+  // Header and gzip trailer both claim 3,000,000 images of 28x28 (2.35 GB, under the limit), but
+  // the stream holds 2000: the size hint is not trusted beyond what the compressed size allows.
+  TempDir dir;
+  const uint32_t claimed = 3000000;
+  std::vector<uint8_t> gz = gzip_bytes(idx_bytes({claimed, 28, 28}, pattern_bytes(2000 * 28 * 28, 12)));
+  const uint32_t isize = static_cast<uint32_t>(16 + uint64_t{claimed} * 784);
+  for (int k = 0; k < 4; ++k) gz[gz.size() - 4 + k] = static_cast<uint8_t>(isize >> (8 * k));
+  write_bytes(dir / "forged.gz", gz);
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  expect_data_error_within_memory_limit([&] { read_idx_images(dir / "forged.gz"); });
+}
+
+}  // namespace
+}  // namespace poolnet::data
