@@ -9,8 +9,6 @@
 #include <fstream>
 #include <string>
 
-#include <fmt/format.h>
-
 #include "framework/io/atomic_file.h"
 #include "framework/errors.h"
 

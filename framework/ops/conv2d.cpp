@@ -12,6 +12,7 @@
 #include "framework/gemm.h"
 #include "framework/ops/pad.h"
 #include "framework/parallel.h"
+#include "framework/profile.h"
 
 #ifdef __AVX512F__
 #include <immintrin.h>
@@ -457,6 +458,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dO
   auto geometry = std::make_shared<const ConvGeometry>(make_geometry(x.shape(), weight.shape(), options));
   Tensor y = Tensor::empty(out_shape);
   conv2d_forward(*geometry, x.data(), weight.data(), bias.defined() ? bias.data() : nullptr, y.data());
+  count_macs(out_shape[0] * out_shape[2] * out_shape[3] * weight.numel());
   check_finite(y, "conv2d", "output");
   if (needs_grad({x, weight, bias})) {
     record(y, "conv2d", {x, weight, bias}, [x, weight, bias, geometry](const Tensor& gy) {
