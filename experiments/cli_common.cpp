@@ -106,8 +106,13 @@ TraceFn trace_fn(Model& model, const data::DatasetInfo& info) {
   return [&model, info](const Tensor& raw) {
     NoGradGuard no_grad;
     model.eval();
+    // The spatial feature maps, then the logits (invariance error).
     std::vector<FeatureMap> maps;
-    for (auto& l : model.trace(normalise(raw, info))) maps.push_back({l.name, l.value, l.stride});
+    const auto layers = model.trace(normalise(raw, info));
+    for (const auto& l : layers) {
+      if (l.value.dim() == 4) maps.push_back({l.name, l.value, l.stride});
+    }
+    maps.push_back({"logits", layers.back().value, 0});
     return maps;
   };
 }

@@ -46,7 +46,7 @@ std::vector<std::string> split_strategy_list(const std::string& list);
 Tensor raw_images(const data::Dataset& data);
 // Logits of `model` (eval mode) for raw images, normalised with the data set's statistics.
 LogitsFn logits_fn(Model& model, const data::DatasetInfo& info);
-// The model's traced layer outputs for raw images, normalised likewise.
+// The model's spatial layer outputs and its logits for raw images, normalised likewise.
 TraceFn trace_fn(Model& model, const data::DatasetInfo& info);
 
 }  // namespace poolnet::cli

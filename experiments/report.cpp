@@ -48,6 +48,10 @@ const std::vector<MetricColumn>& metric_columns() {
   return columns;
 }
 
+std::string layer_label(const std::string& layer, int64_t stride) {
+  return stride > 0 ? fmt::format("{} (S={})", layer, stride) : fmt::format("{} (invariance)", layer);
+}
+
 std::vector<std::string> shift_modes(const std::vector<RunResult>& runs) {
   std::vector<std::string> modes;
   for (const auto& run : runs) {

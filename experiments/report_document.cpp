@@ -57,7 +57,7 @@ std::pair<std::vector<std::string>, std::vector<std::vector<std::string>>> equiv
     if (summary.empty()) continue;
     std::vector<std::string> row{strategy};
     for (size_t i = 0; i < summary.size(); ++i) {
-      if (header.size() <= i + 1) header.push_back(fmt::format("{} (S={})", summary[i].layer, summary[i].stride));
+      if (header.size() <= i + 1) header.push_back(layer_label(summary[i].layer, summary[i].stride));
       row.push_back(pm(summary[i].stats, 4));
     }
     rows.push_back(row);

@@ -31,6 +31,9 @@ struct EquivarianceSummary {
 };
 std::vector<EquivarianceSummary> equivariance_summary(const std::vector<RunResult>& runs, const std::string& strategy);
 
+// "features.2 (S=2)", or "logits (invariance)" for the non-spatial output.
+std::string layer_label(const std::string& layer, int64_t stride);
+
 // CSV files: summary, aggregate, shift_curve, equivariance.
 void write_tables(const std::filesystem::path& dir, const StudyDescription& study, const std::vector<RunResult>& runs);
 

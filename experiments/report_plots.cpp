@@ -14,7 +14,7 @@ namespace {
 constexpr const char* kPreamble =
     "set terminal svg size 760,420 dynamic font 'Helvetica,12' background '#ffffff'\n"
     "set termoption noenhanced\n"
-    "set key outside right top\n"
+    "set key below\n"
     "set grid ytics lc rgb '#dddddd'\n"
     "set border 3\nset tics nomirror\n";
 
@@ -97,7 +97,7 @@ PlotSet write_plots(const std::filesystem::path& plot_dir, const StudyDescriptio
     for (size_t i = 0; i < names.size(); ++i) {
       const Stats clean = metric_stats(runs, names[i], mode, metric_columns()[0]);
       const Stats cons = metric_stats(runs, names[i], mode, metric_columns()[1]);
-      data += fmt::format("{} {} {:.6f} {:.6f} {:.6f} {:.6f}\n", i, gp_string(names[i]), clean.mean, clean.std, cons.mean,
+      data += fmt::format("{} \"{}\" {:.6f} {:.6f} {:.6f} {:.6f}\n", i, names[i], clean.mean, clean.std, cons.mean,
                           cons.std);
     }
     const std::string stem = "accuracy_consistency_" + mode;
@@ -106,7 +106,7 @@ PlotSet write_plots(const std::filesystem::path& plot_dir, const StudyDescriptio
     write_text(plot_dir / (stem + ".gp"),
                fmt::format("{}set output '{}.svg'\nset title {}\nset style data histograms\n"
                            "set style histogram errorbars gap 2 lw 1\nset style fill solid 0.7 border -1\n"
-                           "set xtics rotate by -30\nset yrange [0:1.05]\n"
+                           "set xtics rotate by -20\nset yrange [0:1.05]\n"
                            "plot '{}.dat' using 3:4:xtic(2) title 'clean accuracy', '' using 5:6 title 'consistency'\n",
                            kPreamble, stem, gp_string(title), stem));
     scripts.emplace_back(stem, title);
@@ -121,7 +121,7 @@ PlotSet write_plots(const std::filesystem::path& plot_dir, const StudyDescriptio
       data += fmt::format("# {}\n", strategy);
       for (size_t i = 0; i < rows.size(); ++i) {
         data += fmt::format("{} {:.6g} {:.6g}\n", i, rows[i].stats.mean, rows[i].stats.std);
-        if (tick_labels.size() <= i) tick_labels.push_back(fmt::format("{} (S={})", rows[i].layer, rows[i].stride));
+        if (tick_labels.size() <= i) tick_labels.push_back(layer_label(rows[i].layer, rows[i].stride));
       }
       data += "\n\n";
     }
