@@ -5,6 +5,7 @@
 
 #include "framework/ops/avg_pool.h"
 #include "layers/module.h"
+#include "layers/pool_window.h"
 
 namespace poolnet {
 
@@ -13,6 +14,7 @@ class AvgPool2d : public Module {
   explicit AvgPool2d(Pool2d options = {});
   Tensor forward(const Tensor& x) override;
   std::string describe() const override;  // "AvgPool2d(kernel=2x2, stride=2x2)"
+  std::vector<Window> windows() const override { return {pool_window(options_)}; }
   const Pool2d& options() const { return options_; }
 
  private:

@@ -6,6 +6,7 @@
 
 #include "framework/ops/max_pool.h"
 #include "layers/module.h"
+#include "layers/pool_window.h"
 
 namespace poolnet {
 
@@ -15,6 +16,7 @@ class MaxPool2d : public Module {
   Tensor forward(const Tensor& x) override;
   MaxPoolResult forward_with_indices(const Tensor& x) const;
   std::string describe() const override;  // "MaxPool2d(kernel=2x2, stride=2x2)"
+  std::vector<Window> windows() const override { return {pool_window(options_)}; }
   const Pool2d& options() const { return options_; }
 
  private:

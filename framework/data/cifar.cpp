@@ -1,9 +1,9 @@
 #include "framework/data/cifar.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <fstream>
-
-#include <fmt/format.h>
 
 #include "framework/errors.h"
 
@@ -41,7 +41,8 @@ CifarRecords read_cifar_file(const fs::path& path, CifarVariant variant, bool co
   const uint64_t size = fs::file_size(path, ec);
   if (ec) fail("cannot read the file size (" + ec.message() + ")");
   if (size == 0) fail("the file is empty");
-  if (size > kMaxFileBytes) fail(fmt::format("the file holds {} bytes, more than the {}-byte limit", size, kMaxFileBytes));
+  if (size > kMaxFileBytes)
+    fail(fmt::format("the file holds {} bytes, more than the {}-byte limit", size, kMaxFileBytes));
   if (size % record != 0) {
     fail(fmt::format("{} bytes is not a whole number of {}-byte records ({} records and {} bytes left over)", size,
                      record, size / record, size % record));
@@ -59,7 +60,8 @@ CifarRecords read_cifar_file(const fs::path& path, CifarVariant variant, bool co
   for (int64_t i = 0; i < count; ++i) {
     const uint8_t* r = bytes.data() + i * record;
     if (variant == CifarVariant::kCifar100 && (r[0] >= 20 || r[1] >= 100)) {
-      fail(fmt::format("record {} has coarse label {} and fine label {}, expected [0, 20) and [0, 100)", i, r[0], r[1]));
+      fail(
+          fmt::format("record {} has coarse label {} and fine label {}, expected [0, 20) and [0, 100)", i, r[0], r[1]));
     }
     const int32_t label = r[label_offset];
     if (label >= num_classes) fail(fmt::format("record {} has label {}, expected [0, {})", i, label, num_classes));
@@ -113,16 +115,17 @@ Dataset read_cifar(const fs::path& folder, CifarVariant variant, Split split, bo
     labels.insert(labels.end(), part.labels.begin(), part.labels.end());
   }
   const bool ten = variant == CifarVariant::kCifar10;
-  DatasetInfo info{.name = variant_name(variant),
-                   .split = train ? "train" : "test",
-                   .num_classes = ten ? 10 : (coarse_labels ? 20 : 100),
-                   .channels = 3,
-                   .height = 32,
-                   .width = 32,
-                   .mean = ten ? std::vector<float>{0.4914f, 0.4822f, 0.4465f} : std::vector<float>{0.5071f, 0.4865f, 0.4409f},
-                   .stddev = ten ? std::vector<float>{0.2470f, 0.2435f, 0.2616f} : std::vector<float>{0.2673f, 0.2564f, 0.2762f},
-                   .class_names = {},
-                   .source = folder.string()};
+  DatasetInfo info{
+      .name = variant_name(variant),
+      .split = train ? "train" : "test",
+      .num_classes = ten ? 10 : (coarse_labels ? 20 : 100),
+      .channels = 3,
+      .height = 32,
+      .width = 32,
+      .mean = ten ? std::vector<float>{0.4914f, 0.4822f, 0.4465f} : std::vector<float>{0.5071f, 0.4865f, 0.4409f},
+      .stddev = ten ? std::vector<float>{0.2470f, 0.2435f, 0.2616f} : std::vector<float>{0.2673f, 0.2564f, 0.2762f},
+      .class_names = {},
+      .source = folder.string()};
   if (ten) {
     info.class_names = {"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"};
   }

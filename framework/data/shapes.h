@@ -22,12 +22,12 @@ class Dataset;
 enum class Split;  // dataset.h
 
 struct ShapesOptions {
-  int64_t image_size = 28;        // H = W, 16 to 128 (28 and 32 match MNIST and CIFAR)
-  int64_t channels = 1;           // 1 or 3
+  int64_t image_size = 28;  // H = W, 16 to 128 (28 and 32 match MNIST and CIFAR)
+  int64_t channels = 1;     // 1 or 3
   int64_t train_samples = 12000;
   int64_t test_samples = 2000;
-  int64_t max_offset = 4;         // px, 0 to image_size / 4
-  float noise = 0.05f;            // standard deviation of the additive noise, 0 to 0.5
+  int64_t max_offset = 4;  // px, 0 to image_size / 4
+  float noise = 0.05f;     // standard deviation of the additive noise, 0 to 0.5
   uint64_t seed = 0;
 };
 

@@ -12,6 +12,7 @@
 #include "framework/gemm.h"
 #include "framework/ops/pad.h"
 #include "framework/parallel.h"
+#include "framework/profile.h"
 
 #ifdef __AVX512F__
 #include <immintrin.h>
@@ -336,12 +337,15 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* w, cons
                      float* gb) {
   const int64_t ohw = g.ohw(), ckk = g.ckk(), wsize = g.OC * ckk;
   const int64_t chunks = parallel::chunk_count(g.N, g.batch_chunk);
-  std::vector<float> gw_parts(gw != nullptr ? static_cast<size_t>(chunks * wsize) : 0);
-  std::vector<float> gb_parts(gb != nullptr ? static_cast<size_t>(chunks * g.OC) : 0);
+  // Partials [chunks, ...], every element written by its chunk; tensors for the cached allocator.
+  const Tensor gw_store = Tensor::empty({gw != nullptr ? chunks * wsize : 0});
+  const Tensor gb_store = Tensor::empty({gb != nullptr ? chunks * g.OC : 0});
+  float* gw_parts = gw_store.data();
+  float* gb_parts = gb_store.data();
   parallel::parallel_for(0, g.N, g.batch_chunk, [&](int64_t n0, int64_t n1) {
     const int64_t chunk = n0 / g.batch_chunk;
     if (gb != nullptr) {
-      VecMap part = vec(gb_parts.data() + chunk * g.OC, g.OC);
+      VecMap part = vec(gb_parts + chunk * g.OC, g.OC);
       part.setZero();
       for (int64_t n = n0; n < n1; ++n) part += mat(gy + n * g.OC * ohw, g.OC, ohw).rowwise().sum();
     }
@@ -367,7 +371,7 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* w, cons
         const gemm::Matrix gy_g{gyt + grp * g.OCg * ld, ld};
         if (gw != nullptr) {
           im2col(g, x, t, grp, col);
-          float* part = gw_parts.data() + chunk * wsize + grp * g.OCg * ckk;
+          float* part = gw_parts + chunk * wsize + grp * g.OCg * ckk;
           gemm::sgemm(g.OCg, ckk, width, gy_g, {col, width, true}, part, ckk, index > 0);
         }
         if (gx != nullptr) {
@@ -380,16 +384,16 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* w, cons
   if (gw != nullptr) {
     parallel::parallel_for(0, wsize, 4096, [&](int64_t i0, int64_t i1) {
       for (int64_t i = i0; i < i1; ++i) {
-        float s = gw_parts[static_cast<size_t>(i)];
-        for (int64_t c = 1; c < chunks; ++c) s += gw_parts[static_cast<size_t>(c * wsize + i)];
+        float s = gw_parts[i];
+        for (int64_t c = 1; c < chunks; ++c) s += gw_parts[c * wsize + i];
         gw[i] += s;
       }
     });
   }
   if (gb != nullptr) {
     for (int64_t o = 0; o < g.OC; ++o) {
-      float s = gb_parts[static_cast<size_t>(o)];
-      for (int64_t c = 1; c < chunks; ++c) s += gb_parts[static_cast<size_t>(c * g.OC + o)];
+      float s = gb_parts[o];
+      for (int64_t c = 1; c < chunks; ++c) s += gb_parts[c * g.OC + o];
       gb[o] += s;
     }
   }
@@ -454,6 +458,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dO
   auto geometry = std::make_shared<const ConvGeometry>(make_geometry(x.shape(), weight.shape(), options));
   Tensor y = Tensor::empty(out_shape);
   conv2d_forward(*geometry, x.data(), weight.data(), bias.defined() ? bias.data() : nullptr, y.data());
+  count_macs(out_shape[0] * out_shape[2] * out_shape[3] * weight.numel());
   check_finite(y, "conv2d", "output");
   if (needs_grad({x, weight, bias})) {
     record(y, "conv2d", {x, weight, bias}, [x, weight, bias, geometry](const Tensor& gy) {

@@ -26,14 +26,19 @@ void BM_LoaderBatch(benchmark::State& state) {
     benchmark::DoNotOptimize(b.images.data());
     index = (index + 1) % loader.batches_per_epoch();
   }
-  state.counters["images/s"] = benchmark::Counter(static_cast<double>(state.range(1)), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["images/s"] =
+      benchmark::Counter(static_cast<double>(state.range(1)), benchmark::Counter::kIsIterationInvariantRate);
   poolnet::parallel::set_num_threads(0);
 }
 
 // {image size, batch, augment, threads}
 BENCHMARK(BM_LoaderBatch)
-    ->Args({28, 64, 0, 1})->Args({28, 64, 1, 1})->Args({28, 64, 1, 2})
-    ->Args({32, 128, 0, 1})->Args({32, 128, 1, 1})->Args({32, 128, 1, 2})
+    ->Args({28, 64, 0, 1})
+    ->Args({28, 64, 1, 1})
+    ->Args({28, 64, 1, 2})
+    ->Args({32, 128, 0, 1})
+    ->Args({32, 128, 1, 1})
+    ->Args({32, 128, 1, 2})
     ->Unit(benchmark::kMicrosecond);
 
 void BM_EpochOrder(benchmark::State& state) {

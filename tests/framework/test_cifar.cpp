@@ -27,7 +27,8 @@ std::vector<uint8_t> records(const std::vector<std::vector<uint8_t>>& labels, ui
 void write_cifar10(const std::filesystem::path& folder) {
   std::filesystem::create_directories(folder);
   for (int b = 1; b <= 5; ++b) {
-    write_bytes(folder / ("data_batch_" + std::to_string(b) + ".bin"), records({{uint8_t(b)}, {uint8_t(9 - b)}}, 10 * b));
+    write_bytes(folder / ("data_batch_" + std::to_string(b) + ".bin"),
+                records({{uint8_t(b)}, {uint8_t(9 - b)}}, 10 * b));
   }
   write_bytes(folder / "test_batch.bin", records({{7}, {0}, {9}}, 100));
 }
@@ -119,10 +120,11 @@ TEST(Cifar, MissingBatchIsDataError) {
   TempDir dir;
   write_cifar10(dir.path());
   std::filesystem::remove(dir / "data_batch_3.bin");
-  expect_data_error([&] { read_cifar(dir.path(), CifarVariant::kCifar10, Split::kTrain); }, "data_batch_3.bin is missing",
-                    "data_batch_1.bin .. data_batch_5.bin and test_batch.bin");
+  expect_data_error([&] { read_cifar(dir.path(), CifarVariant::kCifar10, Split::kTrain); },
+                    "data_batch_3.bin is missing", "data_batch_1.bin .. data_batch_5.bin and test_batch.bin");
   EXPECT_EQ(read_cifar(dir.path(), CifarVariant::kCifar10, Split::kTest).size(), 3);
-  expect_data_error([&] { read_cifar_file(dir / "nothing.bin", CifarVariant::kCifar10); }, "nothing.bin", "no such file");
+  expect_data_error([&] { read_cifar_file(dir / "nothing.bin", CifarVariant::kCifar10); }, "nothing.bin",
+                    "no such file");
 }
 
 }  // namespace

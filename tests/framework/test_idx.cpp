@@ -1,10 +1,9 @@
+#include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <functional>
-
-#include <gtest/gtest.h>
 
 #include "framework/data/idx.h"
 #include "framework/errors.h"
@@ -20,7 +19,8 @@ using poolnet::testing::TempDir;
 using poolnet::testing::write_bytes;
 
 // Expects read() to throw DataError whose message names the file and contains `needle`.
-void expect_data_error(const std::function<void()>& read, const std::filesystem::path& file, const std::string& needle) {
+void expect_data_error(const std::function<void()>& read, const std::filesystem::path& file,
+                       const std::string& needle) {
   try {
     read();
     ADD_FAILURE() << "no DataError for " << file;
@@ -65,7 +65,8 @@ TEST(Idx, LargeGzipPayloadReadsInChunks) {
   write_bytes(dir / "big.gz", gzip_bytes(idx_bytes({1500, 28, 28}, pixels)));
   EXPECT_EQ(read_idx_images(dir / "big.gz").data, pixels);
   // Two gzip members: the trailer's size hint covers only the second.
-  std::vector<uint8_t> two = gzip_bytes(idx_bytes({1500, 28, 28}, std::vector<uint8_t>(pixels.begin(), pixels.begin() + 1000)));
+  std::vector<uint8_t> two =
+      gzip_bytes(idx_bytes({1500, 28, 28}, std::vector<uint8_t>(pixels.begin(), pixels.begin() + 1000)));
   std::vector<uint8_t> rest = gzip_bytes(std::vector<uint8_t>(pixels.begin() + 1000, pixels.end()));
   two.insert(two.end(), rest.begin(), rest.end());
   write_bytes(dir / "members.gz", two);
@@ -230,6 +231,25 @@ TEST(Idx, RandomMutationsAreReadOrRejectedCleanly) {
     }
   }
   EXPECT_GT(rejected, 100);
+}
+
+}  // namespace
+}  // namespace poolnet::data
+
+namespace poolnet::data {
+namespace {
+
+TEST(Idx, ForgedGzipSizeTrailerDoesNotCauseAHugeAllocation) {
+  // Header and gzip trailer both claim 3,000,000 images of 28x28 (2.35 GB, under the limit), but
+  // the stream holds 2000: the size hint is not trusted beyond what the compressed size allows.
+  TempDir dir;
+  const uint32_t claimed = 3000000;
+  std::vector<uint8_t> gz = gzip_bytes(idx_bytes({claimed, 28, 28}, pattern_bytes(2000 * 28 * 28, 12)));
+  const uint32_t isize = static_cast<uint32_t>(16 + uint64_t{claimed} * 784);
+  for (int k = 0; k < 4; ++k) gz[gz.size() - 4 + k] = static_cast<uint8_t>(isize >> (8 * k));
+  write_bytes(dir / "forged.gz", gz);
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  expect_data_error_within_memory_limit([&] { read_idx_images(dir / "forged.gz"); });
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <numeric>
 #include <set>
-
-#include <gtest/gtest.h>
 
 #include "framework/data/loader.h"
 #include "framework/errors.h"
@@ -19,8 +19,14 @@ using poolnet::testing::with_threads;
 
 // 37 images [2, 5, 6] (odd sizes catch H/W mix-ups) with distinct pattern pixels.
 Dataset small_dataset(int64_t n = 37) {
-  DatasetInfo info{.name = "small", .split = "train", .num_classes = 4, .channels = 2, .height = 5, .width = 6,
-                   .mean = {0.4f, 0.6f}, .stddev = {0.2f, 0.3f}};
+  DatasetInfo info{.name = "small",
+                   .split = "train",
+                   .num_classes = 4,
+                   .channels = 2,
+                   .height = 5,
+                   .width = 6,
+                   .mean = {0.4f, 0.6f},
+                   .stddev = {0.2f, 0.3f}};
   std::vector<int32_t> labels(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) labels[i] = static_cast<int32_t>(i % 4);
   std::vector<uint8_t> pixels = pattern_bytes(static_cast<size_t>(n * 60), 9);
@@ -178,7 +184,8 @@ TEST(Loader, ZeroFillIsTheRawBackground) {
 TEST(Loader, CircularShiftKeepsEveryPixel) {
   const Dataset data = small_dataset();
   const Loader plain(data, {.batch_size = 37, .shuffle = false});
-  const Loader rolled(data, {.batch_size = 37, .shuffle = false, .augment = {.max_shift = 4, .shift_fill = ShiftFill::kCircular}});
+  const Loader rolled(
+      data, {.batch_size = 37, .shuffle = false, .augment = {.max_shift = 4, .shift_fill = ShiftFill::kCircular}});
   const Batch a = plain.batch(0, 0), b = rolled.batch(0, 0);
   for (int64_t k = 0; k < 74; ++k) {  // per image and channel
     std::vector<float> x(a.images.data() + k * 30, a.images.data() + (k + 1) * 30);
@@ -189,13 +196,16 @@ TEST(Loader, CircularShiftKeepsEveryPixel) {
 }
 
 TEST(Loader, BitwiseIdenticalAtAnyThreadCount) {
-  const LoaderOptions options{.batch_size = 32,
-                              .seed = 3,
-                              .augment = {.max_shift = 2, .crop_padding = 1, .horizontal_flip = true}};
+  const LoaderOptions options{
+      .batch_size = 32, .seed = 3, .augment = {.max_shift = 2, .crop_padding = 1, .horizontal_flip = true}};
   const Loader loader(small_dataset(300), options);
   std::vector<Batch> one, two;
-  with_threads(1, [&] { for (const Batch& b : loader.epoch(1)) one.push_back(b); });
-  with_threads(2, [&] { for (const Batch& b : Loader(small_dataset(300), options).epoch(1)) two.push_back(b); });
+  with_threads(1, [&] {
+    for (const Batch& b : loader.epoch(1)) one.push_back(b);
+  });
+  with_threads(2, [&] {
+    for (const Batch& b : Loader(small_dataset(300), options).epoch(1)) two.push_back(b);
+  });
   ASSERT_EQ(one.size(), two.size());
   for (size_t i = 0; i < one.size(); ++i) {
     EXPECT_TRUE(bitwise_equal(one[i].images, two[i].images)) << i;

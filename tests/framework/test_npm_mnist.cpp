@@ -1,8 +1,8 @@
-#include <cmath>
-#include <string>
-
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
 
 #include "framework/data/dataset.h"
 #include "framework/data/idx.h"
@@ -155,8 +155,8 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(NpmMnist, IgnoresOtherKeysAndAcceptsIntegerAndFloatValues) {
   TempDir dir;
-  write_text(dir / "0.json", "{\"meta\": {\"deep\": [[[1, \"a\", null]]]}, \"data\": [" + zeros(1568, "0.5") +
-                                 "], \"tail\": true}");
+  write_text(dir / "0.json",
+             "{\"meta\": {\"deep\": [[[1, \"a\", null]]]}, \"data\": [" + zeros(1568, "0.5") + "], \"tail\": true}");
   const std::vector<uint8_t> pixels = read_npm_digit_file(dir / "0.json");
   ASSERT_EQ(pixels.size(), 1568u);
   EXPECT_EQ(pixels[3], 128);  // round(127.5)
@@ -186,10 +186,18 @@ TEST(NpmMnist, RandomMutationsAreParsedOrRejectedCleanly) {
     for (uint64_t e = 0; e < edits && !text.empty(); ++e) {
       const uint64_t at = next(text.size());
       switch (next(4)) {
-        case 0: text[at] = alphabet[next(alphabet.size())]; break;
-        case 1: text.insert(at, 1, alphabet[next(alphabet.size())]); break;
-        case 2: text.erase(at, 1 + next(8)); break;
-        default: text.resize(at); break;
+        case 0:
+          text[at] = alphabet[next(alphabet.size())];
+          break;
+        case 1:
+          text.insert(at, 1, alphabet[next(alphabet.size())]);
+          break;
+        case 2:
+          text.erase(at, 1 + next(8));
+          break;
+        default:
+          text.resize(at);
+          break;
       }
     }
     write_text(dir / "m.json", text);

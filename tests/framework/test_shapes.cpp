@@ -1,6 +1,6 @@
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "framework/data/dataset.h"
 #include "framework/data/shapes.h"
@@ -49,7 +49,8 @@ TEST(Shapes, AllClassesPresentAndBalanced) {
 }
 
 TEST(Shapes, ColourImagesOfSize32) {
-  const Dataset d = make_shapes({.image_size = 32, .channels = 3, .train_samples = 16, .test_samples = 8}, Split::kTest);
+  const Dataset d =
+      make_shapes({.image_size = 32, .channels = 3, .train_samples = 16, .test_samples = 8}, Split::kTest);
   EXPECT_EQ(d.image_shape(), (Shape{3, 32, 32}));
   EXPECT_EQ(d.info().mean.size(), 3u);
   // Foreground colours differ between channels.

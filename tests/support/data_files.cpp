@@ -1,12 +1,11 @@
 #include "tests/support/data_files.h"
 
+#include <unistd.h>
 #include <zlib.h>
 
 #include <atomic>
 #include <fstream>
 #include <stdexcept>
-
-#include <unistd.h>
 
 namespace poolnet::testing {
 
@@ -30,7 +29,9 @@ void write_bytes(const fs::path& path, const std::vector<uint8_t>& bytes) {
   if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
-void write_text(const fs::path& path, const std::string& text) { write_bytes(path, std::vector<uint8_t>(text.begin(), text.end())); }
+void write_text(const fs::path& path, const std::string& text) {
+  write_bytes(path, std::vector<uint8_t>(text.begin(), text.end()));
+}
 
 std::vector<uint8_t> read_bytes(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -40,7 +41,8 @@ std::vector<uint8_t> read_bytes(const fs::path& path) {
 std::vector<uint8_t> gzip_bytes(const std::vector<uint8_t>& bytes) {
   z_stream stream{};
   // windowBits 15 + 16: gzip wrapper.
-  if (deflateInit2(&stream, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) throw std::runtime_error("deflateInit2");
+  if (deflateInit2(&stream, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    throw std::runtime_error("deflateInit2");
   std::vector<uint8_t> out(deflateBound(&stream, bytes.size()) + 64);
   stream.next_in = const_cast<Bytef*>(bytes.data());
   stream.avail_in = static_cast<uInt>(bytes.size());

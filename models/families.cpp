@@ -1,0 +1,72 @@
+#include "models/families.h"
+
+#include <fmt/format.h>
+
+#include "framework/autograd.h"
+#include "framework/ops/ops.h"
+#include "framework/random.h"
+#include "layers/conv2d.h"
+#include "layers/flatten.h"
+#include "layers/global_avg_pool.h"
+#include "layers/global_max_pool.h"
+
+namespace poolnet {
+
+namespace {
+// Global average and global max pooling side by side: [N, C, H, W] -> [N, 2C].
+class GlobalAvgMaxPool : public Module {
+ public:
+  Tensor forward(const Tensor& x) override { return concat({global_avg_pool(x), global_max_pool(x)}, 1); }
+  std::string describe() const override { return "GlobalAvgMaxPool()"; }
+  std::vector<Window> windows() const override { return {Window{.global = true}}; }
+};
+}  // namespace
+
+uint64_t SeedSequence::next() { return stream_id(seed_, 0x6d6f64656cULL, count_++); }
+
+std::shared_ptr<Module> conv(const ModelSpec& spec, int64_t in, int64_t out, int64_t kernel, SeedSequence& seeds,
+                             int64_t padding, bool bias, int64_t stride) {
+  const int64_t p = padding < 0 ? kernel / 2 : padding;
+  return std::make_shared<Conv2d>(Conv2d::Options{.in_channels = in,
+                                                  .out_channels = out,
+                                                  .kernel = {kernel, kernel},
+                                                  .stride = {stride, stride},
+                                                  .padding = {p, p},
+                                                  .bias = bias,
+                                                  .padding_mode = spec.padding_mode},
+                                  seeds.next());
+}
+
+std::shared_ptr<Module> down(const ModelSpec& spec, int64_t channels, SeedSequence& seeds) {
+  return make_downsample(spec.downsample,
+                         DownsampleContext{.channels = channels, .padding_mode = spec.padding_mode, .seed = seeds.next()});
+}
+
+int64_t add_head(Sequential& classifier, const std::string& head, const Shape& features) {
+  const int64_t C = features[0];
+  if (head == "flatten") {
+    classifier.add(std::make_shared<Flatten>());
+    return numel_of(features);
+  }
+  if (head == "gap") {
+    classifier.add(std::make_shared<GlobalAvgPool>());
+    return C;
+  }
+  if (head == "gmp") {
+    classifier.add(std::make_shared<GlobalMaxPool>());
+    return C;
+  }
+  classifier.add(std::make_shared<GlobalAvgMaxPool>());
+  return 2 * C;
+}
+
+Shape feature_shape(Module& features, const ModelSpec& spec) {
+  NoGradGuard no_grad;
+  const bool was_training = features.is_training();
+  features.eval();
+  const Tensor y = features.forward(Tensor::zeros({1, spec.input[0], spec.input[1], spec.input[2]}));
+  features.train(was_training);
+  return {y.size(1), y.size(2), y.size(3)};
+}
+
+}  // namespace poolnet

@@ -1,0 +1,26 @@
+# Bad command lines and bad files: exit status 2 (usage) or 1 (runtime) and one clear line.
+source "$(dirname "$0")/lib.sh"
+expect_exit 2 "unknown-flag|--unknown-flag" -- "$POOLNET" train --unknown-flag --out x
+expect_exit 2 "--epochs" -- "$POOLNET" train "${SMALL[@]}" --epochs -1 --out x
+expect_exit 2 "--batch" -- "$POOLNET" train "${SMALL[@]}" --batch 0 --out x
+expect_exit 2 "filter" -- "$POOLNET" train "${SMALL[@]}" --downsample blur_pool:filter=9 --out x
+expect_exit 2 "stride" -- "$POOLNET" train "${SMALL[@]}" --downsample max_pool:stride=0 --out x
+expect_exit 2 "unknown.*valid: .*max_pool" -- "$POOLNET" train "${SMALL[@]}" --downsample maxpool --out x
+expect_exit 2 "--max-shift" -- "$POOLNET" ablate "${SMALL[@]}" --max-shift 40 --strategies max_pool --out study
+expect_exit 2 "--checkpoint" -- "$POOLNET" eval --checkpoint missing.safetensors
+expect_exit 2 "--config" -- "$POOLNET" train --config missing.toml --out x
+expect_exit 2 "--shard" -- "$POOLNET" ablate "${SMALL[@]}" --shard 3/2 --out study
+expect_exit 2 "--input" -- "$POOLNET" inspect --input 1,28
+expect_exit 2 "--out" -- "$POOLNET" train "${SMALL[@]}"
+printf 'epochs = "three"\n' > bad_type.toml
+expect_exit 2 "epochs" -- "$POOLNET" train --config bad_type.toml --out x
+printf 'epoch = 3\n' > unknown_key.toml
+expect_exit 2 "unknown_key.toml.*'epoch'.*valid" -- "$POOLNET" train --config unknown_key.toml --out x
+printf 'epochs = [\n' > broken.toml
+expect_exit 2 "broken.toml: line" -- "$POOLNET" train --config broken.toml --out x
+expect_exit 1 "not found|missing|No such" -- "$POOLNET" train --dataset cifar10 --data-dir "$WORK/nowhere" --out x
+printf 'not a checkpoint' > junk.safetensors
+expect_exit 1 "junk.safetensors" -- "$POOLNET" eval --checkpoint junk.safetensors
+# An input too small for the model.
+expect_exit 2 "does not fit" -- "$POOLNET" inspect --model lenet --input 1,8,8
+echo "cli_errors: all cases gave the expected status and message"

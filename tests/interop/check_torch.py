@@ -1,0 +1,116 @@
+"""Interoperability with PyTorch (Debian's python3-torch).
+
+For several models: train briefly with `poolnet train`, read the model.safetensors with plain
+json + struct, check the documented names and layouts, build the equivalent PyTorch module
+from `poolnet inspect --format torch`, load the weights with strict=True, and compare the
+logits of both on the same inputs (`poolnet predict`). Usage: check_torch.py POOLNET WORKDIR
+"""
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+
+import torch
+
+POOLNET, WORK = sys.argv[1], sys.argv[2]
+
+CASES = [
+    ("lenet", "max_pool", "flatten", "zeros"),
+    ("lenet", "avg_pool", "gap", "circular"),
+    ("lenet", "strided_conv", "gmp", "zeros"),
+    ("lenet", "max_blur_pool:filter=3", "gap", "circular"),
+    ("lenet", "blur_pool:filter=5", "gap_gmp", "zeros"),
+    ("lenet", "aps", "gap", "circular"),
+    ("lenet", "lp_pool:p=2", "flatten", "zeros"),
+    ("lenet", "none", "gap", "circular"),
+    ("vgg", "max_pool", "gap", "zeros"),
+]
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(n))
+        data = f.read()
+    tensors = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        assert info["dtype"] == "F32", (name, info)
+        begin, end = info["data_offsets"]
+        values = struct.unpack("<%df" % ((end - begin) // 4), data[begin:end])
+        tensors[name] = torch.tensor(values, dtype=torch.float32).reshape(info["shape"])
+    return tensors, header.get("__metadata__", {})
+
+
+def write_safetensors(path, tensors):
+    header, blobs, offset = {}, [], 0
+    for name, t in tensors.items():
+        raw = t.contiguous().numpy().astype("<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+def run(*args):
+    subprocess.run([POOLNET, *args], check=True, stdout=subprocess.PIPE)
+
+
+def check(family, strategy, head, padding):
+    name = f"{family}-{strategy}-{head}-{padding}".replace(":", "_").replace("=", "")
+    out = os.path.join(WORK, name)
+    data = ["--dataset", "shapes", "--train-samples", "256", "--test-samples", "64"]
+    if family == "vgg":
+        data += ["--width", "0.25"]
+    model_args = ["--model", family, "--downsample", strategy, "--head", head, "--padding-mode", padding]
+    run("train", *data, *model_args, "--epochs", "1", "--batch", "32", "--quiet", "--out", out)
+
+    weights, metadata = read_safetensors(os.path.join(out, "model.safetensors"))
+    assert metadata["poolnet.model.family"] == family, metadata
+    conv0 = weights["features.0.weight"]
+    assert conv0.dim() == 4 and conv0.shape[1] == 1, conv0.shape  # [out, in, kh, kw]
+    linears = [k for k, v in weights.items() if k.startswith("classifier") and k.endswith("weight") and v.dim() == 2]
+    assert linears and weights[linears[-1]].shape[0] == 8, linears  # [out = 8 shapes classes, in]
+
+    inspect = ["inspect", *model_args, "--input", "1,28,28", "--classes", "8", "--format", "torch"]
+    if family == "vgg":
+        inspect += ["--width", "0.25"]
+    source = subprocess.run([POOLNET, *inspect], check=True, stdout=subprocess.PIPE, text=True).stdout
+    namespace = {}
+    exec(compile(source, name + ".py", "exec"), namespace)
+    net = namespace["build"]()
+    net.load_state_dict(weights, strict=True)
+    net.eval()
+
+    torch.manual_seed(0)
+    x = torch.randn(16, 1, 28, 28)
+    write_safetensors(os.path.join(out, "input.safetensors"), {"input": x})
+    run("predict", "--checkpoint", os.path.join(out, "model.safetensors"), "--input",
+        os.path.join(out, "input.safetensors"), "--out", os.path.join(out, "logits.safetensors"))
+    ours, _ = read_safetensors(os.path.join(out, "logits.safetensors"))
+    with torch.no_grad():
+        theirs = net(x)
+    diff = (ours["logits"] - theirs).abs().max().item()
+    assert diff < 1e-4, f"{name}: logits differ by {diff}"
+    return diff
+
+
+def main():
+    shutil.rmtree(WORK, ignore_errors=True)
+    os.makedirs(WORK)
+    worst = 0.0
+    for case in CASES:
+        diff = check(*case)
+        print(f"{case}: max |logit difference| = {diff:.2e}")
+        worst = max(worst, diff)
+    print(f"interop: {len(CASES)} models give the same logits in PyTorch (worst {worst:.2e})")
+
+
+if __name__ == "__main__":
+    main()
