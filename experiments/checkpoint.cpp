@@ -85,6 +85,7 @@ void save_checkpoint(const std::filesystem::path& path, const Model& model, cons
   metadata["poolnet.correct"] = std::to_string(p.correct);
   metadata["poolnet.seen"] = std::to_string(p.seen);
   metadata["poolnet.history"] = p.history_json;
+  for (const auto& [name, counter] : model.named_counters()) metadata["poolnet.counter." + name] = std::to_string(*counter);
   save_safetensors(path.string(), tensors, metadata);
 }
 
@@ -109,6 +110,9 @@ TrainPosition load_checkpoint(const std::filesystem::path& path, Model& model, O
   p.correct = static_cast<int64_t>(parse_exact(file.metadata, "poolnet.correct", source));
   p.seen = static_cast<int64_t>(parse_exact(file.metadata, "poolnet.seen", source));
   p.history_json = file.metadata.at("poolnet.history");
+  for (const auto& [name, counter] : model.named_counters()) {
+    *counter = static_cast<uint64_t>(parse_exact(file.metadata, "poolnet.counter." + name, source));
+  }
   return p;
 }
 

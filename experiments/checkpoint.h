@@ -1,7 +1,7 @@
 // Checkpoints of a training run (safetensors): the model's parameters and buffers under
 // "model.<name>", the optimizer's state under "optimizer.<name>", and in the metadata the
 // training configuration, the model spec and the position (epoch, batch, step, the running
-// sums of the current epoch, the history so far) — everything a resumed run needs to continue
+// sums of the current epoch, the history so far, the random-draw counters of stochastic layers) — everything a resumed run needs to continue
 // bit-identically. model.safetensors holds only the weights under their plain PyTorch names.
 #pragma once
 

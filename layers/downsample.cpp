@@ -102,14 +102,17 @@ KeyRule int_key(int64_t DownsampleSpec::*field, int64_t low, int64_t high, std::
           }};
 }
 
-KeyRule bool_key(bool DownsampleSpec::*field) {
+KeyRule bool_key(bool DownsampleSpec::*field, bool default_value) {
   return {"true or false",
           [=](DownsampleSpec& s, std::string_view v) {
             const auto b = parse_bool(v);
             if (b) s.*field = *b;
             return b.has_value();
           },
-          [=](const DownsampleSpec& s) -> std::optional<std::string> { return s.*field ? "true" : "false"; }};
+          [=](const DownsampleSpec& s) -> std::optional<std::string> {
+            if (s.*field == default_value) return std::nullopt;
+            return s.*field ? "true" : "false";
+          }};
 }
 
 const std::map<std::string, KeyRule>& key_rules() {
@@ -118,12 +121,12 @@ const std::map<std::string, KeyRule>& key_rules() {
     std::map<std::string, KeyRule> r;
     r["kernel"] = int_key(&DownsampleSpec::kernel, 1, kBig, "an integer >= 1", 0);
     r["stride"] = int_key(&DownsampleSpec::stride, 1, kBig, "an integer >= 1", 0);
-    r["padding"] = int_key(&DownsampleSpec::padding, 0, kBig, "an integer >= 0");
-    r["dilation"] = int_key(&DownsampleSpec::dilation, 1, kBig, "an integer >= 1");
+    r["padding"] = int_key(&DownsampleSpec::padding, 0, kBig, "an integer >= 0", 0);
+    r["dilation"] = int_key(&DownsampleSpec::dilation, 1, kBig, "an integer >= 1", 1);
     r["divisor_override"] = int_key(&DownsampleSpec::divisor_override, 1, kBig, "an integer >= 1", 0);
     r["filter"] = int_key(&DownsampleSpec::filter, 1, 7, "an integer in 1..7");
-    r["ceil_mode"] = bool_key(&DownsampleSpec::ceil_mode);
-    r["count_include_pad"] = bool_key(&DownsampleSpec::count_include_pad);
+    r["ceil_mode"] = bool_key(&DownsampleSpec::ceil_mode, false);
+    r["count_include_pad"] = bool_key(&DownsampleSpec::count_include_pad, true);
     r["p"] = {"a number >= 1",
               [](DownsampleSpec& s, std::string_view v) {
                 const auto d = parse_double(v);

@@ -15,9 +15,11 @@
 //   aps_blur          filter (3), norm (l2)
 //   stochastic_pool, mixed_pool, soft_pool: window = stride = the context's stride; no keys
 //   none              identity (stride 1)
-// Canonical form (to_string): every key of the strategy with its value, defaults made
-// explicit, keys sorted; kernel, stride and divisor_override are written only when set
-// (unset, they follow the context: kernel = stride = DownsampleContext::stride).
+// Canonical form (to_string): keys sorted; the strategy's defining keys (filter, norm, p) always
+// written, the pooling window's keys (kernel, stride, padding, dilation, ceil_mode,
+// count_include_pad, divisor_override) only when they differ from the default, so "max_pool"
+// stays "max_pool" and "aps" becomes "aps:norm=l2" (unset kernel and stride follow the context:
+// kernel = stride = DownsampleContext::stride).
 // parse(to_string(spec)) == spec and to_string(parse(s)) is the canonical spelling of s.
 #pragma once
 

@@ -8,6 +8,7 @@
 namespace poolnet {
 
 Dropout::Dropout(Options options, uint64_t seed) : options_(options), seed_(seed) {
+  register_counter("calls", &calls_);
   if (!(options_.p >= 0.0f && options_.p <= 1.0f)) {
     throw ConfigError(fmt::format("Dropout: p must be in [0, 1], got {}", options_.p));
   }

@@ -39,6 +39,14 @@ std::vector<Window> Module::windows() const {
   return out;
 }
 
+std::vector<std::pair<std::string, uint64_t*>> Module::named_counters() const {
+  std::vector<std::pair<std::string, uint64_t*>> out = counters_;
+  for (auto& [name, child] : children_) {
+    for (auto& [child_name, counter] : child->named_counters()) out.emplace_back(name + "." + child_name, counter);
+  }
+  return out;
+}
+
 void Module::train(bool on) {
   training_ = on;
   for (auto& [name, child] : children_) child->train(on);

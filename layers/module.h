@@ -46,6 +46,10 @@ class Module {
   std::vector<Tensor> parameters() const;
   int64_t parameter_count() const;
 
+  // Counters of random draws (dropout masks, stochastic pooling), recursive, dotted names:
+  // training state that checkpoints save so that a resumed run draws the same numbers.
+  std::vector<std::pair<std::string, uint64_t*>> named_counters() const;
+
   void train(bool on = true);
   void eval() { train(false); }
   bool is_training() const { return training_; }
@@ -57,6 +61,7 @@ class Module {
   Tensor register_parameter(std::string name, Tensor t);
   // Registers persistent state that is saved but not learned (e.g. running statistics).
   Tensor register_buffer(std::string name, Tensor t);
+  void register_counter(std::string name, uint64_t* counter) { counters_.emplace_back(std::move(name), counter); }
   template <class M>
   std::shared_ptr<M> register_module(std::string name, std::shared_ptr<M> child) {
     children_.emplace_back(std::move(name), child);
@@ -68,6 +73,7 @@ class Module {
 
   NamedTensors parameters_;
   NamedTensors buffers_;
+  std::vector<std::pair<std::string, uint64_t*>> counters_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
   bool training_ = true;
 };

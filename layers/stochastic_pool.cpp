@@ -5,6 +5,7 @@
 namespace poolnet {
 
 StochasticPool2d::StochasticPool2d(StochasticPool2dOptions options) : options_(options) {
+  register_counter("calls", &calls_);
   stochastic_pool2d_out_shape({1, 1, options_.kernel.h, options_.kernel.w},
                               {.kernel = options_.kernel, .stride = options_.stride});
 }

@@ -32,7 +32,7 @@ const std::vector<std::string>& head_names();
 // Checks names and ranges; ConfigError naming the field, the value and what is valid.
 void validate(const ModelSpec& spec);
 
-// "lenet[max_pool:ceil_mode=false,...,head=gap]" plus ",width=0.5", ",pad=circular", ",bn",
+// "lenet[max_blur_pool:filter=3,head=gap]" plus ",width=0.5", ",pad=circular", ",bn",
 // ",depth=20" where they differ from the defaults.
 std::string canonical_name(const ModelSpec& spec);
 

@@ -28,17 +28,17 @@ TEST(DownsampleSpec, NamesAreDesignsTable) {
 
 TEST(DownsampleSpec, CanonicalFormMakesDefaultsExplicit) {
   EXPECT_EQ(to_string(parse_downsample("aps")), "aps:norm=l2");
-  EXPECT_EQ(to_string(parse_downsample("max_pool")), "max_pool:ceil_mode=false,dilation=1,padding=0");
-  EXPECT_EQ(to_string(parse_downsample("avg_pool")), "avg_pool:ceil_mode=false,count_include_pad=true,padding=0");
-  EXPECT_EQ(to_string(parse_downsample("lp_pool")), "lp_pool:ceil_mode=false,p=2");
-  EXPECT_EQ(to_string(parse_downsample("lp_pool:p=2.5")), "lp_pool:ceil_mode=false,p=2.5");
-  EXPECT_EQ(to_string(parse_downsample("lp_pool:p=3.0")), "lp_pool:ceil_mode=false,p=3");
+  EXPECT_EQ(to_string(parse_downsample("max_pool")), "max_pool");
+  EXPECT_EQ(to_string(parse_downsample("avg_pool")), "avg_pool");
+  EXPECT_EQ(to_string(parse_downsample("lp_pool")), "lp_pool:p=2");
+  EXPECT_EQ(to_string(parse_downsample("lp_pool:p=2.5")), "lp_pool:p=2.5");
+  EXPECT_EQ(to_string(parse_downsample("lp_pool:p=3.0")), "lp_pool:p=3");
   EXPECT_EQ(to_string(parse_downsample("blur_pool")), "blur_pool:filter=3");
   EXPECT_EQ(to_string(parse_downsample("aps_blur:norm=linf,filter=5")), "aps_blur:filter=5,norm=linf");
   EXPECT_EQ(to_string(parse_downsample("max_pool:stride=1,kernel=3,padding=1")),
-            "max_pool:ceil_mode=false,dilation=1,kernel=3,padding=1,stride=1");
+            "max_pool:kernel=3,padding=1,stride=1");
   EXPECT_EQ(to_string(parse_downsample("avg_pool:divisor_override=3")),
-            "avg_pool:ceil_mode=false,count_include_pad=true,divisor_override=3,padding=0");
+            "avg_pool:divisor_override=3");
   EXPECT_EQ(to_string(parse_downsample("none")), "none");
   EXPECT_EQ(to_string(parse_downsample("strided_conv")), "strided_conv");
 }
@@ -213,7 +213,7 @@ TEST(MakeDownsample, RejectsContextsThatCannotWork) {
   EXPECT_NE(message("aps", {.stride = 1}).find("aps needs a context stride >= 2"), std::string::npos);
   EXPECT_NE(message("max_pool", {.stride = 0}).find("stride must be >= 1"), std::string::npos);
   const std::string m = message("max_pool:kernel=2,padding=2", {});
-  EXPECT_NE(m.find("max_pool:ceil_mode=false,dilation=1,kernel=2,padding=2"), std::string::npos) << m;
+  EXPECT_NE(m.find("max_pool:kernel=2,padding=2"), std::string::npos) << m;
   EXPECT_NE(m.find("padding"), std::string::npos) << m;
   DownsampleSpec unknown;
   unknown.name = "nope";
