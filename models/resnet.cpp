@@ -1,5 +1,7 @@
 // CIFAR ResNet (He et al. 2016, section 4.2) with the downsampling strategy at every stage
 // transition, on both the residual branch and the shortcut.
+#include "models/resnet.h"
+
 #include <fmt/format.h>
 
 #include "framework/ops/ops.h"
@@ -7,7 +9,6 @@
 #include "layers/batch_norm2d.h"
 #include "layers/linear.h"
 #include "layers/relu.h"
-#include "models/resnet.h"
 
 namespace poolnet {
 
@@ -81,7 +82,8 @@ std::shared_ptr<Model> build_resnet(const ModelSpec& spec, uint64_t seed) {
   }
   auto classifier = std::make_shared<Sequential>();
   const int64_t f = add_head(*classifier, spec.head, feature_shape(*features, spec));
-  classifier->add(std::make_shared<Linear>(Linear::Options{.in_features = f, .out_features = spec.classes}, seeds.next()));
+  classifier->add(
+      std::make_shared<Linear>(Linear::Options{.in_features = f, .out_features = spec.classes}, seeds.next()));
   return std::make_shared<Model>(spec, features, classifier);
 }
 

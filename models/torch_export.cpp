@@ -1,6 +1,7 @@
 #include "models/torch_export.h"
 
 #include <fmt/format.h>
+
 #include <set>
 
 #include "framework/errors.h"
@@ -72,8 +73,9 @@ class Exporter {
 // exactly like the rebuilt one; anything else is an option the exporter does not know.
 void require_same(const Module& m, const Module& rebuilt, const std::string& path) {
   if (m.describe() != rebuilt.describe()) {
-    throw ConfigError(fmt::format("torch export: {} at {} has options the exporter does not reproduce (read back as {})",
-                                  m.describe(), path, rebuilt.describe()));
+    throw ConfigError(
+        fmt::format("torch export: {} at {} has options the exporter does not reproduce (read back as {})",
+                    m.describe(), path, rebuilt.describe()));
   }
 }
 
@@ -136,8 +138,7 @@ std::string Exporter::module(const Module& m, const std::string& path, int inden
   if (dynamic_cast<const GlobalAvgMaxPool*>(&m)) return helper("GlobalAvgMaxPool", "");
   if (const auto* block = dynamic_cast<const BasicBlock*>(&m)) {
     std::vector<std::string> args;
-    for (const char* name :
-         {"conv1", "bn1", "down", "conv2", "bn2", "shortcut_down", "shortcut_conv", "shortcut_bn"}) {
+    for (const char* name : {"conv1", "bn1", "down", "conv2", "bn2", "shortcut_down", "shortcut_conv", "shortcut_bn"}) {
       std::string value = "None";
       for (const auto& [child_name, child] : m.children()) {
         if (child_name == name) value = module(*child, path + "." + name, indent + 4);
@@ -160,15 +161,16 @@ std::string Exporter::downsampler(const Module& m, const std::string& path) {
   if (const auto* p = dynamic_cast<const AvgPool2d*>(&m)) {
     const Pool2d& o = p->options();
     const Window w = p->windows().front();
-    return fmt::format("nn.AvgPool2d(kernel_size={}, stride={}, padding={}, ceil_mode={}, count_include_pad={}, "
-                       "divisor_override={})",
-                       py(w.kernel), py(w.stride), py(w.padding), py(o.ceil_mode), py(o.count_include_pad),
-                       o.divisor_override > 0 ? std::to_string(o.divisor_override) : "None");
+    return fmt::format(
+        "nn.AvgPool2d(kernel_size={}, stride={}, padding={}, ceil_mode={}, count_include_pad={}, "
+        "divisor_override={})",
+        py(w.kernel), py(w.stride), py(w.padding), py(o.ceil_mode), py(o.count_include_pad),
+        o.divisor_override > 0 ? std::to_string(o.divisor_override) : "None");
   }
   if (const auto* p = dynamic_cast<const LpPool2d*>(&m)) {
     const Window w = p->windows().front();
-    return fmt::format("nn.LPPool2d({}, kernel_size={}, stride={}, ceil_mode={})", p->p(),
-                       py(w.kernel), py(w.stride), py(p->options().ceil_mode));
+    return fmt::format("nn.LPPool2d({}, kernel_size={}, stride={}, ceil_mode={})", p->p(), py(w.kernel), py(w.stride),
+                       py(p->options().ceil_mode));
   }
   if (const auto* p = dynamic_cast<const BlurPool2d*>(&m)) {
     const Blur2d& o = p->options();

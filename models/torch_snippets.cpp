@@ -1,6 +1,7 @@
 #include "models/torch_snippets.h"
 
 #include <fmt/format.h>
+
 #include <vector>
 
 #include "framework/errors.h"

@@ -2,9 +2,10 @@
 // and a `gap` head gives the same logits for every circular shift of its input.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
-#include <gtest/gtest.h>
 
 #include "framework/autograd.h"
 #include "framework/ops/ops.h"

@@ -9,8 +9,8 @@
 #include "framework/data/dataset.h"
 #include "framework/ops/ops.h"
 #include "framework/optim/adam.h"
-#include "tests/support/grad_check.h"
 #include "models/model.h"
+#include "tests/support/grad_check.h"
 
 namespace poolnet::testing {
 

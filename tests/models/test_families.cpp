@@ -11,7 +11,8 @@ namespace poolnet {
 namespace {
 
 TEST(Families, HeadsAndTheirWidths) {
-  const std::vector<std::pair<std::string, int64_t>> heads = {{"flatten", 16 * 5 * 5}, {"gap", 16}, {"gmp", 16}, {"gap_gmp", 32}};
+  const std::vector<std::pair<std::string, int64_t>> heads = {
+      {"flatten", 16 * 5 * 5}, {"gap", 16}, {"gmp", 16}, {"gap_gmp", 32}};
   for (const auto& [head, features] : heads) {
     Sequential classifier;
     EXPECT_EQ(add_head(classifier, head, {16, 5, 5}), features) << head;

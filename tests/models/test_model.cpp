@@ -2,6 +2,7 @@
 // shape from each strategy's own output-size rule, the parameter count from the families'
 // layer lists (computed here independently of the builders), and PyTorch-style unique names.
 #include <gtest/gtest.h>
+
 #include <regex>
 #include <set>
 
@@ -47,7 +48,9 @@ int64_t down_params(const std::string& strategy, int64_t c) {
   return 0;
 }
 
-int64_t conv_params(int64_t in, int64_t out, int64_t k, bool bias = true) { return in * out * k * k + (bias ? out : 0); }
+int64_t conv_params(int64_t in, int64_t out, int64_t k, bool bias = true) {
+  return in * out * k * k + (bias ? out : 0);
+}
 
 int64_t head_features(const std::string& head, int64_t c, int64_t h, int64_t w) {
   if (head == "flatten") return c * h * w;
@@ -65,7 +68,8 @@ Expected expected(const ModelSpec& s) {
   const auto down = [&](int64_t n) { return down_length(d, n, s.padding_mode); };
   int64_t H = s.input[1], W = s.input[2], p = 0;
   if (s.family == "lenet") {
-    const int64_t c1 = scaled(6, s.width), c2 = scaled(16, s.width), shrink = s.padding_mode == PadMode::kCircular ? 0 : 4;
+    const int64_t c1 = scaled(6, s.width), c2 = scaled(16, s.width),
+                  shrink = s.padding_mode == PadMode::kCircular ? 0 : 4;
     p = conv_params(C, c1, 5) + down_params(d, c1) + conv_params(c1, c2, 5) + down_params(d, c2);
     H = down(down(H) - shrink);
     W = down(down(W) - shrink);

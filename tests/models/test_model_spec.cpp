@@ -1,5 +1,6 @@
-#include <functional>
 #include <gtest/gtest.h>
+
+#include <functional>
 
 #include "framework/errors.h"
 #include "models/model_spec.h"
@@ -31,20 +32,51 @@ TEST(ModelSpec, CanonicalNames) {
   spec.padding_mode = PadMode::kCircular;
   spec.batch_norm = true;
   EXPECT_EQ(canonical_name(spec), "lenet[max_blur_pool:filter=5,head=gap,width=0.5,pad=circular,bn]");
-  spec = spec_with([](ModelSpec& s) { s.family = "resnet"; s.downsample = parse_downsample("aps"); s.head = "gap"; s.depth = 8; });
+  spec = spec_with([](ModelSpec& s) {
+    s.family = "resnet";
+    s.downsample = parse_downsample("aps");
+    s.head = "gap";
+    s.depth = 8;
+  });
   EXPECT_EQ(canonical_name(spec), "resnet[aps:norm=l2,head=gap,depth=8]");
-  spec = spec_with([](ModelSpec& s) { s.family = "vgg"; s.downsample = parse_downsample("none"); s.extra_stage = true; });
+  spec = spec_with([](ModelSpec& s) {
+    s.family = "vgg";
+    s.downsample = parse_downsample("none");
+    s.extra_stage = true;
+  });
   EXPECT_EQ(canonical_name(spec), "vgg[none,head=flatten,extra_stage]");
   // depth and extra_stage only name the families they apply to
-  spec = spec_with([](ModelSpec& s) { s.family = "allconv"; s.depth = 8; s.extra_stage = true; });
+  spec = spec_with([](ModelSpec& s) {
+    s.family = "allconv";
+    s.depth = 8;
+    s.extra_stage = true;
+  });
   EXPECT_EQ(canonical_name(spec), "allconv[max_pool:ceil_mode=false,dilation=1,padding=0,head=flatten]");
 }
 
 TEST(ModelSpec, MetadataRoundTrips) {
   const std::vector<ModelSpec> specs = {
       ModelSpec{},
-      spec_with([](ModelSpec& s) { s.family = "resnet"; s.downsample = parse_downsample("aps_blur:filter=5,norm=linf"); s.head = "gap_gmp"; s.width = 0.375; s.input = {3, 32, 32}; s.classes = 100; s.padding_mode = PadMode::kCircular; s.depth = 14; }),
-      spec_with([](ModelSpec& s) { s.family = "vgg"; s.downsample = parse_downsample("lp_pool:p=2.5,kernel=3"); s.head = "gmp"; s.width = 2.0; s.input = {1, 17, 23}; s.classes = 2; s.batch_norm = true; s.extra_stage = true; }),
+      spec_with([](ModelSpec& s) {
+        s.family = "resnet";
+        s.downsample = parse_downsample("aps_blur:filter=5,norm=linf");
+        s.head = "gap_gmp";
+        s.width = 0.375;
+        s.input = {3, 32, 32};
+        s.classes = 100;
+        s.padding_mode = PadMode::kCircular;
+        s.depth = 14;
+      }),
+      spec_with([](ModelSpec& s) {
+        s.family = "vgg";
+        s.downsample = parse_downsample("lp_pool:p=2.5,kernel=3");
+        s.head = "gmp";
+        s.width = 2.0;
+        s.input = {1, 17, 23};
+        s.classes = 2;
+        s.batch_norm = true;
+        s.extra_stage = true;
+      }),
   };
   for (const ModelSpec& spec : specs) {
     const auto metadata = to_metadata(spec);
@@ -100,21 +132,36 @@ TEST(ModelSpec, ValidationMessagesNameFieldValueAndChoices) {
   EXPECT_EQ(config_error(ModelSpec{}), "no error");
   EXPECT_EQ(config_error(spec_with([](ModelSpec& s) { s.family = "alexnet"; })),
             "model: unknown family 'alexnet' (valid: lenet, vgg, allconv, resnet)");
-  EXPECT_EQ(config_error(spec_with([](ModelSpec& s) { s.head = "avg"; })), "model: unknown head 'avg' (valid: flatten, gap, gmp, gap_gmp)");
+  EXPECT_EQ(config_error(spec_with([](ModelSpec& s) { s.head = "avg"; })),
+            "model: unknown head 'avg' (valid: flatten, gap, gmp, gap_gmp)");
   EXPECT_EQ(config_error(spec_with([](ModelSpec& s) { s.width = 0.0; })), "model: width must be in (0, 16], got 0");
   EXPECT_EQ(config_error(spec_with([](ModelSpec& s) { s.width = 17.0; })), "model: width must be in (0, 16], got 17");
-  EXPECT_EQ(config_error(spec_with([](ModelSpec& s) { s.input = {1, 3, 28}; })),
+  EXPECT_EQ(config_error(spec_with([](ModelSpec& s) {
+              s.input = {1, 3, 28};
+            })),
             "model: input must be C,H,W with C >= 1 and H, W >= 4, got [1,3,28]");
-  EXPECT_EQ(config_error(spec_with([](ModelSpec& s) { s.input = {28, 28}; })),
+  EXPECT_EQ(config_error(spec_with([](ModelSpec& s) {
+              s.input = {28, 28};
+            })),
             "model: input must be C,H,W with C >= 1 and H, W >= 4, got [28,28]");
   EXPECT_EQ(config_error(spec_with([](ModelSpec& s) { s.classes = 1; })), "model: need at least 2 classes, got 1");
   EXPECT_EQ(config_error(spec_with([](ModelSpec& s) { s.padding_mode = PadMode::kReflect; })),
             "model: padding mode must be zeros or circular, got reflect");
-  EXPECT_EQ(config_error(spec_with([](ModelSpec& s) { s.family = "resnet"; s.depth = 10; })),
+  EXPECT_EQ(config_error(spec_with([](ModelSpec& s) {
+              s.family = "resnet";
+              s.depth = 10;
+            })),
             "model: resnet depth must be 6n+2 with n >= 1 (8, 14, 20, 32, 56), got 10");
-  EXPECT_EQ(config_error(spec_with([](ModelSpec& s) { s.family = "resnet"; s.depth = 2; })),
+  EXPECT_EQ(config_error(spec_with([](ModelSpec& s) {
+              s.family = "resnet";
+              s.depth = 2;
+            })),
             "model: resnet depth must be 6n+2 with n >= 1 (8, 14, 20, 32, 56), got 2");
-  EXPECT_EQ(config_error(spec_with([](ModelSpec& s) { s.family = "lenet"; s.depth = 10; })), "no error");  // depth is resnet's only
+  EXPECT_EQ(config_error(spec_with([](ModelSpec& s) {
+              s.family = "lenet";
+              s.depth = 10;
+            })),
+            "no error");  // depth is resnet's only
 }
 
 TEST(ModelSpec, ScaledChannels) {

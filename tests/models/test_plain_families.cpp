@@ -35,7 +35,8 @@ TEST_P(Overfit, ThirtyTwoShapes) {
   if (c.family == "allconv") spec.width = 0.125;
   auto model = build_model(spec, 3);
   const testing::Batch batch = testing::shapes_batch(32, size);
-  const float loss = testing::fit(*model, batch, c.family == "allconv" ? 1e-2 : (c.family == "lenet" ? 3e-3 : 5e-3), 300, 0.05f);
+  const float loss =
+      testing::fit(*model, batch, c.family == "allconv" ? 1e-2 : (c.family == "lenet" ? 3e-3 : 5e-3), 300, 0.05f);
   EXPECT_LT(loss, 0.05f) << canonical_name(spec);
 }
 

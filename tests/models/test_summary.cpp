@@ -25,7 +25,8 @@ struct Field {
 
 void expect_fields(const ModelSummary& s, const std::vector<std::pair<std::string, Field>>& expected) {
   for (const auto& [name, f] : expected) {
-    const auto l = std::find_if(s.layers.begin(), s.layers.end(), [&](const LayerSummary& row) { return row.name == name; });
+    const auto l =
+        std::find_if(s.layers.begin(), s.layers.end(), [&](const LayerSummary& row) { return row.name == name; });
     ASSERT_NE(l, s.layers.end()) << name;
     EXPECT_EQ(l->field_h.size, f.size) << name;
     EXPECT_EQ(l->field_w.size, f.size) << name;
@@ -100,7 +101,6 @@ std::vector<Tensor> feature_planes(Model& model, const Tensor& x) {
   return out;
 }
 
-
 // The arithmetic field of output (oh, ow), clipped to the image, as [first, last] per axis.
 struct Rect {
   int64_t h0, h1, w0, w1;
@@ -142,7 +142,8 @@ TEST_P(FieldMeasurement, ArithmeticFieldMatchesPerturbations) {
       xp.data()[p] += 1000.0f;
       const std::vector<Tensor> y = feature_planes(*model, xp);
       for (size_t l = 0; l < y.size(); ++l) {
-        for (int64_t o = 0; o < y[l].size(2) * y[l].size(3); ++o) changed[l][o][p] = y[l].data()[o] != base[l].data()[o];
+        for (int64_t o = 0; o < y[l].size(2) * y[l].size(3); ++o)
+          changed[l][o][p] = y[l].data()[o] != base[l].data()[o];
       }
     }
   } else {

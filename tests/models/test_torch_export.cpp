@@ -33,7 +33,8 @@ TEST(TorchExport, EveryFamilyAndStrategy) {
 TEST(TorchExport, StandardModulesAndOnlyNeededHelpers) {
   const std::string lenet = torch_source(*build_model(testing::small_spec("lenet", "max_pool", "gap"), 0));
   EXPECT_TRUE(has(lenet, "nn.Conv2d(1, 6, kernel_size=(5, 5), padding=(2, 2))"));
-  EXPECT_TRUE(has(lenet, "nn.MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1), ceil_mode=False)"));
+  EXPECT_TRUE(
+      has(lenet, "nn.MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(1, 1), ceil_mode=False)"));
   EXPECT_TRUE(has(lenet, "nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())"));
   EXPECT_TRUE(has(lenet, "nn.Linear(84, 10)"));
   EXPECT_FALSE(has(lenet, "class "));  // no helper needed
@@ -45,7 +46,8 @@ TEST(TorchExport, StandardModulesAndOnlyNeededHelpers) {
   EXPECT_TRUE(has(resnet, "ApsPool2d(2, \"linf\", blur_filter=0"));
   EXPECT_TRUE(has(resnet, "aps_shortcut=True"));
   EXPECT_TRUE(has(resnet, "class BatchNorm2d(nn.BatchNorm2d)"));
-  const std::string lp = torch_source(*build_model(testing::small_spec("vgg", "lp_pool:p=3,kernel=3,ceil_mode=true", "gap"), 0));
+  const std::string lp =
+      torch_source(*build_model(testing::small_spec("vgg", "lp_pool:p=3,kernel=3,ceil_mode=true", "gap"), 0));
   EXPECT_TRUE(has(lp, "nn.LPPool2d(3, kernel_size=(3, 3), stride=(2, 2), ceil_mode=True)"));
 }
 
