@@ -8,6 +8,7 @@
 #include "experiments/train_config.h"
 #include "framework/errors.h"
 #include "models/summary.h"
+#include "models/torch_export.h"
 
 namespace poolnet::cli {
 
@@ -52,10 +53,17 @@ void add_inspect_command(CLI::App& app) {
   sub->add_option("--input", o->input, "input shape C,H,W")->capture_default_str();
   sub->add_option("--classes", o->classes, "number of classes")->capture_default_str();
   sub->add_flag("--json", o->json, "print JSON instead of a table");
-  sub->add_option("--format", o->format, "table | json")->capture_default_str()->check(CLI::IsMember({"table", "json"}));
+  sub->add_option("--format", o->format, "table | json | torch (PyTorch source defining build())")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"table", "json", "torch"}));
   sub->callback([o] {
     const ModelSpec spec = o->config.model_spec(parse_input(o->input), o->classes);
     auto model = build_model(spec, 0);
+    if (o->format == "torch") {
+      if (o->json) throw ConfigError("inspect: --json and --format torch exclude each other");
+      fmt::print("{}", torch_source(*model));
+      return;
+    }
     const ModelSummary summary = summarize(*model);
     fmt::print("{}", o->json || o->format == "json" ? summary_json(summary) : summary_table(summary));
   });

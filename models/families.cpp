@@ -12,15 +12,9 @@
 
 namespace poolnet {
 
-namespace {
-// Global average and global max pooling side by side: [N, C, H, W] -> [N, 2C].
-class GlobalAvgMaxPool : public Module {
- public:
-  Tensor forward(const Tensor& x) override { return concat({global_avg_pool(x), global_max_pool(x)}, 1); }
-  std::string describe() const override { return "GlobalAvgMaxPool()"; }
-  std::vector<Window> windows() const override { return {Window{.global = true}}; }
-};
-}  // namespace
+Tensor GlobalAvgMaxPool::forward(const Tensor& x) { return concat({global_avg_pool(x), global_max_pool(x)}, 1); }
+
+std::vector<Window> GlobalAvgMaxPool::windows() const { return {Window{.global = true}}; }
 
 uint64_t SeedSequence::next() { return stream_id(seed_, 0x6d6f64656cULL, count_++); }
 

@@ -21,6 +21,14 @@ std::shared_ptr<Model> build_allconv(const ModelSpec& spec, uint64_t seed);
 // resnet: CIFAR ResNet of depth 6n+2 (stages of 16, 32, 64 channels times width).
 std::shared_ptr<Model> build_resnet(const ModelSpec& spec, uint64_t seed);
 
+// The `gap_gmp` head: global average and global max pooling side by side, [N, C, H, W] -> [N, 2C].
+class GlobalAvgMaxPool : public Module {
+ public:
+  Tensor forward(const Tensor& x) override;
+  std::string describe() const override { return "GlobalAvgMaxPool()"; }
+  std::vector<Window> windows() const override;
+};
+
 // Hands out distinct, reproducible seeds for the layers of one model.
 class SeedSequence {
  public:

@@ -1,5 +1,7 @@
 // CIFAR ResNet (He et al. 2016, section 4.2) with the downsampling strategy at every stage
 // transition, on both the residual branch and the shortcut.
+#include "models/resnet.h"
+
 #include <fmt/format.h>
 
 #include "framework/ops/ops.h"
@@ -7,7 +9,6 @@
 #include "layers/batch_norm2d.h"
 #include "layers/linear.h"
 #include "layers/relu.h"
-#include "models/families.h"
 
 namespace poolnet {
 
@@ -15,66 +16,54 @@ namespace {
 std::shared_ptr<BatchNorm2d> batch_norm(int64_t channels) {
   return std::make_shared<BatchNorm2d>(BatchNorm2d::Options{.num_features = channels});
 }
-
-// conv3x3 -> BN -> ReLU -> [DOWN] -> conv3x3 -> BN, plus the shortcut, then ReLU.
-// Downsampling blocks put the strategy after the first ReLU (as anti-aliased ResNets put their
-// blur pool) and downsample the shortcut the same way before its 1x1 conv; with `aps` the
-// shortcut reuses the phases the residual branch chose, so the block stays exactly shift
-// invariant under circular padding; with `strided_conv` the shortcut is a stride-2 1x1 conv.
-class BasicBlock : public Module {
- public:
-  BasicBlock(const ModelSpec& spec, int64_t in, int64_t out, bool downsample, SeedSequence& seeds) {
-    conv1_ = register_module("conv1", conv(spec, in, out, 3, seeds, -1, false));
-    bn1_ = register_module("bn1", batch_norm(out));
-    if (downsample) down_ = register_module("down", down(spec, out, seeds));
-    conv2_ = register_module("conv2", conv(spec, out, out, 3, seeds, -1, false));
-    bn2_ = register_module("bn2", batch_norm(out));
-    aps_ = dynamic_cast<ApsPool2d*>(down_.get());
-    const bool strided = downsample && spec.downsample.name == "strided_conv";
-    if (downsample && !aps_ && !strided) shortcut_down_ = register_module("shortcut_down", down(spec, in, seeds));
-    if (downsample || in != out) {
-      shortcut_conv_ = register_module("shortcut_conv", conv(spec, in, out, 1, seeds, 0, false, strided ? 2 : 1));
-      shortcut_bn_ = register_module("shortcut_bn", batch_norm(out));
-    }
-  }
-
-  Tensor forward(const Tensor& x) override {
-    Tensor h = relu(bn1_->forward(conv1_->forward(x)));
-    if (down_) h = down_->forward(h);
-    h = bn2_->forward(conv2_->forward(h));
-    Tensor s = x;
-    if (aps_) {
-      const auto& o = aps_->options();
-      if (o.blur_filter > 1) {
-        s = blur_pool2d(s, Blur2d{.filter_size = o.blur_filter, .stride = 1, .padding_mode = o.blur_padding});
-      }
-      s = aps_select(s, aps_->last_phases(), o.aps.stride);
-    } else if (shortcut_down_) {
-      s = shortcut_down_->forward(s);
-    }
-    if (shortcut_conv_) s = shortcut_bn_->forward(shortcut_conv_->forward(s));
-    return relu(add(h, s));
-  }
-
-  std::string describe() const override {
-    return fmt::format("BasicBlock({} -> {}{})", conv1_->describe(), conv2_->describe(), down_ ? ", " + down_->describe() : "");
-  }
-
-  // The residual branch has the widest field: conv1, the downsampler, conv2.
-  std::vector<Window> windows() const override {
-    std::vector<Window> w = conv1_->windows();
-    if (down_) {
-      for (const Window& d : down_->windows()) w.push_back(d);
-    }
-    for (const Window& c : conv2_->windows()) w.push_back(c);
-    return w;
-  }
-
- private:
-  std::shared_ptr<Module> conv1_, bn1_, down_, conv2_, bn2_, shortcut_down_, shortcut_conv_, shortcut_bn_;
-  ApsPool2d* aps_ = nullptr;
-};
 }  // namespace
+
+BasicBlock::BasicBlock(const ModelSpec& spec, int64_t in, int64_t out, bool downsample, SeedSequence& seeds) {
+  conv1_ = register_module("conv1", conv(spec, in, out, 3, seeds, -1, false));
+  bn1_ = register_module("bn1", batch_norm(out));
+  if (downsample) down_ = register_module("down", down(spec, out, seeds));
+  conv2_ = register_module("conv2", conv(spec, out, out, 3, seeds, -1, false));
+  bn2_ = register_module("bn2", batch_norm(out));
+  aps_ = dynamic_cast<ApsPool2d*>(down_.get());
+  const bool strided = downsample && spec.downsample.name == "strided_conv";
+  if (downsample && !aps_ && !strided) shortcut_down_ = register_module("shortcut_down", down(spec, in, seeds));
+  if (downsample || in != out) {
+    shortcut_conv_ = register_module("shortcut_conv", conv(spec, in, out, 1, seeds, 0, false, strided ? 2 : 1));
+    shortcut_bn_ = register_module("shortcut_bn", batch_norm(out));
+  }
+}
+
+Tensor BasicBlock::forward(const Tensor& x) {
+  Tensor h = relu(bn1_->forward(conv1_->forward(x)));
+  if (down_) h = down_->forward(h);
+  h = bn2_->forward(conv2_->forward(h));
+  Tensor s = x;
+  if (aps_) {
+    const auto& o = aps_->options();
+    if (o.blur_filter > 1) {
+      s = blur_pool2d(s, Blur2d{.filter_size = o.blur_filter, .stride = 1, .padding_mode = o.blur_padding});
+    }
+    s = aps_select(s, aps_->last_phases(), o.aps.stride);
+  } else if (shortcut_down_) {
+    s = shortcut_down_->forward(s);
+  }
+  if (shortcut_conv_) s = shortcut_bn_->forward(shortcut_conv_->forward(s));
+  return relu(add(h, s));
+}
+
+std::string BasicBlock::describe() const {
+  return fmt::format("BasicBlock({} -> {}{})", conv1_->describe(), conv2_->describe(),
+                     down_ ? ", " + down_->describe() : "");
+}
+
+std::vector<Window> BasicBlock::windows() const {
+  std::vector<Window> w = conv1_->windows();
+  if (down_) {
+    for (const Window& d : down_->windows()) w.push_back(d);
+  }
+  for (const Window& c : conv2_->windows()) w.push_back(c);
+  return w;
+}
 
 std::shared_ptr<Model> build_resnet(const ModelSpec& spec, uint64_t seed) {
   SeedSequence seeds(seed);
@@ -93,7 +82,8 @@ std::shared_ptr<Model> build_resnet(const ModelSpec& spec, uint64_t seed) {
   }
   auto classifier = std::make_shared<Sequential>();
   const int64_t f = add_head(*classifier, spec.head, feature_shape(*features, spec));
-  classifier->add(std::make_shared<Linear>(Linear::Options{.in_features = f, .out_features = spec.classes}, seeds.next()));
+  classifier->add(
+      std::make_shared<Linear>(Linear::Options{.in_features = f, .out_features = spec.classes}, seeds.next()));
   return std::make_shared<Model>(spec, features, classifier);
 }
 

@@ -16,16 +16,35 @@ import torch
 
 POOLNET, WORK = sys.argv[1], sys.argv[2]
 
+# (family, strategy, head, padding mode, extra model options): every strategy, every head and
+# family at least once; keyed variants cover overlapping, padded and ceil-mode windows.
+SMALL = ["--width", "0.25"]
+RESNET8 = ["--depth", "8", "--width", "0.5"]
 CASES = [
-    ("lenet", "max_pool", "flatten", "zeros"),
-    ("lenet", "avg_pool", "gap", "circular"),
-    ("lenet", "strided_conv", "gmp", "zeros"),
-    ("lenet", "max_blur_pool:filter=3", "gap", "circular"),
-    ("lenet", "blur_pool:filter=5", "gap_gmp", "zeros"),
-    ("lenet", "aps", "gap", "circular"),
-    ("lenet", "lp_pool:p=2", "flatten", "zeros"),
-    ("lenet", "none", "gap", "circular"),
-    ("vgg", "max_pool", "gap", "zeros"),
+    ("lenet", "max_pool", "flatten", "zeros", []),
+    ("lenet", "avg_pool", "gap", "circular", []),
+    ("lenet", "strided_conv", "gmp", "zeros", []),
+    ("lenet", "max_blur_pool:filter=3", "gap", "circular", []),
+    ("lenet", "blur_pool:filter=5", "gap_gmp", "zeros", []),
+    ("lenet", "aps", "gap", "circular", []),
+    ("lenet", "lp_pool:p=2", "flatten", "zeros", []),
+    ("lenet", "none", "gap", "circular", []),
+    ("lenet", "aps_blur:filter=4", "gap", "circular", []),
+    ("lenet", "conv_blur_pool:filter=3", "flatten", "zeros", []),
+    ("lenet", "mixed_pool", "gmp", "zeros", []),
+    ("lenet", "soft_pool", "gap_gmp", "circular", []),
+    ("lenet", "stochastic_pool", "flatten", "zeros", []),
+    ("lenet", "lp_pool:kernel=3,p=3,ceil_mode=true", "gap", "zeros", []),
+    ("lenet", "max_pool:kernel=3,padding=1,ceil_mode=true", "gap", "zeros", []),
+    ("lenet", "avg_pool:kernel=3,padding=1,count_include_pad=false", "flatten", "zeros", []),
+    ("lenet", "max_blur_pool:filter=7", "flatten", "zeros", []),
+    ("vgg", "max_pool", "gap", "zeros", SMALL),
+    ("vgg", "aps:norm=linf", "gap", "circular", SMALL + ["--batch-norm"]),
+    ("allconv", "blur_pool:filter=3", "gap_gmp", "circular", SMALL + ["--batch-norm"]),
+    ("resnet", "aps_blur:filter=3", "gap", "circular", RESNET8),
+    ("resnet", "max_blur_pool:filter=3", "gap_gmp", "zeros", RESNET8),
+    ("resnet", "strided_conv", "flatten", "zeros", RESNET8),
+    ("resnet", "mixed_pool", "gap", "circular", RESNET8),
 ]
 
 
@@ -62,13 +81,11 @@ def run(*args):
     subprocess.run([POOLNET, *args], check=True, stdout=subprocess.PIPE)
 
 
-def check(family, strategy, head, padding):
-    name = f"{family}-{strategy}-{head}-{padding}".replace(":", "_").replace("=", "")
+def check(family, strategy, head, padding, extra):
+    name = f"{family}-{strategy}-{head}-{padding}{''.join(extra)}".replace(":", "_").replace("=", "").replace(",", "_")
     out = os.path.join(WORK, name)
     data = ["--dataset", "shapes", "--train-samples", "256", "--test-samples", "64"]
-    if family == "vgg":
-        data += ["--width", "0.25"]
-    model_args = ["--model", family, "--downsample", strategy, "--head", head, "--padding-mode", padding]
+    model_args = ["--model", family, "--downsample", strategy, "--head", head, "--padding-mode", padding, *extra]
     run("train", *data, *model_args, "--epochs", "1", "--batch", "32", "--quiet", "--out", out)
 
     weights, metadata = read_safetensors(os.path.join(out, "model.safetensors"))
@@ -79,12 +96,11 @@ def check(family, strategy, head, padding):
     assert linears and weights[linears[-1]].shape[0] == 8, linears  # [out = 8 shapes classes, in]
 
     inspect = ["inspect", *model_args, "--input", "1,28,28", "--classes", "8", "--format", "torch"]
-    if family == "vgg":
-        inspect += ["--width", "0.25"]
     source = subprocess.run([POOLNET, *inspect], check=True, stdout=subprocess.PIPE, text=True).stdout
     namespace = {}
     exec(compile(source, name + ".py", "exec"), namespace)
     net = namespace["build"]()
+    assert sorted(net.state_dict()) == sorted(weights), (sorted(net.state_dict()), sorted(weights))
     net.load_state_dict(weights, strict=True)
     net.eval()
 

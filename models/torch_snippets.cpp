@@ -1,0 +1,273 @@
+#include "models/torch_snippets.h"
+
+#include <fmt/format.h>
+
+#include <vector>
+
+#include "framework/errors.h"
+
+namespace poolnet::torch_snippets {
+
+namespace {
+struct Snippet {
+  const char* name;
+  std::vector<const char*> uses;
+  const char* source;
+};
+
+// In dependency order: a snippet only uses those above it.
+const std::vector<Snippet>& snippets() {
+  static const std::vector<Snippet> table = {
+      {"blur", {}, R"py(
+def _pad_index(p, n, mode):
+    """poolnet's pad_source_index: the source of padded position p on an axis of n, or -1 (zeros)."""
+    if 0 <= p < n:
+        return p
+    if mode == "zeros":
+        return -1
+    if mode == "circular":
+        return p % n
+    if n == 1:
+        return 0
+    period = 2 * (n - 1)
+    q = p % period
+    return q if q < n else period - q
+
+
+def _padded(x, dim, before, after, mode):
+    """x padded along dim by before/after (larger pads than the axis repeat the wrap or mirror)."""
+    n = x.shape[dim]
+    index = [_pad_index(p, n, mode) for p in range(-before, n + after)]
+    if mode == "zeros":
+        x = torch.cat([x, torch.zeros_like(x.narrow(dim, 0, 1))], dim)
+        index = [n if i < 0 else i for i in index]
+    return x.index_select(dim, torch.tensor(index, dtype=torch.long, device=x.device))
+
+
+def blur(x, size, stride, mode):
+    """poolnet's blur_pool2d: binomial filter of `size` taps, padded floor((size-1)/2) before and
+    floor(size/2) after in `mode`, output ceil(H/stride) x ceil(W/stride); rows first, then columns."""
+    k = [1.0]
+    for _ in range(size - 1):
+        k = [a + b for a, b in zip(k + [0.0], [0.0] + k)]
+    k = [v / 2.0 ** (size - 1) for v in k]
+    oh, ow = -(-x.shape[2] // stride), -(-x.shape[3] // stride)
+    before, after = (size - 1) // 2, size // 2
+    xp = _padded(_padded(x, 2, before, after, mode), 3, before, after, mode)
+    t = sum(k[i] * xp[:, :, i:i + (oh - 1) * stride + 1:stride, :] for i in range(size))
+    return sum(k[j] * t[:, :, :, j:j + (ow - 1) * stride + 1:stride] for j in range(size))
+)py"},
+      {"aps", {}, R"py(
+def _wrapped(x, stride):
+    """x padded circularly at the bottom/right up to multiples of stride."""
+    h, w = x.shape[2], x.shape[3]
+    rows = torch.tensor([i % h for i in range(-(-h // stride) * stride)], dtype=torch.long, device=x.device)
+    cols = torch.tensor([j % w for j in range(-(-w // stride) * stride)], dtype=torch.long, device=x.device)
+    return x.index_select(2, rows).index_select(3, cols)
+
+
+def aps_phases(x, stride, norm):
+    """Per sample, the phase i*stride + j of the polyphase component with the largest norm over
+    all channels and positions (in double; l2 compares sums of squares); ties: lowest phase."""
+    xp = _wrapped(x, stride).detach().double()
+    norms = []
+    for i in range(stride):
+        for j in range(stride):
+            c = xp[:, :, i::stride, j::stride]
+            if norm == "l2":
+                norms.append((c * c).sum((1, 2, 3)))
+            elif norm == "l1":
+                norms.append(c.abs().sum((1, 2, 3)))
+            else:
+                norms.append(c.abs().amax((1, 2, 3)))
+    return torch.stack(norms, 1).argmax(1)
+
+
+def aps_select(x, phases, stride):
+    """y[n] = polyphase component phases[n] of x[n] (circularly padded to multiples of stride)."""
+    xp = _wrapped(x, stride)
+    return torch.stack([xp[n, :, p // stride::stride, p % stride::stride] for n, p in enumerate(phases.tolist())])
+)py"},
+      {"windows", {}, R"py(
+def _windows(x, kernel, stride):
+    """The unpadded windows of x [N, C, H, W]: [N, C, KH*KW (row-major), OH, OW]."""
+    n, c, h, w = x.shape
+    oh, ow = (h - kernel[0]) // stride[0] + 1, (w - kernel[1]) // stride[1] + 1
+    return torch.nn.functional.unfold(x, kernel, stride=stride).view(n, c, kernel[0] * kernel[1], oh, ow)
+)py"},
+      {"BatchNorm2d", {}, R"py(
+class BatchNorm2d(nn.BatchNorm2d):
+    """nn.BatchNorm2d without the num_batches_tracked buffer, which poolnet does not keep (the
+    momentum is always set, so the counter is never read)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.num_batches_tracked = None
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, *args):
+        # As a version-2 state dict: nn.BatchNorm2d would otherwise add a counter to the weights.
+        super()._load_from_state_dict(state_dict, prefix, dict(local_metadata, version=2), *args)
+)py"},
+      {"BlurPool2d", {"blur"}, R"py(
+class BlurPool2d(nn.Module):
+    """Binomial low-pass filter, then subsampling (no parameters)."""
+
+    def __init__(self, filter_size, stride, padding_mode):
+        super().__init__()
+        self.filter_size, self.stride, self.padding_mode = filter_size, stride, padding_mode
+
+    def forward(self, x):
+        return blur(x, self.filter_size, self.stride, self.padding_mode)
+)py"},
+      {"MaxBlurPool2d", {"blur"}, R"py(
+class MaxBlurPool2d(nn.Module):
+    """Dense 2x2 max (stride 1; circular mode wraps it: one row and column padded at the bottom/right),
+    then blur and subsample."""
+
+    def __init__(self, filter_size, stride, padding_mode):
+        super().__init__()
+        self.filter_size, self.stride, self.padding_mode = filter_size, stride, padding_mode
+
+    def forward(self, x):
+        if self.padding_mode == "circular":
+            x = _padded(_padded(x, 2, 0, 1, "circular"), 3, 0, 1, "circular")
+        return blur(F.max_pool2d(x, 2, 1), self.filter_size, self.stride, self.padding_mode)
+)py"},
+      {"ConvBlurPool2d", {"blur"}, R"py(
+class ConvBlurPool2d(nn.Module):
+    """3x3 convolution (stride 1, padding 1), ReLU, then blur and subsample."""
+
+    def __init__(self, channels, filter_size, stride, padding_mode):
+        super().__init__()
+        self.conv = nn.Conv2d(channels, channels, 3, padding=1, padding_mode=padding_mode)
+        self.filter_size, self.stride, self.padding_mode = filter_size, stride, padding_mode
+
+    def forward(self, x):
+        return blur(F.relu(self.conv(x)), self.filter_size, self.stride, self.padding_mode)
+)py"},
+      {"ApsPool2d", {"blur", "aps"}, R"py(
+class ApsPool2d(nn.Module):
+    """Adaptive polyphase sampling, optionally after a stride-1 blur; keeps the chosen phases."""
+
+    def __init__(self, stride, norm, blur_filter=0, blur_padding="circular"):
+        super().__init__()
+        self.stride, self.norm, self.blur_filter, self.blur_padding = stride, norm, blur_filter, blur_padding
+        self.last_phases = None
+
+    def forward(self, x):
+        if self.blur_filter > 0:
+            x = blur(x, self.blur_filter, 1, self.blur_padding)
+        self.last_phases = aps_phases(x, self.stride, self.norm)
+        return aps_select(x, self.last_phases, self.stride)
+)py"},
+      {"MixedPool2d", {}, R"py(
+class MixedPool2d(nn.Module):
+    """a * max + (1 - a) * avg over the same windows, a = sigmoid(gate)."""
+
+    def __init__(self, kernel_size, stride, padding=(0, 0), ceil_mode=False, count_include_pad=True):
+        super().__init__()
+        self.gate = nn.Parameter(torch.zeros(1))
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+
+    def forward(self, x):
+        avg = F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, ceil_mode=self.ceil_mode,
+                           count_include_pad=self.count_include_pad)
+        top = F.max_pool2d(x, self.kernel_size, self.stride, self.padding, ceil_mode=self.ceil_mode)
+        return avg + torch.sigmoid(self.gate) * (top - avg)
+)py"},
+      {"SoftPool2d", {"windows"}, R"py(
+class SoftPool2d(nn.Module):
+    """The softmax-weighted sum of each window (unpadded, floor mode)."""
+
+    def __init__(self, kernel_size, stride):
+        super().__init__()
+        self.kernel_size, self.stride = kernel_size, stride
+
+    def forward(self, x):
+        p = _windows(x, self.kernel_size, self.stride)
+        e = torch.exp(p - p.amax(2, keepdim=True).detach())
+        return (e * p).sum(2) / e.sum(2)
+)py"},
+      {"StochasticPool2d", {"windows"}, R"py(
+class StochasticPool2d(nn.Module):
+    """eval: sum max(a,0)^2 / sum max(a,0) per window (0 if no value is positive); training: one
+    value per window drawn with probability max(a,0) / sum max(a,0) from torch's generator (poolnet
+    draws from its own counter-based streams, so training draws differ)."""
+
+    def __init__(self, kernel_size, stride):
+        super().__init__()
+        self.kernel_size, self.stride = kernel_size, stride
+
+    def forward(self, x):
+        p = _windows(x, self.kernel_size, self.stride)
+        a = p.clamp(min=0)
+        s = a.sum(2)
+        live = (s > 0) | s.isnan()
+        if not self.training:
+            return torch.where(live, (a * a).sum(2) / torch.where(live, s, torch.ones_like(s)), torch.zeros_like(s))
+        threshold = (torch.rand_like(s) * s).unsqueeze(2)
+        k = (a.cumsum(2) <= threshold).sum(2).clamp(max=p.shape[2] - 1)
+        k = torch.where(live, k, torch.zeros_like(k))
+        return p.gather(2, k.unsqueeze(2)).squeeze(2)
+)py"},
+      {"GlobalAvgMaxPool", {}, R"py(
+class GlobalAvgMaxPool(nn.Module):
+    """Global average and global max pooling side by side: [N, C, H, W] -> [N, 2C]."""
+
+    def forward(self, x):
+        return torch.cat([x.mean((2, 3)), x.amax((2, 3))], 1)
+)py"},
+      {"BasicBlock", {"blur", "aps"}, R"py(
+class BasicBlock(nn.Module):
+    """conv1 -> bn1 -> ReLU -> [down] -> conv2 -> bn2, plus the shortcut ([shortcut_down] or, with
+    aps_shortcut, the phases `down` chose; then [shortcut_conv -> shortcut_bn]), then ReLU."""
+
+    def __init__(self, conv1, bn1, down, conv2, bn2, shortcut_down, shortcut_conv, shortcut_bn, aps_shortcut):
+        super().__init__()
+        self.conv1, self.bn1, self.down, self.conv2, self.bn2 = conv1, bn1, down, conv2, bn2
+        self.shortcut_down, self.shortcut_conv, self.shortcut_bn = shortcut_down, shortcut_conv, shortcut_bn
+        self.aps_shortcut = aps_shortcut
+
+    def forward(self, x):
+        h = F.relu(self.bn1(self.conv1(x)))
+        if self.down is not None:
+            h = self.down(h)
+        h = self.bn2(self.conv2(h))
+        s = x
+        if self.aps_shortcut:
+            if self.down.blur_filter > 1:
+                s = blur(s, self.down.blur_filter, 1, self.down.blur_padding)
+            s = aps_select(s, self.down.last_phases, self.down.stride)
+        elif self.shortcut_down is not None:
+            s = self.shortcut_down(s)
+        if self.shortcut_conv is not None:
+            s = self.shortcut_bn(self.shortcut_conv(s))
+        return F.relu(h + s)
+)py"},
+  };
+  return table;
+}
+
+void require(const std::string& name, std::set<std::string>& needed) {
+  for (const Snippet& s : snippets()) {
+    if (name != s.name) continue;
+    needed.insert(name);
+    for (const char* used : s.uses) require(used, needed);
+    return;
+  }
+  throw ConfigError(fmt::format("torch export: no helper named '{}'", name));
+}
+}  // namespace
+
+std::string source(const std::set<std::string>& names) {
+  std::set<std::string> needed;
+  for (const std::string& name : names) require(name, needed);
+  std::string out;
+  for (const Snippet& s : snippets()) {
+    if (needed.count(s.name)) out += fmt::format("\n{}", s.source);
+  }
+  return out;
+}
+
+}  // namespace poolnet::torch_snippets
