@@ -1,7 +1,7 @@
 // Downsampling strategies: their names, the spec grammar and the one factory (DESIGN.md,
 // "Downsampling strategies"). This file and downsample.cpp hold the only switch over names.
 //
-// Spec grammar: name[:key=value,...], e.g. "max_pool", "lp_pool:p=3", "aps_blur:filter=5,norm=l1".
+// Spec grammar: name[:key=value,...], e.g. "max_pool", "lp_pool:p=3", "aps_blur:filter=5,norm=linf".
 //   name              keys (default)
 //   max_pool          kernel, stride (the context's stride), padding (0), dilation (1), ceil_mode (false)
 //   avg_pool          kernel, stride (the context's stride), padding (0), ceil_mode (false),
@@ -12,7 +12,10 @@
 //   max_blur_pool     filter (3)
 //   conv_blur_pool    filter (3)
 //   aps               norm (l2 | l1 | linf)
-//   aps_blur          filter (3), norm (l2)
+//   aps_blur          filter (3), norm (l2). Beware norm=l1 on non-negative maps (after ReLU):
+//                     a binomial filter puts half its weight on even and half on odd taps, so with
+//                     circular padding every polyphase component of the blurred map has the same
+//                     l1 norm and the choice falls to rounding noise — use l2 or linf there.
 //   stochastic_pool, mixed_pool, soft_pool: window = stride = the context's stride; no keys
 //   none              identity (stride 1)
 // Canonical form (to_string): keys sorted; the strategy's defining keys (filter, norm, p) always

@@ -25,7 +25,7 @@ std::string config_error(const ModelSpec& spec) {
 
 TEST(ModelSpec, CanonicalNames) {
   ModelSpec spec;
-  EXPECT_EQ(canonical_name(spec), "lenet[max_pool:ceil_mode=false,dilation=1,padding=0,head=flatten]");
+  EXPECT_EQ(canonical_name(spec), "lenet[max_pool,head=flatten]");
   spec.downsample = parse_downsample("max_blur_pool:filter=5");
   spec.head = "gap";
   spec.width = 0.5;
@@ -51,7 +51,7 @@ TEST(ModelSpec, CanonicalNames) {
     s.depth = 8;
     s.extra_stage = true;
   });
-  EXPECT_EQ(canonical_name(spec), "allconv[max_pool:ceil_mode=false,dilation=1,padding=0,head=flatten]");
+  EXPECT_EQ(canonical_name(spec), "allconv[max_pool,head=flatten]");
 }
 
 TEST(ModelSpec, MetadataRoundTrips) {
