@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what poolnet needs and is missing, then configures and builds it.
-#   scripts/setup.sh           build dependencies, data, Release build
-#   scripts/setup.sh --tests   also what the test suite needs (PyTorch for interop checks)
+#   scripts/setup.sh           build dependencies, data, Release build of build/release/poolnet
+#   scripts/setup.sh --tests   also what the test suite needs (PyTorch for interop checks) and
+#                              the test and benchmark programs
 #   scripts/setup.sh --no-build  only install packages and data
 # Idempotent: a second run installs nothing and rebuilds only what changed.
 set -euo pipefail
@@ -45,9 +46,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-if [ -x scripts/fetch_mnist.sh ]; then scripts/fetch_mnist.sh; fi
+# The MNIST digits are optional (the default study uses Fashion-MNIST): a failed fetch warns.
+scripts/fetch_mnist.sh || echo "setup.sh: warning: could not fetch the MNIST digits; --dataset mnist will not work" >&2
 
 if [ "$want_build" = 1 ]; then
   cmake --preset release >/dev/null
-  cmake --build --preset release
+  if [ "$want_tests" = 1 ]; then
+    cmake --build --preset release          # everything: library, poolnet, tests, benchmarks
+  else
+    cmake --build --preset release --target poolnet_cli
+  fi
 fi
