@@ -10,6 +10,7 @@
 #include "framework/eigen_view.h"
 #include "framework/errors.h"
 #include "framework/gemm.h"
+#include "framework/ops/conv2d_direct.h"
 #include "framework/ops/pad.h"
 #include "framework/parallel.h"
 #include "framework/profile.h"
@@ -37,6 +38,7 @@ struct ConvGeometry {
   int64_t N, C, H, W, OC, KH, KW, OH, OW, groups, Cg, OCg;
   int64_t sh, sw, dh, dw, pt, pl;
   bool zero_pad;
+  PadMode mode;
   std::vector<int64_t> rows;            // [KH*OH]: source row, -1 for a zero
   std::vector<int64_t> cols;            // [KW*OW]: source column, -1 for a zero
   std::vector<int64_t> col_lo, col_hi;  // [KW]: ow in [lo, hi) reads column ow*sw + kw*dw - pl directly
@@ -73,6 +75,7 @@ ConvGeometry make_geometry(const Shape& x, const Shape& w, const Conv2dOptions& 
   const Padding2d p = conv2d_padding(g.KH, g.KW, o);
   g.pt = p.top, g.pl = p.left;
   g.zero_pad = o.padding_mode == PadMode::kZeros;
+  g.mode = o.padding_mode;
   g.OH = (g.H + p.top + p.bottom - g.dh * (g.KH - 1) - 1) / g.sh + 1;
   g.OW = (g.W + p.left + p.right - g.dw * (g.KW - 1) - 1) / g.sw + 1;
   g.rows.resize(static_cast<size_t>(g.KH * g.OH));
@@ -304,6 +307,13 @@ void col2im(const ConvGeometry& g, const float* col, const Tile& t, int64_t grp,
 // Per tile and group: out [OCg, width] = bias + w_g [OCg, ckk] * col [ckk, width]; a one-sample
 // tile writes straight into y (row stride OH*OW), a multi-sample one goes through `out`.
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* b, float* y) {
+  const conv2d_direct::Problem direct{.N = g.N, .C = g.C, .H = g.H, .W = g.W, .OC = g.OC, .KH = g.KH, .KW = g.KW,
+                                      .OH = g.OH, .OW = g.OW, .sh = g.sh, .sw = g.sw, .dh = g.dh, .dw = g.dw,
+                                      .pt = g.pt, .pl = g.pl, .padding_mode = g.mode};
+  if (g.groups == 1 && conv2d_direct::preferred(direct)) {
+    conv2d_direct::forward(direct, x, w, b, y);
+    return;
+  }
   const int64_t ohw = g.ohw(), ckk = g.ckk();
   parallel::parallel_for(0, g.N, g.batch_chunk, [&](int64_t n0, int64_t n1) {
     for_each_tile(g, n0, n1, [&](const Tile& t, int64_t) {

@@ -19,6 +19,8 @@
 // output rows) and one GEMM per tile and group. The batch is cut into at most 16 chunks whose
 // size depends only on the shapes; each chunk is one parallel task with its own partial weight
 // and bias gradients, added in chunk order: bitwise identical results at any thread count.
+// Forward with few channels (C * OC <= 256, groups 1, AVX-512 builds): the direct kernel of
+// conv2d_direct.h instead (no im2col), one sample per task.
 #pragma once
 
 #include <cstdint>

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include "framework/autograd.h"
-#include "framework/eigen_view.h"
 #include "framework/errors.h"
+#include "framework/gemm.h"
 #include "framework/parallel.h"
 #include "framework/profile.h"
 
@@ -13,32 +13,21 @@ namespace poolnet {
 namespace {
 constexpr int64_t kRowBlock = 128;  // output rows per parallel task
 
-template <class Product>
-void store(MatMap c, const Product& p, bool accumulate) {
-  if (accumulate) {
-    c.noalias() += p;
-  } else {
-    c.noalias() = p;
-  }
-}
-
 // c [M,N] (+)= a [M,K] * b [K,N] with optional transposes given as stored shapes.
-// a_t: a is stored [K,M]; b_t: b is stored [N,K]. Parallel over fixed blocks of M.
-void gemm(const float* a, bool a_t, const float* b, bool b_t, float* c, int64_t M, int64_t K, int64_t N,
+// a_t: a is stored [K,M]; b_t: b is stored [N,K]. Parallel over fixed blocks of M, each block one
+// single-threaded gemm::sgemm (per-thread packing buffers, no allocation per call).
+void matmul_blocks(const float* a, bool a_t, const float* b, bool b_t, float* c, int64_t M, int64_t K, int64_t N,
           bool accumulate) {
   parallel::parallel_for(0, M, kRowBlock, [&](int64_t m0, int64_t m1) {
-    const int64_t rows = m1 - m0;
-    MatMap cm = mat(c + m0 * N, rows, N);
-    if (!a_t && !b_t) store(cm, mat(a + m0 * K, rows, K) * mat(b, K, N), accumulate);
-    if (!a_t && b_t) store(cm, mat(a + m0 * K, rows, K) * mat(b, N, K).transpose(), accumulate);
-    if (a_t && !b_t) store(cm, mat(a, K, M).middleCols(m0, rows).transpose() * mat(b, K, N), accumulate);
-    if (a_t && b_t) store(cm, mat(a, K, M).middleCols(m0, rows).transpose() * mat(b, N, K).transpose(), accumulate);
+    const gemm::Matrix am = a_t ? gemm::Matrix{a + m0, M, true} : gemm::Matrix{a + m0 * K, K};
+    const gemm::Matrix bm = b_t ? gemm::Matrix{b, K, true} : gemm::Matrix{b, N};
+    gemm::sgemm(m1 - m0, N, K, am, bm, c + m0 * N, N, accumulate);
   });
 }
 
 void gemm_accumulate(const float* a, bool a_t, const float* b, bool b_t, float* c, int64_t M, int64_t K,
                      int64_t N) {
-  gemm(a, a_t, b, b_t, c, M, K, N, true);
+  matmul_blocks(a, a_t, b, b_t, c, M, K, N, true);
 }
 
 void require_rank2(const Tensor& t, const char* op, const char* name) {
@@ -57,7 +46,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
                                  shape_str(b.shape())));
   }
   Tensor y = Tensor::empty({M, N});
-  gemm(a.data(), false, b.data(), false, y.data(), M, K, N, false);
+  matmul_blocks(a.data(), false, b.data(), false, y.data(), M, K, N, false);
   count_macs(M * K * N);
   check_finite(y, "matmul", "output");
   if (needs_grad({a, b})) {

@@ -130,6 +130,31 @@ TEST(Conv2d, TiledProblemsMatchReferenceAndAdjointIdentity) {
   }
 }
 
+// The two forward kernels: direct (few channels: C * OC <= 256 on AVX-512 builds) at the shapes
+// of LeNet, a VGG stem and strided downsamplers, rows wider than 32 columns and every padding
+// mode; im2col + GEMM (more channels) likewise. Both against the naive reference.
+TEST(Conv2d, DirectAndIm2colForwardKernelsMatchReference) {
+  struct Case {
+    Shape x, w;
+    Conv2dOptions o;
+  };
+  const std::vector<Case> cases{
+      {{3, 1, 28, 28}, {6, 1, 5, 5}, {.padding = {2, 2}}},
+      {{3, 6, 14, 14}, {16, 6, 5, 5}, {}},
+      {{3, 16, 10, 10}, {16, 16, 3, 3}, {.stride = {2, 2}, .padding = {1, 1}}},
+      {{2, 3, 32, 32}, {32, 3, 3, 3}, {.padding = {1, 1}}},
+      {{2, 3, 9, 75}, {5, 3, 3, 2}, {.stride = {1, 2}, .padding = {1, 1}, .padding_mode = PadMode::kReflect}},
+      {{2, 2, 11, 40}, {3, 2, 3, 3}, {.padding = {2, 1}, .dilation = {2, 2}, .padding_mode = PadMode::kCircular}},
+      {{2, 4, 12, 13}, {9, 4, 4, 3}, {.same = true, .padding_mode = PadMode::kReflect}},
+      {{2, 24, 9, 9}, {16, 24, 3, 3}, {.stride = {2, 2}, .padding = {1, 1}, .padding_mode = PadMode::kReflect}},
+      {{2, 32, 8, 8}, {12, 32, 3, 3}, {.padding = {1, 1}}},
+  };
+  for (const Case& c : cases) {
+    const Tensor x = random_tensor(c.x, 31), w = random_tensor(c.w, 32), b = random_tensor({c.w[0]}, 33);
+    EXPECT_TRUE(all_close(conv2d(x, w, b, c.o), reference::conv2d(x, w, b, c.o), 1e-5, 1e-4)) << shape_str(c.x);
+  }
+}
+
 void expect_shape_error(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dOptions& o,
                         const std::string& part) {
   try {

@@ -1,0 +1,225 @@
+#include "framework/ops/conv2d_direct.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include "framework/parallel.h"
+#include "framework/tensor.h"
+
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
+
+namespace poolnet::conv2d_direct {
+
+namespace {
+constexpr int64_t kBlock = 8;     // output channels per register block
+constexpr int64_t kLanes = 16;    // floats per vector
+constexpr int64_t kVectors = 2;   // vectors per output row segment (32 columns)
+constexpr int64_t kMaxProduct = 256;  // C * OC up to which the direct kernel beats im2col + GEMM
+
+struct Layout {
+  int64_t PH, L, row, plane;  // padded rows, floats per phase, per padded row (sw * L), per channel
+};
+
+Layout layout(const Problem& p) {
+  Layout l{};
+  l.PH = (p.OH - 1) * p.sh + (p.KH - 1) * p.dh + 1;
+  const int64_t PW = (p.OW - 1) * p.sw + (p.KW - 1) * p.dw + 1;
+  l.L = (PW + p.sw - 1) / p.sw;
+  l.row = p.sw * l.L;
+  l.plane = l.PH * l.row;
+  return l;
+}
+
+class Scratch {
+ public:
+  float* get(int64_t n) {
+    if (n > size_) {
+      const size_t bytes = (static_cast<size_t>(n) * sizeof(float) + 63) / 64 * 64;
+      data_.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
+      size_ = n;
+    }
+    return data_.get();
+  }
+
+ private:
+  struct Free {
+    void operator()(float* q) const { std::free(q); }
+  };
+  std::unique_ptr<float, Free> data_;
+  int64_t size_ = 0;
+};
+thread_local Scratch t_padded;
+
+// xq [C, PH, sw, L] = the padded sample x [C, H, W], split into column phases. rows [PH] and
+// cols [sw*L] give the source row / column of each padded position (-1: zero).
+void pad_sample(const Problem& p, const Layout& l, const std::vector<int64_t>& rows, const std::vector<int64_t>& cols,
+                const float* x, float* xq) {
+  for (int64_t c = 0; c < p.C; ++c) {
+    for (int64_t r = 0; r < l.PH; ++r) {
+      float* dst = xq + c * l.plane + r * l.row;
+      const int64_t h = rows[static_cast<size_t>(r)];
+      if (h < 0) {
+        std::fill(dst, dst + l.row, 0.0f);
+        continue;
+      }
+      const float* s = x + (c * p.H + h) * p.W;
+      if (p.sw == 1 && l.row >= p.pl + p.W) {  // the row itself is one contiguous run
+        for (int64_t k = 0; k < p.pl; ++k) dst[k] = cols[static_cast<size_t>(k)] < 0 ? 0.0f : s[cols[static_cast<size_t>(k)]];
+        std::copy(s, s + p.W, dst + p.pl);
+        for (int64_t k = p.pl + p.W; k < l.row; ++k) {
+          dst[k] = cols[static_cast<size_t>(k)] < 0 ? 0.0f : s[cols[static_cast<size_t>(k)]];
+        }
+        continue;
+      }
+      for (int64_t k = 0; k < l.row; ++k) {
+        const int64_t i = cols[static_cast<size_t>(k)];
+        dst[k] = i < 0 ? 0.0f : s[i];
+      }
+    }
+  }
+}
+
+#ifdef __AVX512F__
+// y [OB, OH, OW] (output channels oc0 .. oc0+OB-1) for output rows oh .. oh+R-1, columns
+// [ow0, ow0 + lanes) (V vectors per row); wp [C, KH, KW, OB] the block's packed weights.
+// R rows at once when a row is one vector, so each broadcast weight feeds R*V FMAs.
+template <int OB, int V, int R>
+void row_segment(const Problem& p, const Layout& l, const float* xq, const float* wp, const float* b, int64_t oh,
+                 int64_t ow0, int64_t lanes, float* y) {
+  const auto last = static_cast<__mmask16>((1u << (lanes - (V - 1) * kLanes)) - 1);
+  __m512 acc[OB][R][V];
+  for (int ob = 0; ob < OB; ++ob) {
+    for (int r = 0; r < R; ++r) {
+      for (int v = 0; v < V; ++v) acc[ob][r][v] = _mm512_set1_ps(b != nullptr ? b[ob] : 0.0f);
+    }
+  }
+  const int64_t rstep = p.sh * l.row;  // floats from one output row's input row to the next's
+  for (int64_t c = 0; c < p.C; ++c) {
+    for (int64_t kh = 0; kh < p.KH; ++kh) {
+      const float* row = xq + c * l.plane + (oh * p.sh + kh * p.dh) * l.row + ow0;
+      const float* wk = wp + (c * p.KH + kh) * p.KW * OB;
+      for (int64_t kw = 0; kw < p.KW; ++kw, wk += OB) {
+        const int64_t t = kw * p.dw;
+        const float* src = row + (t % p.sw) * l.L + t / p.sw;
+        __m512 xv[R][V];
+        for (int r = 0; r < R; ++r) {
+          for (int v = 0; v < V; ++v) {
+            const float* a = src + r * rstep + v * kLanes;
+            xv[r][v] = v == V - 1 ? _mm512_maskz_loadu_ps(last, a) : _mm512_loadu_ps(a);
+          }
+        }
+        for (int ob = 0; ob < OB; ++ob) {
+          const __m512 wv = _mm512_set1_ps(wk[ob]);
+          for (int r = 0; r < R; ++r) {
+            for (int v = 0; v < V; ++v) acc[ob][r][v] = _mm512_fmadd_ps(wv, xv[r][v], acc[ob][r][v]);
+          }
+        }
+      }
+    }
+  }
+  const int64_t ohw = p.OH * p.OW;
+  for (int ob = 0; ob < OB; ++ob) {
+    for (int r = 0; r < R; ++r) {
+      float* dst = y + ob * ohw + (oh + r) * p.OW + ow0;
+      for (int v = 0; v < V - 1; ++v) _mm512_storeu_ps(dst + v * kLanes, acc[ob][r][v]);
+      _mm512_mask_storeu_ps(dst + (V - 1) * kLanes, last, acc[ob][r][V - 1]);
+    }
+  }
+}
+
+template <int OB>
+void block_rows(const Problem& p, const Layout& l, const float* xq, const float* wp, const float* b, float* y) {
+  if (p.OW <= kLanes) {  // one vector per row: two rows at a time
+    int64_t oh = 0;
+    for (; oh + 2 <= p.OH; oh += 2) row_segment<OB, 1, 2>(p, l, xq, wp, b, oh, 0, p.OW, y);
+    if (oh < p.OH) row_segment<OB, 1, 1>(p, l, xq, wp, b, oh, 0, p.OW, y);
+    return;
+  }
+  for (int64_t oh = 0; oh < p.OH; ++oh) {
+    for (int64_t ow0 = 0; ow0 < p.OW; ow0 += kVectors * kLanes) {
+      const int64_t lanes = std::min(kVectors * kLanes, p.OW - ow0);
+      if (lanes > kLanes) {
+        row_segment<OB, 2, 1>(p, l, xq, wp, b, oh, ow0, lanes, y);
+      } else {
+        row_segment<OB, 1, 1>(p, l, xq, wp, b, oh, ow0, lanes, y);
+      }
+    }
+  }
+}
+#else
+// The same computation without vectors (builds without AVX-512 prefer im2col; kept correct).
+template <int OB>
+void block_rows(const Problem& p, const Layout& l, const float* xq, const float* wp, const float* b, float* y) {
+  for (int ob = 0; ob < OB; ++ob) {
+    for (int64_t oh = 0; oh < p.OH; ++oh) {
+      for (int64_t ow = 0; ow < p.OW; ++ow) {
+        float acc = b != nullptr ? b[ob] : 0.0f;
+        for (int64_t c = 0; c < p.C; ++c) {
+          for (int64_t kh = 0; kh < p.KH; ++kh) {
+            const float* row = xq + c * l.plane + (oh * p.sh + kh * p.dh) * l.row + ow;
+            for (int64_t kw = 0; kw < p.KW; ++kw) {
+              const int64_t t = kw * p.dw;
+              acc += wp[((c * p.KH + kh) * p.KW + kw) * OB + ob] * row[(t % p.sw) * l.L + t / p.sw];
+            }
+          }
+        }
+        y[ob * p.OH * p.OW + oh * p.OW + ow] = acc;
+      }
+    }
+  }
+}
+#endif
+
+using BlockFn = void (*)(const Problem&, const Layout&, const float*, const float*, const float*, float*);
+constexpr BlockFn kBlockFns[kBlock] = {block_rows<1>, block_rows<2>, block_rows<3>, block_rows<4>,
+                                       block_rows<5>, block_rows<6>, block_rows<7>, block_rows<8>};
+}  // namespace
+
+bool preferred(const Problem& p) {
+#ifdef __AVX512F__
+  return p.C * p.OC <= kMaxProduct;
+#else
+  (void)p;
+  return false;
+#endif
+}
+
+void forward(const Problem& p, const float* x, const float* w, const float* b, float* y) {
+  const Layout l = layout(p);
+  std::vector<int64_t> rows(static_cast<size_t>(l.PH)), cols(static_cast<size_t>(l.row));
+  for (int64_t r = 0; r < l.PH; ++r) rows[static_cast<size_t>(r)] = pad_source_index(r - p.pt, p.H, p.padding_mode);
+  const int64_t PW = (p.OW - 1) * p.sw + (p.KW - 1) * p.dw + 1;
+  for (int64_t j = 0; j < p.sw; ++j) {
+    for (int64_t u = 0; u < l.L; ++u) {
+      const int64_t q = u * p.sw + j;
+      cols[static_cast<size_t>(j * l.L + u)] = q < PW ? pad_source_index(q - p.pl, p.W, p.padding_mode) : -1;
+    }
+  }
+  // wp: per block of kBlock output channels, [C, KH, KW, block] (the last block may be smaller).
+  const int64_t ckk = p.C * p.KH * p.KW;
+  const Tensor packed = Tensor::empty({p.OC * ckk});
+  float* wp = packed.data();
+  for (int64_t oc0 = 0; oc0 < p.OC; oc0 += kBlock) {
+    const int64_t ob = std::min(kBlock, p.OC - oc0);
+    for (int64_t k = 0; k < ckk; ++k) {
+      for (int64_t o = 0; o < ob; ++o) wp[oc0 * ckk + k * ob + o] = w[(oc0 + o) * ckk + k];
+    }
+  }
+  const int64_t ohw = p.OH * p.OW;
+  parallel::parallel_for(0, p.N, std::max<int64_t>(1, p.N / 16), [&](int64_t n0, int64_t n1) {
+    float* xq = t_padded.get(p.C * l.plane);
+    for (int64_t n = n0; n < n1; ++n) {
+      pad_sample(p, l, rows, cols, x + n * p.C * p.H * p.W, xq);
+      for (int64_t oc0 = 0; oc0 < p.OC; oc0 += kBlock) {
+        const int64_t ob = std::min(kBlock, p.OC - oc0);
+        kBlockFns[ob - 1](p, l, xq, wp + oc0 * ckk, b != nullptr ? b + oc0 : nullptr, y + (n * p.OC + oc0) * ohw);
+      }
+    }
+  });
+}
+
+}  // namespace poolnet::conv2d_direct

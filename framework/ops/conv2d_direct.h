@@ -1,0 +1,34 @@
+// Direct convolution forward kernel for small channel counts (an internal kernel of conv2d, not
+// an op): where im2col would copy every input value KH*KW times to feed a GEMM with only a few
+// output rows (LeNet's 1->6 and 6->16 convolutions, a VGG's 3->32 stem, strided 3x3 downsamplers
+// of 6 to 16 channels), it reads the input once into a padded copy and accumulates each output
+// row in vector registers.
+//
+//   y [N,OC,OH,OW] = b [OC] (or 0) + sum over (c, kh, kw) of w[o,c,kh,kw] * xpad[n,c,oh*sh+kh*dh,ow*sw+kw*dw]
+//   groups == 1 only. The padded copy of one sample, xq [C, PH, sw, L], holds padded row r split
+//   into its sw column phases (xq[c,r,j,u] = xpad[c,r,u*sw+j]), so every kernel offset reads a
+//   contiguous run for any stride, dilation and padding mode (pad_source_index).
+//   Each output value is its bias plus the products added in (c, kh, kw) order: the result
+//   depends only on the operands, never on the thread count.
+#pragma once
+
+#include <cstdint>
+
+#include "framework/ops/geometry.h"
+
+namespace poolnet::conv2d_direct {
+
+struct Problem {
+  int64_t N, C, H, W, OC, KH, KW, OH, OW;
+  int64_t sh, sw, dh, dw;  // stride, dilation
+  int64_t pt, pl;          // padding before (top, left); the far side follows from OH, OW
+  PadMode padding_mode;
+};
+
+// True when this build has the kernel (AVX-512) and the problem is one it is faster on.
+bool preferred(const Problem& p);
+
+// x [N,C,H,W], w [OC,C,KH,KW], b [OC] or null -> y [N,OC,OH,OW] (written, not accumulated).
+void forward(const Problem& p, const float* x, const float* w, const float* b, float* y);
+
+}  // namespace poolnet::conv2d_direct
