@@ -25,7 +25,7 @@ expect_exit 1 "junk.safetensors" -- "$POOLNET" eval --checkpoint junk.safetensor
 expect_exit 2 "does not fit" -- "$POOLNET" inspect --model lenet --input 1,8,8
 # More bad values, each naming its flag.
 expect_exit 2 "--bogus" -- "$POOLNET" ablate --bogus --out study
-expect_exit 2 "--frobnicate" -- "$POOLNET" eval --frobnicate 3
+expect_exit 2 "--frobnicate" -- "$POOLNET" inspect --model lenet --input 1,28,28 --frobnicate 3
 expect_exit 2 "--epochs.*-3" -- "$POOLNET" ablate "${SMALL[@]}" --epochs -3 --strategies max_pool --out study
 expect_exit 2 "--batch.*-4" -- "$POOLNET" train "${SMALL[@]}" --batch -4 --out x
 expect_exit 2 "--seeds.*0" -- "$POOLNET" ablate "${SMALL[@]}" --seeds 0 --strategies max_pool --out study
