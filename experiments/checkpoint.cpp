@@ -1,5 +1,6 @@
 #include "experiments/checkpoint.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <fmt/format.h>
 
@@ -114,6 +115,82 @@ TrainPosition load_checkpoint(const std::filesystem::path& path, Model& model, O
     *counter = static_cast<uint64_t>(parse_exact(file.metadata, "poolnet.counter." + name, source));
   }
   return p;
+}
+
+}  // namespace poolnet
+
+namespace poolnet {
+
+namespace {
+// The first tensor holding a NaN or an infinity, or nullptr.
+const std::string* first_non_finite(const NamedTensors& tensors) {
+  for (const auto& [name, t] : tensors) {
+    const float* p = t.data();
+    for (int64_t i = 0, n = t.numel(); i < n; ++i) {
+      if (!std::isfinite(p[i])) return &name;
+    }
+  }
+  return nullptr;
+}
+}  // namespace
+
+std::filesystem::path previous_checkpoint_path(const std::filesystem::path& path) {
+  return path.parent_path() / (path.stem().string() + ".prev" + path.extension().string());
+}
+
+void save_rotated_checkpoint(const std::filesystem::path& path, const Model& model, const Optimizer& optimizer,
+                             const TrainConfig& config, const TrainPosition& position) {
+  const NamedTensors weights = model_state(model);
+  const NamedTensors state = optimizer.state();
+  const std::string* bad = first_non_finite(weights);
+  if (bad == nullptr) bad = first_non_finite(state);
+  if (bad != nullptr) {
+    throw NumericalError(fmt::format("checkpoint: '{}' holds a NaN or infinity at epoch {}, step {}; not saved, so {} "
+                                     "stays the last good checkpoint",
+                                     *bad, position.epoch + 1, position.step, path.string()));
+  }
+  if (std::filesystem::exists(path)) {
+    // The newest becomes the previous one through a hard link renamed into place: `path` itself
+    // is never missing, and if the new checkpoint cannot be written both files stay complete.
+    const std::filesystem::path previous = previous_checkpoint_path(path);
+    const std::filesystem::path link = previous.string() + ".link";
+    std::error_code error;
+    std::filesystem::remove(link, error);
+    std::filesystem::create_hard_link(path, link, error);
+    if (error) std::filesystem::copy_file(path, link, std::filesystem::copy_options::overwrite_existing, error);
+    if (!error) std::filesystem::rename(link, previous, error);
+    if (error) {
+      std::error_code ignored;
+      std::filesystem::remove(link, ignored);
+      throw IoError(fmt::format("checkpoint: cannot keep {} as {}: {}", path.string(), previous.string(),
+                                error.message()));
+    }
+  }
+  save_checkpoint(path, model, optimizer, config, position);
+}
+
+std::optional<TrainPosition> load_latest_checkpoint(const std::filesystem::path& path, Model& model,
+                                                    Optimizer& optimizer, const TrainConfig& config,
+                                                    std::vector<std::string>& warnings) {
+  std::vector<std::string> problems;
+  bool any = false;
+  for (const auto& candidate : {path, previous_checkpoint_path(path)}) {
+    if (!std::filesystem::exists(candidate)) continue;
+    any = true;
+    try {
+      TrainPosition position = load_checkpoint(candidate, model, optimizer, config);
+      for (const std::string& p : problems) {
+        warnings.push_back(fmt::format("{}; resuming from the previous checkpoint {}", p, candidate.string()));
+      }
+      return position;
+    } catch (const DataError& e) {
+      problems.push_back(fmt::format("checkpoint {} is unreadable ({})", candidate.string(), e.what()));
+    } catch (const IoError& e) {
+      problems.push_back(fmt::format("checkpoint {} is unreadable ({})", candidate.string(), e.what()));
+    }
+  }
+  if (!any) return std::nullopt;
+  throw DataError(fmt::format("checkpoint: no intact checkpoint to resume from: {}", fmt::join(problems, "; ")));
 }
 
 }  // namespace poolnet

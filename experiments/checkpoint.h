@@ -6,6 +6,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,5 +42,23 @@ void save_checkpoint(const std::filesystem::path& path, const Model& model, cons
 // ConfigError if it was written with another configuration.
 TrainPosition load_checkpoint(const std::filesystem::path& path, Model& model, Optimizer& optimizer,
                               const TrainConfig& config);
+
+// A run keeps its last two checkpoints: `path` (the newest) and `path` with ".prev" before
+// the extension (checkpoint.prev.safetensors). save_rotated_checkpoint copies the newest to
+// the previous one (an atomic rename replacing the older), then writes the new one atomically,
+// so at every instant at least one complete checkpoint exists. It refuses (NumericalError) to
+// save weights or optimizer state that are not finite, so a diverged run never replaces a good
+// checkpoint.
+std::filesystem::path previous_checkpoint_path(const std::filesystem::path& path);
+void save_rotated_checkpoint(const std::filesystem::path& path, const Model& model, const Optimizer& optimizer,
+                             const TrainConfig& config, const TrainPosition& position);
+
+// Loads the newest of `path` and its previous checkpoint that is intact. A file that is
+// truncated or corrupt (DataError, IoError: e.g. its checksum does not match) is skipped with a
+// warning naming it and the reason, appended to `warnings`; a checkpoint written with other
+// settings is still a ConfigError. nullopt if neither file exists; DataError if both are bad.
+std::optional<TrainPosition> load_latest_checkpoint(const std::filesystem::path& path, Model& model,
+                                                    Optimizer& optimizer, const TrainConfig& config,
+                                                    std::vector<std::string>& warnings);
 
 }  // namespace poolnet

@@ -43,7 +43,7 @@ void add_ablate_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("ablate", "train strategies x seeds and report their shift robustness");
   add_config_option(*sub);
   sub->add_option("--strategies", o->strategies, fmt::format("comma list of strategies (default: {})", kDefaultStrategies));
-  sub->add_option("--seeds", o->seeds, "seeds per strategy: --seed, --seed + 1, ...")->capture_default_str()->check(CLI::PositiveNumber);
+  sub->add_option("--seeds", o->seeds, "seeds per strategy: --seed, --seed + 1, ...")->capture_default_str()->check(CLI::Range(1, 1000000));
   add_train_options(*sub, o->config);
   add_shift_options(*sub, o->shift);
   add_common_options(*sub, o->common);
@@ -74,7 +74,11 @@ void add_ablate_command(CLI::App& app) {
       }
     }
     for (const auto& s : split_strategy_list(o->strategies.empty() ? kDefaultStrategies : o->strategies)) {
-      study.strategies.push_back(to_string(parse_downsample(s)));
+      try {
+        study.strategies.push_back(to_string(parse_downsample(s)));
+      } catch (const ConfigError& e) {
+        throw ConfigError(fmt::format("--strategies: {}", e.what()));
+      }
     }
     study.heads = split_strategy_list(study.base.head);
     study.padding_modes = split_strategy_list(study.base.padding_mode);

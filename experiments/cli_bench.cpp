@@ -78,8 +78,8 @@ void add_bench_command(CLI::App& app) {
   sub->add_option("--strategies", o->strategies, "comma list of downsampling strategies")->capture_default_str();
   sub->add_option("--threads", o->threads, "comma list of thread counts ('all': every core)")->capture_default_str();
   sub->add_option("--workloads", o->workloads, "comma list of train, infer")->capture_default_str();
-  sub->add_option("--batch", o->batch, "batch size")->capture_default_str()->check(CLI::PositiveNumber);
-  sub->add_option("--repetitions", o->repetitions, "timed repetitions per figure")->capture_default_str()->check(CLI::PositiveNumber);
+  sub->add_option("--batch", o->batch, "batch size")->capture_default_str()->check(CLI::Range(1, 1000000));
+  sub->add_option("--repetitions", o->repetitions, "timed repetitions per figure")->capture_default_str()->check(CLI::Range(1, 1000000));
   sub->add_option("--min-seconds", o->min_seconds, "minimum length of one repetition")->capture_default_str();
   sub->add_flag("--json", o->json, "print JSON instead of a table");
   sub->callback([o] {

@@ -57,7 +57,11 @@ void validate(const TrainConfig& c) {
   require(c.checkpoint_every >= 0, "checkpoint-every", c.checkpoint_every, "must be >= 0");
   require(c.padding_mode == "zeros" || c.padding_mode == "circular", "padding-mode", c.padding_mode,
           "must be zeros or circular");
-  parse_downsample(c.downsample);  // throws ConfigError listing the valid strategies
+  try {
+    parse_downsample(c.downsample);  // throws ConfigError listing the valid strategies
+  } catch (const ConfigError& e) {
+    throw ConfigError(fmt::format("--downsample: {}", e.what()));
+  }
 }
 
 void add_train_options(CLI::App& app, TrainConfig& c) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "experiments/checkpoint.h"
 #include "experiments/interrupt.h"
@@ -145,13 +146,19 @@ TrainResult train_run(const TrainConfig& config, const std::filesystem::path& ou
 
   TrainPosition pos;
   const auto checkpoint_path = out / "checkpoint.safetensors";
-  if (options.resume && std::filesystem::exists(checkpoint_path)) {
-    pos = load_checkpoint(checkpoint_path, model, *optimizer, config);
+  if (options.resume) {
+    std::vector<std::string> warnings;
+    if (auto loaded = load_latest_checkpoint(checkpoint_path, model, *optimizer, config, warnings)) pos = *loaded;
+    for (const std::string& w : warnings) spdlog::warn("{}", w);
   }
   result.history = history_from_json(pos.history_json);
   const auto save_position = [&] {
     pos.history_json = history_json(result.history);
-    save_checkpoint(checkpoint_path, model, *optimizer, config, pos);
+    save_rotated_checkpoint(checkpoint_path, model, *optimizer, config, pos);
+  };
+  const auto last_good = [&] {
+    return std::filesystem::exists(checkpoint_path) ? "the last good checkpoint is " + checkpoint_path.string()
+                                                    : std::string("no checkpoint was written yet");
   };
 
   Progress progress(options.quiet, options.label);
@@ -163,17 +170,30 @@ TrainResult train_run(const TrainConfig& config, const std::filesystem::path& ou
     for (; pos.batch < batches; ++pos.batch) {
       const data::Batch batch = loader.batch(pos.epoch, pos.batch);
       optimizer->set_lr(lr_at(schedule, pos.step));
-      const Tensor logits = model.forward(batch.images);
-      const Tensor loss = cross_entropy(logits, batch.labels, static_cast<float>(config.label_smoothing));
+      Tensor logits, loss;
+      try {
+        logits = model.forward(batch.images);
+        loss = cross_entropy(logits, batch.labels, static_cast<float>(config.label_smoothing));
+      } catch (const NumericalError& e) {  // --detect-anomaly: say where in training
+        throw NumericalError(fmt::format("training diverged at epoch {}, step {} (batch {} of the epoch): {}; {} — try "
+                                         "a lower --lr",
+                                         pos.epoch + 1, pos.step + 1, pos.batch + 1, e.what(), last_good()));
+      }
       const float value = loss.item();
       if (!std::isfinite(value)) {
         throw NumericalError(fmt::format("training diverged: loss is {} at epoch {}, step {} (batch {} of the epoch); "
-                                         "the last good checkpoint is {} — try a lower --lr",
-                                         value, pos.epoch + 1, pos.step + 1, pos.batch + 1, checkpoint_path.string()));
+                                         "{} — try a lower --lr",
+                                         value, pos.epoch + 1, pos.step + 1, pos.batch + 1, last_good()));
       }
-      optimizer->zero_grad();
-      loss.backward();
-      optimizer->step();
+      try {
+        optimizer->zero_grad();
+        loss.backward();
+        optimizer->step();
+      } catch (const NumericalError& e) {  // --detect-anomaly: say where in training
+        throw NumericalError(fmt::format("training diverged at epoch {}, step {} (batch {} of the epoch): {}; {} — try "
+                                         "a lower --lr",
+                                         pos.epoch + 1, pos.step + 1, pos.batch + 1, e.what(), last_good()));
+      }
       const auto B = static_cast<int64_t>(batch.labels.size());
       pos.loss_sum += static_cast<double>(value) * static_cast<double>(B);
       pos.correct += count_correct(logits, batch.labels);

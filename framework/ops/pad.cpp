@@ -31,6 +31,7 @@ Tensor remap(const Tensor& x, const IndexMap& rows, const IndexMap& cols, float 
       }
     }
   });
+  check_finite(y, op, "output");
   if (needs_grad({x})) {
     record(y, op, {x}, [x, rows, cols, planes, H, W, OH, OW](const Tensor& gy) {
       const float* g = gy.data();

@@ -32,6 +32,7 @@ Tensor sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
   const Shape kept = reduced_shape(x.shape(), dims, "sum");
   Tensor y = Tensor::zeros(kept);
   detail::sum_into(x.data(), x.shape(), y.data(), kept);
+  check_finite(y, "sum", "output");  // a sum of finite values can overflow
   if (needs_grad({x})) {
     record(y, "sum", {x}, [x, kept](const Tensor& gy) {
       // gx += gy broadcast over the reduced dims.

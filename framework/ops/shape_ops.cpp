@@ -37,6 +37,7 @@ Tensor reshape(const Tensor& x, Shape shape) {
   impl->storage = x.impl()->storage;
   impl->shape = resolve_shape(x.shape(), std::move(shape));
   Tensor y(std::move(impl));
+  check_finite(y, "reshape", "output");
   if (needs_grad({x})) {
     record(y, "reshape", {x}, [x](const Tensor& gy) {
       float* gx = grad_buffer(x);
@@ -95,6 +96,7 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
     offsets.push_back(offset);
     offset += block;
   }
+  check_finite(y, "concat", "output");
   bool any = false;
   for (const Tensor& t : xs) any = any || needs_grad({t});
   if (any) {

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 
 #include "framework/autograd.h"
 #include "framework/errors.h"
@@ -92,6 +93,30 @@ TEST(Autograd, AnomalyDetectionNamesTheOp) {
   Tensor s = sqrt(z);  // forward finite, gradient 1/(2*0) = inf
   EXPECT_THROW(sum(s).backward(), NumericalError);
   set_detect_anomaly(false);
+}
+
+// Every op checks its own output: the first op to produce (or pass on) a non-finite value is
+// the one named, with the output's shape.
+TEST(Autograd, AnomalyDetectionCoversReduceShapeAndPadOps) {
+  set_detect_anomaly(true);
+  const auto expect_named = [](const std::function<void()>& f, const std::string& op, const std::string& shape) {
+    try {
+      f();
+      FAIL() << op << " did not report a non-finite output";
+    } catch (const NumericalError& e) {
+      const std::string what = e.what();
+      EXPECT_EQ(what.rfind(op + ": output", 0), 0u) << what;
+      EXPECT_NE(what.find(shape), std::string::npos) << what;
+    }
+  };
+  const Tensor big = Tensor::full({1, 1, 2, 2}, 3e38f);
+  const Tensor bad = Tensor::from_vector({1, 1, 2, 2}, {1.0f, std::nanf(""), 2.0f, 3.0f});
+  expect_named([&] { sum(big, {2, 3}); }, "sum", "[1,1,1,1]");  // finite inputs, overflowing sum
+  expect_named([&] { pad(bad, Padding2d{.top = 1, .bottom = 1, .left = 1, .right = 1}); }, "pad", "[1,1,4,4]");
+  expect_named([&] { reshape(bad, {4}); }, "reshape", "[4]");
+  expect_named([&] { concat({bad, big}, 1); }, "concat", "[1,2,2,2]");
+  set_detect_anomaly(false);
+  EXPECT_NO_THROW(sum(big, {2, 3}));  // off: no check
 }
 
 }  // namespace

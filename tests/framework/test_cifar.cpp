@@ -106,6 +106,17 @@ TEST(Cifar, RecordSizeMismatchIsDataError) {
   expect_data_error([&] { read_cifar_file(dir / "empty.bin", CifarVariant::kCifar10); }, "empty.bin", "empty");
 }
 
+// A file past the size limit is rejected from its size alone, before anything is allocated
+// (a sparse file: it takes no disk space).
+TEST(Cifar, OversizedFileFailsBeforeAllocating) {
+  TempDir dir;
+  const auto path = dir / "data_batch_1.bin";
+  write_bytes(path, {});
+  std::filesystem::resize_file(path, (uint64_t{1} << 30) + 3073);
+  expect_data_error([&] { read_cifar_file(path, CifarVariant::kCifar10); }, "data_batch_1.bin",
+                    "more than the 1073741824-byte limit");
+}
+
 TEST(Cifar, LabelOutOfRangeIsDataError) {
   TempDir dir;
   write_bytes(dir / "test_batch.bin", records({{1}, {10}}, 4));
