@@ -3,12 +3,7 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-set(POOLNET_LIBRARIES)
-foreach(lib poolnet_framework poolnet_layers poolnet_models poolnet_experiments)
-  if(TARGET ${lib})
-    list(APPEND POOLNET_LIBRARIES ${lib})
-  endif()
-endforeach()
+set(POOLNET_LIBRARIES poolnet_framework poolnet_layers poolnet_models poolnet_experiments)
 
 add_library(poolnet INTERFACE)
 target_link_libraries(poolnet INTERFACE ${POOLNET_LIBRARIES})
@@ -17,15 +12,9 @@ install(TARGETS poolnet ${POOLNET_LIBRARIES} EXPORT poolnetTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/poolnet)
-foreach(folder framework layers models experiments)
-  if(EXISTS ${PROJECT_SOURCE_DIR}/${folder})
-    install(DIRECTORY ${folder} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/poolnet
-      FILES_MATCHING PATTERN "*.h")
-  endif()
-endforeach()
-if(TARGET poolnet_cli)
-  install(TARGETS poolnet_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-endif()
+install(DIRECTORY framework layers models experiments DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/poolnet
+  FILES_MATCHING PATTERN "*.h")
+install(TARGETS poolnet_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 install(EXPORT poolnetTargets NAMESPACE poolnet:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/poolnet)
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/poolnetConfig.cmake.in
