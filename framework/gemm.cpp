@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "framework/eigen_view.h"
+#include "framework/scratch.h"
 
 namespace poolnet::gemm {
 
@@ -25,25 +26,7 @@ class ThreadBlocking : public Eigen::internal::level3_blocking<float, float> {
   }
 
  private:
-  class Buffer {
-   public:
-    float* get(Index n) {
-      if (n > size_) {
-        const size_t bytes = (static_cast<size_t>(n) * sizeof(float) + 63) / 64 * 64;
-        data_.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
-        size_ = n;
-      }
-      return data_.get();
-    }
-
-   private:
-    struct Free {
-      void operator()(float* p) const { std::free(p); }
-    };
-    std::unique_ptr<float, Free> data_;
-    Index size_ = 0;
-  };
-  Buffer a_, b_;
+  ScratchBuffer a_, b_;
 };
 
 thread_local ThreadBlocking t_blocking;

@@ -14,6 +14,7 @@
 #include "framework/ops/pad.h"
 #include "framework/parallel.h"
 #include "framework/profile.h"
+#include "framework/scratch.h"
 
 #ifdef __AVX512F__
 #include <immintrin.h>
@@ -115,26 +116,7 @@ ConvGeometry make_geometry(const Shape& x, const Shape& w, const Conv2dOptions& 
   return g;
 }
 
-// A per-thread, 64-byte-aligned scratch buffer that only grows (reused across calls).
-class Scratch {
- public:
-  float* get(int64_t n) {
-    if (n > size_) {
-      const size_t bytes = (static_cast<size_t>(n) * sizeof(float) + 63) / 64 * 64;
-      data_.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
-      size_ = n;
-    }
-    return data_.get();
-  }
-
- private:
-  struct Free {
-    void operator()(float* p) const { std::free(p); }
-  };
-  std::unique_ptr<float, Free> data_;
-  int64_t size_ = 0;
-};
-thread_local Scratch t_col, t_out;
+thread_local ScratchBuffer t_col, t_out;
 
 // dst[i] = src[i] and dst[i] += src[i] for i < n: rows are short (often OW = 8 to 32), so the
 // tail is one masked vector operation rather than a scalar loop or a memcpy call.

@@ -7,6 +7,7 @@
 
 #include "framework/parallel.h"
 #include "framework/tensor.h"
+#include "framework/scratch.h"
 
 #ifdef __AVX512F__
 #include <immintrin.h>
@@ -34,25 +35,7 @@ Layout layout(const Problem& p) {
   return l;
 }
 
-class Scratch {
- public:
-  float* get(int64_t n) {
-    if (n > size_) {
-      const size_t bytes = (static_cast<size_t>(n) * sizeof(float) + 63) / 64 * 64;
-      data_.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
-      size_ = n;
-    }
-    return data_.get();
-  }
-
- private:
-  struct Free {
-    void operator()(float* q) const { std::free(q); }
-  };
-  std::unique_ptr<float, Free> data_;
-  int64_t size_ = 0;
-};
-thread_local Scratch t_padded;
+thread_local ScratchBuffer t_padded;
 
 // xq [C, PH, sw, L] = the padded sample x [C, H, W], split into column phases. rows [PH] and
 // cols [sw*L] give the source row / column of each padded position (-1: zero).
