@@ -184,7 +184,7 @@ std::string Exporter::downsampler(const Module& m, const std::string& path) {
     return helper("MaxBlurPool2d", fmt::format("{}, {}, {}", o.filter_size, o.stride, py(o.padding_mode)));
   }
   if (dynamic_cast<const ConvBlurPool2d*>(&m)) {
-    const Tensor& weight = m.named_parameters().front().second;  // conv.weight [C, C, 3, 3]
+    const Tensor weight = m.named_parameters().front().second;  // conv.weight [C, C, 3, 3]
     const ConvBlurPool2dOptions o{.channels = weight.size(0),
                                   .filter_size = described_int(m, "filter", path),
                                   .stride = described_int(m, "stride", path),
