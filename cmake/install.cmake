@@ -21,4 +21,5 @@ configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/poolnetConfig.cmake.in
   ${PROJECT_BINARY_DIR}/poolnetConfig.cmake INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/poolnet)
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/poolnetConfigVersion.cmake COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/poolnetConfig.cmake ${PROJECT_BINARY_DIR}/poolnetConfigVersion.cmake
+  ${PROJECT_SOURCE_DIR}/cmake/FindLIBXSMM.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/poolnet)

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <libxsmm.h>
 #include <memory>
 
 #include "framework/eigen_view.h"
@@ -30,28 +31,67 @@ class ThreadBlocking : public Eigen::internal::level3_blocking<float, float> {
 };
 
 thread_local ThreadBlocking t_blocking;
+thread_local ScratchBuffer t_transposed;
 
 template <int kLhsOrder, int kRhsOrder>
-void run(Index M, Index N, Index K, const Matrix& a, const Matrix& b, float* c, Index ldc) {
+void eigen_run(Index M, Index N, Index K, const Matrix& a, const Matrix& b, float* c, Index ldc) {
   t_blocking.prepare(M, N, K);
   Eigen::internal::general_matrix_matrix_product<Index, float, kLhsOrder, false, float, kRhsOrder, false,
                                                  Eigen::RowMajor, 1>::run(M, N, K, a.data, a.stride, b.data, b.stride,
                                                                           c, 1, ldc, 1.0f, t_blocking, nullptr);
 }
-}  // namespace
 
-void sgemm(int64_t M, int64_t N, int64_t K, Matrix a, Matrix b, float* c, int64_t ldc, bool accumulate) {
-  if (M <= 0 || N <= 0) return;
+void eigen_sgemm(int64_t M, int64_t N, int64_t K, const Matrix& a, const Matrix& b, float* c, int64_t ldc,
+                 bool accumulate) {
   if (!accumulate) {
     for (int64_t m = 0; m < M; ++m) std::fill(c + m * ldc, c + m * ldc + N, 0.0f);
   }
   if (K <= 0) return;
   // A row-major [K, M] matrix read as its transpose is a col-major [M, K] one.
   constexpr int kRow = Eigen::RowMajor, kCol = Eigen::ColMajor;
-  if (!a.transposed && !b.transposed) run<kRow, kRow>(M, N, K, a, b, c, ldc);
-  if (!a.transposed && b.transposed) run<kRow, kCol>(M, N, K, a, b, c, ldc);
-  if (a.transposed && !b.transposed) run<kCol, kRow>(M, N, K, a, b, c, ldc);
-  if (a.transposed && b.transposed) run<kCol, kCol>(M, N, K, a, b, c, ldc);
+  if (!a.transposed && !b.transposed) eigen_run<kRow, kRow>(M, N, K, a, b, c, ldc);
+  if (!a.transposed && b.transposed) eigen_run<kRow, kCol>(M, N, K, a, b, c, ldc);
+  if (a.transposed && !b.transposed) eigen_run<kCol, kRow>(M, N, K, a, b, c, ldc);
+  if (a.transposed && b.transposed) eigen_run<kCol, kCol>(M, N, K, a, b, c, ldc);
+}
+
+// The envelope of the JIT path: op(a) and a K x panel block of op(b) stay in the L2 cache.
+constexpr int64_t kMaxK = 4096;
+constexpr int64_t kMaxLhsFloats = 256 * 1024;
+constexpr int64_t kPanelFloats = 64 * 1024;
+
+// LIBXSMM's kernels are column-major: the row-major C [M,N] = op(a) op(b) is the column-major
+// C^T [N,M] = op(b)^T op(a)^T, computed over panels of C's columns. A transposed `a` is the
+// kernel's transposed second operand; a transposed `b` (which the kernels cannot read) is
+// transposed into a per-thread buffer first. False when no kernel can be generated.
+bool xsmm_sgemm(int64_t M, int64_t N, int64_t K, const Matrix& a, const Matrix& b, float* c, int64_t ldc,
+                bool accumulate) {
+  if (K <= 0 || K > kMaxK || M * K > kMaxLhsFloats) return false;
+  const int64_t panel = std::min(N, std::max<int64_t>(16, kPanelFloats / K / 16 * 16));
+  const float alpha = 1.0f, beta = accumulate ? 1.0f : 0.0f;
+  const int flags = a.transposed ? LIBXSMM_GEMM_FLAG_TRANS_B : LIBXSMM_GEMM_FLAG_NONE;
+  const int prefetch = LIBXSMM_PREFETCH_NONE;
+  const libxsmm_blasint k = K, n = M, lda = b.transposed ? N : b.stride, ldb = a.stride, ldo = ldc;
+  const auto kernel = [&](int64_t columns) {
+    const libxsmm_blasint m = columns;
+    return libxsmm_smmdispatch(m, n, k, &lda, &ldb, &ldo, &alpha, &beta, &flags, &prefetch);
+  };
+  const libxsmm_smmfunction full = kernel(panel), tail = N % panel != 0 ? kernel(N % panel) : full;
+  if (full == nullptr || tail == nullptr) return false;
+  const float* bdata = b.data;
+  if (b.transposed) {  // stored [N,K] (column-major [K,N]) -> [K,N] row-major
+    float* t = t_transposed.get(K * N);
+    libxsmm_otrans(t, b.data, sizeof(float), K, N, b.stride, N);
+    bdata = t;
+  }
+  for (int64_t j = 0; j < N; j += panel) (N - j >= panel ? full : tail)(bdata + j, a.data, c + j);
+  return true;
+}
+}  // namespace
+
+void sgemm(int64_t M, int64_t N, int64_t K, Matrix a, Matrix b, float* c, int64_t ldc, bool accumulate) {
+  if (M <= 0 || N <= 0) return;
+  if (!xsmm_sgemm(M, N, K, a, b, c, ldc, accumulate)) eigen_sgemm(M, N, K, a, b, c, ldc, accumulate);
 }
 
 }  // namespace poolnet::gemm

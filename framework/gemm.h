@@ -1,7 +1,8 @@
 // Single-threaded SGEMM on raw row-major data, for op kernels that run their own parallel loop
-// (one GEMM per task). Eigen's GEMM kernel, with packing buffers kept per thread and reused:
-// Eigen's own product allocates and frees them on every call, which on some sizes turns into
-// page faults that cost far more than the arithmetic.
+// (one GEMM per task). Sizes that fit the caches (every convolution and linear layer of the
+// standard models) run LIBXSMM's JIT kernels, generated for this CPU's vector units; larger ones
+// run Eigen's GEMM kernel with packing buffers kept per thread and reused (Eigen's own product
+// allocates and frees them on every call, which on some sizes costs more than the arithmetic).
 //
 //   c [M,N] (row stride ldc) = (accumulate ? c : 0) + op(a) op(b)
 //   op(a) is [M,K]: a stored [M,K] (row stride lda), or with a_t, a stored [K,M] and transposed;

@@ -20,7 +20,7 @@ done
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
-  libeigen3-dev libtbb-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libeigen3-dev libxsmm-dev libtbb-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev zlib1g-dev
   librandom123-dev gnuplot-nox dataset-fashion-mnist
 )

@@ -11,6 +11,7 @@
 #include "framework/errors.h"
 #include "framework/gemm.h"
 #include "framework/ops/conv2d_direct.h"
+#include "framework/ops/conv2d_implicit.h"
 #include "framework/ops/pad.h"
 #include "framework/parallel.h"
 #include "framework/profile.h"
@@ -46,6 +47,8 @@ struct ConvGeometry {
   int64_t tile_samples;  // samples per GEMM tile (1: a sample may be cut into bands of rows)
   int64_t band_rows;     // output rows per tile of one sample
   int64_t batch_chunk;   // samples per parallel task and per partial weight gradient
+  ConvProblem problem;
+  std::shared_ptr<const conv2d_implicit::Plan> implicit;  // stride 1, groups 1, when ready
 
   int64_t ckk() const { return Cg * KH * KW; }
   int64_t ohw() const { return OH * OW; }
@@ -113,6 +116,12 @@ ConvGeometry make_geometry(const Shape& x, const Shape& w, const Conv2dOptions& 
   // A whole number of tiles per chunk, and at most kMaxChunks chunks.
   const int64_t tiles = (N + g.tile_samples - 1) / g.tile_samples;
   g.batch_chunk = std::min(N, (tiles + kMaxChunks - 1) / kMaxChunks * g.tile_samples);
+  g.problem = {.N = g.N, .C = g.C, .H = g.H, .W = g.W, .OC = g.OC, .KH = g.KH, .KW = g.KW, .OH = g.OH, .OW = g.OW,
+               .sh = g.sh, .sw = g.sw, .dh = g.dh, .dw = g.dw, .pt = g.pt, .pl = g.pl, .padding_mode = g.mode};
+  if (g.groups == 1 && g.sh == 1 && g.sw == 1 && g.N > 0 && g.OH > 0 && g.OW > 0) {
+    auto plan = std::make_shared<const conv2d_implicit::Plan>(g.problem);
+    if (plan->ready()) g.implicit = std::move(plan);
+  }
   return g;
 }
 
@@ -289,14 +298,18 @@ void col2im(const ConvGeometry& g, const float* col, const Tile& t, int64_t grp,
 // Per tile and group: out [OCg, width] = bias + w_g [OCg, ckk] * col [ckk, width]; a one-sample
 // tile writes straight into y (row stride OH*OW), a multi-sample one goes through `out`.
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* b, float* y) {
-  const conv2d_direct::Problem direct{.N = g.N, .C = g.C, .H = g.H, .W = g.W, .OC = g.OC, .KH = g.KH, .KW = g.KW,
-                                      .OH = g.OH, .OW = g.OW, .sh = g.sh, .sw = g.sw, .dh = g.dh, .dw = g.dw,
-                                      .pt = g.pt, .pl = g.pl, .padding_mode = g.mode};
-  if (g.groups == 1 && conv2d_direct::preferred(direct)) {
-    conv2d_direct::forward(direct, x, w, b, y);
+  if (g.groups == 1 && conv2d_direct::preferred(g.problem)) {
+    conv2d_direct::forward(g.problem, x, w, b, y);
     return;
   }
   const int64_t ohw = g.ohw(), ckk = g.ckk();
+  if (g.implicit) {
+    const std::vector<float> wf = g.implicit->pack_weights(w, false);
+    parallel::parallel_for(0, g.N, g.batch_chunk, [&](int64_t n0, int64_t n1) {
+      for (int64_t n = n0; n < n1; ++n) g.implicit->forward(x + n * g.C * g.H * g.W, wf.data(), b, y + n * g.OC * ohw);
+    });
+    return;
+  }
   parallel::parallel_for(0, g.N, g.batch_chunk, [&](int64_t n0, int64_t n1) {
     for_each_tile(g, n0, n1, [&](const Tile& t, int64_t) {
       const int64_t width = tile_width(g, t);
@@ -334,6 +347,7 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* w, cons
   const Tensor gb_store = Tensor::empty({gb != nullptr ? chunks * g.OC : 0});
   float* gw_parts = gw_store.data();
   float* gb_parts = gb_store.data();
+  const std::vector<float> wb = g.implicit && gx != nullptr ? g.implicit->pack_weights(w, true) : std::vector<float>{};
   parallel::parallel_for(0, g.N, g.batch_chunk, [&](int64_t n0, int64_t n1) {
     const int64_t chunk = n0 / g.batch_chunk;
     if (gb != nullptr) {
@@ -342,6 +356,15 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* w, cons
       for (int64_t n = n0; n < n1; ++n) part += mat(gy + n * g.OC * ohw, g.OC, ohw).rowwise().sum();
     }
     if (gw == nullptr && gx == nullptr) return;
+    if (g.implicit) {
+      float* part = gw != nullptr ? gw_parts + chunk * wsize : nullptr;
+      if (part != nullptr) vec(part, wsize).setZero();
+      for (int64_t n = n0; n < n1; ++n) {
+        g.implicit->backward(x + n * g.C * g.H * g.W, wb.data(), gy + n * g.OC * ohw,
+                             gx != nullptr ? gx + n * g.C * g.H * g.W : nullptr, part);
+      }
+      return;
+    }
     for_each_tile(g, n0, n1, [&](const Tile& t, int64_t index) {
       const int64_t width = tile_width(g, t);
       // gyt [OC, width] (row stride ld): the tile's upstream gradient, channels outermost; a
@@ -373,14 +396,17 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* w, cons
       }
     });
   });
-  if (gw != nullptr) {
+  if (gw != nullptr) {  // the partials added in chunk order into the first one
     parallel::parallel_for(0, wsize, 4096, [&](int64_t i0, int64_t i1) {
       for (int64_t i = i0; i < i1; ++i) {
-        float s = gw_parts[i];
-        for (int64_t c = 1; c < chunks; ++c) s += gw_parts[c * wsize + i];
-        gw[i] += s;
+        for (int64_t c = 1; c < chunks; ++c) gw_parts[i] += gw_parts[c * wsize + i];
       }
     });
+    if (g.implicit) {
+      g.implicit->add_weight_gradient(gw_parts, gw);
+    } else {
+      vec(gw, wsize) += vec(gw_parts, wsize);
+    }
   }
   if (gb != nullptr) {
     for (int64_t o = 0; o < g.OC; ++o) {

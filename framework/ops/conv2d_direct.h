@@ -14,16 +14,11 @@
 
 #include <cstdint>
 
-#include "framework/ops/geometry.h"
+#include "framework/ops/conv2d_problem.h"
 
 namespace poolnet::conv2d_direct {
 
-struct Problem {
-  int64_t N, C, H, W, OC, KH, KW, OH, OW;
-  int64_t sh, sw, dh, dw;  // stride, dilation
-  int64_t pt, pl;          // padding before (top, left); the far side follows from OH, OW
-  PadMode padding_mode;
-};
+using Problem = ConvProblem;
 
 // True when this build has the kernel (AVX-512) and the problem is one it is faster on.
 bool preferred(const Problem& p);

@@ -49,6 +49,11 @@ std::vector<ConvCase> conv_cases() {
       {"same_circular_groups", {2, 4, 5, 5}, {4, 2, 2, 3}, true, {.same = true, .groups = 2, .padding_mode = kCircular}},
       {"pointwise_stride2", {2, 3, 5, 5}, {4, 3, 1, 1}, true, {.stride = {2, 2}}},
       {"kernel_fills_input", {2, 2, 3, 4}, {3, 2, 3, 4}, true, {}},
+      // more channels: forward by the implicit GEMM kernel too (not the direct one)
+      {"wide_pad1", {2, 17, 5, 6}, {16, 17, 3, 3}, true, {.padding = {1, 1}}},
+      {"wide_same_circular", {1, 16, 6, 5}, {18, 16, 2, 3}, true, {.same = true, .padding_mode = kCircular}},
+      {"wide_reflect_dilated", {2, 20, 7, 6}, {14, 20, 3, 2}, false,
+       {.padding = {2, 1}, .dilation = {2, 1}, .padding_mode = kReflect}},
   };
 }
 
@@ -130,10 +135,11 @@ TEST(Conv2d, TiledProblemsMatchReferenceAndAdjointIdentity) {
   }
 }
 
-// The two forward kernels: direct (few channels: C * OC <= 256 on AVX-512 builds) at the shapes
-// of LeNet, a VGG stem and strided downsamplers, rows wider than 32 columns and every padding
-// mode; im2col + GEMM (more channels) likewise. Both against the naive reference.
-TEST(Conv2d, DirectAndIm2colForwardKernelsMatchReference) {
+// The three forward kernels: direct (few channels: C * OC <= 256 on AVX-512 builds) at the
+// shapes of LeNet, a VGG stem and strided downsamplers, rows wider than 32 columns and every
+// padding mode; implicit GEMM (more channels, stride 1) and im2col + GEMM (more channels,
+// strided) likewise. All against the naive reference.
+TEST(Conv2d, DirectImplicitAndIm2colForwardKernelsMatchReference) {
   struct Case {
     Shape x, w;
     Conv2dOptions o;
@@ -148,6 +154,8 @@ TEST(Conv2d, DirectAndIm2colForwardKernelsMatchReference) {
       {{2, 4, 12, 13}, {9, 4, 4, 3}, {.same = true, .padding_mode = PadMode::kReflect}},
       {{2, 24, 9, 9}, {16, 24, 3, 3}, {.stride = {2, 2}, .padding = {1, 1}, .padding_mode = PadMode::kReflect}},
       {{2, 32, 8, 8}, {12, 32, 3, 3}, {.padding = {1, 1}}},
+      {{2, 32, 13, 11}, {24, 32, 5, 3}, {.padding = {1, 2}, .dilation = {1, 2}, .padding_mode = PadMode::kCircular}},
+      {{2, 20, 10, 9}, {20, 20, 4, 4}, {.same = true, .padding_mode = PadMode::kReflect}},
   };
   for (const Case& c : cases) {
     const Tensor x = random_tensor(c.x, 31), w = random_tensor(c.w, 32), b = random_tensor({c.w[0]}, 33);
