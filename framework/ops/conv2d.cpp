@@ -298,16 +298,16 @@ void col2im(const ConvGeometry& g, const float* col, const Tile& t, int64_t grp,
 // Per tile and group: out [OCg, width] = bias + w_g [OCg, ckk] * col [ckk, width]; a one-sample
 // tile writes straight into y (row stride OH*OW), a multi-sample one goes through `out`.
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* b, float* y) {
-  if (g.groups == 1 && conv2d_direct::preferred(g.problem)) {
-    conv2d_direct::forward(g.problem, x, w, b, y);
-    return;
-  }
   const int64_t ohw = g.ohw(), ckk = g.ckk();
   if (g.implicit) {
     const std::vector<float> wf = g.implicit->pack_weights(w, false);
     parallel::parallel_for(0, g.N, g.batch_chunk, [&](int64_t n0, int64_t n1) {
       for (int64_t n = n0; n < n1; ++n) g.implicit->forward(x + n * g.C * g.H * g.W, wf.data(), b, y + n * g.OC * ohw);
     });
+    return;
+  }
+  if (g.groups == 1 && conv2d_direct::preferred(g.problem)) {
+    conv2d_direct::forward(g.problem, x, w, b, y);
     return;
   }
   parallel::parallel_for(0, g.N, g.batch_chunk, [&](int64_t n0, int64_t n1) {

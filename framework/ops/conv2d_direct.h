@@ -1,8 +1,8 @@
 // Direct convolution forward kernel for small channel counts (an internal kernel of conv2d, not
 // an op): where im2col would copy every input value KH*KW times to feed a GEMM with only a few
-// output rows (LeNet's 1->6 and 6->16 convolutions, a VGG's 3->32 stem, strided 3x3 downsamplers
-// of 6 to 16 channels), it reads the input once into a padded copy and accumulates each output
-// row in vector registers.
+// output rows and the implicit GEMM kernel has too few input channels (LeNet's 1->6 convolution,
+// strided 3x3 downsamplers of 6 to 16 channels), it reads the input once into a padded copy and
+// accumulates each output row in vector registers.
 //
 //   y [N,OC,OH,OW] = b [OC] (or 0) + sum over (c, kh, kw) of w[o,c,kh,kw] * xpad[n,c,oh*sh+kh*dh,ow*sw+kw*dw]
 //   groups == 1 only. The padded copy of one sample, xq [C, PH, sw, L], holds padded row r split

@@ -11,8 +11,8 @@ namespace poolnet::conv2d_implicit {
 namespace {
 // The padded sample and the per-sample matrices stay in the L2 cache up to this size (floats).
 constexpr int64_t kMaxWorkingSet = 512 * 1024;
-// Below this many input or output channels the GEMMs are too narrow to beat im2col.
-constexpr int64_t kMinChannels = 4;
+// With fewer input channels the GEMMs are too narrow: the direct forward kernel and im2col win.
+constexpr int64_t kMinInputChannels = 3;
 
 thread_local ScratchBuffer t_xp, t_yq, t_gyq, t_gyt, t_gxp;
 
@@ -47,7 +47,7 @@ Plan::Plan(const ConvProblem& p) : p_(p), kernels_(std::make_unique<Kernels>()) 
     for (int64_t kw = 0; kw < p.KW; ++kw) offsets_.push_back(kh * p.dh * PW_ + kw * p.dw);
   }
   const int64_t working = std::max(p.C, p.OC) * (margin_ + plane_);
-  if (p.sh != 1 || p.sw != 1 || working > kMaxWorkingSet || std::min(p.C, p.OC) < kMinChannels) return;
+  if (p.sh != 1 || p.sw != 1 || working > kMaxWorkingSet || p.C < kMinInputChannels) return;
   Kernels& k = *kernels_;
   k.forward = batch_kernel(Q_, p.OC, p.C, plane_, p.C, Q_);
   k.input_grad = batch_kernel(plane_, p.C, p.OC, margin_ + plane_, p.OC, plane_);

@@ -25,8 +25,8 @@ class Plan {
   explicit Plan(const ConvProblem& p);  // p.sh == p.sw == 1
   ~Plan();
 
-  // False when the problem is too large for the cache-resident kernels, has fewer than 4 input
-  // or output channels (GEMMs too narrow) or no kernel could be generated for this CPU: conv2d
+  // False when the problem is too large for the cache-resident kernels, has fewer than 3 input
+  // channels (GEMMs too narrow) or no kernel could be generated for this CPU: conv2d
   // then uses im2col.
   bool ready() const { return ready_; }
   int64_t taps() const { return p_.KH * p_.KW; }

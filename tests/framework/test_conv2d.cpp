@@ -135,10 +135,10 @@ TEST(Conv2d, TiledProblemsMatchReferenceAndAdjointIdentity) {
   }
 }
 
-// The three forward kernels: direct (few channels: C * OC <= 256 on AVX-512 builds) at the
-// shapes of LeNet, a VGG stem and strided downsamplers, rows wider than 32 columns and every
-// padding mode; implicit GEMM (more channels, stride 1) and im2col + GEMM (more channels,
-// strided) likewise. All against the naive reference.
+// The three forward kernels at the shapes of LeNet, a VGG stem and strided downsamplers, rows
+// wider than 32 columns and every padding mode: implicit GEMM (stride 1, 3 or more input
+// channels), direct (C * OC <= 256 otherwise, on AVX-512 builds) and im2col + GEMM (the rest).
+// All against the naive reference.
 TEST(Conv2d, DirectImplicitAndIm2colForwardKernelsMatchReference) {
   struct Case {
     Shape x, w;
