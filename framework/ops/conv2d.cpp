@@ -337,7 +337,8 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
 
 // gx [N,C,H,W] += conv adjoint of gy; gw [OC,Cg,KH,KW] += sum over the batch; gb [OC] likewise.
 // Any of gx, gw, gb may be null (not wanted). Each batch chunk writes its own partial weight
-// and bias gradients (tiles accumulated in order); the partials are added in chunk order.
+// gradient (transposed: [groups][Cg*KH*KW][OCg]) and bias gradient (tiles or samples accumulated
+// in order); the partials are added in chunk order, then transposed into gw.
 void conv2d_backward(const ConvGeometry& g, const float* x, const float* w, const float* gy, float* gx, float* gw,
                      float* gb) {
   const int64_t ohw = g.ohw(), ckk = g.ckk(), wsize = g.OC * ckk;
@@ -384,10 +385,10 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* w, cons
       float* col = t_col.get(ckk * width);
       for (int64_t grp = 0; grp < g.groups; ++grp) {
         const gemm::Matrix gy_g{gyt + grp * g.OCg * ld, ld};
-        if (gw != nullptr) {
+        if (gw != nullptr) {  // part [ckk, OCg] = col . gy^T (gy is the smaller operand to transpose)
           im2col(g, x, t, grp, col);
-          float* part = gw_parts + chunk * wsize + grp * g.OCg * ckk;
-          gemm::sgemm(g.OCg, ckk, width, gy_g, {col, width, true}, part, ckk, index > 0);
+          float* part = gw_parts + chunk * wsize + grp * ckk * g.OCg;
+          gemm::sgemm(ckk, g.OCg, width, {col, width}, {gy_g.data, gy_g.stride, true}, part, g.OCg, index > 0);
         }
         if (gx != nullptr) {
           gemm::sgemm(ckk, width, g.OCg, {w + grp * g.OCg * ckk, ckk, true}, gy_g, col, width, false);
@@ -402,10 +403,12 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* w, cons
         for (int64_t c = 1; c < chunks; ++c) gw_parts[i] += gw_parts[c * wsize + i];
       }
     });
-    if (g.implicit) {
-      g.implicit->add_weight_gradient(gw_parts, gw);
-    } else {
-      vec(gw, wsize) += vec(gw_parts, wsize);
+    for (int64_t grp = 0; grp < g.groups; ++grp) {  // the partials are [groups][ckk][OCg]
+      const float* part = gw_parts + grp * ckk * g.OCg;
+      for (int64_t o = 0; o < g.OCg; ++o) {
+        float* dst = gw + (grp * g.OCg + o) * ckk;
+        for (int64_t k = 0; k < ckk; ++k) dst[k] += part[k * g.OCg + o];
+      }
     }
   }
   if (gb != nullptr) {

@@ -53,7 +53,7 @@ Plan::Plan(const ConvProblem& p) : p_(p), kernels_(std::make_unique<Kernels>()) 
   k.input_grad = batch_kernel(plane_, p.C, p.OC, margin_ + plane_, p.OC, plane_);
   const float alpha = 1.0f, beta = 1.0f;
   const int flags = LIBXSMM_GEMM_FLAG_NONE, prefetch = LIBXSMM_PREFETCH_NONE;
-  const Index lda = p.OC, ldb = plane_, ldc = p.OC;
+  const Index lda = p.OC, ldb = plane_, ldc = taps() * p.OC;
   k.weight_grad = libxsmm_smmdispatch(p.OC, p.C, Q_, &lda, &ldb, &ldc, &alpha, &beta, &flags, &prefetch);
   ready_ = k.forward != nullptr && k.input_grad != nullptr && k.weight_grad != nullptr;
 }
@@ -154,16 +154,7 @@ void Plan::backward(const float* x, const float* wb, const float* gy, float* gx,
     pad_input(x, xp);
     float* gyt = t_gyt.get(Q_ * p_.OC);  // [Q, OC]
     libxsmm_otrans(gyt, gyq + margin_, sizeof(float), Q_, p_.OC, L, p_.OC);
-    for (int64_t t = 0; t < T; ++t) kernels_->weight_grad(gyt, xp + offsets_[t], gw_part + t * p_.C * p_.OC);
-  }
-}
-
-void Plan::add_weight_gradient(const float* part, float* gw) const {
-  const int64_t T = taps(), C = p_.C, OC = p_.OC;
-  for (int64_t o = 0; o < OC; ++o) {
-    for (int64_t c = 0; c < C; ++c) {
-      for (int64_t t = 0; t < T; ++t) gw[(o * C + c) * T + t] += part[(t * C + c) * OC + o];
-    }
+    for (int64_t t = 0; t < T; ++t) kernels_->weight_grad(gyt, xp + offsets_[t], gw_part + t * p_.OC);
   }
 }
 

@@ -7,7 +7,7 @@
 //   input grad    gxp [C, PH*PW]  = sum over taps of  W_t^T [C,OC] . gyq[:, r - off_t]
 //                 (gyq: gy spread to PW-wide rows, zero elsewhere), then gx += the adjoint of the
 //                 padding (reflect and circular values fold back to their sources)
-//   weight grad   gW_t [C, OC]   += xp[:, off_t ...] . gyq^T   for each tap
+//   weight grad   gW_t^T [C, OC] += xp[:, off_t ...] . gyq^T   for each tap
 // The tap sums are LIBXSMM batch-reduce kernels (accumulated in registers). Every sum runs in an
 // order fixed by the sizes, so results never depend on the thread count.
 #pragma once
@@ -32,18 +32,16 @@ class Plan {
   int64_t taps() const { return p_.KH * p_.KW; }
 
   // w [OC,C,KH,KW] in the kernels' layout: [taps][OC][C] for forward, [taps][C][OC] for the
-  // input gradient (also the layout of the weight-gradient partials).
+  // input gradient.
   std::vector<float> pack_weights(const float* w, bool for_input_gradient) const;
 
   // One sample: x [C,H,W] -> y [OC,OH,OW] = b (or 0) + conv (written). `wf` packed for forward.
   void forward(const float* x, const float* wf, const float* b, float* y) const;
 
-  // One sample: gx [C,H,W] += input gradient (if gx), gw_part [taps][C][OC] += weight gradient
-  // (if gw_part). `wb` packed for the input gradient (may be null without gx).
+  // One sample: gx [C,H,W] += input gradient (if gx), gw_part [C,KH,KW][OC] (the transposed
+  // weight gradient) += its share (if gw_part). `wb` packed for the input gradient (may be null
+  // without gx).
   void backward(const float* x, const float* wb, const float* gy, float* gx, float* gw_part) const;
-
-  // gw [OC,C,KH,KW] += part [taps][C][OC].
-  void add_weight_gradient(const float* part, float* gw) const;
 
  private:
   struct Kernels;
