@@ -12,14 +12,11 @@
 #include "framework/gemm.h"
 #include "framework/ops/conv2d_direct.h"
 #include "framework/ops/conv2d_implicit.h"
+#include "framework/ops/conv2d_rows.h"
 #include "framework/ops/pad.h"
 #include "framework/parallel.h"
 #include "framework/profile.h"
 #include "framework/scratch.h"
-
-#ifdef __AVX512F__
-#include <immintrin.h>
-#endif
 
 namespace poolnet {
 
@@ -48,7 +45,7 @@ struct ConvGeometry {
   int64_t band_rows;     // output rows per tile of one sample
   int64_t batch_chunk;   // samples per parallel task and per partial weight gradient
   ConvProblem problem;
-  std::shared_ptr<const conv2d_implicit::Plan> implicit;  // stride 1, groups 1, when ready
+  std::shared_ptr<const conv2d_implicit::Plan> implicit;  // groups 1, when ready
 
   int64_t ckk() const { return Cg * KH * KW; }
   int64_t ohw() const { return OH * OW; }
@@ -118,7 +115,7 @@ ConvGeometry make_geometry(const Shape& x, const Shape& w, const Conv2dOptions& 
   g.batch_chunk = std::min(N, (tiles + kMaxChunks - 1) / kMaxChunks * g.tile_samples);
   g.problem = {.N = g.N, .C = g.C, .H = g.H, .W = g.W, .OC = g.OC, .KH = g.KH, .KW = g.KW, .OH = g.OH, .OW = g.OW,
                .sh = g.sh, .sw = g.sw, .dh = g.dh, .dw = g.dw, .pt = g.pt, .pl = g.pl, .padding_mode = g.mode};
-  if (g.groups == 1 && g.sh == 1 && g.sw == 1 && g.N > 0 && g.OH > 0 && g.OW > 0) {
+  if (g.groups == 1 && g.N > 0) {
     auto plan = std::make_shared<const conv2d_implicit::Plan>(g.problem);
     if (plan->ready()) g.implicit = std::move(plan);
   }
@@ -127,73 +124,10 @@ ConvGeometry make_geometry(const Shape& x, const Shape& w, const Conv2dOptions& 
 
 thread_local ScratchBuffer t_col, t_out;
 
-// dst[i] = src[i] and dst[i] += src[i] for i < n: rows are short (often OW = 8 to 32), so the
-// tail is one masked vector operation rather than a scalar loop or a memcpy call.
-inline void copy_row(float* dst, const float* src, int64_t n) {
-#ifdef __AVX512F__
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(dst + i, _mm512_loadu_ps(src + i));
-  if (i < n) {
-    const auto m = static_cast<__mmask16>((1u << (n - i)) - 1);
-    _mm512_mask_storeu_ps(dst + i, m, _mm512_maskz_loadu_ps(m, src + i));
-  }
-#else
-  for (int64_t i = 0; i < n; ++i) dst[i] = src[i];
-#endif
-}
-
-inline void add_row(float* dst, const float* src, int64_t n) {
-#ifdef __AVX512F__
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(dst + i, _mm512_add_ps(_mm512_loadu_ps(dst + i), _mm512_loadu_ps(src + i)));
-  if (i < n) {
-    const auto m = static_cast<__mmask16>((1u << (n - i)) - 1);
-    _mm512_mask_storeu_ps(dst + i, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, dst + i), _mm512_maskz_loadu_ps(m, src + i)));
-  }
-#else
-  for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
-#endif
-}
-
-// dst[i] = src[2i] and src[2i] += dst[i] for i < n (stride-2 rows), touching src[0 .. 2n-2] only.
-#ifdef __AVX512F__
-inline __mmask16 low_mask(int64_t bits) {
-  return bits >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << std::max<int64_t>(bits, 0)) - 1);
-}
-#endif
-
-inline void copy_row_stride2(float* dst, const float* src, int64_t n) {
-#ifdef __AVX512F__
-  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-  for (int64_t i = 0; i < n; i += 16) {
-    const int64_t lanes = std::min<int64_t>(16, n - i), reads = 2 * lanes - 1;
-    const __m512 a = _mm512_maskz_loadu_ps(low_mask(reads), src + 2 * i);
-    const __m512 b = _mm512_maskz_loadu_ps(low_mask(reads - 16), src + 2 * i + 16);
-    _mm512_mask_storeu_ps(dst + i, low_mask(lanes), _mm512_permutex2var_ps(a, even, b));
-  }
-#else
-  for (int64_t i = 0; i < n; ++i) dst[i] = src[2 * i];
-#endif
-}
-
-inline void add_row_stride2(float* dst, const float* src, int64_t n) {
-#ifdef __AVX512F__
-  const __m512i lo = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
-  const __m512i hi = _mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
-  const auto even = static_cast<__mmask16>(0x5555);
-  for (int64_t i = 0; i < n; i += 16) {
-    const int64_t lanes = std::min<int64_t>(16, n - i), reads = 2 * lanes - 1;
-    const __m512 g = _mm512_maskz_loadu_ps(low_mask(lanes), src + i);
-    const __mmask16 ma = low_mask(reads) & even, mb = low_mask(reads - 16) & even;
-    float* d = dst + 2 * i;
-    const __m512 da = _mm512_maskz_loadu_ps(ma, d), db = _mm512_maskz_loadu_ps(mb, d + 16);
-    _mm512_mask_storeu_ps(d, ma, _mm512_add_ps(da, _mm512_permutexvar_ps(lo, g)));
-    _mm512_mask_storeu_ps(d + 16, mb, _mm512_add_ps(db, _mm512_permutexvar_ps(hi, g)));
-  }
-#else
-  for (int64_t i = 0; i < n; ++i) dst[2 * i] += src[i];
-#endif
-}
+using conv2d_rows::add_row;
+using conv2d_rows::add_row_stride2;
+using conv2d_rows::copy_row;
+using conv2d_rows::copy_row_stride2;
 
 // dst [OH, OW] = the plane src [H, W] as seen by kernel offset (kh, kw). Zero padding
 // (kZeroPad) needs no column map: outside [lo, hi) every value is 0.

@@ -4,12 +4,13 @@
 #include <libxsmm.h>
 
 #include "framework/eigen_view.h"
+#include "framework/ops/conv2d_rows.h"
 #include "framework/scratch.h"
 
 namespace poolnet::conv2d_implicit {
 
 namespace {
-// The padded sample and the per-sample matrices stay in the L2 cache up to this size (floats).
+// The split sample and the per-sample matrices stay in the L2 cache up to this size (floats).
 constexpr int64_t kMaxWorkingSet = 512 * 1024;
 // With fewer input channels the GEMMs are too narrow: the direct forward kernel and im2col win.
 constexpr int64_t kMinInputChannels = 3;
@@ -27,33 +28,56 @@ libxsmm_smmfunction_reducebatch_addr batch_kernel(Index m, Index n, Index k, Ind
 
 // Column-major kernels (LIBXSMM's convention): C [m,n] (+)= A [m,k] . B [k,n].
 struct Plan::Kernels {
-  libxsmm_smmfunction_reducebatch_addr forward = nullptr;     // m = OH*PW, n = OC, k = C
-  libxsmm_smmfunction_reducebatch_addr input_grad = nullptr;  // m = PH*PW, n = C, k = OC
-  libxsmm_smmfunction weight_grad = nullptr;                  // m = OC, n = C, k = OH*PW, beta 1
+  libxsmm_smmfunction_reducebatch_addr forward = nullptr;     // m = OH*PWp, n = OC, k = C
+  libxsmm_smmfunction_reducebatch_addr input_grad = nullptr;  // m = PHp*PWp, n = C, k = OC
+  libxsmm_smmfunction weight_grad = nullptr;                  // m = OC, n = C, k = OH*PWp, beta 1
 };
 
 Plan::Plan(const ConvProblem& p) : p_(p), kernels_(std::make_unique<Kernels>()) {
-  PH_ = p.OH + p.dh * (p.KH - 1);
-  PW_ = p.OW + p.dw * (p.KW - 1);
-  plane_ = PH_ * PW_;
-  Q_ = p.OH * PW_;
-  margin_ = p.dh * (p.KH - 1) * PW_ + p.dw * (p.KW - 1);
-  slack_ = p.dw * (p.KW - 1);
-  rows_.resize(static_cast<size_t>(PH_));
-  for (int64_t r = 0; r < PH_; ++r) rows_[r] = pad_source_index(r - p.pt, p.H, p.padding_mode);
-  cols_.resize(static_cast<size_t>(PW_));
-  for (int64_t c = 0; c < PW_; ++c) cols_[c] = pad_source_index(c - p.pl, p.W, p.padding_mode);
-  for (int64_t kh = 0; kh < p.KH; ++kh) {
-    for (int64_t kw = 0; kw < p.KW; ++kw) offsets_.push_back(kh * p.dh * PW_ + kw * p.dw);
+  phases_ = p.sh * p.sw;
+  PHp_ = p.OH + p.dh * (p.KH - 1) / p.sh;
+  PWp_ = p.OW + p.dw * (p.KW - 1) / p.sw;
+  plane_ = PHp_ * PWp_;
+  channel_ = phases_ * plane_;
+  Q_ = p.OH * PWp_;
+  slack_ = p.dw * (p.KW - 1) / p.sw;
+  // Padded rows and columns beyond the last one a valid output reads stay zero.
+  const int64_t last_row = (p.OH - 1) * p.sh + (p.KH - 1) * p.dh, last_col = (p.OW - 1) * p.sw + (p.KW - 1) * p.dw;
+  rows_.resize(static_cast<size_t>(PHp_ * p.sh));
+  for (int64_t r = 0; r < PHp_ * p.sh; ++r) rows_[r] = r > last_row ? -1 : pad_source_index(r - p.pt, p.H, p.padding_mode);
+  cols_.resize(static_cast<size_t>(PWp_ * p.sw));
+  for (int64_t c = 0; c < PWp_ * p.sw; ++c) cols_[c] = c > last_col ? -1 : pad_source_index(c - p.pl, p.W, p.padding_mode);
+  for (int64_t b = 0; b < p.sw; ++b) {  // the run of phase-b columns that read the input directly
+    int64_t lo = 0, hi = 0;
+    for (int64_t j = PWp_ - 1; j >= 0; --j) {
+      const int64_t raw = j * p.sw + b - p.pl;
+      if (raw >= 0 && raw < p.W && j * p.sw + b <= last_col) {
+        if (hi == 0) hi = j + 1;
+        lo = j;
+      }
+    }
+    run_lo_.push_back(lo);
+    run_hi_.push_back(std::max(lo, hi));
   }
-  const int64_t working = std::max(p.C, p.OC) * (margin_ + plane_);
-  if (p.sh != 1 || p.sw != 1 || working > kMaxWorkingSet || p.C < kMinInputChannels) return;
+  phase_taps_.resize(static_cast<size_t>(phases_));
+  for (int64_t kh = 0; kh < p.KH; ++kh) {
+    for (int64_t kw = 0; kw < p.KW; ++kw) {
+      const int64_t phase = (kh * p.dh % p.sh) * p.sw + kw * p.dw % p.sw;
+      const int64_t inner = kh * p.dh / p.sh * PWp_ + kw * p.dw / p.sw;
+      phase_taps_[phase].push_back(static_cast<int64_t>(offsets_.size()));
+      offsets_.push_back(phase * plane_ + inner);
+      inner_.push_back(inner);
+      margin_ = std::max(margin_, inner);
+    }
+  }
+  const int64_t working = std::max(p.C * channel_, p.OC * (margin_ + plane_));
+  if (working > kMaxWorkingSet || p.C < kMinInputChannels || p.OH < 1 || p.OW < 1) return;
   Kernels& k = *kernels_;
-  k.forward = batch_kernel(Q_, p.OC, p.C, plane_, p.C, Q_);
-  k.input_grad = batch_kernel(plane_, p.C, p.OC, margin_ + plane_, p.OC, plane_);
+  k.forward = batch_kernel(Q_, p.OC, p.C, channel_, p.C, Q_);
+  k.input_grad = batch_kernel(plane_, p.C, p.OC, margin_ + plane_, p.OC, channel_);
   const float alpha = 1.0f, beta = 1.0f;
   const int flags = LIBXSMM_GEMM_FLAG_NONE, prefetch = LIBXSMM_PREFETCH_NONE;
-  const Index lda = p.OC, ldb = plane_, ldc = taps() * p.OC;
+  const Index lda = p.OC, ldb = channel_, ldc = taps() * p.OC;
   k.weight_grad = libxsmm_smmdispatch(p.OC, p.C, Q_, &lda, &ldb, &ldc, &alpha, &beta, &flags, &prefetch);
   ready_ = k.forward != nullptr && k.input_grad != nullptr && k.weight_grad != nullptr;
 }
@@ -74,30 +98,68 @@ std::vector<float> Plan::pack_weights(const float* w, bool for_input_gradient) c
   return packed;
 }
 
-// xp [C, PH*PW + slack]: the padded sample; the slack (read only by dropped columns) is zero.
-void Plan::pad_input(const float* x, float* xp) const {
+// xp [C, phases, PHp*PWp] (+ slack zeros, read only by dropped columns): the padded sample, split.
+void Plan::split_input(const float* x, float* xp) const {
+  const int64_t sh = p_.sh, sw = p_.sw, W = p_.W;
   for (int64_t c = 0; c < p_.C; ++c) {
-    const float* src = x + c * p_.H * p_.W;
-    float* dst = xp + c * plane_;
-    for (int64_t r = 0; r < PH_; ++r, dst += PW_) {
-      const int64_t h = rows_[r];
-      if (h < 0) {
-        vec(dst, PW_).setZero();
-        continue;
+    const float* src = x + c * p_.H * W;
+    for (int64_t a = 0; a < sh; ++a) {
+      for (int64_t b = 0; b < sw; ++b) {
+        float* dst = xp + c * channel_ + (a * sw + b) * plane_;
+        for (int64_t i = 0; i < PHp_; ++i, dst += PWp_) {
+          const int64_t h = rows_[i * sh + a];
+          if (h < 0) {
+            vec(dst, PWp_).setZero();
+            continue;
+          }
+          const float* row = src + h * W;
+          const int64_t lo = run_lo_[b], hi = run_hi_[b], first = lo * sw + b - p_.pl;
+          for (int64_t j = 0; j < PWp_; ++j) {
+            if (j == lo && sw <= 2) j = hi;  // the run, copied below
+            if (j >= PWp_) break;
+            const int64_t col = cols_[j * sw + b];
+            dst[j] = col < 0 ? 0.0f : row[col];
+          }
+          if (sw == 1) conv2d_rows::copy_row(dst + lo, row + first, hi - lo);
+          if (sw == 2) conv2d_rows::copy_row_stride2(dst + lo, row + first, hi - lo);
+        }
       }
-      const float* row = src + h * p_.W;
-      for (int64_t j = 0; j < p_.pl; ++j) dst[j] = cols_[j] < 0 ? 0.0f : row[cols_[j]];
-      std::copy(row, row + p_.W, dst + p_.pl);
-      for (int64_t j = p_.pl + p_.W; j < PW_; ++j) dst[j] = cols_[j] < 0 ? 0.0f : row[cols_[j]];
     }
   }
-  vec(xp + p_.C * plane_, slack_).setZero();
+  vec(xp + p_.C * channel_, slack_).setZero();
+}
+
+// gx [C,H,W] += the adjoint of split_input applied to gxp [C, phases, PHp*PWp].
+void Plan::fold_gradient(const float* gxp, float* gx) const {
+  const int64_t sh = p_.sh, sw = p_.sw, W = p_.W;
+  for (int64_t c = 0; c < p_.C; ++c) {
+    float* dst = gx + c * p_.H * W;
+    for (int64_t a = 0; a < sh; ++a) {
+      for (int64_t b = 0; b < sw; ++b) {
+        const float* src = gxp + c * channel_ + (a * sw + b) * plane_;
+        for (int64_t i = 0; i < PHp_; ++i, src += PWp_) {
+          const int64_t h = rows_[i * sh + a];
+          if (h < 0) continue;
+          float* row = dst + h * W;
+          const int64_t lo = run_lo_[b], hi = run_hi_[b], first = lo * sw + b - p_.pl;
+          if (sw == 1) conv2d_rows::add_row(row + first, src + lo, hi - lo);
+          if (sw == 2) conv2d_rows::add_row_stride2(row + first, src + lo, hi - lo);
+          for (int64_t j = 0; j < PWp_; ++j) {
+            if (j == lo && sw <= 2) j = hi;  // the run, added above
+            if (j >= PWp_) break;
+            const int64_t col = cols_[j * sw + b];
+            if (col >= 0) row[col] += src[j];
+          }
+        }
+      }
+    }
+  }
 }
 
 void Plan::forward(const float* x, const float* wf, const float* b, float* y) const {
   const int64_t T = taps();
-  float* xp = t_xp.get(p_.C * plane_ + slack_);
-  pad_input(x, xp);
+  float* xp = t_xp.get(p_.C * channel_ + slack_);
+  split_input(x, xp);
   float* yq = t_yq.get(p_.OC * Q_);
   std::vector<const float*> a(static_cast<size_t>(T)), w(static_cast<size_t>(T));
   for (int64_t t = 0; t < T; ++t) {
@@ -109,49 +171,45 @@ void Plan::forward(const float* x, const float* wf, const float* b, float* y) co
   for (int64_t o = 0; o < p_.OC; ++o) {
     const float bias = b != nullptr ? b[o] : 0.0f;
     for (int64_t oh = 0; oh < p_.OH; ++oh) {
-      vec(y + (o * p_.OH + oh) * p_.OW, p_.OW) = vec(yq + o * Q_ + oh * PW_, p_.OW).array() + bias;
+      vec(y + (o * p_.OH + oh) * p_.OW, p_.OW) = vec(yq + o * Q_ + oh * PWp_, p_.OW).array() + bias;
     }
   }
 }
 
 void Plan::backward(const float* x, const float* wb, const float* gy, float* gx, float* gw_part) const {
   const int64_t T = taps(), L = margin_ + plane_;
-  // gyq [OC, L]: gy's rows spread PW wide after `margin` zeros, zero everywhere else.
+  // gyq [OC, L]: gy's rows spread PWp wide after `margin` zeros, zero everywhere else.
   float* gyq = t_gyq.get(p_.OC * L);
   vec(gyq, p_.OC * L).setZero();
   for (int64_t o = 0; o < p_.OC; ++o) {
     for (int64_t oh = 0; oh < p_.OH; ++oh) {
-      vec(gyq + o * L + margin_ + oh * PW_, p_.OW) = vec(gy + (o * p_.OH + oh) * p_.OW, p_.OW);
+      vec(gyq + o * L + margin_ + oh * PWp_, p_.OW) = vec(gy + (o * p_.OH + oh) * p_.OW, p_.OW);
     }
   }
-  const unsigned long long count = static_cast<unsigned long long>(T);
   if (gx != nullptr) {
-    float* gxp = t_gxp.get(p_.C * plane_);
-    std::vector<const float*> a(static_cast<size_t>(T)), w(static_cast<size_t>(T));
-    for (int64_t t = 0; t < T; ++t) {
-      a[t] = gyq + margin_ - offsets_[t];
-      w[t] = wb + t * p_.C * p_.OC;
-    }
-    kernels_->input_grad(a.data(), w.data(), gxp, &count);
-    // The adjoint of pad_input: every padded value goes back to its source.
-    for (int64_t c = 0; c < p_.C; ++c) {
-      float* dst = gx + c * p_.H * p_.W;
-      const float* src = gxp + c * plane_;
-      for (int64_t r = 0; r < PH_; ++r) {
-        const int64_t h = rows_[r];
-        if (h < 0) continue;
-        float* row = dst + h * p_.W;
-        const float* g = src + r * PW_;
-        vec(row, p_.W) += vec(g + p_.pl, p_.W);
-        for (int64_t j = 0; j < PW_; ++j) {
-          if ((j < p_.pl || j >= p_.pl + p_.W) && cols_[j] >= 0) row[cols_[j]] += g[j];
-        }
+    float* gxp = t_gxp.get(p_.C * channel_);
+    std::vector<const float*> a, w;
+    for (int64_t phase = 0; phase < phases_; ++phase) {
+      float* out = gxp + phase * plane_;
+      const std::vector<int64_t>& taps = phase_taps_[phase];
+      if (taps.empty()) {  // no tap reads this phase (kernel smaller than the stride)
+        for (int64_t c = 0; c < p_.C; ++c) vec(out + c * channel_, plane_).setZero();
+        continue;
       }
+      a.clear();
+      w.clear();
+      for (const int64_t t : taps) {
+        a.push_back(gyq + margin_ - inner_[t]);
+        w.push_back(wb + t * p_.C * p_.OC);
+      }
+      const unsigned long long count = taps.size();
+      kernels_->input_grad(a.data(), w.data(), out, &count);
     }
+    fold_gradient(gxp, gx);
   }
   if (gw_part != nullptr) {
-    float* xp = t_xp.get(p_.C * plane_ + slack_);
-    pad_input(x, xp);
+    float* xp = t_xp.get(p_.C * channel_ + slack_);
+    split_input(x, xp);
     float* gyt = t_gyt.get(Q_ * p_.OC);  // [Q, OC]
     libxsmm_otrans(gyt, gyq + margin_, sizeof(float), Q_, p_.OC, L, p_.OC);
     for (int64_t t = 0; t < T; ++t) kernels_->weight_grad(gyt, xp + offsets_[t], gw_part + t * p_.OC);

@@ -1,13 +1,16 @@
-// Implicit-GEMM convolution for stride 1 and groups 1 (an internal kernel of conv2d, not an op):
-// no im2col matrix. One sample's input is copied once into a padded plane xp [C, PH*PW] (PH, PW
-// the padded sizes); output position q = oh*PW + ow then reads xp[c, q + off_t] for kernel tap
-// t = (kh, kw), off_t = kh*dh*PW + kw*dw. Every output row is computed PW wide and its last
-// PW - OW values dropped, so each tap is one GEMM over contiguous memory:
-//   forward       yq [OC, OH*PW]  = sum over taps of  W_t [OC,C] . xp[:, off_t ...]
-//   input grad    gxp [C, PH*PW]  = sum over taps of  W_t^T [C,OC] . gyq[:, r - off_t]
-//                 (gyq: gy spread to PW-wide rows, zero elsewhere), then gx += the adjoint of the
-//                 padding (reflect and circular values fold back to their sources)
-//   weight grad   gW_t^T [C, OC] += xp[:, off_t ...] . gyq^T   for each tap
+// Implicit-GEMM convolution for groups 1, any stride and dilation (an internal kernel of conv2d,
+// not an op): no im2col matrix. One sample's padded input is copied once, split into its
+// sh x sw polyphase planes xp [C, phase (a,b), PHp*PWp] with xp[c,(a,b),i,j] = xpad[c, i*sh+a,
+// j*sw+b]. Kernel tap t = (kh, kw) of output (oh, ow) reads xpad[c, oh*sh+kh*dh, ow*sw+kw*dw],
+// which is phase ((kh*dh) % sh, (kw*dw) % sw) at (oh + kh*dh/sh, ow + kw*dw/sw): with output
+// position q = oh*PWp + ow (every output row is computed PWp wide and its last PWp - OW values
+// dropped) each tap is one GEMM over contiguous memory, at offset off_t into the planes:
+//   forward       yq [OC, OH*PWp]   = sum over taps of  W_t [OC,C] . xp[:, off_t ...]
+//   input grad    gxp[:, phase]     = sum over that phase's taps of  W_t^T [C,OC] . gyq[:, r - off'_t]
+//                 (gyq: gy spread to PWp-wide rows, zero elsewhere; off'_t the offset inside the
+//                 phase), then gx += the adjoint of the split and padding (padded values fold back
+//                 to their sources)
+//   weight grad   gW_t^T [C, OC]   += xp[:, off_t ...] . gyq^T   for each tap
 // The tap sums are LIBXSMM batch-reduce kernels (accumulated in registers). Every sum runs in an
 // order fixed by the sizes, so results never depend on the thread count.
 #pragma once
@@ -22,12 +25,12 @@ namespace poolnet::conv2d_implicit {
 
 class Plan {
  public:
-  explicit Plan(const ConvProblem& p);  // p.sh == p.sw == 1
+  explicit Plan(const ConvProblem& p);
   ~Plan();
 
   // False when the problem is too large for the cache-resident kernels, has fewer than 3 input
-  // channels (GEMMs too narrow) or no kernel could be generated for this CPU: conv2d
-  // then uses im2col.
+  // channels (GEMMs too narrow) or no kernel could be generated for this CPU: conv2d then uses
+  // its direct or im2col kernels.
   bool ready() const { return ready_; }
   int64_t taps() const { return p_.KH * p_.KW; }
 
@@ -45,11 +48,16 @@ class Plan {
 
  private:
   struct Kernels;
-  void pad_input(const float* x, float* xp) const;
+  void split_input(const float* x, float* xp) const;
+  void fold_gradient(const float* gxp, float* gx) const;
 
   ConvProblem p_;
-  int64_t PH_ = 0, PW_ = 0, plane_ = 0, Q_ = 0, margin_ = 0, slack_ = 0;
-  std::vector<int64_t> rows_, cols_, offsets_;  // padded row/column -> source (-1: zero); tap offsets
+  int64_t phases_ = 0, PHp_ = 0, PWp_ = 0, plane_ = 0, channel_ = 0, Q_ = 0, margin_ = 0, slack_ = 0;
+  std::vector<int64_t> rows_, cols_;  // padded row/column -> source (-1: zero or never read)
+  std::vector<int64_t> run_lo_, run_hi_;  // per column phase: [lo, hi) read the input directly
+  std::vector<int64_t> offsets_;      // per tap: offset into a channel's planes
+  std::vector<int64_t> inner_;        // per tap: offset inside its phase plane
+  std::vector<std::vector<int64_t>> phase_taps_;  // per phase: its taps, in tap order
   std::unique_ptr<Kernels> kernels_;
   bool ready_ = false;
 };

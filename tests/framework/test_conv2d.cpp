@@ -54,6 +54,11 @@ std::vector<ConvCase> conv_cases() {
       {"wide_same_circular", {1, 16, 6, 5}, {18, 16, 2, 3}, true, {.same = true, .padding_mode = kCircular}},
       {"wide_reflect_dilated", {2, 20, 7, 6}, {14, 20, 3, 2}, false,
        {.padding = {2, 1}, .dilation = {2, 1}, .padding_mode = kReflect}},
+      // strided, 3 or more input channels: the implicit GEMM kernel's polyphase planes
+      {"stride2_reflect_c5", {2, 5, 9, 8}, {7, 5, 3, 3}, true, {.stride = {2, 2}, .padding = {1, 1}, .padding_mode = kReflect}},
+      {"stride32_dilated_circular", {1, 4, 11, 10}, {5, 4, 3, 2}, true,
+       {.stride = {3, 2}, .padding = {2, 1}, .dilation = {2, 1}, .padding_mode = kCircular}},
+      {"kernel2_stride3", {2, 3, 8, 9}, {4, 3, 2, 2}, false, {.stride = {3, 3}}},
   };
 }
 
