@@ -7,6 +7,7 @@
 
 #include "framework/autograd.h"
 #include "framework/errors.h"
+#include "framework/ops/row_copy.h"
 #include "framework/parallel.h"
 
 namespace poolnet {
@@ -41,10 +42,30 @@ namespace {
 double norm_term(double v, ApsNorm norm) { return norm == ApsNorm::kL2 ? v * v : std::fabs(v); }
 
 // Adds the terms of one padded row (W real columns, Wp padded) into acc[j], j = column mod s.
-// Fixed order: position by position within each phase column.
+// Fixed order: position by position within each phase column; for stride 2 (l1, l2) the row's
+// terms go to two partial sums per phase column (positions 4k+j and 4k+2+j), added at the end.
 template <ApsNorm kNorm, int64_t kS>
 void accumulate_row(const float* row, int64_t W, int64_t Wp, int64_t s, double* acc) {
   const int64_t S = kS > 0 ? kS : s;
+  if constexpr (kS == 2 && kNorm != ApsNorm::kLinf) {
+    if (Wp == W) {  // no wrapped column: four independent chains
+      double e0 = 0.0, o0 = 0.0, e1 = 0.0, o1 = 0.0;
+      int64_t w = 0;
+      for (; w + 4 <= W; w += 4) {
+        e0 += norm_term(row[w], kNorm);
+        o0 += norm_term(row[w + 1], kNorm);
+        e1 += norm_term(row[w + 2], kNorm);
+        o1 += norm_term(row[w + 3], kNorm);
+      }
+      if (w < W) {
+        e0 += norm_term(row[w], kNorm);
+        o0 += norm_term(row[w + 1], kNorm);
+      }
+      acc[0] += e0 + e1;
+      acc[1] += o0 + o1;
+      return;
+    }
+  }
   for (int64_t j = 0; j < S; ++j) {
     double a = acc[j];
     for (int64_t w = j; w < Wp; w += S) {
@@ -93,18 +114,29 @@ int64_t argmax_phase(const double* norms, int64_t count) {
   return best;
 }
 
+// Output columns ow < this read column ow*s + j without wrapping around.
+int64_t unwrapped_columns(int64_t W, int64_t OW, int64_t s, int64_t j) {
+  return j >= W ? 0 : std::min(OW, (W - 1 - j) / s + 1);
+}
+
 // y [N,C,OH,OW] = component phases[n] of x [N,C,H,W]; parallel over the N*C planes.
 void aps_select_forward(const float* x, float* y, const Shape& xs, int64_t OH, int64_t OW, int64_t s,
                         const std::vector<int64_t>& phases) {
   const int64_t C = xs[1], H = xs[2], W = xs[3];
   parallel::parallel_for(0, xs[0] * C, std::max<int64_t>(1, 4096 / (OH * OW)), [&](int64_t b, int64_t e) {
     for (int64_t q = b; q < e; ++q) {
-      const int64_t i = phases[q / C] / s, j = phases[q / C] % s;
+      const int64_t i = phases[q / C] / s, j = phases[q / C] % s, direct = unwrapped_columns(W, OW, s, j);
       const float* xp = x + q * H * W;
       float* yp = y + q * OH * OW;
       for (int64_t oh = 0; oh < OH; ++oh) {
         const float* row = xp + ((oh * s + i) % H) * W;
-        for (int64_t ow = 0; ow < OW; ++ow) yp[oh * OW + ow] = row[(ow * s + j) % W];
+        float* out = yp + oh * OW;
+        if (s == 2) {
+          row_copy::copy_row_stride2(out, row + j, direct);
+        } else {
+          for (int64_t ow = 0; ow < direct; ++ow) out[ow] = row[ow * s + j];
+        }
+        for (int64_t ow = direct; ow < OW; ++ow) out[ow] = row[(ow * s + j) % W];
       }
     }
   });
@@ -116,12 +148,18 @@ void aps_select_backward(const float* gy, float* gx, const Shape& xs, int64_t OH
   const int64_t C = xs[1], H = xs[2], W = xs[3];
   parallel::parallel_for(0, xs[0] * C, std::max<int64_t>(1, 4096 / (OH * OW)), [&](int64_t b, int64_t e) {
     for (int64_t q = b; q < e; ++q) {
-      const int64_t i = phases[q / C] / s, j = phases[q / C] % s;
+      const int64_t i = phases[q / C] / s, j = phases[q / C] % s, direct = unwrapped_columns(W, OW, s, j);
       float* gp = gx + q * H * W;
       const float* g = gy + q * OH * OW;
       for (int64_t oh = 0; oh < OH; ++oh) {
         float* row = gp + ((oh * s + i) % H) * W;
-        for (int64_t ow = 0; ow < OW; ++ow) row[(ow * s + j) % W] += g[oh * OW + ow];
+        const float* in = g + oh * OW;
+        if (s == 2) {
+          row_copy::add_row_stride2(row + j, in, direct);
+        } else {
+          for (int64_t ow = 0; ow < direct; ++ow) row[ow * s + j] += in[ow];
+        }
+        for (int64_t ow = direct; ow < OW; ++ow) row[(ow * s + j) % W] += in[ow];
       }
     }
   });

@@ -12,7 +12,7 @@
 #include "framework/gemm.h"
 #include "framework/ops/conv2d_direct.h"
 #include "framework/ops/conv2d_implicit.h"
-#include "framework/ops/conv2d_rows.h"
+#include "framework/ops/row_copy.h"
 #include "framework/ops/pad.h"
 #include "framework/parallel.h"
 #include "framework/profile.h"
@@ -124,10 +124,10 @@ ConvGeometry make_geometry(const Shape& x, const Shape& w, const Conv2dOptions& 
 
 thread_local ScratchBuffer t_col, t_out;
 
-using conv2d_rows::add_row;
-using conv2d_rows::add_row_stride2;
-using conv2d_rows::copy_row;
-using conv2d_rows::copy_row_stride2;
+using row_copy::add_row;
+using row_copy::add_row_stride2;
+using row_copy::copy_row;
+using row_copy::copy_row_stride2;
 
 // dst [OH, OW] = the plane src [H, W] as seen by kernel offset (kh, kw). Zero padding
 // (kZeroPad) needs no column map: outside [lo, hi) every value is 0.

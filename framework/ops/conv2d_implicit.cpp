@@ -4,7 +4,7 @@
 #include <libxsmm.h>
 
 #include "framework/eigen_view.h"
-#include "framework/ops/conv2d_rows.h"
+#include "framework/ops/row_copy.h"
 #include "framework/scratch.h"
 
 namespace poolnet::conv2d_implicit {
@@ -120,8 +120,8 @@ void Plan::split_input(const float* x, float* xp) const {
             const int64_t col = cols_[j * sw + b];
             dst[j] = col < 0 ? 0.0f : row[col];
           }
-          if (sw == 1) conv2d_rows::copy_row(dst + lo, row + first, hi - lo);
-          if (sw == 2) conv2d_rows::copy_row_stride2(dst + lo, row + first, hi - lo);
+          if (sw == 1) row_copy::copy_row(dst + lo, row + first, hi - lo);
+          if (sw == 2) row_copy::copy_row_stride2(dst + lo, row + first, hi - lo);
         }
       }
     }
@@ -142,8 +142,8 @@ void Plan::fold_gradient(const float* gxp, float* gx) const {
           if (h < 0) continue;
           float* row = dst + h * W;
           const int64_t lo = run_lo_[b], hi = run_hi_[b], first = lo * sw + b - p_.pl;
-          if (sw == 1) conv2d_rows::add_row(row + first, src + lo, hi - lo);
-          if (sw == 2) conv2d_rows::add_row_stride2(row + first, src + lo, hi - lo);
+          if (sw == 1) row_copy::add_row(row + first, src + lo, hi - lo);
+          if (sw == 2) row_copy::add_row_stride2(row + first, src + lo, hi - lo);
           for (int64_t j = 0; j < PWp_; ++j) {
             if (j == lo && sw <= 2) j = hi;  // the run, added above
             if (j >= PWp_) break;

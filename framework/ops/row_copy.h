@@ -1,5 +1,5 @@
-// Row copies for the convolution kernels' gathers and scatters: rows are short (often 8 to 32
-// columns), so the tail is one masked vector operation rather than a scalar loop or a memcpy.
+// Row copies for the kernels' gathers and scatters (convolution, polyphase selection): rows are
+// short (often 8 to 32 columns), so the tail is one masked vector operation, not a scalar loop.
 //   copy_row         dst[i] = src[i]         add_row          dst[i] += src[i]
 //   copy_row_stride2 dst[i] = src[2i]        add_row_stride2  dst[2i] += src[i]
 // for i < n; the stride-2 forms touch the strided side only at [0, 2n-2].
@@ -12,7 +12,7 @@
 #include <immintrin.h>
 #endif
 
-namespace poolnet::conv2d_rows {
+namespace poolnet::row_copy {
 
 inline void copy_row(float* dst, const float* src, int64_t n) {
 #ifdef __AVX512F__
@@ -79,4 +79,4 @@ inline void add_row_stride2(float* dst, const float* src, int64_t n) {
 #endif
 }
 
-}  // namespace poolnet::conv2d_rows
+}  // namespace poolnet::row_copy
