@@ -5,7 +5,19 @@
 #include <mutex>
 #include <thread>
 
+#include <tbb/blocked_range.h>
 #include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+
+// ThreadSanitizer builds compile this file without instrumentation (framework/CMakeLists.txt),
+// so oneTBB's scheduler code, its templates included, stays as invisible to ThreadSanitizer
+// as Debian's uninstrumented libtbb, instead of being half seen. In exchange run_chunks states
+// what tbb::parallel_for guarantees: everything the caller did before the call happens before
+// every chunk, and every chunk happens before the call returns. Chunks stay unordered among
+// themselves, so two chunks touching the same memory are still reported.
+#ifdef POOLNET_TSAN_FORK_JOIN
+#include <sanitizer/tsan_interface.h>
+#endif
 
 namespace poolnet::parallel {
 
@@ -18,7 +30,27 @@ int hardware_threads() {
   const unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : static_cast<int>(n);
 }
+#ifdef POOLNET_TSAN_FORK_JOIN
+void happens_before(const char* token) { __tsan_release(const_cast<char*>(token)); }
+void happens_after(const char* token) { __tsan_acquire(const_cast<char*>(token)); }
+#else
+void happens_before(const char*) {}
+void happens_after(const char*) {}
+#endif
 }  // namespace
+
+namespace detail {
+void run_chunks(int64_t chunks, ChunkFn chunk, const void* context) {
+  char fork = 0, join = 0;  // only their addresses matter
+  happens_before(&fork);
+  tbb::parallel_for(tbb::blocked_range<int64_t>(0, chunks, 1), [&](const tbb::blocked_range<int64_t>& r) {
+    happens_after(&fork);
+    chunk(context, r.begin(), r.end());
+    happens_before(&join);
+  }, tbb::simple_partitioner());
+  happens_after(&join);
+}
+}  // namespace detail
 
 void set_num_threads(int n) {
   std::lock_guard lock(g_mutex);

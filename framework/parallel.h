@@ -1,15 +1,21 @@
-// The only code that talks to oneTBB. Work is always cut into chunks whose boundaries depend
-// on the problem size alone, never on the number of threads, and reductions add per-chunk
-// partial results in chunk order: a result is bitwise identical at any thread count.
+// The only code that talks to oneTBB (in parallel.cpp: parallel_for hands its chunk loop to
+// detail::run_chunks through a function pointer, so no other file includes oneTBB's headers).
+// Work is always cut into chunks whose boundaries depend on the problem size alone, never on
+// the number of threads, and reductions add per-chunk partial results in chunk order: a result
+// is bitwise identical at any thread count.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
-
 namespace poolnet::parallel {
+
+namespace detail {
+// Runs chunk(context, c0, c1) over [0, chunks) on oneTBB's workers, each chunk exactly once.
+using ChunkFn = void (*)(const void* context, int64_t c0, int64_t c1);
+void run_chunks(int64_t chunks, ChunkFn chunk, const void* context);
+}  // namespace detail
 
 // Sets the number of worker threads for the whole process (n <= 0: all cores).
 void set_num_threads(int n);
@@ -30,9 +36,12 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, const Body& body) {
     for (int64_t c = 0; c < chunks; ++c) body(begin + c * grain, std::min(end, begin + (c + 1) * grain));
     return;
   }
-  tbb::parallel_for(tbb::blocked_range<int64_t>(0, chunks, 1), [&](const tbb::blocked_range<int64_t>& r) {
-    for (int64_t c = r.begin(); c < r.end(); ++c) body(begin + c * grain, std::min(end, begin + (c + 1) * grain));
-  }, tbb::simple_partitioner());
+  const auto run = [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) body(begin + c * grain, std::min(end, begin + (c + 1) * grain));
+  };
+  detail::run_chunks(
+      chunks, [](const void* context, int64_t c0, int64_t c1) { (*static_cast<const decltype(run)*>(context))(c0, c1); },
+      &run);
 }
 
 // Deterministic reduction of fixed-size chunks: partial(chunk_index, begin, end) -> T runs in

@@ -3,6 +3,9 @@
 # end-to-end and interop tests) with CTest.
 #   scripts/test.sh            Release build (build/release)
 #   scripts/test.sh asan       AddressSanitizer + UndefinedBehaviorSanitizer build, unit tests only
+#   scripts/test.sh tsan       ThreadSanitizer build of the framework tests and the poolnet
+#                              command only; runs the tests of the parallel code (the `tsan` test
+#                              preset's filter in CMakePresets.json) with two or more threads
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset=${1:-release}
@@ -11,11 +14,14 @@ case "$preset" in
   asan) scripts/setup.sh --tests --no-build
         cmake --preset asan >/dev/null
         cmake --build --preset asan ;;
-  *) echo "test.sh: unknown preset '$preset' (expected release or asan)" >&2; exit 2 ;;
+  tsan) scripts/setup.sh --tests --no-build
+        cmake --preset tsan >/dev/null
+        cmake --build --preset tsan --target test_framework poolnet_cli ;;
+  *) echo "test.sh: unknown preset '$preset' (expected release, asan or tsan)" >&2; exit 2 ;;
 esac
 jobs=$(nproc)
-if [ "$preset" = asan ]; then
-  ctest --preset asan -L unit -j "$jobs"
-else
-  ctest --preset release -j "$jobs"
-fi
+case "$preset" in
+  asan) ctest --preset asan -L unit -j "$jobs" ;;
+  tsan) ctest --preset tsan -j "$jobs" ;;
+  *) ctest --preset release -j "$jobs" ;;
+esac

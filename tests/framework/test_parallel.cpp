@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <cmath>
+#include <thread>
 #include <vector>
 
 #include "framework/parallel.h"
@@ -49,6 +51,24 @@ TEST(Parallel, ReductionIsBitwiseIdenticalAtAnyThreadCount) {
 TEST(Parallel, ThreadCountIsSettable) {
   testing::with_threads(1, [] { EXPECT_EQ(parallel::num_threads(), 1); });
   testing::with_threads(2, [] { EXPECT_EQ(parallel::num_threads(), 2); });
+}
+
+// Two chunks are inside the body at the same moment, so a second thread really runs work (the
+// thread-count tests, and ThreadSanitizer, rely on it). Each chunk waits, up to a deadline, for
+// the other to arrive; one thread running both in turn never has two inside.
+TEST(Parallel, TwoThreadsRunChunksAtOnce) {
+  if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "one core: oneTBB starts no worker thread";
+  testing::with_threads(2, [] {
+    std::atomic<int> inside{0};
+    std::atomic<bool> together{false};
+    parallel::parallel_for(0, 2, 1, [&](int64_t, int64_t) {
+      if (inside.fetch_add(1) + 1 == 2) together = true;
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (!together.load() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+      inside.fetch_sub(1);
+    });
+    EXPECT_TRUE(together.load()) << "parallel_for with 2 threads ran its 2 chunks one after the other";
+  });
 }
 
 TEST(Random, StreamsAreIndependentAndPure) {
