@@ -16,6 +16,7 @@ constexpr int64_t kMaxWorkingSet = 512 * 1024;
 constexpr int64_t kMinInputChannels = 3;
 
 thread_local ScratchBuffer t_xp, t_yq, t_gyq, t_gyt, t_gxp;
+thread_local std::vector<const float*> t_a, t_b;  // a batch-reduce call's operand pointers
 
 using Index = libxsmm_blasint;
 
@@ -161,13 +162,14 @@ void Plan::forward(const float* x, const float* wf, const float* b, float* y) co
   float* xp = t_xp.get(p_.C * channel_ + slack_);
   split_input(x, xp);
   float* yq = t_yq.get(p_.OC * Q_);
-  std::vector<const float*> a(static_cast<size_t>(T)), w(static_cast<size_t>(T));
+  t_a.clear();
+  t_b.clear();
   for (int64_t t = 0; t < T; ++t) {
-    a[t] = xp + offsets_[t];
-    w[t] = wf + t * p_.OC * p_.C;
+    t_a.push_back(xp + offsets_[t]);
+    t_b.push_back(wf + t * p_.OC * p_.C);
   }
   const unsigned long long count = static_cast<unsigned long long>(T);
-  kernels_->forward(a.data(), w.data(), yq, &count);
+  kernels_->forward(t_a.data(), t_b.data(), yq, &count);
   for (int64_t o = 0; o < p_.OC; ++o) {
     const float bias = b != nullptr ? b[o] : 0.0f;
     for (int64_t oh = 0; oh < p_.OH; ++oh) {
@@ -188,7 +190,6 @@ void Plan::backward(const float* x, const float* wb, const float* gy, float* gx,
   }
   if (gx != nullptr) {
     float* gxp = t_gxp.get(p_.C * channel_);
-    std::vector<const float*> a, w;
     for (int64_t phase = 0; phase < phases_; ++phase) {
       float* out = gxp + phase * plane_;
       const std::vector<int64_t>& taps = phase_taps_[phase];
@@ -196,14 +197,14 @@ void Plan::backward(const float* x, const float* wb, const float* gy, float* gx,
         for (int64_t c = 0; c < p_.C; ++c) vec(out + c * channel_, plane_).setZero();
         continue;
       }
-      a.clear();
-      w.clear();
+      t_a.clear();
+      t_b.clear();
       for (const int64_t t : taps) {
-        a.push_back(gyq + margin_ - inner_[t]);
-        w.push_back(wb + t * p_.C * p_.OC);
+        t_a.push_back(gyq + margin_ - inner_[t]);
+        t_b.push_back(wb + t * p_.C * p_.OC);
       }
       const unsigned long long count = taps.size();
-      kernels_->input_grad(a.data(), w.data(), out, &count);
+      kernels_->input_grad(t_a.data(), t_b.data(), out, &count);
     }
     fold_gradient(gxp, gx);
   }

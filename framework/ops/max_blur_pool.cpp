@@ -4,12 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <memory>
 
 #include "framework/autograd.h"
 #include "framework/errors.h"
 #include "framework/ops/blur_kernels.h"
+#include "framework/ops/non_finite.h"
 #include "framework/parallel.h"
 
 namespace poolnet {
@@ -37,18 +37,8 @@ Shape max_blur_pool2d_out_shape(const Shape& x, const Blur2d& o) {
 }
 
 namespace {
-// True if the plane holds a NaN or an infinity (exponent bits all set); an integer OR-reduction,
-// so it vectorises. Planes without one take the branch-free kernels below; the others the
-// scalar kernels that spell out max_pool2d's NaN rule.
-bool has_non_finite(const float* x, int64_t n) {
-  uint32_t any = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    uint32_t bits;
-    std::memcpy(&bits, x + i, sizeof bits);
-    any |= static_cast<uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
-  }
-  return any != 0;
-}
+// Planes without a NaN or infinity (has_non_finite) take the branch-free kernels below; the
+// others the scalar kernels that spell out max_pool2d's NaN rule.
 
 // The winner of (v0, v1) under max_pool2d's rule: v1 only if larger or NaN (ties: the first).
 // kFinite: the values are known to be finite, so the NaN test is dropped (and loops vectorise).

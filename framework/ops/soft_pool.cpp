@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
-#include <cstring>
 
 #include "framework/autograd.h"
 #include "framework/errors.h"
+#include "framework/ops/non_finite.h"
 #include "framework/parallel.h"
 
 namespace poolnet {
@@ -81,17 +81,6 @@ void soft_pool2d_backward(const SoftGeometry& g, const float* x, const float* y,
       }
     }
   }
-}
-
-// True if the plane holds a NaN or an infinity (an integer OR-reduction: vectorises).
-bool has_non_finite(const float* x, int64_t n) {
-  uint32_t any = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    uint32_t bits;
-    std::memcpy(&bits, x + i, sizeof bits);
-    any |= static_cast<uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
-  }
-  return any != 0;
 }
 
 // exp(v) for finite v <= 0 (Cephes' expf polynomial, about 1 ulp; below -87 it returns

@@ -10,6 +10,7 @@
 #include "framework/autograd.h"
 #include "framework/ops/ops.h"
 #include "models/model.h"
+#include "tests/models/models_test_util.h"
 #include "tests/support/grad_check.h"
 
 namespace poolnet::testing {
@@ -88,6 +89,18 @@ inline void sgd_steps(Model& model, const Tensor& x, int steps) {
       for (int64_t i = 0; i < p.numel(); ++i) p.data()[i] -= 0.05f * g.data()[i];
     }
   }
+}
+
+// A small `family` model with `strategy`, circular padding and a gap head, on a 16x16 input of
+// total stride 4: invariant to every circular shift, untrained and after a few SGD steps.
+inline void expect_circular_gap_invariance(const std::string& family, const std::string& strategy) {
+  ModelSpec spec = small_spec(family, strategy, "gap", {1, 16, 16});
+  spec.padding_mode = PadMode::kCircular;
+  auto model = build_model(spec, 4);
+  const Tensor x = random_tensor({1, 1, 16, 16}, 9);
+  expect_invariant(every_shift(*model, x, 4), "untrained");
+  sgd_steps(*model, random_tensor({4, 1, 16, 16}, 10), 3);
+  expect_invariant(every_shift(*model, x, 4), "trained");
 }
 
 }  // namespace poolnet::testing
