@@ -5,7 +5,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
-#include <new>
+
+#include "framework/memory.h"
 
 namespace poolnet {
 
@@ -14,9 +15,7 @@ class ScratchBuffer {
   // At least n floats; the contents are unspecified.
   float* get(int64_t n) {
     if (n > size_) {
-      const size_t bytes = (static_cast<size_t>(n) * sizeof(float) + 63) / 64 * 64;
-      data_.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
-      if (!data_) throw std::bad_alloc();
+      data_.reset(allocate_floats(static_cast<size_t>(n) * sizeof(float)));
       size_ = n;
     }
     return data_.get();

@@ -10,6 +10,7 @@
 
 #include "framework/autograd.h"
 #include "framework/errors.h"
+#include "framework/memory.h"
 #include "framework/random.h"
 
 namespace poolnet {
@@ -65,9 +66,7 @@ class BufferCache {
       }
     }
 #endif
-    auto* p = static_cast<float*>(std::aligned_alloc(kAlignment, bytes));
-    if (p == nullptr) throw std::bad_alloc();
-    return p;
+    return allocate_floats(bytes);
   }
 
   void release(float* p, size_t bytes) {

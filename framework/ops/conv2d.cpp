@@ -333,16 +333,11 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* w, cons
   });
   if (gw != nullptr) {  // the partials added in chunk order into the first one
     parallel::parallel_for(0, wsize, 4096, [&](int64_t i0, int64_t i1) {
-      for (int64_t i = i0; i < i1; ++i) {
-        for (int64_t c = 1; c < chunks; ++c) gw_parts[i] += gw_parts[c * wsize + i];
-      }
+      VecMap sum = vec(gw_parts + i0, i1 - i0);
+      for (int64_t c = 1; c < chunks; ++c) sum += vec(gw_parts + c * wsize + i0, i1 - i0);
     });
     for (int64_t grp = 0; grp < g.groups; ++grp) {  // the partials are [groups][ckk][OCg]
-      const float* part = gw_parts + grp * ckk * g.OCg;
-      for (int64_t o = 0; o < g.OCg; ++o) {
-        float* dst = gw + (grp * g.OCg + o) * ckk;
-        for (int64_t k = 0; k < ckk; ++k) dst[k] += part[k * g.OCg + o];
-      }
+      mat(gw + grp * g.OCg * ckk, g.OCg, ckk) += mat(gw_parts + grp * ckk * g.OCg, ckk, g.OCg).transpose();
     }
   }
   if (gb != nullptr) {

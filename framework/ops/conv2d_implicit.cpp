@@ -29,58 +29,84 @@ libxsmm_smmfunction_reducebatch_addr batch_kernel(Index m, Index n, Index k, Ind
 
 // Column-major kernels (LIBXSMM's convention): C [m,n] (+)= A [m,k] . B [k,n].
 struct Plan::Kernels {
-  libxsmm_smmfunction_reducebatch_addr forward = nullptr;     // m = OH*PWp, n = OC, k = C
-  libxsmm_smmfunction_reducebatch_addr input_grad = nullptr;  // m = PHp*PWp, n = C, k = OC
-  libxsmm_smmfunction weight_grad = nullptr;                  // m = OC, n = C, k = OH*PWp, beta 1
+  libxsmm_smmfunction_reducebatch_addr forward = nullptr;  // m = OH*row, n = OC, k = C
+  std::vector<libxsmm_smmfunction_reducebatch_addr> input_grad;  // per row phase: m = its rows, n = C, k = OC
+  libxsmm_smmfunction weight_grad = nullptr;               // m = OC, n = C, k = OH*row, beta 1
 };
 
 Plan::Plan(const ConvProblem& p) : p_(p), kernels_(std::make_unique<Kernels>()) {
   phases_ = p.sh * p.sw;
   PHp_ = p.OH + p.dh * (p.KH - 1) / p.sh;
-  PWp_ = p.OW + p.dw * (p.KW - 1) / p.sw;
-  plane_ = PHp_ * PWp_;
-  channel_ = phases_ * plane_;
-  Q_ = p.OH * PWp_;
-  slack_ = p.dw * (p.KW - 1) / p.sw;
+  const int64_t PWp = p.OW + p.dw * (p.KW - 1) / p.sw;  // columns a phase row spans
   // Padded rows and columns beyond the last one a valid output reads stay zero.
   const int64_t last_row = (p.OH - 1) * p.sh + (p.KH - 1) * p.dh, last_col = (p.OW - 1) * p.sw + (p.KW - 1) * p.dw;
   rows_.resize(static_cast<size_t>(PHp_ * p.sh));
   for (int64_t r = 0; r < PHp_ * p.sh; ++r) rows_[r] = r > last_row ? -1 : pad_source_index(r - p.pt, p.H, p.padding_mode);
-  cols_.resize(static_cast<size_t>(PWp_ * p.sw));
-  for (int64_t c = 0; c < PWp_ * p.sw; ++c) cols_[c] = c > last_col ? -1 : pad_source_index(c - p.pl, p.W, p.padding_mode);
-  for (int64_t b = 0; b < p.sw; ++b) {  // the run of phase-b columns that read the input directly
+  cols_.resize(static_cast<size_t>(PWp * p.sw));
+  for (int64_t c = 0; c < PWp * p.sw; ++c) cols_[c] = c > last_col ? -1 : pad_source_index(c - p.pl, p.W, p.padding_mode);
+  // Per column phase b: the run [lo, hi) of columns that read the input directly. With zero
+  // padding, a row's trailing zeros double as the next row's leading ones: rows are stored
+  // `row_` wide, enough to hold the run (hi) and OW outputs, while a read past a row's end
+  // (at most PWp - row_ further) lands in the next row's leading zeros (lo of them).
+  row_ = p.OW;
+  for (int64_t b = 0; b < p.sw; ++b) {
     int64_t lo = 0, hi = 0;
-    for (int64_t j = PWp_ - 1; j >= 0; --j) {
+    for (int64_t j = PWp - 1; j >= 0; --j) {
       const int64_t raw = j * p.sw + b - p.pl;
       if (raw >= 0 && raw < p.W && j * p.sw + b <= last_col) {
         if (hi == 0) hi = j + 1;
         lo = j;
       }
     }
+    hi = std::max(lo, hi);
     run_lo_.push_back(lo);
-    run_hi_.push_back(std::max(lo, hi));
+    run_hi_.push_back(hi);
+    row_ = std::max({row_, hi, PWp - lo});
   }
+  if (p.padding_mode != PadMode::kZeros) row_ = PWp;
+  plane_ = PHp_ * row_ + (PWp - row_);  // the last row's reads past its end stay in the plane
+  channel_ = phases_ * plane_;
+  Q_ = p.OH * row_;
+  slack_ = p.dw * (p.KW - 1) / p.sw;
   phase_taps_.resize(static_cast<size_t>(phases_));
   for (int64_t kh = 0; kh < p.KH; ++kh) {
     for (int64_t kw = 0; kw < p.KW; ++kw) {
       const int64_t phase = (kh * p.dh % p.sh) * p.sw + kw * p.dw % p.sw;
-      const int64_t inner = kh * p.dh / p.sh * PWp_ + kw * p.dw / p.sw;
+      const int64_t inner = kh * p.dh / p.sh * row_ + kw * p.dw / p.sw;
       phase_taps_[phase].push_back(static_cast<int64_t>(offsets_.size()));
       offsets_.push_back(phase * plane_ + inner);
       inner_.push_back(inner);
       margin_ = std::max(margin_, inner);
     }
   }
+  // The input gradient is wanted only on the rows that reach the input: with zero padding, a
+  // phase's rows [first, last] with a source row.
+  for (int64_t a = 0; a < p.sh; ++a) {
+    int64_t first = PHp_, last = -1;
+    for (int64_t i = 0; i < PHp_; ++i) {
+      if (rows_[i * p.sh + a] >= 0) {
+        first = std::min(first, i);
+        last = i;
+      }
+    }
+    const bool all = p.padding_mode != PadMode::kZeros || last < 0;
+    grad_rows_.push_back(all ? std::pair<int64_t, int64_t>{0, PHp_} : std::pair<int64_t, int64_t>{first, last + 1});
+  }
   const int64_t working = std::max(p.C * channel_, p.OC * (margin_ + plane_));
   if (working > kMaxWorkingSet || p.C < kMinInputChannels || p.OH < 1 || p.OW < 1) return;
   Kernels& k = *kernels_;
   k.forward = batch_kernel(Q_, p.OC, p.C, channel_, p.C, Q_);
-  k.input_grad = batch_kernel(plane_, p.C, p.OC, margin_ + plane_, p.OC, channel_);
+  bool ready = k.forward != nullptr;
+  for (int64_t a = 0; a < p.sh; ++a) {
+    const auto [first, end] = grad_rows_[a];
+    k.input_grad.push_back(batch_kernel((end - first) * row_, p.C, p.OC, margin_ + plane_, p.OC, channel_));
+    ready = ready && k.input_grad.back() != nullptr;
+  }
   const float alpha = 1.0f, beta = 1.0f;
   const int flags = LIBXSMM_GEMM_FLAG_NONE, prefetch = LIBXSMM_PREFETCH_NONE;
   const Index lda = p.OC, ldb = channel_, ldc = taps() * p.OC;
   k.weight_grad = libxsmm_smmdispatch(p.OC, p.C, Q_, &lda, &ldb, &ldc, &alpha, &beta, &flags, &prefetch);
-  ready_ = k.forward != nullptr && k.input_grad != nullptr && k.weight_grad != nullptr;
+  ready_ = ready && k.weight_grad != nullptr;
 }
 
 Plan::~Plan() = default;
@@ -88,18 +114,19 @@ Plan::~Plan() = default;
 std::vector<float> Plan::pack_weights(const float* w, bool for_input_gradient) const {
   const int64_t T = taps(), C = p_.C, OC = p_.OC;
   std::vector<float> packed(static_cast<size_t>(T * C * OC));
-  for (int64_t o = 0; o < OC; ++o) {
-    for (int64_t c = 0; c < C; ++c) {
-      for (int64_t t = 0; t < T; ++t) {
-        const float v = w[(o * C + c) * T + t];
-        packed[for_input_gradient ? (t * C + c) * OC + o : (t * OC + o) * C + c] = v;
-      }
+  using Strided = Eigen::Map<const MatrixRM, Eigen::Unaligned, Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>>;
+  for (int64_t t = 0; t < T; ++t) {
+    const Strided tap(w + t, OC, C, Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>(C * T, T));  // W_t [OC, C]
+    if (for_input_gradient) {
+      mat(packed.data() + t * C * OC, C, OC) = tap.transpose();
+    } else {
+      mat(packed.data() + t * OC * C, OC, C) = tap;
     }
   }
   return packed;
 }
 
-// xp [C, phases, PHp*PWp] (+ slack zeros, read only by dropped columns): the padded sample, split.
+// xp [C, phases, plane] (+ slack zeros, read only by dropped columns): the padded sample, split.
 void Plan::split_input(const float* x, float* xp) const {
   const int64_t sh = p_.sh, sw = p_.sw, W = p_.W;
   for (int64_t c = 0; c < p_.C; ++c) {
@@ -107,30 +134,31 @@ void Plan::split_input(const float* x, float* xp) const {
     for (int64_t a = 0; a < sh; ++a) {
       for (int64_t b = 0; b < sw; ++b) {
         float* dst = xp + c * channel_ + (a * sw + b) * plane_;
-        for (int64_t i = 0; i < PHp_; ++i, dst += PWp_) {
+        for (int64_t i = 0; i < PHp_; ++i, dst += row_) {
           const int64_t h = rows_[i * sh + a];
           if (h < 0) {
-            vec(dst, PWp_).setZero();
+            vec(dst, row_).setZero();
             continue;
           }
           const float* row = src + h * W;
           const int64_t lo = run_lo_[b], hi = run_hi_[b], first = lo * sw + b - p_.pl;
-          for (int64_t j = 0; j < PWp_; ++j) {
+          for (int64_t j = 0; j < row_; ++j) {
             if (j == lo && sw <= 2) j = hi;  // the run, copied below
-            if (j >= PWp_) break;
+            if (j >= row_) break;
             const int64_t col = cols_[j * sw + b];
             dst[j] = col < 0 ? 0.0f : row[col];
           }
           if (sw == 1) row_copy::copy_row(dst + lo, row + first, hi - lo);
           if (sw == 2) row_copy::copy_row_stride2(dst + lo, row + first, hi - lo);
         }
+        vec(dst, plane_ - PHp_ * row_).setZero();
       }
     }
   }
   vec(xp + p_.C * channel_, slack_).setZero();
 }
 
-// gx [C,H,W] += the adjoint of split_input applied to gxp [C, phases, PHp*PWp].
+// gx [C,H,W] += the adjoint of split_input applied to gxp [C, phases, plane].
 void Plan::fold_gradient(const float* gxp, float* gx) const {
   const int64_t sh = p_.sh, sw = p_.sw, W = p_.W;
   for (int64_t c = 0; c < p_.C; ++c) {
@@ -138,16 +166,16 @@ void Plan::fold_gradient(const float* gxp, float* gx) const {
     for (int64_t a = 0; a < sh; ++a) {
       for (int64_t b = 0; b < sw; ++b) {
         const float* src = gxp + c * channel_ + (a * sw + b) * plane_;
-        for (int64_t i = 0; i < PHp_; ++i, src += PWp_) {
+        for (int64_t i = 0; i < PHp_; ++i, src += row_) {
           const int64_t h = rows_[i * sh + a];
           if (h < 0) continue;
           float* row = dst + h * W;
           const int64_t lo = run_lo_[b], hi = run_hi_[b], first = lo * sw + b - p_.pl;
           if (sw == 1) row_copy::add_row(row + first, src + lo, hi - lo);
           if (sw == 2) row_copy::add_row_stride2(row + first, src + lo, hi - lo);
-          for (int64_t j = 0; j < PWp_; ++j) {
+          for (int64_t j = 0; j < row_; ++j) {
             if (j == lo && sw <= 2) j = hi;  // the run, added above
-            if (j >= PWp_) break;
+            if (j >= row_) break;
             const int64_t col = cols_[j * sw + b];
             if (col >= 0) row[col] += src[j];
           }
@@ -173,38 +201,39 @@ void Plan::forward(const float* x, const float* wf, const float* b, float* y) co
   for (int64_t o = 0; o < p_.OC; ++o) {
     const float bias = b != nullptr ? b[o] : 0.0f;
     for (int64_t oh = 0; oh < p_.OH; ++oh) {
-      vec(y + (o * p_.OH + oh) * p_.OW, p_.OW) = vec(yq + o * Q_ + oh * PWp_, p_.OW).array() + bias;
+      vec(y + (o * p_.OH + oh) * p_.OW, p_.OW) = vec(yq + o * Q_ + oh * row_, p_.OW).array() + bias;
     }
   }
 }
 
 void Plan::backward(const float* x, const float* wb, const float* gy, float* gx, float* gw_part) const {
   const int64_t T = taps(), L = margin_ + plane_;
-  // gyq [OC, L]: gy's rows spread PWp wide after `margin` zeros, zero everywhere else.
+  // gyq [OC, L]: gy's rows spread `row_` wide after `margin` zeros, zero everywhere else.
   float* gyq = t_gyq.get(p_.OC * L);
   vec(gyq, p_.OC * L).setZero();
   for (int64_t o = 0; o < p_.OC; ++o) {
     for (int64_t oh = 0; oh < p_.OH; ++oh) {
-      vec(gyq + o * L + margin_ + oh * PWp_, p_.OW) = vec(gy + (o * p_.OH + oh) * p_.OW, p_.OW);
+      vec(gyq + o * L + margin_ + oh * row_, p_.OW) = vec(gy + (o * p_.OH + oh) * p_.OW, p_.OW);
     }
   }
   if (gx != nullptr) {
     float* gxp = t_gxp.get(p_.C * channel_);
     for (int64_t phase = 0; phase < phases_; ++phase) {
-      float* out = gxp + phase * plane_;
+      const int64_t a = phase / p_.sw, first = grad_rows_[a].first * row_;
+      float* out = gxp + phase * plane_ + first;
       const std::vector<int64_t>& taps = phase_taps_[phase];
       if (taps.empty()) {  // no tap reads this phase (kernel smaller than the stride)
-        for (int64_t c = 0; c < p_.C; ++c) vec(out + c * channel_, plane_).setZero();
+        for (int64_t c = 0; c < p_.C; ++c) vec(out + c * channel_, grad_rows_[a].second * row_ - first).setZero();
         continue;
       }
       t_a.clear();
       t_b.clear();
       for (const int64_t t : taps) {
-        t_a.push_back(gyq + margin_ - inner_[t]);
+        t_a.push_back(gyq + margin_ - inner_[t] + first);
         t_b.push_back(wb + t * p_.C * p_.OC);
       }
       const unsigned long long count = taps.size();
-      kernels_->input_grad(t_a.data(), t_b.data(), out, &count);
+      kernels_->input_grad[a](t_a.data(), t_b.data(), out, &count);
     }
     fold_gradient(gxp, gx);
   }

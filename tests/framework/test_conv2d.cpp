@@ -59,6 +59,13 @@ std::vector<ConvCase> conv_cases() {
       {"stride32_dilated_circular", {1, 4, 11, 10}, {5, 4, 3, 2}, true,
        {.stride = {3, 2}, .padding = {2, 1}, .dilation = {2, 1}, .padding_mode = kCircular}},
       {"kernel2_stride3", {2, 3, 8, 9}, {4, 3, 2, 2}, false, {.stride = {3, 3}}},
+      // zero padding, 3 or more input channels: rows share their zero margins
+      {"wide_same_even_kernel", {2, 5, 7, 6}, {6, 5, 4, 4}, true, {.same = true}},
+      {"wide_pad_beyond_kernel", {1, 4, 5, 6}, {3, 4, 3, 3}, true, {.padding = {4, 3}}},
+      {"wide_pad21_kernel35", {2, 3, 6, 9}, {4, 3, 3, 5}, false, {.padding = {2, 1}}},
+      {"wide_stride2_dilated_pad", {2, 4, 9, 10}, {5, 4, 3, 3}, true,
+       {.stride = {2, 2}, .padding = {2, 3}, .dilation = {2, 2}}},
+      {"wide_stride2_pad_odd", {1, 6, 9, 7}, {4, 6, 3, 3}, true, {.stride = {2, 2}, .padding = {1, 1}}},
   };
 }
 
