@@ -20,10 +20,18 @@ thread_local std::vector<const float*> t_a, t_b;  // a batch-reduce call's opera
 
 using Index = libxsmm_blasint;
 
+constexpr int kFlags = LIBXSMM_GEMM_FLAG_NONE, kPrefetch = LIBXSMM_PREFETCH_NONE;
+
+// C = sum over a batch of A_i . B_i (C overwritten).
 libxsmm_smmfunction_reducebatch_addr batch_kernel(Index m, Index n, Index k, Index lda, Index ldb, Index ldc) {
   const float alpha = 1.0f, beta = 0.0f;
-  const int flags = LIBXSMM_GEMM_FLAG_NONE, prefetch = LIBXSMM_PREFETCH_NONE;
-  return libxsmm_smmdispatch_reducebatch_addr(m, n, k, &lda, &ldb, &ldc, &alpha, &beta, &flags, &prefetch);
+  return libxsmm_smmdispatch_reducebatch_addr(m, n, k, &lda, &ldb, &ldc, &alpha, &beta, &kFlags, &kPrefetch);
+}
+
+// C += A . B.
+libxsmm_smmfunction accumulate_kernel(Index m, Index n, Index k, Index lda, Index ldb, Index ldc) {
+  const float alpha = 1.0f, beta = 1.0f;
+  return libxsmm_smmdispatch(m, n, k, &lda, &ldb, &ldc, &alpha, &beta, &kFlags, &kPrefetch);
 }
 }  // namespace
 
@@ -84,10 +92,9 @@ Plan::Plan(const ConvProblem& p) : p_(p), kernels_(std::make_unique<Kernels>()) 
   for (int64_t a = 0; a < p.sh; ++a) {
     int64_t first = PHp_, last = -1;
     for (int64_t i = 0; i < PHp_; ++i) {
-      if (rows_[i * p.sh + a] >= 0) {
-        first = std::min(first, i);
-        last = i;
-      }
+      if (rows_[i * p.sh + a] < 0) continue;
+      if (last < 0) first = i;
+      last = i;
     }
     const bool all = p.padding_mode != PadMode::kZeros || last < 0;
     grad_rows_.push_back(all ? std::pair<int64_t, int64_t>{0, PHp_} : std::pair<int64_t, int64_t>{first, last + 1});
@@ -102,10 +109,7 @@ Plan::Plan(const ConvProblem& p) : p_(p), kernels_(std::make_unique<Kernels>()) 
     k.input_grad.push_back(batch_kernel((end - first) * row_, p.C, p.OC, margin_ + plane_, p.OC, channel_));
     ready = ready && k.input_grad.back() != nullptr;
   }
-  const float alpha = 1.0f, beta = 1.0f;
-  const int flags = LIBXSMM_GEMM_FLAG_NONE, prefetch = LIBXSMM_PREFETCH_NONE;
-  const Index lda = p.OC, ldb = channel_, ldc = taps() * p.OC;
-  k.weight_grad = libxsmm_smmdispatch(p.OC, p.C, Q_, &lda, &ldb, &ldc, &alpha, &beta, &flags, &prefetch);
+  k.weight_grad = accumulate_kernel(p.OC, p.C, Q_, p.OC, channel_, taps() * p.OC);
   ready_ = ready && k.weight_grad != nullptr;
 }
 
