@@ -12,6 +12,7 @@
 #include "framework/gemm.h"
 #include "framework/ops/conv2d_direct.h"
 #include "framework/ops/conv2d_implicit.h"
+#include "framework/ops/conv2d_winograd.h"
 #include "framework/ops/row_copy.h"
 #include "framework/ops/pad.h"
 #include "framework/parallel.h"
@@ -45,7 +46,8 @@ struct ConvGeometry {
   int64_t band_rows;     // output rows per tile of one sample
   int64_t batch_chunk;   // samples per parallel task and per partial weight gradient
   ConvProblem problem;
-  std::shared_ptr<const conv2d_implicit::Plan> implicit;  // groups 1, when ready
+  std::shared_ptr<const conv2d_winograd::Plan> winograd;  // 3x3 stride 1, when ready
+  std::shared_ptr<const conv2d_implicit::Plan> implicit;  // groups 1, when ready (and no winograd)
 
   int64_t ckk() const { return Cg * KH * KW; }
   int64_t ohw() const { return OH * OW; }
@@ -118,7 +120,11 @@ ConvGeometry make_geometry(const Shape& x, const Shape& w, const Conv2dOptions& 
   // Strided and wide (more than the direct kernel takes), im2col's multi-sample GEMMs measured
   // 3-9% faster than the implicit kernel's polyphase planes at the vgg shapes.
   const bool strided_wide = (g.sh > 1 || g.sw > 1) && !conv2d_direct::preferred(g.problem);
-  if (g.groups == 1 && g.N > 0 && !strided_wide) {
+  if (g.groups == 1 && g.N > 0) {
+    auto plan = std::make_shared<const conv2d_winograd::Plan>(g.problem);
+    if (plan->ready()) g.winograd = std::move(plan);
+  }
+  if (g.groups == 1 && g.N > 0 && !strided_wide && !g.winograd) {
     auto plan = std::make_shared<const conv2d_implicit::Plan>(g.problem);
     if (plan->ready()) g.implicit = std::move(plan);
   }
@@ -234,8 +240,20 @@ void col2im(const ConvGeometry& g, const float* col, const Tile& t, int64_t grp,
 // y [N,OC,OH,OW] = conv(x [N,C,H,W], w [OC,Cg,KH,KW]) + b [OC] (b may be null).
 // Per tile and group: out [OCg, width] = bias + w_g [OCg, ckk] * col [ckk, width]; a one-sample
 // tile writes straight into y (row stride OH*OW), a multi-sample one goes through `out`.
-void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* b, float* y) {
+// `kept`: where the Winograd kernel keeps its transformed input for the weight gradient (or null).
+void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* b, float* y, float* kept) {
   const int64_t ohw = g.ohw(), ckk = g.ckk();
+  if (g.winograd) {
+    const std::vector<float> u = g.winograd->transform_weights(w, false);
+    const int64_t group = g.winograd->group(), kept_size = g.winograd->transformed_size();
+    parallel::parallel_for(0, g.N, g.batch_chunk, [&](int64_t n0, int64_t n1) {
+      for (int64_t n = n0; n < n1; n += group) {
+        g.winograd->forward(x + n * g.C * g.H * g.W, std::min(group, n1 - n), u.data(), b, y + n * g.OC * ohw,
+                            kept != nullptr ? kept + n * kept_size : nullptr);
+      }
+    });
+    return;
+  }
   if (g.implicit) {
     const std::vector<float> wf = g.implicit->pack_weights(w, false);
     parallel::parallel_for(0, g.N, g.batch_chunk, [&](int64_t n0, int64_t n1) {
@@ -276,9 +294,11 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
 // Any of gx, gw, gb may be null (not wanted). Each batch chunk writes its own partial weight
 // gradient (transposed: [groups][Cg*KH*KW][OCg]) and bias gradient (tiles or samples accumulated
 // in order); the partials are added in chunk order, then transposed into gw.
-void conv2d_backward(const ConvGeometry& g, const float* x, const float* w, const float* gy, float* gx, float* gw,
-                     float* gb) {
-  const int64_t ohw = g.ohw(), ckk = g.ckk(), wsize = g.OC * ckk;
+void conv2d_backward(const ConvGeometry& g, const float* x, const float* kept, const float* w, const float* gy,
+                     float* gx, float* gw, float* gb) {
+  const int64_t ohw = g.ohw(), ckk = g.ckk();
+  // Weight-gradient partials: Winograd's dU [16][C][OC], otherwise transposed [groups][ckk][OCg].
+  const int64_t wsize = g.winograd ? 16 * g.C * g.OC : g.OC * ckk;
   const int64_t chunks = parallel::chunk_count(g.N, g.batch_chunk);
   // Partials [chunks, ...], every element written by its chunk; tensors for the cached allocator.
   const Tensor gw_store = Tensor::empty({gw != nullptr ? chunks * wsize : 0});
@@ -286,6 +306,7 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* w, cons
   float* gw_parts = gw_store.data();
   float* gb_parts = gb_store.data();
   const std::vector<float> wb = g.implicit && gx != nullptr ? g.implicit->pack_weights(w, true) : std::vector<float>{};
+  const std::vector<float> wt = g.winograd && gx != nullptr ? g.winograd->transform_weights(w, true) : std::vector<float>{};
   parallel::parallel_for(0, g.N, g.batch_chunk, [&](int64_t n0, int64_t n1) {
     const int64_t chunk = n0 / g.batch_chunk;
     if (gb != nullptr) {
@@ -294,6 +315,17 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* w, cons
       for (int64_t n = n0; n < n1; ++n) part += mat(gy + n * g.OC * ohw, g.OC, ohw).rowwise().sum();
     }
     if (gw == nullptr && gx == nullptr) return;
+    if (g.winograd) {
+      float* part = gw != nullptr ? gw_parts + chunk * wsize : nullptr;
+      if (part != nullptr) vec(part, wsize).setZero();
+      const int64_t group = g.winograd->group(), kept_size = g.winograd->transformed_size();
+      for (int64_t n = n0; n < n1; n += group) {
+        g.winograd->backward(kept != nullptr ? kept + n * kept_size : nullptr, std::min(group, n1 - n), wt.data(),
+                             gy + n * g.OC * ohw,
+                             gx != nullptr ? gx + n * g.C * g.H * g.W : nullptr, part);
+      }
+      return;
+    }
     if (g.implicit) {
       float* part = gw != nullptr ? gw_parts + chunk * wsize : nullptr;
       if (part != nullptr) vec(part, wsize).setZero();
@@ -339,8 +371,12 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* w, cons
       VecMap sum = vec(gw_parts + i0, i1 - i0);
       for (int64_t c = 1; c < chunks; ++c) sum += vec(gw_parts + c * wsize + i0, i1 - i0);
     });
-    for (int64_t grp = 0; grp < g.groups; ++grp) {  // the partials are [groups][ckk][OCg]
-      mat(gw + grp * g.OCg * ckk, g.OCg, ckk) += mat(gw_parts + grp * ckk * g.OCg, ckk, g.OCg).transpose();
+    if (g.winograd) {
+      g.winograd->add_weight_gradient(gw_parts, gw);
+    } else {
+      for (int64_t grp = 0; grp < g.groups; ++grp) {  // the partials are [groups][ckk][OCg]
+        mat(gw + grp * g.OCg * ckk, g.OCg, ckk) += mat(gw_parts + grp * ckk * g.OCg, ckk, g.OCg).transpose();
+      }
     }
   }
   if (gb != nullptr) {
@@ -410,15 +446,23 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dO
   }
   auto geometry = std::make_shared<const ConvGeometry>(make_geometry(x.shape(), weight.shape(), options));
   Tensor y = Tensor::empty(out_shape);
-  conv2d_forward(*geometry, x.data(), weight.data(), bias.defined() ? bias.data() : nullptr, y.data());
+  const bool grad = needs_grad({x, weight, bias});
+  // The Winograd kernel's transformed input, kept for the weight gradient.
+  Tensor kept;
+  if (grad && weight.requires_grad() && geometry->winograd) {
+    kept = Tensor::empty({x.size(0) * geometry->winograd->transformed_size()});
+  }
+  conv2d_forward(*geometry, x.data(), weight.data(), bias.defined() ? bias.data() : nullptr, y.data(),
+                 kept.defined() ? kept.data() : nullptr);
   count_macs(out_shape[0] * out_shape[2] * out_shape[3] * weight.numel());
   check_finite(y, "conv2d", "output");
-  if (needs_grad({x, weight, bias})) {
-    record(y, "conv2d", {x, weight, bias}, [x, weight, bias, geometry](const Tensor& gy) {
+  if (grad) {
+    record(y, "conv2d", {x, weight, bias}, [x, kept, weight, bias, geometry](const Tensor& gy) {
       float* gx = x.requires_grad() ? grad_buffer(x) : nullptr;
       float* gw = weight.requires_grad() ? grad_buffer(weight) : nullptr;
       float* gb = bias.defined() && bias.requires_grad() ? grad_buffer(bias) : nullptr;
-      conv2d_backward(*geometry, x.data(), weight.data(), gy.data(), gx, gw, gb);
+      conv2d_backward(*geometry, x.data(), kept.defined() ? kept.data() : nullptr, weight.data(), gy.data(), gx, gw,
+                      gb);
     });
   }
   return y;

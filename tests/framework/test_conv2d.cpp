@@ -8,6 +8,7 @@
 
 #include "framework/errors.h"
 #include "framework/ops/conv2d.h"
+#include "framework/ops/geometry.h"
 #include "tests/support/grad_check.h"
 #include "tests/support/reference_conv.h"
 
@@ -175,6 +176,85 @@ TEST(Conv2d, DirectImplicitAndIm2colForwardKernelsMatchReference) {
   }
 }
 
+// x's and w's gradients of conv2d at stride 1 and dilation 1, summed naively (any padding mode).
+std::pair<Tensor, Tensor> naive_gradients(const Tensor& x, const Tensor& w, const Tensor& gy, const Conv2dOptions& opt) {
+  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), OC = w.size(0), K = w.size(2);
+  const int64_t OH = gy.size(2), OW = gy.size(3);
+  Tensor gx = Tensor::zeros(x.shape()), gw = Tensor::zeros(w.shape());
+  for (int64_t n = 0; n < N; ++n) {
+    for (int64_t o = 0; o < OC; ++o) {
+      for (int64_t c = 0; c < C; ++c) {
+        for (int64_t kh = 0; kh < K; ++kh) {
+          for (int64_t kw = 0; kw < K; ++kw) {
+            for (int64_t oh = 0; oh < OH; ++oh) {
+              const int64_t h = pad_source_index(oh + kh - opt.padding.h, H, opt.padding_mode);
+              for (int64_t ow = 0; ow < OW; ++ow) {
+                const int64_t v = pad_source_index(ow + kw - opt.padding.w, W, opt.padding_mode);
+                if (h < 0 || v < 0) continue;
+                const float g = gy.data()[((n * OC + o) * OH + oh) * OW + ow];
+                gx.data()[((n * C + c) * H + h) * W + v] += g * w.data()[((o * C + c) * K + kh) * K + kw];
+                gw.data()[((o * C + c) * K + kh) * K + kw] += g * x.data()[((n * C + c) * H + h) * W + v];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return {gx, gw};
+}
+
+// 3x3 stride-1 convolutions of 32 or more channels take the Winograd kernel: odd and even map
+// sizes (partial edge tiles), batches grouped over samples (small maps) with uneven last groups,
+// all three padding modes and padding 0 to 2. Forward against the reference, gradients against
+// naive sums (the input's alone too, when the weight needs none).
+TEST(Conv2d, WinogradKernelMatchesReference) {
+  struct Case {
+    Shape x;
+    int64_t OC;
+    Conv2dOptions o;
+  };
+  const std::vector<Case> cases{
+      {{3, 32, 8, 8}, 32, {.padding = {1, 1}}},
+      {{9, 64, 4, 4}, 80, {.padding = {1, 1}}},
+      {{5, 65, 7, 9}, 64, {.padding = {1, 1}}},
+      {{2, 64, 6, 5}, 72, {}},
+      {{2, 64, 9, 8}, 64, {.padding = {2, 2}}},
+      {{2, 64, 7, 6}, 64, {.padding = {1, 1}, .padding_mode = PadMode::kCircular}},
+      {{3, 64, 5, 8}, 68, {.padding = {1, 1}, .padding_mode = PadMode::kReflect}},
+      {{2, 64, 16, 16}, 64, {.same = true}},
+  };
+  for (const Case& c : cases) {
+    for (const bool keep : {true, false}) {
+      SCOPED_TRACE(shape_str(c.x) + (keep ? " both gradients" : " input gradient"));
+      Tensor x = random_tensor(c.x, 41).set_requires_grad();
+      Tensor w = random_tensor({c.OC, c.x[1], 3, 3}, 42);
+      if (keep) w.set_requires_grad();
+      Tensor b = random_tensor({c.OC}, 43);
+      Tensor y = conv2d(x, w, b, c.o);
+      EXPECT_TRUE(all_close(y, reference::conv2d(x, w, b, c.o), 1e-5, 1e-4));
+      Tensor gy = random_tensor(y.shape(), 44);
+      y.backward(gy);
+      Conv2dOptions explicit_padding = c.o;
+      if (c.o.same) explicit_padding = {.padding = {1, 1}};
+      const auto [gx, gw] = naive_gradients(x, w, gy, explicit_padding);
+      EXPECT_TRUE(all_close(x.grad(), gx, 1e-5, 1e-4));
+      if (keep) {
+        EXPECT_TRUE(all_close(w.grad(), gw, 1e-5, 1e-4));
+      }
+    }
+  }
+}
+
+// Finite differences through the Winograd kernel for the input and bias (the weight's 36,864
+// elements are checked against naive sums above).
+TEST(Conv2d, WinogradGradientsMatchFiniteDifferences) {
+  const Tensor w = random_tensor({64, 64, 3, 3}, 46, -0.2f, 0.2f);
+  const Conv2dOptions o{.padding = {1, 1}};
+  EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return conv2d(in[0], w, in[1], o); },
+                         {random_tensor({1, 64, 3, 5}, 47).set_requires_grad(), random_tensor({64}, 48).set_requires_grad()}));
+}
+
 void expect_shape_error(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dOptions& o,
                         const std::string& part) {
   try {
@@ -245,8 +325,12 @@ TEST(Conv2d, BitwiseIdenticalAtOneAndTwoThreads) {
     Tensor b3 = random_tensor({3}, 20).set_requires_grad();
     Tensor y3 = conv2d(x3, w3, b3, {.padding = {1, 1}});
     y3.backward(random_tensor(y3.shape(), 21));
+    Tensor x4 = random_tensor({9, 64, 8, 8}, 22).set_requires_grad();  // Winograd: uneven sample groups
+    Tensor w4 = random_tensor({64, 64, 3, 3}, 23).set_requires_grad();
+    Tensor y4 = conv2d(x4, w4, Tensor(), {.padding = {1, 1}});
+    y4.backward(random_tensor(y4.shape(), 24));
     out = {y.detach(), x.grad(), w.grad(), b.grad(), y2.detach(), x2.grad(), w2.grad(),
-           y3.detach(), x3.grad(), w3.grad(), b3.grad()};
+           y3.detach(), x3.grad(), w3.grad(), b3.grad(), y4.detach(), x4.grad(), w4.grad()};
   };
   std::vector<Tensor> one, two;
   with_threads(1, [&] { once(one); });

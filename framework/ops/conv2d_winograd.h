@@ -1,0 +1,67 @@
+// Winograd convolution F(2x2, 3x3) for 3x3 kernels at stride 1 and dilation 1, groups 1 (an
+// internal kernel of conv2d, not an op; Lavin & Gray, "Fast Algorithms for Convolutional Neural
+// Networks", 2016). The output is cut into 2x2 tiles, each computed from a 4x4 input patch d:
+//   y_tile = A^T [ (G g G^T) (.) (B^T d B) ] A      (.) elementwise over the 16 positions xi
+// so the 9 multiply-adds per output and input channel become 4, as 16 GEMMs (one per xi):
+//   forward       Y~[xi] [M, OC] = V[xi] [M, C] . U[xi] [C, OC]      V = B^T d B, U = G g G^T
+//   input grad    dV[xi] [M, C]  = dY~[xi] [M, OC] . U[xi]^T          dY~ = A dy A^T
+//   weight grad   dU[xi] [OC, C] += dY~[xi]^T . V[xi]                 dg = G^T dU G
+// with M = the tiles of a group of samples (enough for a wide GEMM). The adjoint transforms
+// add each patch's gradient back to its 16 padded input positions (any padding mode). Rounding
+// differs from a direct sum (|error| about 1e-6 relative); every sum runs in an order fixed by
+// the sizes, so results never depend on the thread count.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "framework/ops/conv2d_problem.h"
+
+namespace poolnet::conv2d_winograd {
+
+class Plan {
+ public:
+  explicit Plan(const ConvProblem& p);
+  ~Plan();
+
+  // False when the problem is not a 3x3 stride-1 convolution wide enough to gain, or no GEMM
+  // kernel could be generated for this CPU: conv2d then uses its other kernels.
+  bool ready() const { return ready_; }
+  // Samples per GEMM group: conv2d calls forward/backward on groups of at most this many.
+  int64_t group() const { return group_; }
+  // Floats of one sample's transformed input (kept from forward for the weight gradient).
+  int64_t transformed_size() const;
+
+  // w [OC,C,3,3] -> U: [16][OC][C] for forward, [16][C][OC] for the input gradient.
+  std::vector<float> transform_weights(const float* w, bool for_input_gradient) const;
+  // gw [OC,C,3,3] += G^T dU G for dU [16][C][OC].
+  void add_weight_gradient(const float* du, float* gw) const;
+
+  // `count` samples from x [count,C,H,W] -> y [count,OC,OH,OW] = b (or 0) + conv (written). The
+  // transformed input goes to v (count * transformed_size() floats) or, if null, scratch memory.
+  void forward(const float* x, int64_t count, const float* u, const float* b, float* y, float* v) const;
+
+  // `count` samples: gx += input gradient (if gx; `ut` packed for it), du_part [16][C][OC] +=
+  // weight gradient share (if du_part; from `v`, the transformed input forward kept).
+  void backward(const float* v, int64_t count, const float* ut, const float* gy, float* gx, float* du_part) const;
+
+ private:
+  struct Kernels;
+  void transform_input(const float* x, int64_t count, float* v) const;
+  void transform_output(const float* m, int64_t count, const float* b, float* y) const;
+  void gradient_to_tiles(const float* gy, int64_t count, float* dm) const;
+  void gradient_to_input(const float* dv, int64_t count, float* gx) const;
+  void padded_row(const float* src, int64_t r, float* line) const;
+  void add_padded_row(const float* line, int64_t r, float* dst) const;
+
+  ConvProblem p_;
+  int64_t TH_ = 0, TW_ = 0, tiles_ = 0, group_ = 1;
+  int64_t PHt_ = 0, PWt_ = 0;           // padded patch area: 2*TH+2 rows of 2*TW+2
+  std::vector<int64_t> rows_, cols_;  // padded row/column -> source (-1: zero)
+  int64_t run_lo_ = 0, run_hi_ = 0;   // padded columns [lo, hi) read source column (q - pl)
+  std::unique_ptr<Kernels> kernels_;
+  bool ready_ = false;
+};
+
+}  // namespace poolnet::conv2d_winograd
