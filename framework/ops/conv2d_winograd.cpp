@@ -4,6 +4,7 @@
 #include <libxsmm.h>
 
 #include "framework/ops/row_copy.h"
+#include "framework/parallel.h"
 #include "framework/scratch.h"
 
 namespace poolnet::conv2d_winograd {
@@ -14,6 +15,8 @@ constexpr int64_t kMinChannels = 32;
 // Tiles per GEMM: small maps are grouped over samples up to this many.
 constexpr int64_t kMinTiles = 64;
 constexpr int64_t kMaxGroup = 8;
+// Output channels per parallel task of the weight transforms.
+constexpr int64_t kChannelGrain = 8;
 // The group's transformed input and output stay in the L2 cache up to this size (floats).
 constexpr int64_t kMaxWorkingSet = 512 * 1024;
 // The 16 blocks (one per xi) of a transformed tensor of n floats each lie this far apart: the
@@ -147,51 +150,55 @@ int64_t Plan::transformed_size() const { return 16 * block_stride(p_.C * tiles_)
 std::vector<float> Plan::transform_weights(const float* w, bool for_input_gradient) const {
   const int64_t C = p_.C, OC = p_.OC;
   std::vector<float> u(static_cast<size_t>(16 * C * OC));
-  for (int64_t o = 0; o < OC; ++o) {
-    for (int64_t c = 0; c < C; ++c) {
-      const float* g = w + (o * C + c) * 9;
-      float gg[4][3];  // G g
-      for (int64_t k = 0; k < 3; ++k) {
-        gg[0][k] = g[k];
-        gg[1][k] = 0.5f * (g[k] + g[3 + k] + g[6 + k]);
-        gg[2][k] = 0.5f * (g[k] - g[3 + k] + g[6 + k]);
-        gg[3][k] = g[6 + k];
-      }
-      for (int64_t i = 0; i < 4; ++i) {
-        const float a = gg[i][0], b = gg[i][1], e = gg[i][2];
-        const float row[4] = {a, 0.5f * (a + b + e), 0.5f * (a - b + e), e};  // (G g) G^T
-        for (int64_t j = 0; j < 4; ++j) {
-          const int64_t xi = 4 * i + j;
-          u[static_cast<size_t>(for_input_gradient ? (xi * C + c) * OC + o : (xi * OC + o) * C + c)] = row[j];
+  parallel::parallel_for(0, OC, kChannelGrain, [&](int64_t o0, int64_t o1) {
+    for (int64_t o = o0; o < o1; ++o) {
+      for (int64_t c = 0; c < C; ++c) {
+        const float* g = w + (o * C + c) * 9;
+        float gg[4][3];  // G g
+        for (int64_t k = 0; k < 3; ++k) {
+          gg[0][k] = g[k];
+          gg[1][k] = 0.5f * (g[k] + g[3 + k] + g[6 + k]);
+          gg[2][k] = 0.5f * (g[k] - g[3 + k] + g[6 + k]);
+          gg[3][k] = g[6 + k];
+        }
+        for (int64_t i = 0; i < 4; ++i) {
+          const float a = gg[i][0], b = gg[i][1], e = gg[i][2];
+          const float row[4] = {a, 0.5f * (a + b + e), 0.5f * (a - b + e), e};  // (G g) G^T
+          for (int64_t j = 0; j < 4; ++j) {
+            const int64_t xi = 4 * i + j;
+            u[static_cast<size_t>(for_input_gradient ? (xi * C + c) * OC + o : (xi * OC + o) * C + c)] = row[j];
+          }
         }
       }
     }
-  }
+  });
   return u;
 }
 
 void Plan::add_weight_gradient(const float* du, float* gw) const {
   const int64_t C = p_.C, OC = p_.OC;
-  for (int64_t o = 0; o < OC; ++o) {
-    for (int64_t c = 0; c < C; ++c) {
-      float d[4][4];
-      for (int64_t xi = 0; xi < 16; ++xi) d[xi / 4][xi % 4] = du[(xi * C + c) * OC + o];
-      float* g = gw + (o * C + c) * 9;
-      for (int64_t j = 0; j < 4; ++j) {  // G^T dU, column j
-        const float p0 = d[0][j] + 0.5f * (d[1][j] + d[2][j]);
-        const float p1 = 0.5f * (d[1][j] - d[2][j]);
-        const float p2 = 0.5f * (d[1][j] + d[2][j]) + d[3][j];
-        d[0][j] = p0;
-        d[1][j] = p1;
-        d[2][j] = p2;
-      }
-      for (int64_t k = 0; k < 3; ++k) {  // (G^T dU) G
-        g[k * 3 + 0] += d[k][0] + 0.5f * (d[k][1] + d[k][2]);
-        g[k * 3 + 1] += 0.5f * (d[k][1] - d[k][2]);
-        g[k * 3 + 2] += 0.5f * (d[k][1] + d[k][2]) + d[k][3];
+  parallel::parallel_for(0, OC, kChannelGrain, [&](int64_t o0, int64_t o1) {
+    for (int64_t o = o0; o < o1; ++o) {
+      for (int64_t c = 0; c < C; ++c) {
+        float d[4][4];
+        for (int64_t xi = 0; xi < 16; ++xi) d[xi / 4][xi % 4] = du[(xi * C + c) * OC + o];
+        float* g = gw + (o * C + c) * 9;
+        for (int64_t j = 0; j < 4; ++j) {  // G^T dU, column j
+          const float p0 = d[0][j] + 0.5f * (d[1][j] + d[2][j]);
+          const float p1 = 0.5f * (d[1][j] - d[2][j]);
+          const float p2 = 0.5f * (d[1][j] + d[2][j]) + d[3][j];
+          d[0][j] = p0;
+          d[1][j] = p1;
+          d[2][j] = p2;
+        }
+        for (int64_t k = 0; k < 3; ++k) {  // (G^T dU) G
+          g[k * 3 + 0] += d[k][0] + 0.5f * (d[k][1] + d[k][2]);
+          g[k * 3 + 1] += 0.5f * (d[k][1] - d[k][2]);
+          g[k * 3 + 2] += 0.5f * (d[k][1] + d[k][2]) + d[k][3];
+        }
       }
     }
-  }
+  });
 }
 
 // line [PWt] = padded row r of plane src (zero where no source).
