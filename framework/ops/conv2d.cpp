@@ -457,9 +457,10 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dO
   count_macs(out_shape[0] * out_shape[2] * out_shape[3] * weight.numel());
   check_finite(y, "conv2d", "output");
   if (grad) {
-    record(y, "conv2d", {x, weight, bias}, [x, kept, weight, bias, geometry](const Tensor& gy) {
+    const bool weight_grad = weight.requires_grad();  // as when `kept` was decided
+    record(y, "conv2d", {x, weight, bias}, [x, kept, weight, weight_grad, bias, geometry](const Tensor& gy) {
       float* gx = x.requires_grad() ? grad_buffer(x) : nullptr;
-      float* gw = weight.requires_grad() ? grad_buffer(weight) : nullptr;
+      float* gw = weight_grad ? grad_buffer(weight) : nullptr;
       float* gb = bias.defined() && bias.requires_grad() ? grad_buffer(bias) : nullptr;
       conv2d_backward(*geometry, x.data(), kept.defined() ? kept.data() : nullptr, weight.data(), gy.data(), gx, gw,
                       gb);

@@ -34,6 +34,7 @@ libxsmm_smmfunction gemm_kernel(Index m, Index n, Index k, Index lda, Index ldb,
   const int flags = LIBXSMM_GEMM_FLAG_NONE, prefetch = LIBXSMM_PREFETCH_NONE;
   return libxsmm_smmdispatch(m, n, k, &lda, &ldb, &ldc, &alpha, &beta, &flags, &prefetch);
 }
+
 // The transforms' one-dimensional steps over n tiles at once, as functions so that their
 // restrict-qualified operands let the compiler vectorize them.
 
