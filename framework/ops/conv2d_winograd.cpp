@@ -64,6 +64,20 @@ void apply_b(const float* __restrict a, const float* __restrict b, const float* 
   }
 }
 
+// The adjoint of apply_bt(e, o, e + w, o + w, ...) added to a plane's even and odd rows e, o
+// (flattened, w tiles per row): a..d are the four transformed rows of n tiles.
+void add_b_rows(const float* __restrict a, const float* __restrict b, const float* __restrict c,
+                const float* __restrict d, float* __restrict e, float* __restrict o, int64_t w, int64_t n) {
+  for (int64_t t = 0; t < n; ++t) {
+    e[t] += a[t];
+    o[t] += b[t] - c[t] + d[t];
+  }
+  for (int64_t t = 0; t < n; ++t) {
+    e[w + t] += b[t] + c[t] - a[t];
+    o[w + t] -= d[t];
+  }
+}
+
 // A^T applied to four rows a..d, plus a constant: o0 = k + a + b + c, o1 = k + b - c - d.
 void apply_at(const float* __restrict a, const float* __restrict b, const float* __restrict c,
               const float* __restrict d, float k, float* __restrict o0, float* __restrict o1, int64_t n) {
@@ -222,11 +236,16 @@ void Plan::add_padded_row(const float* line, int64_t r, float* dst) const {
   }
 }
 
-// v [16][C][M] = B^T d B for every tile's patch d: first d B along each padded row (hrow
-// [PHt][4][TW], from the row's even and odd columns), then B^T down each tile's four rows.
+// Where padded row r's horizontally transformed values for column j (of 4) start in hrow:
+// planes [j][row parity] of TH + 1 rows of TW tiles, so that each tile row's four padded rows
+// are rows k and k + 1 of the even and the odd plane and every vertical step runs over all tiles.
+int64_t Plan::hrow_offset(int64_t r, int64_t j) const { return ((2 * j + r % 2) * (TH_ + 1) + r / 2) * TW_; }
+
+// v [16][C][M] = B^T d B for every tile's patch d: first d B along each padded row (from the
+// row's even and odd columns), then B^T down the tile rows.
 void Plan::transform_input(const float* x, int64_t count, float* v) const {
-  const int64_t C = p_.C, M = count * tiles_, TW = TW_, XS = block_stride(C * M);
-  float* hrow = t_rows.get(PHt_ * 4 * TW);
+  const int64_t C = p_.C, M = count * tiles_, TW = TW_, T = tiles_, XS = block_stride(C * M);
+  float* hrow = t_rows.get(8 * (TH_ + 1) * TW);
   float* line = t_line.get(2 * PWt_);
   float* even = line + PWt_;
   float* odd = even + PWt_ / 2;
@@ -234,23 +253,21 @@ void Plan::transform_input(const float* x, int64_t count, float* v) const {
     for (int64_t c = 0; c < C; ++c) {
       const float* src = x + (s * C + c) * p_.H * p_.W;
       for (int64_t r = 0; r < PHt_; ++r) {
-        float* h = hrow + r * 4 * TW;
+        float* h[4] = {hrow + hrow_offset(r, 0), hrow + hrow_offset(r, 1), hrow + hrow_offset(r, 2),
+                       hrow + hrow_offset(r, 3)};
         if (rows_[r] < 0) {
-          std::fill(h, h + 4 * TW, 0.0f);
+          for (float* row : h) std::fill(row, row + TW, 0.0f);
           continue;
         }
         padded_row(src, r, line);
         deinterleave(line, even, odd, TW + 1);
-        apply_bt(even, odd, even + 1, odd + 1, h, h + TW, h + 2 * TW, h + 3 * TW, TW);
+        apply_bt(even, odd, even + 1, odd + 1, h[0], h[1], h[2], h[3], TW);
       }
-      for (int64_t ti = 0; ti < TH_; ++ti) {
-        const float* h0 = hrow + 2 * ti * 4 * TW;
-        float* out = v + c * M + s * tiles_ + ti * TW;
-        for (int64_t j = 0; j < 4; ++j) {
-          const float* r0 = h0 + j * TW;
-          apply_bt(r0, r0 + 4 * TW, r0 + 8 * TW, r0 + 12 * TW, out + j * XS, out + (4 + j) * XS, out + (8 + j) * XS,
-                   out + (12 + j) * XS, TW);
-        }
+      float* out = v + c * M + s * T;
+      for (int64_t j = 0; j < 4; ++j) {
+        const float* e = hrow + hrow_offset(0, j);
+        const float* o = hrow + hrow_offset(1, j);
+        apply_bt(e, o, e + TW, o + TW, out + j * XS, out + (4 + j) * XS, out + (8 + j) * XS, out + (12 + j) * XS, T);
       }
     }
   }
@@ -258,26 +275,28 @@ void Plan::transform_input(const float* x, int64_t count, float* v) const {
 
 // y [count,OC,OH,OW] = b + A^T m A for every tile (m [16][OC][M]); values past OH, OW dropped.
 void Plan::transform_output(const float* m, int64_t count, const float* b, float* y) const {
-  const int64_t OC = p_.OC, M = count * tiles_, TW = TW_, OH = p_.OH, OW = p_.OW, YS = block_stride(OC * M);
-  float* a = t_line.get(10 * TW + 2);  // A^T m: two rows of four columns, each TW tiles wide
-  float* even = a + 8 * TW;            // an output row's even and odd columns
-  float* odd = even + TW + 1;
+  const int64_t OC = p_.OC, M = count * tiles_, TW = TW_, T = tiles_, OH = p_.OH, OW = p_.OW;
+  const int64_t YS = block_stride(OC * M);
+  float* a = t_line.get(12 * T);  // A^T m: rows r (2) x columns j (4), then the output's
+  float* e = a + 8 * T;           // even and odd columns per output row r: e [r][parity][T]
   for (int64_t s = 0; s < count; ++s) {
     for (int64_t o = 0; o < OC; ++o) {
       const float bias = b != nullptr ? b[o] : 0.0f;
+      const float* in = m + o * M + s * T;
+      for (int64_t j = 0; j < 4; ++j) {
+        apply_at(in + j * YS, in + (4 + j) * YS, in + (8 + j) * YS, in + (12 + j) * YS, 0.0f, a + j * T, a + (4 + j) * T, T);
+      }
+      for (int64_t r = 0; r < 2; ++r) {
+        const float* ar = a + 4 * r * T;
+        apply_at(ar, ar + T, ar + 2 * T, ar + 3 * T, bias, e + 2 * r * T, e + (2 * r + 1) * T, T);
+      }
       float* plane = y + (s * OC + o) * OH * OW;
       for (int64_t ti = 0; ti < TH_; ++ti) {
-        const float* in = m + o * M + s * tiles_ + ti * TW;
-        for (int64_t j = 0; j < 4; ++j) {
-          apply_at(in + j * YS, in + (4 + j) * YS, in + (8 + j) * YS, in + (12 + j) * YS, 0.0f, a + j * TW,
-                   a + (4 + j) * TW, TW);
-        }
         for (int64_t r = 0; r < 2 && 2 * ti + r < OH; ++r) {
-          const float* a0 = a + 4 * r * TW;
-          apply_at(a0, a0 + TW, a0 + 2 * TW, a0 + 3 * TW, bias, even, odd, TW);
+          const float* er = e + 2 * r * T + ti * TW;
           float* row = plane + (2 * ti + r) * OW;
-          interleave(even, odd, row, OW / 2);
-          if (OW % 2 != 0) row[OW - 1] = even[TW - 1];
+          interleave(er, er + T, row, OW / 2);
+          if (OW % 2 != 0) row[OW - 1] = er[TW - 1];
         }
       }
     }
@@ -286,18 +305,20 @@ void Plan::transform_output(const float* m, int64_t count, const float* b, float
 
 // dm [16][OC][M] = A dy A^T for every tile's 2x2 gradient dy (zero past OH, OW).
 void Plan::gradient_to_tiles(const float* gy, int64_t count, float* dm) const {
-  const int64_t OC = p_.OC, M = count * tiles_, TW = TW_, OH = p_.OH, OW = p_.OW, YS = block_stride(OC * M);
-  float* q = t_line.get(12 * TW);  // A dy: four rows of two columns, each TW tiles wide
-  float* d = q + 8 * TW;           // dy's two rows, even and odd columns (zero past OW)
+  const int64_t OC = p_.OC, M = count * tiles_, TW = TW_, T = tiles_, OH = p_.OH, OW = p_.OW;
+  const int64_t YS = block_stride(OC * M);
+  float* d = t_line.get(12 * T);  // dy: rows r (2) x column parity (2), each T tiles
+  float* q = d + 4 * T;           // A dy: rows i (4) x columns (2)
   for (int64_t s = 0; s < count; ++s) {
     for (int64_t o = 0; o < OC; ++o) {
       const float* plane = gy + (s * OC + o) * OH * OW;
       for (int64_t ti = 0; ti < TH_; ++ti) {
         for (int64_t r = 0; r < 2; ++r) {
-          float* even = d + 2 * r * TW;
-          float* odd = even + TW;
+          float* even = d + 2 * r * T + ti * TW;
+          float* odd = even + T;
           if (2 * ti + r >= OH) {
-            std::fill(even, even + 2 * TW, 0.0f);
+            std::fill(even, even + TW, 0.0f);
+            std::fill(odd, odd + TW, 0.0f);
             continue;
           }
           const float* row = plane + (2 * ti + r) * OW;
@@ -307,14 +328,12 @@ void Plan::gradient_to_tiles(const float* gy, int64_t count, float* dm) const {
             odd[TW - 1] = 0.0f;
           }
         }
-        // q row i, columns 0 and 1: (A dy) from the even and odd columns of dy's two rows.
-        apply_a(d, d + 2 * TW, q, q + 2 * TW, q + 4 * TW, q + 6 * TW, TW);
-        apply_a(d + TW, d + 3 * TW, q + TW, q + 3 * TW, q + 5 * TW, q + 7 * TW, TW);
-        float* out = dm + o * M + s * tiles_ + ti * TW;
-        for (int64_t i = 0; i < 4; ++i) {
-          float* o0 = out + 4 * i * YS;
-          apply_a(q + 2 * i * TW, q + (2 * i + 1) * TW, o0, o0 + YS, o0 + 2 * YS, o0 + 3 * YS, TW);
-        }
+      }
+      for (int64_t p = 0; p < 2; ++p) apply_a(d + p * T, d + (2 + p) * T, q + p * T, q + (2 + p) * T, q + (4 + p) * T, q + (6 + p) * T, T);
+      float* out = dm + o * M + s * T;
+      for (int64_t i = 0; i < 4; ++i) {
+        float* o0 = out + 4 * i * YS;
+        apply_a(q + 2 * i * T, q + (2 * i + 1) * T, o0, o0 + YS, o0 + 2 * YS, o0 + 3 * YS, T);
       }
     }
   }
@@ -323,29 +342,25 @@ void Plan::gradient_to_tiles(const float* gy, int64_t count, float* dm) const {
 // gx += the adjoint of transform_input applied to dv [16][C][M]: B dV B^T per tile, added to
 // its patch's padded positions and from there to their sources.
 void Plan::gradient_to_input(const float* dv, int64_t count, float* gx) const {
-  const int64_t C = p_.C, M = count * tiles_, TW = TW_, XS = block_stride(C * M);
-  float* hrow = t_rows.get(PHt_ * 4 * TW);  // per padded row: B dV, four columns TW wide
+  const int64_t C = p_.C, M = count * tiles_, TW = TW_, T = tiles_, XS = block_stride(C * M);
+  float* hrow = t_rows.get(8 * (TH_ + 1) * TW);  // B dV per padded row (layout: hrow_offset)
   float* line = t_line.get(2 * PWt_ + 4 * TW);
   float* even = line + PWt_;  // the padded row's even and odd columns
   float* odd = even + PWt_ / 2;
   float* g = line + 2 * PWt_;  // (B dV) B^T per tile: four columns TW wide
   for (int64_t s = 0; s < count; ++s) {
     for (int64_t c = 0; c < C; ++c) {
-      std::fill(hrow, hrow + PHt_ * 4 * TW, 0.0f);
-      for (int64_t ti = 0; ti < TH_; ++ti) {
-        const float* in = dv + c * M + s * tiles_ + ti * TW;
-        float* h0 = hrow + 2 * ti * 4 * TW;
-        for (int64_t j = 0; j < 4; ++j) {
-          float* r0 = h0 + j * TW;
-          apply_b<true>(in + j * XS, in + (4 + j) * XS, in + (8 + j) * XS, in + (12 + j) * XS, r0, r0 + 4 * TW,
-                        r0 + 8 * TW, r0 + 12 * TW, TW);
-        }
+      std::fill(hrow, hrow + 8 * (TH_ + 1) * TW, 0.0f);
+      const float* in = dv + c * M + s * T;
+      for (int64_t j = 0; j < 4; ++j) {
+        add_b_rows(in + j * XS, in + (4 + j) * XS, in + (8 + j) * XS, in + (12 + j) * XS, hrow + hrow_offset(0, j),
+                   hrow + hrow_offset(1, j), TW, T);
       }
       float* dst = gx + (s * C + c) * p_.H * p_.W;
       for (int64_t r = 0; r < PHt_; ++r) {
         if (rows_[r] < 0) continue;
-        const float* h = hrow + r * 4 * TW;
-        apply_b<false>(h, h + TW, h + 2 * TW, h + 3 * TW, g, g + TW, g + 2 * TW, g + 3 * TW, TW);
+        apply_b<false>(hrow + hrow_offset(r, 0), hrow + hrow_offset(r, 1), hrow + hrow_offset(r, 2),
+                       hrow + hrow_offset(r, 3), g, g + TW, g + 2 * TW, g + 3 * TW, TW);
         // Padded column 2k collects g0 of tile k and g2 of tile k - 1; column 2k + 1 g1 and g3.
         even[0] = g[0];
         odd[0] = g[TW];

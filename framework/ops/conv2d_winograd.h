@@ -52,6 +52,7 @@ class Plan {
   void transform_output(const float* m, int64_t count, const float* b, float* y) const;
   void gradient_to_tiles(const float* gy, int64_t count, float* dm) const;
   void gradient_to_input(const float* dv, int64_t count, float* gx) const;
+  int64_t hrow_offset(int64_t r, int64_t j) const;
   void padded_row(const float* src, int64_t r, float* line) const;
   void add_padded_row(const float* line, int64_t r, float* dst) const;
 
