@@ -244,7 +244,8 @@ void col2im(const ConvGeometry& g, const float* col, const Tile& t, int64_t grp,
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* b, float* y, float* kept) {
   const int64_t ohw = g.ohw(), ckk = g.ckk();
   if (g.winograd) {
-    const std::vector<float> u = g.winograd->transform_weights(w, false);
+    const Tensor u = Tensor::empty({g.winograd->transformed_weight_size()});
+    g.winograd->transform_weights(w, false, u.data());
     const int64_t group = g.winograd->group(), kept_size = g.winograd->transformed_size();
     parallel::parallel_for(0, g.N, g.batch_chunk, [&](int64_t n0, int64_t n1) {
       for (int64_t n = n0; n < n1; n += group) {
@@ -298,7 +299,7 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* kept, c
                      float* gx, float* gw, float* gb) {
   const int64_t ohw = g.ohw(), ckk = g.ckk();
   // Weight-gradient partials: Winograd's dU [16][C][OC], otherwise transposed [groups][ckk][OCg].
-  const int64_t wsize = g.winograd ? 16 * g.C * g.OC : g.OC * ckk;
+  const int64_t wsize = g.winograd ? g.winograd->transformed_weight_size() : g.OC * ckk;
   const int64_t chunks = parallel::chunk_count(g.N, g.batch_chunk);
   // Partials [chunks, ...], every element written by its chunk; tensors for the cached allocator.
   const Tensor gw_store = Tensor::empty({gw != nullptr ? chunks * wsize : 0});
@@ -306,7 +307,8 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* kept, c
   float* gw_parts = gw_store.data();
   float* gb_parts = gb_store.data();
   const std::vector<float> wb = g.implicit && gx != nullptr ? g.implicit->pack_weights(w, true) : std::vector<float>{};
-  const std::vector<float> wt = g.winograd && gx != nullptr ? g.winograd->transform_weights(w, true) : std::vector<float>{};
+  const Tensor wt = Tensor::empty({g.winograd && gx != nullptr ? g.winograd->transformed_weight_size() : 0});
+  if (g.winograd && gx != nullptr) g.winograd->transform_weights(w, true, wt.data());
   parallel::parallel_for(0, g.N, g.batch_chunk, [&](int64_t n0, int64_t n1) {
     const int64_t chunk = n0 / g.batch_chunk;
     if (gb != nullptr) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <libxsmm.h>
 
+#include "framework/eigen_view.h"
 #include "framework/ops/row_copy.h"
 #include "framework/parallel.h"
 #include "framework/scratch.h"
@@ -24,7 +25,7 @@ constexpr int64_t kMaxWorkingSet = 512 * 1024;
 // sets (the transforms touch all 16 at once).
 int64_t block_stride(int64_t n) { return n + 16; }
 
-thread_local ScratchBuffer t_v, t_m, t_dv, t_dmt, t_rows, t_line;
+thread_local ScratchBuffer t_v, t_m, t_dv, t_dmt, t_rows, t_line, t_weights;
 
 using Index = libxsmm_blasint;
 
@@ -162,9 +163,12 @@ Plan::~Plan() = default;
 // A group's blocks take 16 * block_stride(C * count * tiles) floats: no more than count samples'.
 int64_t Plan::transformed_size() const { return 16 * block_stride(p_.C * tiles_); }
 
-std::vector<float> Plan::transform_weights(const float* w, bool for_input_gradient) const {
+int64_t Plan::transformed_weight_size() const { return 16 * block_stride(p_.C * p_.OC); }
+
+void Plan::transform_weights(const float* w, bool for_input_gradient, float* out_u) const {
   const int64_t C = p_.C, OC = p_.OC;
-  std::vector<float> u(static_cast<size_t>(16 * C * OC));
+  const int64_t US = block_stride(C * OC);
+  float* u = for_input_gradient ? t_weights.get(16 * US) : out_u;  // [16][OC][C]
   parallel::parallel_for(0, OC, kChannelGrain, [&](int64_t o0, int64_t o1) {
     for (int64_t o = o0; o < o1; ++o) {
       for (int64_t c = 0; c < C; ++c) {
@@ -176,27 +180,34 @@ std::vector<float> Plan::transform_weights(const float* w, bool for_input_gradie
           gg[2][k] = 0.5f * (g[k] - g[3 + k] + g[6 + k]);
           gg[3][k] = g[6 + k];
         }
-        for (int64_t i = 0; i < 4; ++i) {
+        float* out = u + o * C + c;
+        for (int64_t i = 0; i < 4; ++i) {  // (G g) G^T
           const float a = gg[i][0], b = gg[i][1], e = gg[i][2];
-          const float row[4] = {a, 0.5f * (a + b + e), 0.5f * (a - b + e), e};  // (G g) G^T
-          for (int64_t j = 0; j < 4; ++j) {
-            const int64_t xi = 4 * i + j;
-            u[static_cast<size_t>(for_input_gradient ? (xi * C + c) * OC + o : (xi * OC + o) * C + c)] = row[j];
-          }
+          out[(4 * i) * US] = a;
+          out[(4 * i + 1) * US] = 0.5f * (a + b + e);
+          out[(4 * i + 2) * US] = 0.5f * (a - b + e);
+          out[(4 * i + 3) * US] = e;
         }
       }
     }
   });
-  return u;
+  if (!for_input_gradient) return;
+  parallel::parallel_for(0, 16, 1, [&](int64_t x0, int64_t x1) {  // [16][C][OC]
+    for (int64_t xi = x0; xi < x1; ++xi) mat(out_u + xi * US, C, OC) = mat(u + xi * US, OC, C).transpose();
+  });
 }
 
 void Plan::add_weight_gradient(const float* du, float* gw) const {
-  const int64_t C = p_.C, OC = p_.OC;
+  const int64_t C = p_.C, OC = p_.OC, US = block_stride(C * OC);
+  float* dut = t_weights.get(16 * US);  // [16][OC][C]
+  parallel::parallel_for(0, 16, 1, [&](int64_t x0, int64_t x1) {
+    for (int64_t xi = x0; xi < x1; ++xi) mat(dut + xi * US, OC, C) = mat(du + xi * US, C, OC).transpose();
+  });
   parallel::parallel_for(0, OC, kChannelGrain, [&](int64_t o0, int64_t o1) {
     for (int64_t o = o0; o < o1; ++o) {
       for (int64_t c = 0; c < C; ++c) {
         float d[4][4];
-        for (int64_t xi = 0; xi < 16; ++xi) d[xi / 4][xi % 4] = du[(xi * C + c) * OC + o];
+        for (int64_t xi = 0; xi < 16; ++xi) d[xi / 4][xi % 4] = dut[xi * US + o * C + c];
         float* g = gw + (o * C + c) * 9;
         for (int64_t j = 0; j < 4; ++j) {  // G^T dU, column j
           const float p0 = d[0][j] + 0.5f * (d[1][j] + d[2][j]);
@@ -235,11 +246,6 @@ void Plan::add_padded_row(const float* line, int64_t r, float* dst) const {
     if (cols_[q] >= 0) row[cols_[q]] += line[q];
   }
 }
-
-// Where padded row r's horizontally transformed values for column j (of 4) start in hrow:
-// planes [j][row parity] of TH + 1 rows of TW tiles, so that each tile row's four padded rows
-// are rows k and k + 1 of the even and the odd plane and every vertical step runs over all tiles.
-int64_t Plan::hrow_offset(int64_t r, int64_t j) const { return ((2 * j + r % 2) * (TH_ + 1) + r / 2) * TW_; }
 
 // v [16][C][M] = B^T d B for every tile's patch d: first d B along each padded row (from the
 // row's even and odd columns), then B^T down the tile rows.
@@ -377,22 +383,24 @@ void Plan::gradient_to_input(const float* dv, int64_t count, float* gx) const {
 
 void Plan::forward(const float* x, int64_t count, const float* u, const float* b, float* y, float* v) const {
   const int64_t M = count * tiles_, C = p_.C, OC = p_.OC, XS = block_stride(C * M), YS = block_stride(OC * M);
+  const int64_t US = block_stride(C * OC);
   if (v == nullptr) v = t_v.get(16 * XS);
   transform_input(x, count, v);
   float* m = t_m.get(16 * YS);
   const libxsmm_smmfunction kernel = kernels_->forward[count - 1];
-  for (int64_t xi = 0; xi < 16; ++xi) kernel(v + xi * XS, u + xi * OC * C, m + xi * YS);
+  for (int64_t xi = 0; xi < 16; ++xi) kernel(v + xi * XS, u + xi * US, m + xi * YS);
   transform_output(m, count, b, y);
 }
 
 void Plan::backward(const float* v, int64_t count, const float* ut, const float* gy, float* gx, float* du_part) const {
   const int64_t M = count * tiles_, C = p_.C, OC = p_.OC, XS = block_stride(C * M), YS = block_stride(OC * M);
+  const int64_t US = block_stride(C * OC);
   float* dm = t_m.get(16 * YS);
   gradient_to_tiles(gy, count, dm);
   if (gx != nullptr) {
     float* dv = t_dv.get(16 * XS);
     const libxsmm_smmfunction kernel = kernels_->input_grad[count - 1];
-    for (int64_t xi = 0; xi < 16; ++xi) kernel(dm + xi * YS, ut + xi * C * OC, dv + xi * XS);
+    for (int64_t xi = 0; xi < 16; ++xi) kernel(dm + xi * YS, ut + xi * US, dv + xi * XS);
     gradient_to_input(dv, count, gx);
   }
   if (du_part != nullptr) {
@@ -400,7 +408,7 @@ void Plan::backward(const float* v, int64_t count, const float* ut, const float*
     const libxsmm_smmfunction kernel = kernels_->weight_grad[count - 1];
     for (int64_t xi = 0; xi < 16; ++xi) {
       libxsmm_otrans(dmt, dm + xi * YS, sizeof(float), M, OC, M, OC);
-      kernel(dmt, v + xi * XS, du_part + xi * C * OC);
+      kernel(dmt, v + xi * XS, du_part + xi * US);
     }
   }
 }

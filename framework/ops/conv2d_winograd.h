@@ -33,8 +33,12 @@ class Plan {
   // Floats of one sample's transformed input (kept from forward for the weight gradient).
   int64_t transformed_size() const;
 
-  // w [OC,C,3,3] -> U: [16][OC][C] for forward, [16][C][OC] for the input gradient.
-  std::vector<float> transform_weights(const float* w, bool for_input_gradient) const;
+  // Floats of the transformed weights and of a weight-gradient partial dU. Transformed tensors
+  // are 16 blocks (one per xi), each followed by 16 floats of padding (cache-set spreading).
+  int64_t transformed_weight_size() const;
+  // w [OC,C,3,3] -> u (transformed_weight_size() floats): [16][OC][C] for forward, [16][C][OC]
+  // for the input gradient.
+  void transform_weights(const float* w, bool for_input_gradient, float* u) const;
   // gw [OC,C,3,3] += G^T dU G for dU [16][C][OC].
   void add_weight_gradient(const float* du, float* gw) const;
 
@@ -52,7 +56,11 @@ class Plan {
   void transform_output(const float* m, int64_t count, const float* b, float* y) const;
   void gradient_to_tiles(const float* gy, int64_t count, float* dm) const;
   void gradient_to_input(const float* dv, int64_t count, float* gx) const;
-  int64_t hrow_offset(int64_t r, int64_t j) const;
+  // Where padded row r's horizontally transformed values for column j (of 4) start in the
+  // transforms' row buffer: planes [j][row parity] of TH + 1 rows of TW tiles, so that a tile
+  // row's four padded rows are rows k and k + 1 of the even and the odd plane and each vertical
+  // step runs over all tiles at once.
+  int64_t hrow_offset(int64_t r, int64_t j) const { return ((2 * j + r % 2) * (TH_ + 1) + r / 2) * TW_; }
   void padded_row(const float* src, int64_t r, float* line) const;
   void add_padded_row(const float* line, int64_t r, float* dst) const;
 
