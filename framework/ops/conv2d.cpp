@@ -51,6 +51,10 @@ struct ConvGeometry {
 
   int64_t ckk() const { return Cg * KH * KW; }
   int64_t ohw() const { return OH * OW; }
+  // Floats per sample that the forward pass keeps for the weight gradient (0: none).
+  int64_t kept_size() const {
+    return winograd ? winograd->transformed_size() : implicit ? implicit->split_size() : 0;
+  }
 };
 
 // A block of GEMM columns: samples [n0, n1) x output rows [oh0, oh1) x every output column.
@@ -117,14 +121,11 @@ ConvGeometry make_geometry(const Shape& x, const Shape& w, const Conv2dOptions& 
   g.batch_chunk = std::min(N, (tiles + kMaxChunks - 1) / kMaxChunks * g.tile_samples);
   g.problem = {.N = g.N, .C = g.C, .H = g.H, .W = g.W, .OC = g.OC, .KH = g.KH, .KW = g.KW, .OH = g.OH, .OW = g.OW,
                .sh = g.sh, .sw = g.sw, .dh = g.dh, .dw = g.dw, .pt = g.pt, .pl = g.pl, .padding_mode = g.mode};
-  // Strided and wide (more than the direct kernel takes), im2col's multi-sample GEMMs measured
-  // 3-9% faster than the implicit kernel's polyphase planes at the vgg shapes.
-  const bool strided_wide = (g.sh > 1 || g.sw > 1) && !conv2d_direct::preferred(g.problem);
   if (g.groups == 1 && g.N > 0) {
     auto plan = std::make_shared<const conv2d_winograd::Plan>(g.problem);
     if (plan->ready()) g.winograd = std::move(plan);
   }
-  if (g.groups == 1 && g.N > 0 && !strided_wide && !g.winograd) {
+  if (g.groups == 1 && g.N > 0 && !g.winograd) {
     auto plan = std::make_shared<const conv2d_implicit::Plan>(g.problem);
     if (plan->ready()) g.implicit = std::move(plan);
   }
@@ -240,17 +241,18 @@ void col2im(const ConvGeometry& g, const float* col, const Tile& t, int64_t grp,
 // y [N,OC,OH,OW] = conv(x [N,C,H,W], w [OC,Cg,KH,KW]) + b [OC] (b may be null).
 // Per tile and group: out [OCg, width] = bias + w_g [OCg, ckk] * col [ckk, width]; a one-sample
 // tile writes straight into y (row stride OH*OW), a multi-sample one goes through `out`.
-// `kept`: where the Winograd kernel keeps its transformed input for the weight gradient (or null).
+// `kept`: where the Winograd and implicit kernels keep their transformed or split input for the
+// weight gradient (or null).
 void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* b, float* y, float* kept) {
   const int64_t ohw = g.ohw(), ckk = g.ckk();
   if (g.winograd) {
     const Tensor u = Tensor::empty({g.winograd->transformed_weight_size()});
     g.winograd->transform_weights(w, false, u.data());
-    const int64_t group = g.winograd->group(), kept_size = g.winograd->transformed_size();
+    const int64_t group = g.winograd->group();
     parallel::parallel_for(0, g.N, g.batch_chunk, [&](int64_t n0, int64_t n1) {
       for (int64_t n = n0; n < n1; n += group) {
         g.winograd->forward(x + n * g.C * g.H * g.W, std::min(group, n1 - n), u.data(), b, y + n * g.OC * ohw,
-                            kept != nullptr ? kept + n * kept_size : nullptr);
+                            kept != nullptr ? kept + n * g.kept_size() : nullptr);
       }
     });
     return;
@@ -258,7 +260,10 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
   if (g.implicit) {
     const std::vector<float> wf = g.implicit->pack_weights(w, false);
     parallel::parallel_for(0, g.N, g.batch_chunk, [&](int64_t n0, int64_t n1) {
-      for (int64_t n = n0; n < n1; ++n) g.implicit->forward(x + n * g.C * g.H * g.W, wf.data(), b, y + n * g.OC * ohw);
+      for (int64_t n = n0; n < n1; ++n) {
+        g.implicit->forward(x + n * g.C * g.H * g.W, wf.data(), b, y + n * g.OC * ohw,
+                            kept != nullptr ? kept + n * g.kept_size() : nullptr);
+      }
     });
     return;
   }
@@ -320,9 +325,9 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* kept, c
     if (g.winograd) {
       float* part = gw != nullptr ? gw_parts + chunk * wsize : nullptr;
       if (part != nullptr) vec(part, wsize).setZero();
-      const int64_t group = g.winograd->group(), kept_size = g.winograd->transformed_size();
+      const int64_t group = g.winograd->group();
       for (int64_t n = n0; n < n1; n += group) {
-        g.winograd->backward(kept != nullptr ? kept + n * kept_size : nullptr, std::min(group, n1 - n), wt.data(),
+        g.winograd->backward(kept != nullptr ? kept + n * g.kept_size() : nullptr, std::min(group, n1 - n), wt.data(),
                              gy + n * g.OC * ohw,
                              gx != nullptr ? gx + n * g.C * g.H * g.W : nullptr, part);
       }
@@ -332,7 +337,7 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* kept, c
       float* part = gw != nullptr ? gw_parts + chunk * wsize : nullptr;
       if (part != nullptr) vec(part, wsize).setZero();
       for (int64_t n = n0; n < n1; ++n) {
-        g.implicit->backward(x + n * g.C * g.H * g.W, wb.data(), gy + n * g.OC * ohw,
+        g.implicit->backward(kept != nullptr ? kept + n * g.kept_size() : nullptr, wb.data(), gy + n * g.OC * ohw,
                              gx != nullptr ? gx + n * g.C * g.H * g.W : nullptr, part);
       }
       return;
@@ -449,10 +454,11 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dO
   auto geometry = std::make_shared<const ConvGeometry>(make_geometry(x.shape(), weight.shape(), options));
   Tensor y = Tensor::empty(out_shape);
   const bool grad = needs_grad({x, weight, bias});
-  // The Winograd kernel's transformed input, kept for the weight gradient.
+  // The Winograd kernel's transformed or the implicit kernel's split input, kept for the weight
+  // gradient.
   Tensor kept;
-  if (grad && weight.requires_grad() && geometry->winograd) {
-    kept = Tensor::empty({x.size(0) * geometry->winograd->transformed_size()});
+  if (grad && weight.requires_grad() && geometry->kept_size() > 0) {
+    kept = Tensor::empty({x.size(0) * geometry->kept_size()});
   }
   conv2d_forward(*geometry, x.data(), weight.data(), bias.defined() ? bias.data() : nullptr, y.data(),
                  kept.defined() ? kept.data() : nullptr);

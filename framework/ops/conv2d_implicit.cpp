@@ -137,6 +137,7 @@ void Plan::split_input(const float* x, float* xp) const {
   const int64_t sh = p_.sh, sw = p_.sw, W = p_.W;
   for (int64_t c = 0; c < p_.C; ++c) {
     const float* src = x + c * p_.H * W;
+    if (c + 1 < p_.C) row_copy::prefetch(src + p_.H * W, p_.H * W);
     for (int64_t a = 0; a < sh; ++a) {
       for (int64_t b = 0; b < sw; ++b) {
         float* dst = xp + c * channel_ + (a * sw + b) * plane_;
@@ -169,6 +170,7 @@ void Plan::fold_gradient(const float* gxp, float* gx) const {
   const int64_t sh = p_.sh, sw = p_.sw, W = p_.W;
   for (int64_t c = 0; c < p_.C; ++c) {
     float* dst = gx + c * p_.H * W;
+    if (c + 1 < p_.C) row_copy::prefetch(dst + p_.H * W, p_.H * W);
     for (int64_t a = 0; a < sh; ++a) {
       for (int64_t b = 0; b < sw; ++b) {
         const float* src = gxp + c * channel_ + (a * sw + b) * plane_;
@@ -191,9 +193,9 @@ void Plan::fold_gradient(const float* gxp, float* gx) const {
   }
 }
 
-void Plan::forward(const float* x, const float* wf, const float* b, float* y) const {
+void Plan::forward(const float* x, const float* wf, const float* b, float* y, float* kept) const {
   const int64_t T = taps();
-  float* xp = t_xp.get(p_.C * channel_ + slack_);
+  float* xp = kept != nullptr ? kept : t_xp.get(split_size());
   split_input(x, xp);
   float* yq = t_yq.get(p_.OC * Q_);
   t_a.clear();
@@ -212,7 +214,7 @@ void Plan::forward(const float* x, const float* wf, const float* b, float* y) co
   }
 }
 
-void Plan::backward(const float* x, const float* wb, const float* gy, float* gx, float* gw_part) const {
+void Plan::backward(const float* kept, const float* wb, const float* gy, float* gx, float* gw_part) const {
   const int64_t T = taps(), L = margin_ + plane_;
   // gyq [OC, L]: gy's rows spread `row_` wide after `margin` zeros, zero everywhere else.
   float* gyq = t_gyq.get(p_.OC * L);
@@ -244,11 +246,9 @@ void Plan::backward(const float* x, const float* wb, const float* gy, float* gx,
     fold_gradient(gxp, gx);
   }
   if (gw_part != nullptr) {
-    float* xp = t_xp.get(p_.C * channel_ + slack_);
-    split_input(x, xp);
     float* gyt = t_gyt.get(Q_ * p_.OC);  // [Q, OC]
     libxsmm_otrans(gyt, gyq + margin_, sizeof(float), Q_, p_.OC, L, p_.OC);
-    for (int64_t t = 0; t < T; ++t) kernels_->weight_grad(gyt, xp + offsets_[t], gw_part + t * p_.OC);
+    for (int64_t t = 0; t < T; ++t) kernels_->weight_grad(gyt, kept + offsets_[t], gw_part + t * p_.OC);
   }
 }
 

@@ -42,13 +42,17 @@ class Plan {
   // input gradient.
   std::vector<float> pack_weights(const float* w, bool for_input_gradient) const;
 
+  // Floats of one sample's split input (kept from forward for the weight gradient).
+  int64_t split_size() const { return p_.C * channel_ + slack_; }
+
   // One sample: x [C,H,W] -> y [OC,OH,OW] = b (or 0) + conv (written). `wf` packed for forward.
-  void forward(const float* x, const float* wf, const float* b, float* y) const;
+  // The split input goes to `kept` (split_size() floats) or, if null, scratch memory.
+  void forward(const float* x, const float* wf, const float* b, float* y, float* kept) const;
 
   // One sample: gx [C,H,W] += input gradient (if gx), gw_part [C,KH,KW][OC] (the transposed
-  // weight gradient) += its share (if gw_part). `wb` packed for the input gradient (may be null
-  // without gx).
-  void backward(const float* x, const float* wb, const float* gy, float* gx, float* gw_part) const;
+  // weight gradient) += its share (if gw_part; from `kept`, the split input forward kept). `wb`
+  // packed for the input gradient (may be null without gx).
+  void backward(const float* kept, const float* wb, const float* gy, float* gx, float* gw_part) const;
 
  private:
   struct Kernels;

@@ -258,6 +258,7 @@ void Plan::transform_input(const float* x, int64_t count, float* v) const {
   for (int64_t s = 0; s < count; ++s) {
     for (int64_t c = 0; c < C; ++c) {
       const float* src = x + (s * C + c) * p_.H * p_.W;
+      if (s + 1 < count || c + 1 < C) row_copy::prefetch(src + p_.H * p_.W, p_.H * p_.W);
       for (int64_t r = 0; r < PHt_; ++r) {
         float* h[4] = {hrow + hrow_offset(r, 0), hrow + hrow_offset(r, 1), hrow + hrow_offset(r, 2),
                        hrow + hrow_offset(r, 3)};
@@ -363,6 +364,7 @@ void Plan::gradient_to_input(const float* dv, int64_t count, float* gx) const {
                    hrow + hrow_offset(1, j), TW, T);
       }
       float* dst = gx + (s * C + c) * p_.H * p_.W;
+      if (s + 1 < count || c + 1 < C) row_copy::prefetch(dst + p_.H * p_.W, p_.H * p_.W);
       for (int64_t r = 0; r < PHt_; ++r) {
         if (rows_[r] < 0) continue;
         apply_b<false>(hrow + hrow_offset(r, 0), hrow + hrow_offset(r, 1), hrow + hrow_offset(r, 2),

@@ -1,5 +1,5 @@
 // conv2d forward and forward+backward at batch 64 on the LeNet/VGG-style shapes of the models,
-// at 1 and 2 threads, plus the 3x3 stride-2 convolution of the strided_conv strategy.
+// at 1 and 2 threads, plus the 3x3 stride-2 convolutions of the strided_conv strategy in vgg.
 // Args: C, OC, H (= W), K, padding, threads, stride. Compare with PyTorch using
 // tests/bench/compare_conv2d_torch.py (same shapes, same protocol).
 #include <benchmark/benchmark.h>
@@ -69,7 +69,8 @@ void shapes(benchmark::internal::Benchmark* b) {
     b->Args({32, 64, 16, 3, 1, threads, 1});
     b->Args({64, 64, 16, 3, 1, threads, 1});
     b->Args({64, 128, 8, 3, 1, threads, 1});
-    b->Args({32, 64, 32, 3, 1, threads, 2});
+    b->Args({32, 32, 32, 3, 1, threads, 2});
+    b->Args({64, 64, 16, 3, 1, threads, 2});
   }
   // The machine is shared: the minimum over repetitions is the least disturbed measurement.
   b->Unit(benchmark::kMillisecond)->UseRealTime()->ComputeStatistics("min", [](const std::vector<double>& v) {
