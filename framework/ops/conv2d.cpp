@@ -55,6 +55,11 @@ struct ConvGeometry {
   int64_t kept_size() const {
     return winograd ? winograd->transformed_size() : implicit ? implicit->split_size() : 0;
   }
+  // Sample n's share of `kept` (null if nothing is kept).
+  template <typename T>
+  T* kept_at(T* kept, int64_t n) const {
+    return kept != nullptr ? kept + n * kept_size() : nullptr;
+  }
 };
 
 // A block of GEMM columns: samples [n0, n1) x output rows [oh0, oh1) x every output column.
@@ -252,7 +257,7 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
     parallel::parallel_for(0, g.N, g.batch_chunk, [&](int64_t n0, int64_t n1) {
       for (int64_t n = n0; n < n1; n += group) {
         g.winograd->forward(x + n * g.C * g.H * g.W, std::min(group, n1 - n), u.data(), b, y + n * g.OC * ohw,
-                            kept != nullptr ? kept + n * g.kept_size() : nullptr);
+                            g.kept_at(kept, n));
       }
     });
     return;
@@ -261,8 +266,7 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
     const std::vector<float> wf = g.implicit->pack_weights(w, false);
     parallel::parallel_for(0, g.N, g.batch_chunk, [&](int64_t n0, int64_t n1) {
       for (int64_t n = n0; n < n1; ++n) {
-        g.implicit->forward(x + n * g.C * g.H * g.W, wf.data(), b, y + n * g.OC * ohw,
-                            kept != nullptr ? kept + n * g.kept_size() : nullptr);
+        g.implicit->forward(x + n * g.C * g.H * g.W, wf.data(), b, y + n * g.OC * ohw, g.kept_at(kept, n));
       }
     });
     return;
@@ -322,22 +326,21 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* kept, c
       for (int64_t n = n0; n < n1; ++n) part += mat(gy + n * g.OC * ohw, g.OC, ohw).rowwise().sum();
     }
     if (gw == nullptr && gx == nullptr) return;
+    // The Winograd and implicit kernels add into their chunk's partial (im2col's first GEMM
+    // overwrites it).
+    float* part = gw != nullptr ? gw_parts + chunk * wsize : nullptr;
+    if (part != nullptr && (g.winograd || g.implicit)) vec(part, wsize).setZero();
     if (g.winograd) {
-      float* part = gw != nullptr ? gw_parts + chunk * wsize : nullptr;
-      if (part != nullptr) vec(part, wsize).setZero();
       const int64_t group = g.winograd->group();
       for (int64_t n = n0; n < n1; n += group) {
-        g.winograd->backward(kept != nullptr ? kept + n * g.kept_size() : nullptr, std::min(group, n1 - n), wt.data(),
-                             gy + n * g.OC * ohw,
+        g.winograd->backward(g.kept_at(kept, n), std::min(group, n1 - n), wt.data(), gy + n * g.OC * ohw,
                              gx != nullptr ? gx + n * g.C * g.H * g.W : nullptr, part);
       }
       return;
     }
     if (g.implicit) {
-      float* part = gw != nullptr ? gw_parts + chunk * wsize : nullptr;
-      if (part != nullptr) vec(part, wsize).setZero();
       for (int64_t n = n0; n < n1; ++n) {
-        g.implicit->backward(kept != nullptr ? kept + n * g.kept_size() : nullptr, wb.data(), gy + n * g.OC * ohw,
+        g.implicit->backward(g.kept_at(kept, n), wb.data(), gy + n * g.OC * ohw,
                              gx != nullptr ? gx + n * g.C * g.H * g.W : nullptr, part);
       }
       return;
@@ -363,8 +366,8 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* kept, c
         const gemm::Matrix gy_g{gyt + grp * g.OCg * ld, ld};
         if (gw != nullptr) {  // part [ckk, OCg] = col . gy^T (gy is the smaller operand to transpose)
           im2col(g, x, t, grp, col);
-          float* part = gw_parts + chunk * wsize + grp * ckk * g.OCg;
-          gemm::sgemm(ckk, g.OCg, width, {col, width}, {gy_g.data, gy_g.stride, true}, part, g.OCg, index > 0);
+          gemm::sgemm(ckk, g.OCg, width, {col, width}, {gy_g.data, gy_g.stride, true}, part + grp * ckk * g.OCg, g.OCg,
+                      index > 0);
         }
         if (gx != nullptr) {
           gemm::sgemm(ckk, width, g.OCg, {w + grp * g.OCg * ckk, ckk, true}, gy_g, col, width, false);
