@@ -7,6 +7,7 @@
 #   build/fuzz/tests/fuzz/fuzz_<target> build/fuzz/crashes/<target>/crash-...
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 seconds=${1:-60}
 shift || true
 targets=("$@")

@@ -7,6 +7,8 @@
 # Idempotent: a second run installs nothing and rebuilds only what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache keys on paths relative to the checkout, so a fresh clone elsewhere reuses the objects
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 
 want_tests=0
 want_build=1

@@ -8,6 +8,7 @@
 #                              preset's filter in CMakePresets.json) with two or more threads
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 preset=${1:-release}
 case "$preset" in
   release) scripts/setup.sh --tests ;;
