@@ -10,11 +10,12 @@
 #include "experiments/interrupt.h"
 #include "experiments/trainer.h"
 #include "framework/errors.h"
+#include "layers/downsample.h"
 
 namespace poolnet::cli {
 
 namespace {
-const char* kDefaultStrategies = "max_pool,avg_pool,strided_conv,max_blur_pool:filter=3,blur_pool:filter=3,aps,none";
+std::string default_strategies() { return fmt::format("{}", fmt::join(default_study_strategies(), ",")); }
 
 std::pair<int64_t, int64_t> parse_shard(const std::string& text) {
   const auto slash = text.find('/');
@@ -42,7 +43,7 @@ void add_ablate_command(CLI::App& app) {
   auto o = std::make_shared<Options>();
   CLI::App* sub = app.add_subcommand("ablate", "train strategies x seeds and report their shift robustness");
   add_config_option(*sub);
-  sub->add_option("--strategies", o->strategies, fmt::format("comma list of strategies (default: {})", kDefaultStrategies));
+  sub->add_option("--strategies", o->strategies, fmt::format("comma list of strategies (default: {})", default_strategies()));
   sub->add_option("--seeds", o->seeds, "seeds per strategy: --seed, --seed + 1, ...")->capture_default_str()->check(CLI::Range(1, 1000000));
   add_train_options(*sub, o->config);
   add_shift_options(*sub, o->shift);
@@ -73,7 +74,7 @@ void add_ablate_command(CLI::App& app) {
         study.base.data_dir.clear();
       }
     }
-    for (const auto& s : split_strategy_list(o->strategies.empty() ? kDefaultStrategies : o->strategies)) {
+    for (const auto& s : split_strategy_list(o->strategies.empty() ? default_strategies() : o->strategies)) {
       try {
         study.strategies.push_back(to_string(parse_downsample(s)));
       } catch (const ConfigError& e) {

@@ -16,6 +16,7 @@
 #include "framework/ops/ops.h"
 #include "framework/optim/sgd.h"
 #include "framework/parallel.h"
+#include "layers/downsample.h"
 #include "models/model.h"
 
 namespace poolnet::cli {
@@ -62,7 +63,7 @@ double peak_rss_mib() {
 void add_bench_command(CLI::App& app) {
   struct Options {
     std::string models = "lenet,vgg";
-    std::string strategies = "max_pool,avg_pool,strided_conv,max_blur_pool:filter=3,aps";
+    std::string strategies = fmt::format("{}", fmt::join(bench_strategies(), ","));
     std::string threads = "1,all";
     std::string workloads = "train,infer";
     int64_t batch = 64;

@@ -9,6 +9,7 @@
 #include "experiments/config.h"
 #include "experiments/interrupt.h"
 #include "framework/errors.h"
+#include "layers/downsample.h"
 
 namespace poolnet::cli {
 
@@ -61,6 +62,9 @@ void add_all_commands(CLI::App& app) {
   add_inspect_command(app);
   add_bench_command(app);
   add_predict_command(app);
+  add_strategies_command(app);
+  app.footer(strategy_help());
+  for (CLI::App* sub : app.get_subcommands({})) sub->footer(strategy_help());
 }
 
 int run(int argc, char** argv) {

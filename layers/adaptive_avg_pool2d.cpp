@@ -8,4 +8,6 @@ Tensor AdaptiveAvgPool2d::forward(const Tensor& x) { return adaptive_avg_pool2d(
 
 std::string AdaptiveAvgPool2d::describe() const { return "AdaptiveAvgPool2d(output=" + to_string(output_size_) + ")"; }
 
+ModuleConfig AdaptiveAvgPool2d::config() const { return {"AdaptiveAvgPool2d", {{"output_size", output_size_}}}; }
+
 }  // namespace poolnet

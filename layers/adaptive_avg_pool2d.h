@@ -13,6 +13,7 @@ class AdaptiveAvgPool2d : public Module {
   explicit AdaptiveAvgPool2d(Size2d output_size);
   Tensor forward(const Tensor& x) override;
   std::string describe() const override;  // "AdaptiveAvgPool2d(output=1x1)"
+  ModuleConfig config() const override;
   Size2d output_size() const { return output_size_; }
 
  private:

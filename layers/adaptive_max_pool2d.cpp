@@ -8,4 +8,6 @@ Tensor AdaptiveMaxPool2d::forward(const Tensor& x) { return adaptive_max_pool2d(
 
 std::string AdaptiveMaxPool2d::describe() const { return "AdaptiveMaxPool2d(output=" + to_string(output_size_) + ")"; }
 
+ModuleConfig AdaptiveMaxPool2d::config() const { return {"AdaptiveMaxPool2d", {{"output_size", output_size_}}}; }
+
 }  // namespace poolnet

@@ -13,6 +13,7 @@ class AdaptiveMaxPool2d : public Module {
   explicit AdaptiveMaxPool2d(Size2d output_size);
   Tensor forward(const Tensor& x) override;
   std::string describe() const override;  // "AdaptiveMaxPool2d(output=1x1)"
+  ModuleConfig config() const override;
   Size2d output_size() const { return output_size_; }
 
  private:

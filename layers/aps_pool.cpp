@@ -43,4 +43,12 @@ std::string ApsPool2d::describe() const {
   return s + ")";
 }
 
+ModuleConfig ApsPool2d::config() const {
+  return {"ApsPool2d",
+          {{"stride", options_.aps.stride},
+           {"norm", to_string(options_.aps.norm)},
+           {"blur_filter", options_.blur_filter},
+           {"blur_padding", to_string(options_.blur_padding)}}};
+}
+
 }  // namespace poolnet

@@ -24,6 +24,7 @@ class ApsPool2d : public Module {
   Tensor forward(const Tensor& x) override;
   // "ApsPool2d(stride=2, norm=l2)" or "ApsPool2d(stride=2, norm=l2, blur=3, padding=circular)"
   std::string describe() const override;
+  ModuleConfig config() const override;
   std::vector<Window> windows() const override;
   const ApsPool2dOptions& options() const { return options_; }
   const std::vector<int64_t>& last_phases() const { return last_phases_; }

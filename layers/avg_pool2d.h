@@ -14,6 +14,7 @@ class AvgPool2d : public Module {
   explicit AvgPool2d(Pool2d options = {});
   Tensor forward(const Tensor& x) override;
   std::string describe() const override;  // "AvgPool2d(kernel=2x2, stride=2x2)"
+  ModuleConfig config() const override;
   std::vector<Window> windows() const override { return {pool_window(options_)}; }
   const Pool2d& options() const { return options_; }
 

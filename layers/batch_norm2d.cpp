@@ -32,4 +32,12 @@ std::string BatchNorm2d::describe() const {
                      options_.momentum, options_.affine);
 }
 
+ModuleConfig BatchNorm2d::config() const {
+  return {"BatchNorm2d",
+          {{"num_features", options_.num_features},
+           {"eps", static_cast<double>(options_.eps)},
+           {"momentum", static_cast<double>(options_.momentum)},
+           {"affine", options_.affine}}};
+}
+
 }  // namespace poolnet

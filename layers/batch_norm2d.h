@@ -28,6 +28,7 @@ class BatchNorm2d : public Module {
 
   Tensor forward(const Tensor& x) override;
   std::string describe() const override;  // "BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=true)"
+  ModuleConfig config() const override;
 
   const Options& options() const { return options_; }
   const Tensor& weight() const { return weight_; }  // undefined unless affine

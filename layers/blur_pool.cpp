@@ -20,4 +20,11 @@ std::string BlurPool2d::describe() const {
                      to_string(options_.padding_mode));
 }
 
+ModuleConfig BlurPool2d::config() const {
+  return {"BlurPool2d",
+          {{"filter_size", options_.filter_size},
+           {"stride", options_.stride},
+           {"padding_mode", to_string(options_.padding_mode)}}};
+}
+
 }  // namespace poolnet

@@ -12,6 +12,7 @@ class BlurPool2d : public Module {
   explicit BlurPool2d(Blur2d options = {});
   Tensor forward(const Tensor& x) override;
   std::string describe() const override;  // "BlurPool2d(filter=3, stride=2, padding=reflect)"
+  ModuleConfig config() const override;
   std::vector<Window> windows() const override;
   const Blur2d& options() const { return options_; }
 

@@ -61,4 +61,18 @@ std::string Conv2d::describe() const {
   return s + ")";
 }
 
+ModuleConfig Conv2d::config() const {
+  return {"Conv2d",
+          {{"in_channels", options_.in_channels},
+           {"out_channels", options_.out_channels},
+           {"kernel", options_.kernel},
+           {"stride", options_.stride},
+           {"padding", options_.padding},
+           {"same", options_.same},
+           {"dilation", options_.dilation},
+           {"groups", options_.groups},
+           {"bias", options_.bias},
+           {"padding_mode", to_string(options_.padding_mode)}}};
+}
+
 }  // namespace poolnet

@@ -33,6 +33,7 @@ class Conv2d : public Module {
 
   Tensor forward(const Tensor& x) override;
   std::string describe() const override;  // "Conv2d(1, 6, kernel=5x5, stride=1x1, padding=2x2)"
+  ModuleConfig config() const override;
   // One window: kernel, stride, dilation and the padding before the first row/column
   // ('same': dilation*(kernel-1)/2).
   std::vector<Window> windows() const override;

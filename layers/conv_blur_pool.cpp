@@ -33,4 +33,11 @@ std::string ConvBlurPool2d::describe() const {
                      options_.stride, to_string(options_.padding_mode));
 }
 
+ModuleConfig ConvBlurPool2d::config() const {  // the convolution is the child "conv"
+  return {"ConvBlurPool2d",
+          {{"filter_size", options_.filter_size},
+           {"stride", options_.stride},
+           {"padding_mode", to_string(options_.padding_mode)}}};
+}
+
 }  // namespace poolnet

@@ -26,7 +26,9 @@ class ConvBlurPool2d : public Module {
   Tensor forward(const Tensor& x) override;
   // "ConvBlurPool2d(16, filter=3, stride=2, padding=zeros)"
   std::string describe() const override;
+  ModuleConfig config() const override;
   std::vector<Window> windows() const override;  // the conv (3x3, padding 1), then the blur
+  const ConvBlurPool2dOptions& options() const { return options_; }
 
  private:
   ConvBlurPool2dOptions options_;

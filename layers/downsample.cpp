@@ -5,11 +5,10 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <functional>
-#include <map>
-#include <optional>
+#include <limits>
 
 #include "framework/errors.h"
+#include "framework/ops/aps.h"
 #include "layers/aps_pool.h"
 #include "layers/avg_pool2d.h"
 #include "layers/blur_pool.h"
@@ -28,143 +27,141 @@
 namespace poolnet {
 
 namespace {
-struct StrategyInfo {
-  std::string name;
-  std::vector<std::string> keys;  // sorted
-};
+constexpr double kBig = double(int64_t{1} << 30);
+constexpr double kInf = std::numeric_limits<double>::infinity();
 
-const std::vector<StrategyInfo>& strategies() {
-  static const std::vector<StrategyInfo> table = {
-      {"max_pool", {"ceil_mode", "dilation", "kernel", "padding", "stride"}},
-      {"avg_pool", {"ceil_mode", "count_include_pad", "divisor_override", "kernel", "padding", "stride"}},
-      {"lp_pool", {"ceil_mode", "kernel", "p", "stride"}},
-      {"strided_conv", {}},
-      {"blur_pool", {"filter"}},
-      {"max_blur_pool", {"filter"}},
-      {"conv_blur_pool", {"filter"}},
-      {"aps", {"norm"}},
-      {"aps_blur", {"filter", "norm"}},
-      {"stochastic_pool", {}},
-      {"mixed_pool", {}},
-      {"soft_pool", {}},
-      {"none", {}},
-  };
-  return table;
+// ---- keys -------------------------------------------------------------------------------------
+
+StrategyKey integer_key(std::string name, std::optional<int64_t> def, double low, double high, bool always = false,
+                        std::string unset = "the context's stride") {
+  StrategyKey k{.name = std::move(name),
+                .type = KeyType::kInteger,
+                .low = low,
+                .high = high,
+                .always_written = always,
+                .unset = std::move(unset)};
+  if (def) k.default_value = *def;
+  return k;
+}
+StrategyKey flag_key(std::string name, bool def) {
+  return {.name = std::move(name), .type = KeyType::kFlag, .default_value = def};
+}
+StrategyKey filter_key() { return integer_key("filter", 3, 1, 7, true); }
+StrategyKey norm_key() {
+  return {.name = "norm", .type = KeyType::kChoice, .default_value = "l2", .choices = {"l2", "l1", "linf"},
+          .always_written = true};
+}
+// The pooling window of max_pool, avg_pool and lp_pool: kernel and stride follow the context.
+std::vector<StrategyKey> window_keys(std::vector<StrategyKey> extra) {
+  extra.push_back(integer_key("kernel", std::nullopt, 1, kBig));
+  extra.push_back(integer_key("stride", std::nullopt, 1, kBig));
+  extra.push_back(flag_key("ceil_mode", false));
+  return extra;
 }
 
-const StrategyInfo* find_strategy(std::string_view name) {
-  for (const StrategyInfo& s : strategies()) {
-    if (s.name == name) return &s;
+std::string expects(const StrategyKey& k) {
+  switch (k.type) {
+    case KeyType::kInteger:
+      return k.high >= kBig ? fmt::format("an integer >= {}", k.low) : fmt::format("an integer in {}..{}", k.low, k.high);
+    case KeyType::kReal:
+      return k.high == kInf ? fmt::format("a number >= {}", k.low) : fmt::format("a number in {}..{}", k.low, k.high);
+    case KeyType::kFlag:
+      return "true or false";
+    case KeyType::kChoice: {
+      std::vector<std::string> c(k.choices.begin(), k.choices.end() - 1);
+      return fmt::format("{} or {}", fmt::join(c, ", "), k.choices.back());
+    }
   }
-  return nullptr;
+  return "";
 }
 
-std::optional<int64_t> parse_int(std::string_view v) {
-  int64_t out = 0;
-  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-  if (ec != std::errc() || end != v.data() + v.size()) return std::nullopt;
-  return out;
-}
-
-std::optional<double> parse_double(std::string_view v) {
-  double out = 0;
-  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-  if (ec != std::errc() || end != v.data() + v.size() || !std::isfinite(out)) return std::nullopt;
-  return out;
-}
-
-std::optional<bool> parse_bool(std::string_view v) {
-  if (v == "true") return true;
-  if (v == "false") return false;
+std::optional<SpecValue> read_value(const StrategyKey& k, std::string_view v) {
+  switch (k.type) {
+    case KeyType::kInteger: {
+      int64_t out = 0;
+      const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+      if (ec != std::errc() || end != v.data() + v.size() || out < k.low || out > k.high) return std::nullopt;
+      return out;
+    }
+    case KeyType::kReal: {
+      double out = 0;
+      const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+      if (ec != std::errc() || end != v.data() + v.size() || !std::isfinite(out) || out < k.low || out > k.high) {
+        return std::nullopt;
+      }
+      return out;
+    }
+    case KeyType::kFlag:
+      if (v == "true") return true;
+      if (v == "false") return false;
+      return std::nullopt;
+    case KeyType::kChoice:
+      if (std::find(k.choices.begin(), k.choices.end(), v) == k.choices.end()) return std::nullopt;
+      return std::string(v);
+  }
   return std::nullopt;
 }
 
-// One settable key: how to read it (false: bad value), how to write it (nullopt: unset).
-struct KeyRule {
-  std::string expects;
-  std::function<bool(DownsampleSpec&, std::string_view)> set;
-  std::function<std::optional<std::string>(const DownsampleSpec&)> print;
-};
-
-// An integer key stored in `field`, valid in [low, high]; `unset` (if any) is not printed.
-KeyRule int_key(int64_t DownsampleSpec::*field, int64_t low, int64_t high, std::string expects,
-                std::optional<int64_t> unset = std::nullopt) {
-  return {std::move(expects),
-          [=](DownsampleSpec& s, std::string_view v) {
-            const auto i = parse_int(v);
-            if (!i || *i < low || *i > high) return false;
-            s.*field = *i;
-            return true;
-          },
-          [=](const DownsampleSpec& s) -> std::optional<std::string> {
-            if (unset && s.*field == *unset) return std::nullopt;
-            return std::to_string(s.*field);
-          }};
+std::string print_value(const SpecValue& v) {
+  struct Text {
+    std::string operator()(int64_t i) const { return std::to_string(i); }
+    std::string operator()(double d) const { return fmt::format("{}", d); }
+    std::string operator()(bool b) const { return b ? "true" : "false"; }
+    std::string operator()(const std::string& s) const { return s; }
+  };
+  return std::visit(Text{}, v);
 }
 
-KeyRule bool_key(bool DownsampleSpec::*field, bool default_value) {
-  return {"true or false",
-          [=](DownsampleSpec& s, std::string_view v) {
-            const auto b = parse_bool(v);
-            if (b) s.*field = *b;
-            return b.has_value();
-          },
-          [=](const DownsampleSpec& s) -> std::optional<std::string> {
-            if (s.*field == default_value) return std::nullopt;
-            return s.*field ? "true" : "false";
-          }};
+// ---- builders ---------------------------------------------------------------------------------
+
+void require_channels(const DownsampleSpec& spec, const DownsampleContext& c) {
+  if (c.channels < 1) {
+    throw ConfigError(fmt::format("downsample: {} needs the channel count (context channels >= 1), got {}", spec.name,
+                                  c.channels));
+  }
 }
 
-const std::map<std::string, KeyRule>& key_rules() {
-  constexpr int64_t kBig = int64_t{1} << 30;
-  static const std::map<std::string, KeyRule> rules = [] {
-    std::map<std::string, KeyRule> r;
-    r["kernel"] = int_key(&DownsampleSpec::kernel, 1, kBig, "an integer >= 1", 0);
-    r["stride"] = int_key(&DownsampleSpec::stride, 1, kBig, "an integer >= 1", 0);
-    r["padding"] = int_key(&DownsampleSpec::padding, 0, kBig, "an integer >= 0", 0);
-    r["dilation"] = int_key(&DownsampleSpec::dilation, 1, kBig, "an integer >= 1", 1);
-    r["divisor_override"] = int_key(&DownsampleSpec::divisor_override, 1, kBig, "an integer >= 1", 0);
-    r["filter"] = int_key(&DownsampleSpec::filter, 1, 7, "an integer in 1..7");
-    r["ceil_mode"] = bool_key(&DownsampleSpec::ceil_mode, false);
-    r["count_include_pad"] = bool_key(&DownsampleSpec::count_include_pad, true);
-    r["p"] = {"a number >= 1",
-              [](DownsampleSpec& s, std::string_view v) {
-                const auto d = parse_double(v);
-                if (!d || *d < 1.0) return false;
-                s.p = *d;
-                return true;
-              },
-              [](const DownsampleSpec& s) -> std::optional<std::string> { return fmt::format("{}", s.p); }};
-    r["norm"] = {"l2, l1 or linf",
-                 [](DownsampleSpec& s, std::string_view v) {
-                   if (v != "l2" && v != "l1" && v != "linf") return false;
-                   s.norm = parse_aps_norm(v);
-                   return true;
-                 },
-                 [](const DownsampleSpec& s) -> std::optional<std::string> { return to_string(s.norm); }};
-    return r;
-  }();
-  return rules;
+void require_stride(const DownsampleSpec& spec, const DownsampleContext& c, int64_t least) {
+  if (c.stride < least) {
+    throw ConfigError(fmt::format("downsample: {} needs a context stride >= {}, got {}", spec.name, least, c.stride));
+  }
 }
 
-// Pool2d options of a max/avg/lp_pool spec: kernel and stride default to the context's stride.
-Pool2d pool_options(const DownsampleSpec& spec, int64_t s) {
-  const int64_t k = spec.kernel > 0 ? spec.kernel : s, st = spec.stride > 0 ? spec.stride : s;
-  return Pool2d{.kernel = {k, k},
-                .stride = {st, st},
-                .padding = {spec.padding, spec.padding},
-                .dilation = {spec.dilation, spec.dilation},
-                .ceil_mode = spec.ceil_mode,
-                .count_include_pad = spec.count_include_pad,
-                .divisor_override = spec.divisor_override};
+// The Pool2d of a max/avg/lp_pool spec: kernel and stride default to the context's stride;
+// ConfigError for a window that cannot work on any input.
+Pool2d pool_options(const DownsampleSpec& spec, const DownsampleContext& c) {
+  const auto get = [&](const char* key, int64_t otherwise) { return spec.has(key) ? spec.integer(key) : otherwise; };
+  const int64_t k = get("kernel", c.stride), s = get("stride", c.stride), pad = get("padding", 0),
+                dilation = get("dilation", 1);
+  const Pool2d o{.kernel = {k, k},
+                 .stride = {s, s},
+                 .padding = {pad, pad},
+                 .dilation = {dilation, dilation},
+                 .ceil_mode = spec.flag("ceil_mode"),
+                 .count_include_pad = spec.has("count_include_pad") ? spec.flag("count_include_pad") : true,
+                 .divisor_override = get("divisor_override", 0)};
+  try {  // the window limits that do not depend on the input size
+    pool2d_geometry({1, 1, 1 << 20, 1 << 20}, o, spec.name, spec.name == "max_pool");
+  } catch (const ShapeError& e) {
+    throw ConfigError(fmt::format("downsample: '{}' cannot work: {}", to_string(spec), e.what()));
+  }
+  return o;
 }
 
-std::shared_ptr<Module> strided_conv(const DownsampleContext& c) {
+Blur2d blur_options(const DownsampleSpec& spec, const DownsampleContext& c) {
+  return {.filter_size = spec.integer("filter"), .stride = c.stride, .padding_mode = c.padding_mode};
+}
+
+// A window of s x s, stride s.
+Size2d square(const DownsampleContext& c) { return {c.stride, c.stride}; }
+
+std::shared_ptr<Module> strided_conv(const DownsampleSpec& spec, const DownsampleContext& c) {
+  require_channels(spec, c);
   auto seq = std::make_shared<Sequential>();
   seq->add(std::make_shared<Conv2d>(Conv2d::Options{.in_channels = c.channels,
                                                     .out_channels = c.channels,
                                                     .kernel = {3, 3},
-                                                    .stride = {c.stride, c.stride},
+                                                    .stride = square(c),
                                                     .padding = {1, 1},
                                                     .padding_mode = c.padding_mode},
                                     c.seed));
@@ -172,35 +169,256 @@ std::shared_ptr<Module> strided_conv(const DownsampleContext& c) {
   return seq;
 }
 
+std::shared_ptr<Module> aps(const DownsampleSpec& spec, const DownsampleContext& c, int64_t blur_filter) {
+  require_stride(spec, c, 2);
+  return std::make_shared<ApsPool2d>(
+      ApsPool2dOptions{.aps = {.stride = c.stride, .norm = parse_aps_norm(spec.choice("norm"))},
+                       .blur_filter = blur_filter,
+                       .blur_padding = blur_filter > 0 ? c.padding_mode : PadMode::kCircular});
+}
+
+// ---- the registry -----------------------------------------------------------------------------
+
+std::vector<Strategy>& rows() {
+  static std::vector<Strategy> table = {
+      {.name = "max_pool",
+       .keys = window_keys({integer_key("padding", 0, 0, kBig), integer_key("dilation", 1, 1, kBig)}),
+       .description = "max over each window (PyTorch MaxPool2d); classic",
+       .build = [](const DownsampleSpec& s,
+                   const DownsampleContext& c) { return std::make_shared<MaxPool2d>(pool_options(s, c)); },
+       .in_default_study = true,
+       .in_bench = true},
+      {.name = "avg_pool",
+       .keys = window_keys({integer_key("padding", 0, 0, kBig), flag_key("count_include_pad", true),
+                            integer_key("divisor_override", std::nullopt, 1, kBig, false, "the window size")}),
+       .description = "mean over each window (PyTorch AvgPool2d); classic",
+       .build = [](const DownsampleSpec& s,
+                   const DownsampleContext& c) { return std::make_shared<AvgPool2d>(pool_options(s, c)); },
+       .in_default_study = true,
+       .in_bench = true},
+      {.name = "lp_pool",
+       .keys = window_keys({{.name = "p", .type = KeyType::kReal, .default_value = 2.0, .low = 1, .high = kInf,
+                             .always_written = true}}),
+       .description = "(sum x^p)^(1/p) over each window (PyTorch LPPool2d); Sermanet et al. 2012",
+       .build =
+           [](const DownsampleSpec& s, const DownsampleContext& c) {
+             return std::make_shared<LpPool2d>(static_cast<float>(s.real("p")), pool_options(s, c));
+           }},
+      {.name = "strided_conv",
+       .description = "learnable 3x3 convolution with stride s, padding 1, then ReLU; Springenberg et al. 2014",
+       .build = strided_conv,
+       .in_default_study = true,
+       .in_bench = true},
+      {.name = "max_blur_pool",
+       .keys = {filter_key()},
+       .description = "max pool 2x2 with stride 1, then binomial blur and subsampling; Zhang 2019",
+       .build = [](const DownsampleSpec& s,
+                   const DownsampleContext& c) { return std::make_shared<MaxBlurPool2d>(blur_options(s, c)); },
+       .in_default_study = true,
+       .in_bench = true},
+      {.name = "blur_pool",
+       .keys = {filter_key()},
+       .description = "binomial low-pass filter, then subsampling (replaces average pooling); Zhang 2019",
+       .build = [](const DownsampleSpec& s,
+                   const DownsampleContext& c) { return std::make_shared<BlurPool2d>(blur_options(s, c)); },
+       .in_default_study = true},
+      {.name = "conv_blur_pool",
+       .keys = {filter_key()},
+       .description = "3x3 convolution with stride 1 and ReLU, then blur and subsampling; Zhang 2019",
+       .build =
+           [](const DownsampleSpec& s, const DownsampleContext& c) {
+             require_channels(s, c);
+             return std::make_shared<ConvBlurPool2d>(ConvBlurPool2dOptions{.channels = c.channels,
+                                                                           .filter_size = s.integer("filter"),
+                                                                           .stride = c.stride,
+                                                                           .padding_mode = c.padding_mode},
+                                                     c.seed);
+           }},
+      {.name = "aps",
+       .keys = {norm_key()},
+       .description = "adaptive polyphase sampling: per sample, the polyphase component of largest norm; "
+                      "Chaman & Dokmanic 2021",
+       .build = [](const DownsampleSpec& s, const DownsampleContext& c) { return aps(s, c, 0); },
+       .in_default_study = true,
+       .in_bench = true},
+      {.name = "aps_blur",
+       .keys = {filter_key(), norm_key()},
+       .description = "stride-1 binomial blur, then adaptive polyphase sampling; Chaman & Dokmanic 2021",
+       .build = [](const DownsampleSpec& s, const DownsampleContext& c) { return aps(s, c, s.integer("filter")); }},
+      {.name = "stochastic_pool",
+       .description = "training: one value per window drawn with probability proportional to it; evaluation: "
+                      "the probability-weighted mean; Zeiler & Fergus 2013",
+       .build =
+           [](const DownsampleSpec&, const DownsampleContext& c) {
+             return std::make_shared<StochasticPool2d>(
+                 StochasticPool2dOptions{.kernel = square(c), .stride = square(c), .seed = c.seed});
+           }},
+      {.name = "mixed_pool",
+       .description = "learnable gate a*max + (1-a)*avg per layer; Lee et al. 2016",
+       .build =
+           [](const DownsampleSpec&, const DownsampleContext& c) {
+             return std::make_shared<MixedPool2d>(Pool2d{.kernel = square(c), .stride = square(c)});
+           }},
+      {.name = "soft_pool",
+       .description = "softmax-weighted sum over each window; Stergiou et al. 2021",
+       .build =
+           [](const DownsampleSpec&, const DownsampleContext& c) {
+             return std::make_shared<SoftPool2d>(SoftPool{.kernel = square(c), .stride = square(c)});
+           }},
+      {.name = "none",
+       .description = "no downsampling: stride 1 throughout (the equivariance ceiling)",
+       .build = [](const DownsampleSpec&, const DownsampleContext&) { return std::make_shared<Identity>(); },
+       .in_default_study = true},
+  };
+  return table;
+}
+
 std::string valid_names() { return fmt::format("{}", fmt::join(all_strategy_names(), ", ")); }
+
+const StrategyKey* find_key(const Strategy& s, std::string_view key) {
+  for (const StrategyKey& k : s.keys) {
+    if (k.name == key) return &k;
+  }
+  return nullptr;
+}
+
+// The value of `key` in `spec`: set, else the row's default; null if neither.
+const SpecValue* value_of(const DownsampleSpec& spec, std::string_view key) {
+  const auto it = spec.values.find(std::string(key));
+  if (it != spec.values.end()) return &it->second;
+  const StrategyKey* k = find_key(find_strategy(spec.name), key);
+  return k && k->default_value ? &*k->default_value : nullptr;
+}
+
+template <class T>
+const T& typed_value(const DownsampleSpec& spec, std::string_view key) {
+  const SpecValue* v = value_of(spec, key);
+  if (!v || !std::holds_alternative<T>(*v)) {
+    throw ConfigError(fmt::format("downsample: {} has no {} of that type", spec.name, key));
+  }
+  return std::get<T>(*v);
+}
 }  // namespace
 
-const std::vector<std::string>& all_strategy_names() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> out;
-    for (const StrategyInfo& s : strategies()) out.push_back(s.name);
-    return out;
-  }();
-  return names;
+bool DownsampleSpec::has(std::string_view key) const { return value_of(*this, key) != nullptr; }
+int64_t DownsampleSpec::integer(std::string_view key) const { return typed_value<int64_t>(*this, key); }
+double DownsampleSpec::real(std::string_view key) const { return typed_value<double>(*this, key); }
+bool DownsampleSpec::flag(std::string_view key) const { return typed_value<bool>(*this, key); }
+const std::string& DownsampleSpec::choice(std::string_view key) const { return typed_value<std::string>(*this, key); }
+
+const std::vector<Strategy>& strategies() { return rows(); }
+
+const Strategy& find_strategy(std::string_view name) {
+  for (const Strategy& s : rows()) {
+    if (s.name == name) return s;
+  }
+  throw ConfigError(fmt::format("downsample: unknown strategy '{}' (valid: {})", name, valid_names()));
+}
+
+void register_strategy(Strategy strategy) {
+  const bool identifier = !strategy.name.empty() && std::all_of(strategy.name.begin(), strategy.name.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
+  });
+  if (!identifier) throw ConfigError(fmt::format("register_strategy: '{}' is not a snake_case name", strategy.name));
+  for (const Strategy& s : rows()) {
+    if (s.name == strategy.name) throw ConfigError(fmt::format("register_strategy: '{}' exists", strategy.name));
+  }
+  if (!strategy.build) throw ConfigError(fmt::format("register_strategy: '{}' has no builder", strategy.name));
+  rows().push_back(std::move(strategy));
+}
+
+std::vector<std::string> all_strategy_names() {
+  std::vector<std::string> out;
+  for (const Strategy& s : rows()) out.push_back(s.name);
+  return out;
+}
+
+std::vector<std::string> default_study_strategies() {
+  std::vector<std::string> out;
+  for (const Strategy& s : rows()) {
+    if (s.in_default_study) out.push_back(to_string(parse_downsample(s.name)));
+  }
+  return out;
+}
+
+std::vector<std::string> bench_strategies() {
+  std::vector<std::string> out;
+  for (const Strategy& s : rows()) {
+    if (s.in_bench) out.push_back(to_string(parse_downsample(s.name)));
+  }
+  return out;
 }
 
 std::vector<std::string> strategy_keys(std::string_view name) {
-  const StrategyInfo* info = find_strategy(name);
-  if (!info) throw ConfigError(fmt::format("downsample: unknown strategy '{}' (valid: {})", name, valid_names()));
-  return info->keys;
+  std::vector<std::string> out;
+  for (const StrategyKey& k : find_strategy(name).keys) out.push_back(k.name);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string describe_key(const StrategyKey& k) {
+  std::string range;
+  switch (k.type) {
+    case KeyType::kInteger:
+    case KeyType::kReal:
+      range = k.high >= kBig ? fmt::format(">= {}", k.low) : fmt::format("{}..{}", k.low, k.high);
+      break;
+    case KeyType::kFlag:
+      range = "true/false";
+      break;
+    case KeyType::kChoice:
+      range = fmt::format("{}", fmt::join(k.choices, "/"));
+      break;
+  }
+  if (!k.default_value) return fmt::format("{} ({}; default: {})", k.name, range, k.unset);
+  return fmt::format("{}={} ({})", k.name, print_value(*k.default_value), range);
+}
+
+namespace {
+// "key=default (range)" for each key of a row, sorted by name.
+std::vector<std::string> described_keys(const Strategy& s) {
+  std::vector<std::string> out;
+  for (const StrategyKey& k : s.keys) out.push_back(describe_key(k));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+}  // namespace
+
+std::string strategy_help() {
+  std::string out = "Downsampling strategies (--downsample NAME[:KEY=VALUE,...], --strategies A,B,...):\n";
+  for (const Strategy& s : rows()) {
+    const std::vector<std::string> keys = described_keys(s);
+    out += fmt::format("  {:<16} {}\n", s.name, s.description);
+    if (!keys.empty()) out += fmt::format("  {:<16}   keys: {}\n", "", fmt::join(keys, ", "));
+  }
+  return out;
+}
+
+std::string strategy_table() {
+  std::string out = "| strategy | keys (default, range) | what it does |\n|---|---|---|\n";
+  for (const Strategy& s : rows()) {
+    const std::vector<std::string> keys = described_keys(s);
+    out += fmt::format("| `{}` | {} | {} |\n", s.name, keys.empty() ? "-" : fmt::format("{}", fmt::join(keys, ", ")),
+                       s.description);
+  }
+  return out;
 }
 
 DownsampleSpec parse_downsample(std::string_view text) {
   const size_t colon = text.find(':');
   const std::string_view name = text.substr(0, colon);
-  const StrategyInfo* info = find_strategy(name);
-  if (!info) {
+  const Strategy* row = nullptr;
+  for (const Strategy& s : rows()) {
+    if (s.name == name) row = &s;
+  }
+  if (!row) {
     throw ConfigError(fmt::format("downsample: unknown strategy '{}' in '{}' (valid: {})", name, text, valid_names()));
   }
   DownsampleSpec spec{.name = std::string(name)};
   if (colon == std::string_view::npos) return spec;
-  const std::string valid_keys = info->keys.empty() ? fmt::format("{} takes no keys", name)
-                                                    : fmt::format("valid keys: {}", fmt::join(info->keys, ", "));
+  const std::vector<std::string> keys = strategy_keys(name);
+  const std::string valid_keys = keys.empty() ? fmt::format("{} takes no keys", name)
+                                              : fmt::format("valid keys: {}", fmt::join(keys, ", "));
   std::vector<std::string> seen;
   std::string_view rest = text.substr(colon + 1);
   while (true) {
@@ -214,17 +432,17 @@ DownsampleSpec parse_downsample(std::string_view text) {
     }
     const std::string key(item.substr(0, eq));
     const std::string_view value = item.substr(eq + 1);
-    if (std::find(info->keys.begin(), info->keys.end(), key) == info->keys.end()) {
-      throw ConfigError(fmt::format("downsample: unknown key '{}' for {} in '{}' ({})", key, name, text, valid_keys));
-    }
+    const StrategyKey* rule = find_key(*row, key);
+    if (!rule) throw ConfigError(fmt::format("downsample: unknown key '{}' for {} in '{}' ({})", key, name, text, valid_keys));
     if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
       throw ConfigError(fmt::format("downsample: key '{}' given twice in '{}'", key, text));
     }
     seen.push_back(key);
-    const KeyRule& rule = key_rules().at(key);
-    if (!rule.set(spec, value)) {
-      throw ConfigError(fmt::format("downsample: {} must be {}, got '{}' in '{}'", key, rule.expects, value, text));
+    const std::optional<SpecValue> v = read_value(*rule, value);
+    if (!v) {
+      throw ConfigError(fmt::format("downsample: {} must be {}, got '{}' in '{}'", key, expects(*rule), value, text));
     }
+    if (!rule->default_value || *v != *rule->default_value) spec.values[key] = *v;
     if (comma == std::string_view::npos) break;
     rest = rest.substr(comma + 1);
   }
@@ -232,65 +450,30 @@ DownsampleSpec parse_downsample(std::string_view text) {
 }
 
 std::string to_string(const DownsampleSpec& spec) {
-  const StrategyInfo* info = find_strategy(spec.name);
-  if (!info) throw ConfigError(fmt::format("downsample: unknown strategy '{}' (valid: {})", spec.name, valid_names()));
+  const Strategy& row = find_strategy(spec.name);
+  for (const auto& [key, value] : spec.values) {
+    if (!find_key(row, key)) throw ConfigError(fmt::format("downsample: unknown key '{}' for {}", key, spec.name));
+  }
   std::vector<std::string> parts;
-  for (const std::string& key : info->keys) {
-    if (auto v = key_rules().at(key).print(spec)) parts.push_back(key + "=" + *v);
+  for (const std::string& key : strategy_keys(spec.name)) {  // sorted
+    const StrategyKey& k = *find_key(row, key);
+    const auto it = spec.values.find(key);
+    if (it != spec.values.end()) {
+      parts.push_back(key + "=" + print_value(it->second));
+    } else if (k.always_written && k.default_value) {
+      parts.push_back(key + "=" + print_value(*k.default_value));
+    }
   }
   if (parts.empty()) return spec.name;
   return fmt::format("{}:{}", spec.name, fmt::join(parts, ","));
 }
 
 std::shared_ptr<Module> make_downsample(const DownsampleSpec& spec, const DownsampleContext& context) {
-  const std::string& name = spec.name;
-  const int64_t s = context.stride;
-  if (!find_strategy(name)) {
-    throw ConfigError(fmt::format("downsample: unknown strategy '{}' (valid: {})", name, valid_names()));
+  const Strategy& row = find_strategy(spec.name);
+  if (context.stride < 1) {
+    throw ConfigError(fmt::format("downsample: context stride must be >= 1, got {} for {}", context.stride, spec.name));
   }
-  if (s < 1) throw ConfigError(fmt::format("downsample: context stride must be >= 1, got {} for {}", s, name));
-  const bool needs_channels = name == "strided_conv" || name == "conv_blur_pool";
-  if (needs_channels && context.channels < 1) {
-    throw ConfigError(
-        fmt::format("downsample: {} needs the channel count (context channels >= 1), got {}", name, context.channels));
-  }
-  if ((name == "aps" || name == "aps_blur") && s < 2) {
-    throw ConfigError(fmt::format("downsample: {} needs a context stride >= 2, got {}", name, s));
-  }
-  const PadMode mode = context.padding_mode;
-  const Blur2d blur{.filter_size = spec.filter, .stride = s, .padding_mode = mode};
-  if (name == "max_pool" || name == "avg_pool" || name == "lp_pool") {
-    try {  // the window limits that do not depend on the input size
-      pool2d_geometry({1, 1, 1 << 20, 1 << 20}, pool_options(spec, s), name, name == "max_pool");
-    } catch (const ShapeError& e) {
-      throw ConfigError(fmt::format("downsample: '{}' cannot work: {}", to_string(spec), e.what()));
-    }
-  }
-  if (name == "max_pool") return std::make_shared<MaxPool2d>(pool_options(spec, s));
-  if (name == "avg_pool") return std::make_shared<AvgPool2d>(pool_options(spec, s));
-  if (name == "lp_pool") return std::make_shared<LpPool2d>(static_cast<float>(spec.p), pool_options(spec, s));
-  if (name == "strided_conv") return strided_conv(context);
-  if (name == "blur_pool") return std::make_shared<BlurPool2d>(blur);
-  if (name == "max_blur_pool") return std::make_shared<MaxBlurPool2d>(blur);
-  if (name == "conv_blur_pool") {
-    return std::make_shared<ConvBlurPool2d>(
-        ConvBlurPool2dOptions{
-            .channels = context.channels, .filter_size = spec.filter, .stride = s, .padding_mode = mode},
-        context.seed);
-  }
-  if (name == "aps") return std::make_shared<ApsPool2d>(ApsPool2dOptions{.aps = {.stride = s, .norm = spec.norm}});
-  if (name == "aps_blur") {
-    return std::make_shared<ApsPool2d>(
-        ApsPool2dOptions{.aps = {.stride = s, .norm = spec.norm}, .blur_filter = spec.filter, .blur_padding = mode});
-  }
-  if (name == "stochastic_pool") {
-    return std::make_shared<StochasticPool2d>(
-        StochasticPool2dOptions{.kernel = {s, s}, .stride = {s, s}, .seed = context.seed});
-  }
-  if (name == "mixed_pool") return std::make_shared<MixedPool2d>(Pool2d{.kernel = {s, s}, .stride = {s, s}});
-  if (name == "soft_pool") return std::make_shared<SoftPool2d>(SoftPool{.kernel = {s, s}, .stride = {s, s}});
-  if (name == "none") return std::make_shared<Identity>();
-  throw ConfigError(fmt::format("downsample: no module for strategy '{}'", name));  // a table entry without a branch
+  return row.build(spec, context);
 }
 
 }  // namespace poolnet

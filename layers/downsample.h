@@ -1,89 +1,111 @@
-// Downsampling strategies: their names, the spec grammar and the one factory (DESIGN.md,
-// "Downsampling strategies"). This file and downsample.cpp hold the only switch over names.
+// Downsampling strategies: the registry (one row per strategy), the spec grammar and the one
+// factory. docs/architecture.md, "Adding a strategy", says what a new row needs.
 //
 // Spec grammar: name[:key=value,...], e.g. "max_pool", "lp_pool:p=3", "aps_blur:filter=5,norm=linf".
-//   name              keys (default)
-//   max_pool          kernel, stride (the context's stride), padding (0), dilation (1), ceil_mode (false)
-//   avg_pool          kernel, stride (the context's stride), padding (0), ceil_mode (false),
-//                     count_include_pad (true), divisor_override (none)
-//   lp_pool           p (2; >= 1), kernel, stride (the context's stride), ceil_mode (false)
-//   strided_conv      -  learnable 3x3 conv, stride s, padding 1 (context padding mode), then ReLU
-//   blur_pool         filter (3; 1..7)
-//   max_blur_pool     filter (3)
-//   conv_blur_pool    filter (3)
-//   aps               norm (l2 | l1 | linf)
-//   aps_blur          filter (3), norm (l2). Beware norm=l1 on non-negative maps (after ReLU):
-//                     a binomial filter puts half its weight on even and half on odd taps, so with
-//                     circular padding every polyphase component of the blurred map has the same
-//                     l1 norm and the choice falls to rounding noise — use l2 or linf there.
-//   stochastic_pool, mixed_pool, soft_pool: window = stride = the context's stride; no keys
-//   none              identity (stride 1)
-// Canonical form (to_string): keys sorted; the strategy's defining keys (filter, norm, p) always
-// written, the pooling window's keys (kernel, stride, padding, dilation, ceil_mode,
-// count_include_pad, divisor_override) only when they differ from the default, so "max_pool"
-// stays "max_pool" and "aps" becomes "aps:norm=l2" (unset kernel and stride follow the context:
-// kernel = stride = DownsampleContext::stride).
-// parse(to_string(spec)) == spec and to_string(parse(s)) is the canonical spelling of s.
+// Each row lists its keys with their type, default and valid range; `poolnet --help` and the
+// README's strategy table are written from the rows (strategy_table()).
+// Canonical form (to_string): keys sorted; a strategy's defining keys (filter, norm, p: the ones
+// marked `always_written`) always written, the others only when set to something other than
+// their default, so "max_pool" stays "max_pool" and "aps" becomes "aps:norm=l2". A key without
+// a default (max_pool's kernel and stride) follows the context: kernel = stride =
+// DownsampleContext::stride. parse(to_string(spec)) == spec, and to_string(parse(s)) is the
+// canonical spelling of s.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
-#include "framework/ops/aps.h"
 #include "framework/ops/geometry.h"
 #include "layers/module.h"
 
 namespace poolnet {
 
+// A key's value as parsed: integer, real, true/false, or one of a key's named choices.
+using SpecValue = std::variant<int64_t, double, bool, std::string>;
+
+// A parsed spec: the strategy's name and the keys set to something other than their default
+// (so equal specs compare equal however they were spelled).
 struct DownsampleSpec {
   std::string name = "max_pool";
-  // Pooling window (max_pool, avg_pool, lp_pool); 0 = unset: the context's stride.
-  int64_t kernel = 0;
-  int64_t stride = 0;
-  int64_t padding = 0;
-  int64_t dilation = 1;
-  bool ceil_mode = false;
-  bool count_include_pad = true;
-  int64_t divisor_override = 0;  // 0 = none
-  double p = 2.0;                // lp_pool
-  int64_t filter = 3;            // blur_pool, max_blur_pool, conv_blur_pool, aps_blur
-  ApsNorm norm = ApsNorm::kL2;   // aps, aps_blur
+  std::map<std::string, SpecValue> values{};
+
+  // Whether `key` has a value: set, or a key of the strategy with a default.
+  bool has(std::string_view key) const;
+  // The value of `key` (set, else its default); ConfigError if it has none or another type.
+  int64_t integer(std::string_view key) const;
+  double real(std::string_view key) const;
+  bool flag(std::string_view key) const;
+  const std::string& choice(std::string_view key) const;
   bool operator==(const DownsampleSpec&) const = default;
 };
 
 // Where a downsampling module goes in a model.
 struct DownsampleContext {
   int64_t channels = 0;                    // C: input channels (= output channels)
-  PadMode padding_mode = PadMode::kZeros;  // zeros | circular: strided_conv, conv_blur_pool's conv, blur filters
-  uint64_t seed = 0;                       // parameter init and stochastic_pool draws
+  PadMode padding_mode = PadMode::kZeros;  // zeros | circular: convolutions and blur filters
+  uint64_t seed = 0;                       // parameter init and random draws
   int64_t stride = 2;                      // downsampling factor s
 };
 
-// Every strategy name, in DESIGN.md's order.
-const std::vector<std::string>& all_strategy_names();
+enum class KeyType { kInteger, kReal, kFlag, kChoice };
+
+struct StrategyKey {
+  std::string name{};
+  KeyType type = KeyType::kInteger;
+  std::optional<SpecValue> default_value{};  // none: unset, the strategy follows the context
+  double low = 0, high = 0;                  // kInteger, kReal: the valid range, inclusive
+  std::vector<std::string> choices{};        // kChoice
+  bool always_written = false;             // the canonical form writes it even at its default
+  std::string unset = "the context's stride";  // what an unset key without a default means
+};
+
+using StrategyBuilder = std::function<std::shared_ptr<Module>(const DownsampleSpec&, const DownsampleContext&)>;
+
+// One row of the registry.
+struct Strategy {
+  std::string name{};
+  std::vector<StrategyKey> keys{};
+  std::string description{};  // one line, with its reference
+  // The module for a parsed spec at a place: [N,C,H,W] -> [N,C',H',W']. ConfigError for a
+  // spec or context that cannot work.
+  StrategyBuilder build{};
+  bool in_default_study = false;  // one of `poolnet ablate`'s default strategies
+  bool in_bench = false;          // one of `poolnet bench`'s default strategies
+};
+
+// Every row, built-in ones first in DESIGN order, then registered ones.
+const std::vector<Strategy>& strategies();
+// The row of `name`; ConfigError listing the valid names otherwise.
+const Strategy& find_strategy(std::string_view name);
+// Adds a row (a strategy defined outside the library); ConfigError if the name is taken or
+// not a snake_case identifier.
+void register_strategy(Strategy strategy);
+
+std::vector<std::string> all_strategy_names();
+std::vector<std::string> default_study_strategies();  // canonical specs, registry order
+std::vector<std::string> bench_strategies();          // canonical specs, registry order
 // The keys a strategy accepts, sorted (empty for keyless strategies); ConfigError if unknown.
 std::vector<std::string> strategy_keys(std::string_view name);
+// "filter=3 (1..7)", "norm=l2 (l2/l1/linf)", "kernel (>= 1; default: the context's stride)".
+std::string describe_key(const StrategyKey& key);
+// Plain text for --help: one line per row (name, keys, description).
+std::string strategy_help();
+// The Markdown table of every row (spec with its keys, description): the README's table.
+std::string strategy_table();
 
 // Parses a spec string; ConfigError naming the valid names / keys / values otherwise.
 DownsampleSpec parse_downsample(std::string_view spec);
 // The canonical spelling (see above).
 std::string to_string(const DownsampleSpec& spec);
-
-// The module for `spec` at a place described by `context`: [N,C,H,W] -> [N,C,H',W'], where
-// s = context.stride (kernel = stride = s unless the spec sets them):
-//   max_pool MaxPool2d, avg_pool AvgPool2d, lp_pool LpPool2d;
-//   strided_conv  Sequential(Conv2d(C, C, 3x3, stride s, padding 1, context mode), ReLU);
-//   blur_pool BlurPool2d, max_blur_pool MaxBlurPool2d, conv_blur_pool ConvBlurPool2d (context
-//     padding mode for their convolution and blur filter; stride s);
-//   aps, aps_blur ApsPool2d (stride s; aps_blur's stride-1 blur uses the context mode);
-//   stochastic_pool StochasticPool2d, mixed_pool MixedPool2d, soft_pool SoftPool2d: window
-//     s x s, stride s;
-//   none Identity.
-// Parameters are initialised from context.seed. ConfigError for a spec or context that cannot
-// work (unknown name, channels < 1 where a convolution needs them, stride < 1, aps with s < 2).
+// The module for `spec` at a place described by `context` (the row's builder), parameters
+// initialised from context.seed. ConfigError for an unknown name or a context that cannot work.
 std::shared_ptr<Module> make_downsample(const DownsampleSpec& spec, const DownsampleContext& context);
 
 }  // namespace poolnet

@@ -21,4 +21,6 @@ Tensor Dropout::forward(const Tensor& x) {
 
 std::string Dropout::describe() const { return fmt::format("Dropout(p={})", options_.p); }
 
+ModuleConfig Dropout::config() const { return {"Dropout", {{"p", static_cast<double>(options_.p)}}}; }
+
 }  // namespace poolnet

@@ -22,6 +22,8 @@ class Dropout : public Module {
 
   Tensor forward(const Tensor& x) override;
   std::string describe() const override;  // "Dropout(p=0.5)"
+  ModuleConfig config() const override;
+  const Options& options() const { return options_; }
 
   uint64_t calls() const { return calls_; }  // training forward calls so far
 

@@ -10,4 +10,6 @@ Tensor Flatten::forward(const Tensor& x) { return flatten(x, start_dim_); }
 
 std::string Flatten::describe() const { return fmt::format("Flatten(start_dim={})", start_dim_); }
 
+ModuleConfig Flatten::config() const { return {"Flatten", {{"start_dim", start_dim_}}}; }
+
 }  // namespace poolnet

@@ -14,6 +14,8 @@ class Flatten : public Module {
   explicit Flatten(int64_t start_dim = 1) : start_dim_(start_dim) {}
   Tensor forward(const Tensor& x) override;
   std::string describe() const override;  // "Flatten(start_dim=1)"
+  ModuleConfig config() const override;
+  int64_t start_dim() const { return start_dim_; }
 
  private:
   int64_t start_dim_;

@@ -11,6 +11,7 @@ class GlobalMaxPool : public Module {
  public:
   Tensor forward(const Tensor& x) override;
   std::string describe() const override;  // "GlobalMaxPool()"
+  ModuleConfig config() const override;
   std::vector<Window> windows() const override { return {Window{.global = true}}; }
 };
 

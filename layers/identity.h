@@ -9,6 +9,7 @@ class Identity : public Module {
  public:
   Tensor forward(const Tensor& x) override { return x; }
   std::string describe() const override { return "Identity()"; }
+  ModuleConfig config() const override { return {.type = "Identity"}; }
 };
 
 }  // namespace poolnet

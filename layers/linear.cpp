@@ -30,4 +30,9 @@ std::string Linear::describe() const {
                      options_.bias);
 }
 
+ModuleConfig Linear::config() const {
+  return {"Linear",
+          {{"in_features", options_.in_features}, {"out_features", options_.out_features}, {"bias", options_.bias}}};
+}
+
 }  // namespace poolnet

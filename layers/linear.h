@@ -25,6 +25,7 @@ class Linear : public Module {
 
   Tensor forward(const Tensor& x) override;
   std::string describe() const override;  // "Linear(in_features=400, out_features=120, bias=true)"
+  ModuleConfig config() const override;
   std::vector<Window> windows() const override;  // global: every output reads every input
 
   const Options& options() const { return options_; }

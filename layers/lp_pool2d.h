@@ -15,6 +15,7 @@ class LpPool2d : public Module {
   explicit LpPool2d(float p, Pool2d options = {});
   Tensor forward(const Tensor& x) override;
   std::string describe() const override;  // "LpPool2d(p=2, kernel=2x2, stride=2x2)"
+  ModuleConfig config() const override;
   std::vector<Window> windows() const override { return {pool_window(options_)}; }
   float p() const { return p_; }
   const Pool2d& options() const { return options_; }

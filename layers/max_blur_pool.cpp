@@ -22,4 +22,9 @@ std::string MaxBlurPool2d::describe() const {
                      to_string(blur_.padding_mode));
 }
 
+ModuleConfig MaxBlurPool2d::config() const {
+  return {"MaxBlurPool2d",
+          {{"filter_size", blur_.filter_size}, {"stride", blur_.stride}, {"padding_mode", to_string(blur_.padding_mode)}}};
+}
+
 }  // namespace poolnet

@@ -19,7 +19,9 @@ class MaxBlurPool2d : public Module {
   Tensor forward(const Tensor& x) override;
   // "MaxBlurPool2d(filter=3, stride=2, padding=reflect)"
   std::string describe() const override;
+  ModuleConfig config() const override;
   std::vector<Window> windows() const override;  // the max (2x2, stride 1), then the blur
+  const Blur2d& options() const { return blur_; }
 
  private:
   Blur2d blur_;

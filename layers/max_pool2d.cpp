@@ -10,4 +10,6 @@ MaxPoolResult MaxPool2d::forward_with_indices(const Tensor& x) const { return ma
 
 std::string MaxPool2d::describe() const { return "MaxPool2d(" + to_string(options_) + ")"; }
 
+ModuleConfig MaxPool2d::config() const { return {"MaxPool2d", pool_args(options_)}; }
+
 }  // namespace poolnet

@@ -16,6 +16,7 @@ class MaxPool2d : public Module {
   Tensor forward(const Tensor& x) override;
   MaxPoolResult forward_with_indices(const Tensor& x) const;
   std::string describe() const override;  // "MaxPool2d(kernel=2x2, stride=2x2)"
+  ModuleConfig config() const override;
   std::vector<Window> windows() const override { return {pool_window(options_)}; }
   const Pool2d& options() const { return options_; }
 

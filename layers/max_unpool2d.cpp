@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "layers/pool_window.h"
+
 #include "framework/errors.h"
 
 namespace poolnet {
@@ -43,5 +45,7 @@ std::string MaxUnpool2d::describe() const {
   const Pool2d o{.kernel = options_.kernel, .stride = options_.stride, .padding = options_.padding};
   return "MaxUnpool2d(" + to_string(o) + ")";
 }
+
+ModuleConfig MaxUnpool2d::config() const { return {"MaxUnpool2d", pool_args(options_)}; }
 
 }  // namespace poolnet

@@ -22,6 +22,7 @@ class MaxUnpool2d : public Module {
   Tensor forward(const Tensor& x, const PoolIndices& indices);
   Tensor forward(const Tensor& x, const PoolIndices& indices, Size2d output_size);
   std::string describe() const override;  // "MaxUnpool2d(kernel=2x2, stride=2x2)"
+  ModuleConfig config() const override;
   Size2d default_output_size(const Tensor& x) const;
   const Pool2d& options() const { return options_; }
 

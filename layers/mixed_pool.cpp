@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "layers/pool_window.h"
+
 #include <cmath>
 
 #include "framework/errors.h"
@@ -26,5 +28,7 @@ std::vector<Window> MixedPool2d::windows() const {
 }
 
 std::string MixedPool2d::describe() const { return "MixedPool2d(" + to_string(options_) + ")"; }
+
+ModuleConfig MixedPool2d::config() const { return {"MixedPool2d", pool_args(options_)}; }
 
 }  // namespace poolnet

@@ -13,7 +13,9 @@ class MixedPool2d : public Module {
   explicit MixedPool2d(Pool2d options = {});
   Tensor forward(const Tensor& x) override;
   std::string describe() const override;  // "MixedPool2d(kernel=2x2, stride=2x2)"
+  ModuleConfig config() const override;
   std::vector<Window> windows() const override;
+  const Pool2d& options() const { return options_; }
   const Tensor& gate() const { return gate_; }
   float alpha() const;  // sigmoid(gate): the weight of the max
 

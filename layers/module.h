@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "framework/named_tensors.h"
@@ -30,11 +31,23 @@ struct Window {
   bool adaptive = false;  // the sampling phase depends on the input (APS): the window is a bound
 };
 
+// What a layer was built from: its type and its constructor arguments by name, in order (its
+// options struct, field by field). The PyTorch exporter (models/torch_export.h) writes each layer
+// as `Type(name=value, ..., child=...)` against the Python class of the same name in
+// models/torch_modules.py; children are passed by their registered names.
+using ConfigValue = std::variant<bool, int64_t, double, std::string, Size2d>;
+struct ModuleConfig {
+  std::string type{};  // empty: the layer has no exported form
+  std::vector<std::pair<std::string, ConfigValue>> args{};
+};
+
 class Module {
  public:
   virtual ~Module() = default;
   virtual Tensor forward(const Tensor& x) = 0;
   virtual std::string describe() const = 0;
+  // See ModuleConfig; the default (an empty type) means "not exportable".
+  virtual ModuleConfig config() const { return {}; }
   // The windows this module applies, in order. The default chains the children's windows
   // (right for Sequential); layers with a window of their own, and modules whose children are
   // not a chain, override it. Pointwise layers have none.

@@ -1,4 +1,5 @@
-// The receptive-field window of a pooling layer (see Module::windows).
+// The receptive-field window of a pooling layer (see Module::windows), and its options as
+// constructor arguments (see ModuleConfig).
 #pragma once
 
 #include "framework/ops/pool_window.h"
@@ -9,6 +10,18 @@ namespace poolnet {
 inline Window pool_window(const Pool2d& o) {
   const Size2d stride = o.stride.h == 0 && o.stride.w == 0 ? o.kernel : o.stride;
   return Window{.kernel = o.kernel, .stride = stride, .padding = o.padding, .dilation = o.dilation};
+}
+
+// Pool2d as ModuleConfig arguments, the stride resolved as pool_window does.
+inline std::vector<std::pair<std::string, ConfigValue>> pool_args(const Pool2d& o) {
+  const Window w = pool_window(o);
+  return {{"kernel", w.kernel},
+          {"stride", w.stride},
+          {"padding", w.padding},
+          {"dilation", w.dilation},
+          {"ceil_mode", o.ceil_mode},
+          {"count_include_pad", o.count_include_pad},
+          {"divisor_override", o.divisor_override}};
 }
 
 }  // namespace poolnet

@@ -11,6 +11,7 @@ class ReLU : public Module {
  public:
   Tensor forward(const Tensor& x) override;
   std::string describe() const override { return "ReLU()"; }
+  ModuleConfig config() const override { return {.type = "ReLU"}; }
 };
 
 }  // namespace poolnet

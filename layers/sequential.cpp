@@ -29,4 +29,6 @@ std::string Sequential::describe() const {
   return s + ")";
 }
 
+ModuleConfig Sequential::config() const { return {.type = "Sequential"}; }
+
 }  // namespace poolnet

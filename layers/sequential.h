@@ -20,6 +20,7 @@ class Sequential : public Module {
 
   Tensor forward(const Tensor& x) override;  // an empty Sequential returns x
   std::string describe() const override;     // "Sequential(Conv2d(...), ReLU())"
+  ModuleConfig config() const override;
 };
 
 }  // namespace poolnet

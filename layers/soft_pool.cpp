@@ -18,4 +18,8 @@ std::string SoftPool2d::describe() const {
   return fmt::format("SoftPool2d(kernel={}, stride={})", to_string(options_.kernel), to_string(options_.stride));
 }
 
+ModuleConfig SoftPool2d::config() const {
+  return {"SoftPool2d", {{"kernel", options_.kernel}, {"stride", options_.stride}}};
+}
+
 }  // namespace poolnet

@@ -11,7 +11,9 @@ class SoftPool2d : public Module {
   explicit SoftPool2d(SoftPool options = {});
   Tensor forward(const Tensor& x) override;
   std::string describe() const override;  // "SoftPool2d(kernel=2x2, stride=2x2)"
+  ModuleConfig config() const override;
   std::vector<Window> windows() const override;
+  const SoftPool& options() const { return options_; }
 
  private:
   SoftPool options_;

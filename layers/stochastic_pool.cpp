@@ -29,4 +29,8 @@ std::string StochasticPool2d::describe() const {
   return fmt::format("StochasticPool2d(kernel={}, stride={})", to_string(options_.kernel), to_string(options_.stride));
 }
 
+ModuleConfig StochasticPool2d::config() const {  // the seed only picks training draws
+  return {"StochasticPool2d", {{"kernel", options_.kernel}, {"stride", options_.stride}}};
+}
+
 }  // namespace poolnet

@@ -20,7 +20,9 @@ class StochasticPool2d : public Module {
   explicit StochasticPool2d(StochasticPool2dOptions options = {});
   Tensor forward(const Tensor& x) override;
   std::string describe() const override;  // "StochasticPool2d(kernel=2x2, stride=2x2)"
+  ModuleConfig config() const override;
   std::vector<Window> windows() const override;
+  const StochasticPool2dOptions& options() const { return options_; }
   uint64_t calls() const { return calls_; }  // training forwards so far
 
  private:

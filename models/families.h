@@ -26,6 +26,7 @@ class GlobalAvgMaxPool : public Module {
  public:
   Tensor forward(const Tensor& x) override;
   std::string describe() const override { return "GlobalAvgMaxPool()"; }
+  ModuleConfig config() const override { return {.type = "GlobalAvgMaxPool"}; }
   std::vector<Window> windows() const override;
 };
 

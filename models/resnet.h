@@ -26,6 +26,8 @@ class BasicBlock : public Module {
 
   Tensor forward(const Tensor& x) override;
   std::string describe() const override;
+  // Children conv1, bn1, [down], conv2, bn2, [shortcut_down], [shortcut_conv, shortcut_bn].
+  ModuleConfig config() const override { return {"BasicBlock", {{"aps_shortcut", aps_ != nullptr}}}; }
   // The residual branch has the widest field: conv1, the downsampler, conv2.
   std::vector<Window> windows() const override;
 

@@ -3,18 +3,14 @@
 // torch_source(model) returns self-contained Python (it imports torch only) that defines
 // build() -> nn.Module: the same module tree, parameter and buffer names equal to poolnet's
 // (the state_dict keys are exactly the names of model.safetensors: "features.0.weight",
-// "classifier.5.bias", BatchNorm's "running_mean" / "running_var"; nn.BatchNorm2d is subclassed
-// to drop its num_batches_tracked buffer, which poolnet does not keep), so
+// "classifier.5.bias", BatchNorm's "running_mean" / "running_var"), so
 // build().load_state_dict(weights, strict=True) loads a poolnet checkpoint, and the same forward
-// computation. Standard modules where PyTorch has them (nn.Conv2d with padding_mode, nn.MaxPool2d,
-// nn.AvgPool2d, nn.LPPool2d, nn.Linear, nn.ReLU, nn.Flatten, nn.Identity,
-// nn.Sequential, nn.AdaptiveAvgPool2d(1) / nn.AdaptiveMaxPool2d(1) + nn.Flatten for the global
-// pools); small nn.Module classes emitted next to build() for the poolnet-specific layers
-// (BlurPool2d, MaxBlurPool2d, ConvBlurPool2d, ApsPool2d, MixedPool2d, SoftPool2d,
-// StochasticPool2d, GlobalAvgMaxPool, resnet's BasicBlock), each following its op's documented
-// semantics (padding rules, binomial filters, APS phase choice in double with ties to the lowest
-// phase). StochasticPool2d matches in eval mode; its training draws come from torch's generator.
-// A module without a PyTorch equivalent is a ConfigError naming it and its place in the tree.
+// computation. The script is models/torch_modules.py (one Python equivalent per poolnet layer
+// type: the nn module where PyTorch has one, a small class following the op's documented
+// semantics where it does not) followed by build(), which writes every layer as
+// `Type(arg=value, ..., child=...)` from its ModuleConfig (layers/module.h). StochasticPool2d
+// matches in eval mode; its training draws come from torch's generator. A layer without a
+// config is a ConfigError naming it and its place in the tree.
 #pragma once
 
 #include <string>

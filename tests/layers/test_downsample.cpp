@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 #include "framework/errors.h"
 #include "framework/ops/ops.h"
@@ -19,11 +21,74 @@ std::string error_of(std::string_view spec) {
   return "no error";
 }
 
-TEST(DownsampleSpec, NamesAreDesignsTable) {
+TEST(StrategyRegistry, NamesAreDesignsTable) {
   EXPECT_EQ(all_strategy_names(),
-            (std::vector<std::string>{"max_pool", "avg_pool", "lp_pool", "strided_conv", "blur_pool", "max_blur_pool",
+            (std::vector<std::string>{"max_pool", "avg_pool", "lp_pool", "strided_conv", "max_blur_pool", "blur_pool",
                                       "conv_blur_pool", "aps", "aps_blur", "stochastic_pool", "mixed_pool", "soft_pool",
                                       "none"}));
+}
+
+TEST(StrategyRegistry, DefaultListsComeFromTheRows) {
+  EXPECT_EQ(default_study_strategies(),
+            (std::vector<std::string>{"max_pool", "avg_pool", "strided_conv", "max_blur_pool:filter=3",
+                                      "blur_pool:filter=3", "aps:norm=l2", "none"}));
+  EXPECT_EQ(bench_strategies(), (std::vector<std::string>{"max_pool", "avg_pool", "strided_conv",
+                                                          "max_blur_pool:filter=3", "aps:norm=l2"}));
+}
+
+// Every row is complete, and every default is a value its key accepts.
+TEST(StrategyRegistry, RowsAreComplete) {
+  for (const Strategy& row : strategies()) {
+    EXPECT_FALSE(row.description.empty()) << row.name;
+    EXPECT_TRUE(row.build) << row.name;
+    for (const StrategyKey& key : row.keys) {
+      if (!key.default_value) continue;
+      const std::string text = row.name + ":" + describe_key(key).substr(0, describe_key(key).find(' '));
+      EXPECT_NO_THROW(parse_downsample(text)) << text;
+    }
+  }
+}
+
+// The README's table is the registry's: regenerate it with strategy_table() when a row changes.
+TEST(StrategyRegistry, ReadmeTableIsTheRegistry) {
+  std::ifstream in(std::string(POOLNET_SOURCE_DIR) + "/README.md");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string readme = text.str();
+  const std::string begin = "<!-- strategy table: tests/layers/test_downsample.cpp -->\n", end = "<!-- end -->";
+  const size_t from = readme.find(begin), to = readme.find(end, from);
+  ASSERT_NE(from, std::string::npos) << "README.md has no strategy table marker";
+  ASSERT_NE(to, std::string::npos);
+  EXPECT_EQ(readme.substr(from + begin.size(), to - from - begin.size()), strategy_table()) << strategy_table();
+}
+
+TEST(StrategyRegistry, HelpListsEveryRowWithItsKeys) {
+  const std::string help = strategy_help();
+  for (const Strategy& row : strategies()) EXPECT_NE(help.find(row.description), std::string::npos) << row.name;
+  EXPECT_NE(help.find("filter=3 (1..7)"), std::string::npos) << help;
+  EXPECT_NE(help.find("norm=l2 (l2/l1/linf)"), std::string::npos) << help;
+  EXPECT_NE(help.find("kernel (>= 1; default: the context's stride)"), std::string::npos) << help;
+}
+
+// A strategy defined outside the library: one row, then it parses, prints and builds like any other.
+TEST(StrategyRegistry, RegisteredRowWorksLikeABuiltIn) {
+  register_strategy({.name = "test_half_pool",
+                     .keys = {{.name = "scale", .type = KeyType::kReal, .default_value = 0.5, .low = 0, .high = 1,
+                               .always_written = true}},
+                     .description = "a test row",
+                     .build = [](const DownsampleSpec& s, const DownsampleContext&) {
+                       EXPECT_EQ(s.real("scale"), 0.25);
+                       return make_downsample(parse_downsample("avg_pool"), {});
+                     }});
+  EXPECT_EQ(to_string(parse_downsample("test_half_pool:scale=0.25")), "test_half_pool:scale=0.25");
+  EXPECT_EQ(to_string(parse_downsample("test_half_pool")), "test_half_pool:scale=0.5");
+  EXPECT_NE(error_of("test_half_pool:scale=2").find("scale must be a number in 0..1"), std::string::npos);
+  EXPECT_EQ(make_downsample(parse_downsample("test_half_pool:scale=0.25"), {})->describe(),
+            "AvgPool2d(kernel=2x2, stride=2x2)");
+  EXPECT_EQ(all_strategy_names().back(), "test_half_pool");
+  EXPECT_THROW(register_strategy({.name = "max_pool", .build = strategies()[0].build}), ConfigError);
+  EXPECT_THROW(register_strategy({.name = "Bad-Name", .build = strategies()[0].build}), ConfigError);
+  EXPECT_THROW(register_strategy({.name = "no_builder"}), ConfigError);
 }
 
 TEST(DownsampleSpec, CanonicalFormMakesDefaultsExplicit) {
@@ -46,15 +111,18 @@ TEST(DownsampleSpec, CanonicalFormMakesDefaultsExplicit) {
 TEST(DownsampleSpec, ParsesValues) {
   const DownsampleSpec s = parse_downsample("max_pool:kernel=3,stride=2,padding=1,dilation=2,ceil_mode=true");
   EXPECT_EQ(s.name, "max_pool");
-  EXPECT_EQ(s.kernel, 3);
-  EXPECT_EQ(s.stride, 2);
-  EXPECT_EQ(s.padding, 1);
-  EXPECT_EQ(s.dilation, 2);
-  EXPECT_TRUE(s.ceil_mode);
-  EXPECT_EQ(parse_downsample("avg_pool:count_include_pad=false").count_include_pad, false);
-  EXPECT_EQ(parse_downsample("lp_pool:p=1").p, 1.0);
-  EXPECT_EQ(parse_downsample("conv_blur_pool:filter=7").filter, 7);
-  EXPECT_EQ(parse_downsample("aps:norm=l1").norm, ApsNorm::kL1);
+  EXPECT_EQ(s.integer("kernel"), 3);
+  EXPECT_EQ(s.integer("stride"), 2);
+  EXPECT_EQ(s.integer("padding"), 1);
+  EXPECT_EQ(s.integer("dilation"), 2);
+  EXPECT_TRUE(s.flag("ceil_mode"));
+  EXPECT_FALSE(parse_downsample("max_pool").has("kernel"));  // follows the context
+  EXPECT_EQ(parse_downsample("avg_pool:count_include_pad=false").flag("count_include_pad"), false);
+  EXPECT_EQ(parse_downsample("lp_pool:p=1").real("p"), 1.0);
+  EXPECT_EQ(parse_downsample("conv_blur_pool:filter=7").integer("filter"), 7);
+  EXPECT_EQ(parse_downsample("aps:norm=l1").choice("norm"), "l1");
+  EXPECT_THROW(parse_downsample("aps").integer("norm"), ConfigError);
+  EXPECT_EQ(parse_downsample("max_pool:dilation=1"), parse_downsample("max_pool"));
 }
 
 TEST(DownsampleSpec, EveryStrategyRoundTrips) {

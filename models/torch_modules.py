@@ -1,24 +1,79 @@
-#include "models/torch_snippets.h"
+"""PyTorch equivalents of poolnet's layers, one per poolnet layer type, with the same name and
+the same keyword arguments as the layer's ModuleConfig (layers/module.h), so that
+`poolnet inspect --format torch` writes each layer as `Type(name=value, ..., child=...)`.
+Where PyTorch has the layer, a function returns the nn module; the poolnet-specific layers are
+small nn.Module classes that follow their op's documented semantics (padding rules, binomial
+filters, APS phase choice in double with ties to the lowest phase). This file is embedded in
+the poolnet binary at build time (models/CMakeLists.txt) and imported by tests/interop.
+"""
+import torch
+import torch.nn.functional as F
+from torch import nn
 
-#include <fmt/format.h>
 
-#include <vector>
+def Sequential(*children):
+    return nn.Sequential(*children)
 
-#include "framework/errors.h"
 
-namespace poolnet::torch_snippets {
+def Conv2d(in_channels, out_channels, kernel, stride, padding, same, dilation, groups, bias, padding_mode):
+    return nn.Conv2d(in_channels, out_channels, kernel_size=kernel, stride=stride,
+                     padding="same" if same else padding, dilation=dilation, groups=groups, bias=bias,
+                     padding_mode=padding_mode)
 
-namespace {
-struct Snippet {
-  const char* name;
-  std::vector<const char*> uses;
-  const char* source;
-};
 
-// In dependency order: a snippet only uses those above it.
-const std::vector<Snippet>& snippets() {
-  static const std::vector<Snippet> table = {
-      {"blur", {}, R"py(
+def Linear(in_features, out_features, bias):
+    return nn.Linear(in_features, out_features, bias=bias)
+
+
+def ReLU():
+    return nn.ReLU()
+
+
+def Identity():
+    return nn.Identity()
+
+
+def Flatten(start_dim):
+    return nn.Flatten(start_dim)
+
+
+def Dropout(p):
+    return nn.Dropout(p)
+
+
+def GlobalAvgPool():
+    return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
+
+
+def GlobalMaxPool():
+    return nn.Sequential(nn.AdaptiveMaxPool2d(1), nn.Flatten())
+
+
+def AdaptiveAvgPool2d(output_size):
+    return nn.AdaptiveAvgPool2d(output_size)
+
+
+def AdaptiveMaxPool2d(output_size):
+    return nn.AdaptiveMaxPool2d(output_size)
+
+
+def MaxPool2d(kernel, stride, padding, dilation, ceil_mode, count_include_pad, divisor_override):
+    return nn.MaxPool2d(kernel_size=kernel, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode)
+
+
+def AvgPool2d(kernel, stride, padding, dilation, ceil_mode, count_include_pad, divisor_override):
+    return nn.AvgPool2d(kernel_size=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode,
+                        count_include_pad=count_include_pad, divisor_override=divisor_override or None)
+
+
+def LpPool2d(p, kernel, stride, padding, dilation, ceil_mode, count_include_pad, divisor_override):
+    return nn.LPPool2d(p, kernel_size=kernel, stride=stride, ceil_mode=ceil_mode)
+
+
+def MaxUnpool2d(kernel, stride, padding, dilation, ceil_mode, count_include_pad, divisor_override):
+    return nn.MaxUnpool2d(kernel_size=kernel, stride=stride, padding=padding)
+
+
 def _pad_index(p, n, mode):
     """poolnet's pad_source_index: the source of padded position p on an axis of n, or -1 (zeros)."""
     if 0 <= p < n:
@@ -44,20 +99,30 @@ def _padded(x, dim, before, after, mode):
     return x.index_select(dim, torch.tensor(index, dtype=torch.long, device=x.device))
 
 
-def blur(x, size, stride, mode):
-    """poolnet's blur_pool2d: binomial filter of `size` taps, padded floor((size-1)/2) before and
-    floor(size/2) after in `mode`, output ceil(H/stride) x ceil(W/stride); rows first, then columns."""
+def _binomial(size):
     k = [1.0]
     for _ in range(size - 1):
         k = [a + b for a, b in zip(k + [0.0], [0.0] + k)]
-    k = [v / 2.0 ** (size - 1) for v in k]
-    oh, ow = -(-x.shape[2] // stride), -(-x.shape[3] // stride)
+    return [v / 2.0 ** (size - 1) for v in k]
+
+
+def blur(x, size, stride, mode):
+    """poolnet's blur_pool2d: binomial filter of `size` taps, padded floor((size-1)/2) before and
+    floor(size/2) after in `mode`, output ceil(H/stride) x ceil(W/stride): one depthwise
+    convolution with the outer product of the 1-D filter."""
     before, after = (size - 1) // 2, size // 2
-    xp = _padded(_padded(x, 2, before, after, mode), 3, before, after, mode)
-    t = sum(k[i] * xp[:, :, i:i + (oh - 1) * stride + 1:stride, :] for i in range(size))
-    return sum(k[j] * t[:, :, :, j:j + (ow - 1) * stride + 1:stride] for j in range(size))
-)py"},
-      {"aps", {}, R"py(
+    h, w = x.shape[2], x.shape[3]
+    fits = mode == "zeros" or (after <= min(h, w) if mode == "circular" else after < min(h, w))
+    if fits:  # F.pad's own modes cover these pads
+        xp = F.pad(x, (before, after, before, after), mode={"zeros": "constant"}.get(mode, mode))
+    else:  # pads larger than the map repeat the wrap or mirror
+        xp = _padded(_padded(x, 2, before, after, mode), 3, before, after, mode)
+    k = torch.tensor(_binomial(size), dtype=x.dtype, device=x.device)
+    c = x.shape[1]
+    weight = torch.outer(k, k).expand(c, 1, size, size)
+    return F.conv2d(xp, weight, stride=stride, groups=c)
+
+
 def _wrapped(x, stride):
     """x padded circularly at the bottom/right up to multiples of stride."""
     h, w = x.shape[2], x.shape[3]
@@ -86,16 +151,17 @@ def aps_phases(x, stride, norm):
 def aps_select(x, phases, stride):
     """y[n] = polyphase component phases[n] of x[n] (circularly padded to multiples of stride)."""
     xp = _wrapped(x, stride)
-    return torch.stack([xp[n, :, p // stride::stride, p % stride::stride] for n, p in enumerate(phases.tolist())])
-)py"},
-      {"windows", {}, R"py(
+    comps = torch.stack([xp[:, :, i::stride, j::stride] for i in range(stride) for j in range(stride)], 1)
+    return comps[torch.arange(x.shape[0], device=x.device), phases]
+
+
 def _windows(x, kernel, stride):
     """The unpadded windows of x [N, C, H, W]: [N, C, KH*KW (row-major), OH, OW]."""
     n, c, h, w = x.shape
     oh, ow = (h - kernel[0]) // stride[0] + 1, (w - kernel[1]) // stride[1] + 1
     return torch.nn.functional.unfold(x, kernel, stride=stride).view(n, c, kernel[0] * kernel[1], oh, ow)
-)py"},
-      {"BatchNorm2d", {}, R"py(
+
+
 class BatchNorm2d(nn.BatchNorm2d):
     """nn.BatchNorm2d without the num_batches_tracked buffer, which poolnet does not keep (the
     momentum is always set, so the counter is never read)."""
@@ -107,8 +173,8 @@ class BatchNorm2d(nn.BatchNorm2d):
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, *args):
         # As a version-2 state dict: nn.BatchNorm2d would otherwise add a counter to the weights.
         super()._load_from_state_dict(state_dict, prefix, dict(local_metadata, version=2), *args)
-)py"},
-      {"BlurPool2d", {"blur"}, R"py(
+
+
 class BlurPool2d(nn.Module):
     """Binomial low-pass filter, then subsampling (no parameters)."""
 
@@ -118,8 +184,8 @@ class BlurPool2d(nn.Module):
 
     def forward(self, x):
         return blur(x, self.filter_size, self.stride, self.padding_mode)
-)py"},
-      {"MaxBlurPool2d", {"blur"}, R"py(
+
+
 class MaxBlurPool2d(nn.Module):
     """Dense 2x2 max (stride 1; circular mode wraps it: one row and column padded at the bottom/right),
     then blur and subsample."""
@@ -132,20 +198,20 @@ class MaxBlurPool2d(nn.Module):
         if self.padding_mode == "circular":
             x = _padded(_padded(x, 2, 0, 1, "circular"), 3, 0, 1, "circular")
         return blur(F.max_pool2d(x, 2, 1), self.filter_size, self.stride, self.padding_mode)
-)py"},
-      {"ConvBlurPool2d", {"blur"}, R"py(
+
+
 class ConvBlurPool2d(nn.Module):
     """3x3 convolution (stride 1, padding 1), ReLU, then blur and subsample."""
 
-    def __init__(self, channels, filter_size, stride, padding_mode):
+    def __init__(self, filter_size, stride, padding_mode, conv):
         super().__init__()
-        self.conv = nn.Conv2d(channels, channels, 3, padding=1, padding_mode=padding_mode)
+        self.conv = conv
         self.filter_size, self.stride, self.padding_mode = filter_size, stride, padding_mode
 
     def forward(self, x):
         return blur(F.relu(self.conv(x)), self.filter_size, self.stride, self.padding_mode)
-)py"},
-      {"ApsPool2d", {"blur", "aps"}, R"py(
+
+
 class ApsPool2d(nn.Module):
     """Adaptive polyphase sampling, optionally after a stride-1 blur; keeps the chosen phases."""
 
@@ -159,15 +225,15 @@ class ApsPool2d(nn.Module):
             x = blur(x, self.blur_filter, 1, self.blur_padding)
         self.last_phases = aps_phases(x, self.stride, self.norm)
         return aps_select(x, self.last_phases, self.stride)
-)py"},
-      {"MixedPool2d", {}, R"py(
+
+
 class MixedPool2d(nn.Module):
     """a * max + (1 - a) * avg over the same windows, a = sigmoid(gate)."""
 
-    def __init__(self, kernel_size, stride, padding=(0, 0), ceil_mode=False, count_include_pad=True):
+    def __init__(self, kernel, stride, padding, dilation, ceil_mode, count_include_pad, divisor_override):
         super().__init__()
         self.gate = nn.Parameter(torch.zeros(1))
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.kernel_size, self.stride, self.padding = kernel, stride, padding
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
 
     def forward(self, x):
@@ -175,29 +241,29 @@ class MixedPool2d(nn.Module):
                            count_include_pad=self.count_include_pad)
         top = F.max_pool2d(x, self.kernel_size, self.stride, self.padding, ceil_mode=self.ceil_mode)
         return avg + torch.sigmoid(self.gate) * (top - avg)
-)py"},
-      {"SoftPool2d", {"windows"}, R"py(
+
+
 class SoftPool2d(nn.Module):
     """The softmax-weighted sum of each window (unpadded, floor mode)."""
 
-    def __init__(self, kernel_size, stride):
+    def __init__(self, kernel, stride):
         super().__init__()
-        self.kernel_size, self.stride = kernel_size, stride
+        self.kernel_size, self.stride = kernel, stride
 
     def forward(self, x):
         p = _windows(x, self.kernel_size, self.stride)
         e = torch.exp(p - p.amax(2, keepdim=True).detach())
         return (e * p).sum(2) / e.sum(2)
-)py"},
-      {"StochasticPool2d", {"windows"}, R"py(
+
+
 class StochasticPool2d(nn.Module):
     """eval: sum max(a,0)^2 / sum max(a,0) per window (0 if no value is positive); training: one
     value per window drawn with probability max(a,0) / sum max(a,0) from torch's generator (poolnet
     draws from its own counter-based streams, so training draws differ)."""
 
-    def __init__(self, kernel_size, stride):
+    def __init__(self, kernel, stride):
         super().__init__()
-        self.kernel_size, self.stride = kernel_size, stride
+        self.kernel_size, self.stride = kernel, stride
 
     def forward(self, x):
         p = _windows(x, self.kernel_size, self.stride)
@@ -210,20 +276,21 @@ class StochasticPool2d(nn.Module):
         k = (a.cumsum(2) <= threshold).sum(2).clamp(max=p.shape[2] - 1)
         k = torch.where(live, k, torch.zeros_like(k))
         return p.gather(2, k.unsqueeze(2)).squeeze(2)
-)py"},
-      {"GlobalAvgMaxPool", {}, R"py(
+
+
 class GlobalAvgMaxPool(nn.Module):
     """Global average and global max pooling side by side: [N, C, H, W] -> [N, 2C]."""
 
     def forward(self, x):
         return torch.cat([x.mean((2, 3)), x.amax((2, 3))], 1)
-)py"},
-      {"BasicBlock", {"blur", "aps"}, R"py(
+
+
 class BasicBlock(nn.Module):
     """conv1 -> bn1 -> ReLU -> [down] -> conv2 -> bn2, plus the shortcut ([shortcut_down] or, with
     aps_shortcut, the phases `down` chose; then [shortcut_conv -> shortcut_bn]), then ReLU."""
 
-    def __init__(self, conv1, bn1, down, conv2, bn2, shortcut_down, shortcut_conv, shortcut_bn, aps_shortcut):
+    def __init__(self, aps_shortcut, conv1, bn1, conv2, bn2, down=None, shortcut_down=None, shortcut_conv=None,
+                 shortcut_bn=None):
         super().__init__()
         self.conv1, self.bn1, self.down, self.conv2, self.bn2 = conv1, bn1, down, conv2, bn2
         self.shortcut_down, self.shortcut_conv, self.shortcut_bn = shortcut_down, shortcut_conv, shortcut_bn
@@ -244,30 +311,3 @@ class BasicBlock(nn.Module):
         if self.shortcut_conv is not None:
             s = self.shortcut_bn(self.shortcut_conv(s))
         return F.relu(h + s)
-)py"},
-  };
-  return table;
-}
-
-void require(const std::string& name, std::set<std::string>& needed) {
-  for (const Snippet& s : snippets()) {
-    if (name != s.name) continue;
-    needed.insert(name);
-    for (const char* used : s.uses) require(used, needed);
-    return;
-  }
-  throw ConfigError(fmt::format("torch export: no helper named '{}'", name));
-}
-}  // namespace
-
-std::string source(const std::set<std::string>& names) {
-  std::set<std::string> needed;
-  for (const std::string& name : names) require(name, needed);
-  std::string out;
-  for (const Snippet& s : snippets()) {
-    if (needed.count(s.name)) out += fmt::format("\n{}", s.source);
-  }
-  return out;
-}
-
-}  // namespace poolnet::torch_snippets
