@@ -7,6 +7,7 @@
 
 #include "framework/autograd.h"
 #include "framework/errors.h"
+#include "framework/ops/geometry.h"
 #include "framework/ops/row_copy.h"
 #include "framework/parallel.h"
 
@@ -32,10 +33,10 @@ std::string to_string(ApsNorm norm) {
 }
 
 Shape aps_out_shape(const Shape& x, int64_t stride, std::string_view op) {
-  if (x.size() != 4) throw ShapeError(fmt::format("{}: expected input [N, C, H, W], got {}", op, shape_str(x)));
+  require_nchw(x, op);
   if (stride < 2) throw ShapeError(fmt::format("{}: stride must be >= 2, got {} (x={})", op, stride, shape_str(x)));
   if (x[2] < 1 || x[3] < 1) throw ShapeError(fmt::format("{}: needs H, W >= 1, got x={}", op, shape_str(x)));
-  return {x[0], x[1], (x[2] + stride - 1) / stride, (x[3] + stride - 1) / stride};
+  return {x[0], x[1], blur_length(x[2], stride), blur_length(x[3], stride)};
 }
 
 namespace {

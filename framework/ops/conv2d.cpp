@@ -29,8 +29,8 @@ constexpr int64_t kMaxChunks = 16;            // batch chunks (parallel tasks, w
 // The padding actually applied on each side (explicit: symmetric; same: extra after).
 Padding2d conv2d_padding(int64_t KH, int64_t KW, const Conv2dOptions& o) {
   if (!o.same) return {o.padding.h, o.padding.h, o.padding.w, o.padding.w};
-  const int64_t th = o.dilation.h * (KH - 1), tw = o.dilation.w * (KW - 1);
-  return {th / 2, th - th / 2, tw / 2, tw - tw / 2};
+  const SidePadding h = same_padding(o.dilation.h * (KH - 1)), w = same_padding(o.dilation.w * (KW - 1));
+  return {h.before, h.after, w.before, w.after};
 }
 
 // One convolution's sizes plus, per kernel offset, where each output row/column reads from.
@@ -88,8 +88,8 @@ ConvGeometry make_geometry(const Shape& x, const Shape& w, const Conv2dOptions& 
   g.pt = p.top, g.pl = p.left;
   g.zero_pad = o.padding_mode == PadMode::kZeros;
   g.mode = o.padding_mode;
-  g.OH = (g.H + p.top + p.bottom - g.dh * (g.KH - 1) - 1) / g.sh + 1;
-  g.OW = (g.W + p.left + p.right - g.dw * (g.KW - 1) - 1) / g.sw + 1;
+  g.OH = window_length(g.H, g.KH, g.sh, p.top + p.bottom, g.dh);
+  g.OW = window_length(g.W, g.KW, g.sw, p.left + p.right, g.dw);
   g.rows.resize(static_cast<size_t>(g.KH * g.OH));
   for (int64_t kh = 0; kh < g.KH; ++kh) {
     for (int64_t oh = 0; oh < g.OH; ++oh) {
@@ -408,7 +408,7 @@ Shape conv2d_out_shape(const Shape& x, const Shape& w, const Conv2dOptions& o) {
   const auto fail = [&](const std::string& what) {
     throw ShapeError(fmt::format("conv2d: {} ({})", what, conv_context(x, w, o)));
   };
-  if (x.size() != 4) fail(fmt::format("expected input [N, C, H, W], got {}", shape_str(x)));
+  require_nchw(x, "conv2d", conv_context(x, w, o));
   if (w.size() != 4) fail(fmt::format("expected weight [OC, C/groups, KH, KW], got {}", shape_str(w)));
   if (o.groups < 1) fail(fmt::format("groups must be >= 1, got {}", o.groups));
   if (o.stride.h < 1 || o.stride.w < 1) fail(fmt::format("stride must be >= 1, got {}", to_string(o.stride)));
@@ -445,7 +445,8 @@ Shape conv2d_out_shape(const Shape& x, const Shape& w, const Conv2dOptions& o) {
     fail(fmt::format("kernel {} (dilated {}x{}) does not fit padded input {}x{}", to_string(Size2d{KH, KW}), EH, EW,
                      PH, PW));
   }
-  return {x[0], OC, (PH - EH) / o.stride.h + 1, (PW - EW) / o.stride.w + 1};
+  return {x[0], OC, window_length(H, KH, o.stride.h, p.top + p.bottom, o.dilation.h),
+          window_length(W, KW, o.stride.w, p.left + p.right, o.dilation.w)};
 }
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dOptions options) {
