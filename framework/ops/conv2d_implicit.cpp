@@ -1,11 +1,11 @@
 #include "framework/ops/conv2d_implicit.h"
 
 #include <algorithm>
-#include <libxsmm.h>
 
 #include "framework/eigen_view.h"
 #include "framework/ops/row_copy.h"
 #include "framework/scratch.h"
+#include "framework/xsmm.h"
 
 namespace poolnet::conv2d_implicit {
 
@@ -20,28 +20,22 @@ thread_local ScratchBuffer t_xp, t_yq, t_gyq, t_gyt, t_gxp;
 // Debian's LIBXSMM 1.17), so the arrays are filled anew for every call.
 thread_local std::vector<const float*> t_a, t_b;
 
-using Index = libxsmm_blasint;
-
-constexpr int kFlags = LIBXSMM_GEMM_FLAG_NONE, kPrefetch = LIBXSMM_PREFETCH_NONE;
-
 // C = sum over a batch of A_i . B_i (C overwritten).
-libxsmm_smmfunction_reducebatch_addr batch_kernel(Index m, Index n, Index k, Index lda, Index ldb, Index ldc) {
-  const float alpha = 1.0f, beta = 0.0f;
-  return libxsmm_smmdispatch_reducebatch_addr(m, n, k, &lda, &ldb, &ldc, &alpha, &beta, &kFlags, &kPrefetch);
+xsmm::BatchGemmFn batch_kernel(int64_t m, int64_t n, int64_t k, int64_t lda, int64_t ldb, int64_t ldc) {
+  return xsmm::batch_gemm({.m = m, .n = n, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc});
 }
 
 // C += A . B.
-libxsmm_smmfunction accumulate_kernel(Index m, Index n, Index k, Index lda, Index ldb, Index ldc) {
-  const float alpha = 1.0f, beta = 1.0f;
-  return libxsmm_smmdispatch(m, n, k, &lda, &ldb, &ldc, &alpha, &beta, &kFlags, &kPrefetch);
+xsmm::GemmFn accumulate_kernel(int64_t m, int64_t n, int64_t k, int64_t lda, int64_t ldb, int64_t ldc) {
+  return xsmm::gemm({.m = m, .n = n, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc}, 1.0f);
 }
 }  // namespace
 
 // Column-major kernels (LIBXSMM's convention): C [m,n] (+)= A [m,k] . B [k,n].
 struct Plan::Kernels {
-  libxsmm_smmfunction_reducebatch_addr forward = nullptr;  // m = OH*row, n = OC, k = C
-  std::vector<libxsmm_smmfunction_reducebatch_addr> input_grad;  // per row phase: m = its rows, n = C, k = OC
-  libxsmm_smmfunction weight_grad = nullptr;               // m = OC, n = C, k = OH*row, beta 1
+  xsmm::BatchGemmFn forward = nullptr;  // m = OH*row, n = OC, k = C
+  std::vector<xsmm::BatchGemmFn> input_grad;  // per row phase: m = its rows, n = C, k = OC
+  xsmm::GemmFn weight_grad = nullptr;         // m = OC, n = C, k = OH*row, beta 1
 };
 
 Plan::Plan(const ConvProblem& p) : p_(p), kernels_(std::make_unique<Kernels>()) {
@@ -247,7 +241,7 @@ void Plan::backward(const float* kept, const float* wb, const float* gy, float* 
   }
   if (gw_part != nullptr) {
     float* gyt = t_gyt.get(Q_ * p_.OC);  // [Q, OC]
-    libxsmm_otrans(gyt, gyq + margin_, sizeof(float), Q_, p_.OC, L, p_.OC);
+    xsmm::transpose(gyt, gyq + margin_, Q_, p_.OC, L, p_.OC);
     for (int64_t t = 0; t < T; ++t) kernels_->weight_grad(gyt, kept + offsets_[t], gw_part + t * p_.OC);
   }
 }

@@ -1,12 +1,12 @@
 #include "framework/ops/conv2d_winograd.h"
 
 #include <algorithm>
-#include <libxsmm.h>
 
 #include "framework/eigen_view.h"
 #include "framework/ops/row_copy.h"
 #include "framework/parallel.h"
 #include "framework/scratch.h"
+#include "framework/xsmm.h"
 
 namespace poolnet::conv2d_winograd {
 
@@ -27,13 +27,9 @@ int64_t block_stride(int64_t n) { return n + 16; }
 
 thread_local ScratchBuffer t_v, t_m, t_dv, t_dmt, t_rows, t_line, t_weights;
 
-using Index = libxsmm_blasint;
-
 // Column-major C [m,n] (+)= A [m,k] . B [k,n] (LIBXSMM's convention).
-libxsmm_smmfunction gemm_kernel(Index m, Index n, Index k, Index lda, Index ldb, Index ldc, float beta) {
-  const float alpha = 1.0f;
-  const int flags = LIBXSMM_GEMM_FLAG_NONE, prefetch = LIBXSMM_PREFETCH_NONE;
-  return libxsmm_smmdispatch(m, n, k, &lda, &ldb, &ldc, &alpha, &beta, &flags, &prefetch);
+xsmm::GemmFn gemm_kernel(int64_t m, int64_t n, int64_t k, int64_t lda, int64_t ldb, int64_t ldc, float beta) {
+  return xsmm::gemm({.m = m, .n = n, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc}, beta);
 }
 
 // The transforms' one-dimensional steps over n tiles at once, as functions so that their
@@ -123,9 +119,9 @@ void add(const float* __restrict a, const float* __restrict b, float* __restrict
 
 // Per group size (1..group): the 16 GEMMs' kernels over its M = count * tiles rows.
 struct Plan::Kernels {
-  std::vector<libxsmm_smmfunction> forward;      // m = M, n = OC, k = C
-  std::vector<libxsmm_smmfunction> input_grad;   // m = M, n = C, k = OC
-  std::vector<libxsmm_smmfunction> weight_grad;  // m = OC, n = C, k = M, beta 1
+  std::vector<xsmm::GemmFn> forward;      // m = M, n = OC, k = C
+  std::vector<xsmm::GemmFn> input_grad;   // m = M, n = C, k = OC
+  std::vector<xsmm::GemmFn> weight_grad;  // m = OC, n = C, k = M, beta 1
 };
 
 Plan::Plan(const ConvProblem& p) : p_(p), kernels_(std::make_unique<Kernels>()) {
@@ -389,7 +385,7 @@ void Plan::forward(const float* x, int64_t count, const float* u, const float* b
   if (v == nullptr) v = t_v.get(16 * XS);
   transform_input(x, count, v);
   float* m = t_m.get(16 * YS);
-  const libxsmm_smmfunction kernel = kernels_->forward[count - 1];
+  const xsmm::GemmFn kernel = kernels_->forward[count - 1];
   for (int64_t xi = 0; xi < 16; ++xi) kernel(v + xi * XS, u + xi * US, m + xi * YS);
   transform_output(m, count, b, y);
 }
@@ -401,15 +397,15 @@ void Plan::backward(const float* v, int64_t count, const float* ut, const float*
   gradient_to_tiles(gy, count, dm);
   if (gx != nullptr) {
     float* dv = t_dv.get(16 * XS);
-    const libxsmm_smmfunction kernel = kernels_->input_grad[count - 1];
+    const xsmm::GemmFn kernel = kernels_->input_grad[count - 1];
     for (int64_t xi = 0; xi < 16; ++xi) kernel(dm + xi * YS, ut + xi * US, dv + xi * XS);
     gradient_to_input(dv, count, gx);
   }
   if (du_part != nullptr) {
     float* dmt = t_dmt.get(M * OC);
-    const libxsmm_smmfunction kernel = kernels_->weight_grad[count - 1];
+    const xsmm::GemmFn kernel = kernels_->weight_grad[count - 1];
     for (int64_t xi = 0; xi < 16; ++xi) {
-      libxsmm_otrans(dmt, dm + xi * YS, sizeof(float), M, OC, M, OC);
+      xsmm::transpose(dmt, dm + xi * YS, M, OC, M, OC);
       kernel(dmt, v + xi * XS, du_part + xi * US);
     }
   }
