@@ -33,6 +33,11 @@ Padding2d conv2d_padding(int64_t KH, int64_t KW, const Conv2dOptions& o) {
   return {h.before, h.after, w.before, w.after};
 }
 
+std::string conv_context(const Shape& x, const Shape& w, const Conv2dOptions& o) {
+  return fmt::format("x={}, weight={}, stride={}, padding={}, dilation={}, groups={}", shape_str(x), shape_str(w),
+                     to_string(o.stride), o.same ? "same" : to_string(o.padding), to_string(o.dilation), o.groups);
+}
+
 // One convolution's sizes plus, per kernel offset, where each output row/column reads from.
 struct ConvGeometry {
   int64_t N, C, H, W, OC, KH, KW, OH, OW, groups, Cg, OCg;
@@ -46,8 +51,9 @@ struct ConvGeometry {
   int64_t band_rows;     // output rows per tile of one sample
   int64_t batch_chunk;   // samples per parallel task and per partial weight gradient
   ConvProblem problem;
-  std::shared_ptr<const conv2d_winograd::Plan> winograd;  // 3x3 stride 1, when ready
-  std::shared_ptr<const conv2d_implicit::Plan> implicit;  // groups 1, when ready (and no winograd)
+  Conv2dKernel kernel;  // never kAuto; kDirect runs the forward pass only (backward: im2col's)
+  std::shared_ptr<const conv2d_winograd::Plan> winograd;  // when the kernel is kWinograd
+  std::shared_ptr<const conv2d_implicit::Plan> implicit;  // when the kernel is kImplicit
 
   int64_t ckk() const { return Cg * KH * KW; }
   int64_t ohw() const { return OH * OW; }
@@ -76,6 +82,22 @@ void for_each_tile(const ConvGeometry& g, int64_t n0, int64_t n1, const F& f) {
     const int64_t t1 = std::min(n1, t0 + g.tile_samples);
     for (int64_t oh0 = 0; oh0 < g.OH; oh0 += g.band_rows) f(Tile{t0, t1, oh0, std::min(g.OH, oh0 + g.band_rows)}, index++);
   }
+}
+
+// Sets g.kernel and builds its plan; false if its kernels could not be generated.
+bool prepare_kernel(ConvGeometry& g, Conv2dKernel kernel) {
+  g.kernel = kernel;
+  if (kernel == Conv2dKernel::kWinograd) {
+    auto plan = std::make_shared<const conv2d_winograd::Plan>(g.problem);
+    if (!plan->ready()) return false;
+    g.winograd = std::move(plan);
+  }
+  if (kernel == Conv2dKernel::kImplicit) {
+    auto plan = std::make_shared<const conv2d_implicit::Plan>(g.problem);
+    if (!plan->ready()) return false;
+    g.implicit = std::move(plan);
+  }
+  return true;
 }
 
 ConvGeometry make_geometry(const Shape& x, const Shape& w, const Conv2dOptions& o) {
@@ -125,15 +147,23 @@ ConvGeometry make_geometry(const Shape& x, const Shape& w, const Conv2dOptions& 
   const int64_t tiles = (N + g.tile_samples - 1) / g.tile_samples;
   g.batch_chunk = std::min(N, (tiles + kMaxChunks - 1) / kMaxChunks * g.tile_samples);
   g.problem = {.N = g.N, .C = g.C, .H = g.H, .W = g.W, .OC = g.OC, .KH = g.KH, .KW = g.KW, .OH = g.OH, .OW = g.OW,
-               .sh = g.sh, .sw = g.sw, .dh = g.dh, .dw = g.dw, .pt = g.pt, .pl = g.pl, .padding_mode = g.mode};
-  if (g.groups == 1 && g.N > 0) {
-    auto plan = std::make_shared<const conv2d_winograd::Plan>(g.problem);
-    if (plan->ready()) g.winograd = std::move(plan);
+               .sh = g.sh, .sw = g.sw, .dh = g.dh, .dw = g.dw, .pt = g.pt, .pl = g.pl, .padding_mode = g.mode,
+               .groups = g.groups};
+  const Conv2dKernel forced = conv2d_kernel();
+  if (forced != Conv2dKernel::kAuto) {
+    const std::string limit = conv2d_kernel_limit(forced, g.problem);
+    if (!limit.empty()) {
+      throw ShapeError(fmt::format("conv2d: kernel '{}' cannot run this shape: {} ({})", to_string(forced), limit,
+                                   conv_context(x, w, o)));
+    }
+    if (!prepare_kernel(g, forced)) {
+      throw ShapeError(fmt::format("conv2d: kernel '{}' could not be generated for this CPU ({})", to_string(forced),
+                                   conv_context(x, w, o)));
+    }
+    return g;
   }
-  if (g.groups == 1 && g.N > 0 && !g.winograd) {
-    auto plan = std::make_shared<const conv2d_implicit::Plan>(g.problem);
-    if (plan->ready()) g.implicit = std::move(plan);
-  }
+  std::vector<Conv2dKernel> unavailable;  // rows whose kernels could not be generated
+  while (!prepare_kernel(g, select_conv2d_kernel(g.problem, unavailable))) unavailable.push_back(g.kernel);
   return g;
 }
 
@@ -271,7 +301,7 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
     });
     return;
   }
-  if (g.groups == 1 && conv2d_direct::preferred(g.problem)) {
+  if (g.kernel == Conv2dKernel::kDirect) {
     conv2d_direct::forward(g.problem, x, w, b, y);
     return;
   }
@@ -397,11 +427,6 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* kept, c
     }
   }
 }
-
-std::string conv_context(const Shape& x, const Shape& w, const Conv2dOptions& o) {
-  return fmt::format("x={}, weight={}, stride={}, padding={}, dilation={}, groups={}", shape_str(x), shape_str(w),
-                     to_string(o.stride), o.same ? "same" : to_string(o.padding), to_string(o.dilation), o.groups);
-}
 }  // namespace
 
 Shape conv2d_out_shape(const Shape& x, const Shape& w, const Conv2dOptions& o) {
@@ -447,6 +472,11 @@ Shape conv2d_out_shape(const Shape& x, const Shape& w, const Conv2dOptions& o) {
   }
   return {x[0], OC, window_length(H, KH, o.stride.h, p.top + p.bottom, o.dilation.h),
           window_length(W, KW, o.stride.w, p.left + p.right, o.dilation.w)};
+}
+
+Conv2dKernel conv2d_kernel_for(const Shape& x, const Shape& weight, const Conv2dOptions& options) {
+  conv2d_out_shape(x, weight, options);
+  return make_geometry(x, weight, options).kernel;
 }
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dOptions options) {

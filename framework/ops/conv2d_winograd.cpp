@@ -25,6 +25,18 @@ constexpr int64_t kMaxWorkingSet = 512 * 1024;
 // sets (the transforms touch all 16 at once).
 int64_t block_stride(int64_t n) { return n + 16; }
 
+// The output's 2x2 tiles and the samples per GEMM group (enough tiles for a wide GEMM).
+struct Tiling {
+  int64_t TH, TW, tiles, group;
+};
+
+Tiling tiling(const ConvProblem& p) {
+  Tiling t{.TH = (p.OH + 1) / 2, .TW = (p.OW + 1) / 2, .tiles = 0, .group = 1};
+  t.tiles = t.TH * t.TW;
+  t.group = std::clamp<int64_t>((kMinTiles + t.tiles - 1) / std::max<int64_t>(t.tiles, 1), 1, kMaxGroup);
+  return t;
+}
+
 thread_local ScratchBuffer t_v, t_m, t_dv, t_dmt, t_rows, t_line, t_weights;
 
 // Column-major C [m,n] (+)= A [m,k] . B [k,n] (LIBXSMM's convention).
@@ -124,13 +136,23 @@ struct Plan::Kernels {
   std::vector<xsmm::GemmFn> weight_grad;  // m = OC, n = C, k = M, beta 1
 };
 
+bool supports(const ConvProblem& p) {
+  return p.KH == 3 && p.KW == 3 && p.sh == 1 && p.sw == 1 && p.dh == 1 && p.dw == 1 && p.OH >= 1 && p.OW >= 1;
+}
+
+bool preferred(const ConvProblem& p) {
+  if (!supports(p) || p.C < kMinChannels || p.OC < kMinChannels) return false;
+  const Tiling t = tiling(p);
+  return 16 * (p.C + p.OC) * t.group * t.tiles <= kMaxWorkingSet;
+}
+
 Plan::Plan(const ConvProblem& p) : p_(p), kernels_(std::make_unique<Kernels>()) {
-  const bool shape = p.KH == 3 && p.KW == 3 && p.sh == 1 && p.sw == 1 && p.dh == 1 && p.dw == 1;
-  if (!shape || p.C < kMinChannels || p.OC < kMinChannels || p.OH < 1 || p.OW < 1) return;
-  TH_ = (p.OH + 1) / 2;
-  TW_ = (p.OW + 1) / 2;
-  tiles_ = TH_ * TW_;
-  group_ = std::clamp<int64_t>((kMinTiles + tiles_ - 1) / tiles_, 1, kMaxGroup);
+  if (!supports(p)) return;
+  const Tiling t = tiling(p);
+  TH_ = t.TH;
+  TW_ = t.TW;
+  tiles_ = t.tiles;
+  group_ = t.group;
   PHt_ = 2 * TH_ + 2;
   PWt_ = 2 * TW_ + 2;
   // The padded input has OH + 2 rows and OW + 2 columns; a patch of an odd-sized map's last
@@ -140,8 +162,6 @@ Plan::Plan(const ConvProblem& p) : p_(p), kernels_(std::make_unique<Kernels>()) 
   // Padded columns [run_lo, run_hi) read the input row directly.
   run_lo_ = std::min(p.pl, PWt_);
   run_hi_ = std::max(run_lo_, std::min({p.pl + p.W, p.OW + 2, PWt_}));
-  const int64_t M = group_ * tiles_;
-  if (16 * (p.C + p.OC) * M > kMaxWorkingSet) return;
   Kernels& k = *kernels_;
   bool ready = true;
   for (int64_t count = 1; count <= group_; ++count) {
