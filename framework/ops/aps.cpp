@@ -85,7 +85,7 @@ void accumulate_row(const float* row, int64_t W, int64_t Wp, int64_t s, double* 
 // OH*s x OW*s). Fixed summation order: channel, padded row, phase column, position.
 template <ApsNorm kNorm, int64_t kS>
 void aps_norms(const float* xs, int64_t C, int64_t H, int64_t W, int64_t s, double* out) {
-  const int64_t Hp = (H + s - 1) / s * s, Wp = (W + s - 1) / s * s;
+  const int64_t Hp = blur_length(H, s) * s, Wp = blur_length(W, s) * s;  // OH*s, OW*s
   std::fill(out, out + s * s, 0.0);
   for (int64_t c = 0; c < C; ++c) {
     for (int64_t h = 0; h < Hp; ++h) {
