@@ -5,9 +5,10 @@
 //                  xpad[n, c, oh*stride.h + kh*dilation.h, ow*stride.w + kw*dilation.w]
 //
 // Output size: OH = floor((H + pad_top + pad_bottom - dilation.h*(KH-1) - 1) / stride.h) + 1
-// (same for OW). Explicit padding is symmetric ({h, w} on both sides). 'same' (stride 1 only)
-// pads dilation*(K-1) in total per axis, floor half before and the extra pixel after
-// (bottom/right), as PyTorch's padding='same', so OH = H and OW = W.
+// (same for OW; window_length in geometry.h). Explicit padding is symmetric ({h, w} on both
+// sides). 'same' (stride 1 only) pads dilation*(K-1) in total per axis, floor half before and
+// the extra pixel after (bottom/right), as PyTorch's padding='same' (same_padding in
+// geometry.h), so OH = H and OW = W.
 // Padding values: zeros (0), reflect (mirror without repeating the edge; pad < size) or
 // circular (wrap-around; pad <= size), matching nn.Conv2d's padding_mode.
 // Groups: input and output channels split into `groups` equal blocks, output block g sees only
