@@ -70,6 +70,7 @@ void add_bench_command(CLI::App& app) {
     int repetitions = 5;
     double min_seconds = 0.3;
     bool json = false;
+    std::string conv_kernel = "auto";  // conv2d_kernel.h: forces one convolution kernel
    
   };
   auto o = std::make_shared<Options>();
@@ -83,7 +84,9 @@ void add_bench_command(CLI::App& app) {
   sub->add_option("--repetitions", o->repetitions, "timed repetitions per figure")->capture_default_str()->check(CLI::Range(1, 1000000));
   sub->add_option("--min-seconds", o->min_seconds, "minimum length of one repetition")->capture_default_str();
   sub->add_flag("--json", o->json, "print JSON instead of a table");
+  sub->add_option("--conv-kernel", o->conv_kernel, "convolution kernel: " + conv2d_kernel_names())->capture_default_str();
   sub->callback([o] {
+    const ScopedConv2dKernel conv_kernel(parse_conv2d_kernel(o->conv_kernel));
     std::vector<int> thread_counts;
     for (const auto& t : split_strategy_list(o->threads)) {
       thread_counts.push_back(t == "all" ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) : std::stoi(t));

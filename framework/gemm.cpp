@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <libxsmm.h>
 #include <memory>
 
 #include "framework/eigen_view.h"
 #include "framework/scratch.h"
+#include "framework/xsmm.h"
 
 namespace poolnet::gemm {
 
@@ -68,20 +68,17 @@ bool xsmm_sgemm(int64_t M, int64_t N, int64_t K, const Matrix& a, const Matrix& 
                 bool accumulate) {
   if (K <= 0 || K > kMaxK || M * K > kMaxLhsFloats) return false;
   const int64_t panel = std::min(N, std::max<int64_t>(16, kPanelFloats / K / 16 * 16));
-  const float alpha = 1.0f, beta = accumulate ? 1.0f : 0.0f;
-  const int flags = a.transposed ? LIBXSMM_GEMM_FLAG_TRANS_B : LIBXSMM_GEMM_FLAG_NONE;
-  const int prefetch = LIBXSMM_PREFETCH_NONE;
-  const libxsmm_blasint k = K, n = M, lda = b.transposed ? N : b.stride, ldb = a.stride, ldo = ldc;
+  const float beta = accumulate ? 1.0f : 0.0f;
+  const int64_t lda = b.transposed ? N : b.stride;
   const auto kernel = [&](int64_t columns) {
-    const libxsmm_blasint m = columns;
-    return libxsmm_smmdispatch(m, n, k, &lda, &ldb, &ldo, &alpha, &beta, &flags, &prefetch);
+    return xsmm::gemm({.m = columns, .n = M, .k = K, .lda = lda, .ldb = a.stride, .ldc = ldc}, beta, a.transposed);
   };
-  const libxsmm_smmfunction full = kernel(panel), tail = N % panel != 0 ? kernel(N % panel) : full;
+  const xsmm::GemmFn full = kernel(panel), tail = N % panel != 0 ? kernel(N % panel) : full;
   if (full == nullptr || tail == nullptr) return false;
   const float* bdata = b.data;
   if (b.transposed) {  // stored [N,K] (column-major [K,N]) -> [K,N] row-major
     float* t = t_transposed.get(K * N);
-    libxsmm_otrans(t, b.data, sizeof(float), K, N, b.stride, N);
+    xsmm::transpose(t, b.data, K, N, b.stride, N);
     bdata = t;
   }
   for (int64_t j = 0; j < N; j += panel) (N - j >= panel ? full : tail)(bdata + j, a.data, c + j);

@@ -117,7 +117,7 @@ void adaptive_max_pool2d_backward(const AdaptiveGeometry& g, const float* x, con
 }  // namespace
 
 Shape adaptive_pool2d_out_shape(const Shape& x, Size2d out, const char* op) {
-  if (x.size() != 4) throw ShapeError(fmt::format("{}: expected input [N, C, H, W], got {}", op, shape_str(x)));
+  require_nchw(x, op);
   if (out.h <= 0 || out.w <= 0) {
     throw ShapeError(fmt::format("{}: output size must be positive, got {} (x={})", op, to_string(out), shape_str(x)));
   }

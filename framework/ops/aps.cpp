@@ -7,6 +7,7 @@
 
 #include "framework/autograd.h"
 #include "framework/errors.h"
+#include "framework/ops/geometry.h"
 #include "framework/ops/row_copy.h"
 #include "framework/parallel.h"
 
@@ -32,10 +33,10 @@ std::string to_string(ApsNorm norm) {
 }
 
 Shape aps_out_shape(const Shape& x, int64_t stride, std::string_view op) {
-  if (x.size() != 4) throw ShapeError(fmt::format("{}: expected input [N, C, H, W], got {}", op, shape_str(x)));
+  require_nchw(x, op);
   if (stride < 2) throw ShapeError(fmt::format("{}: stride must be >= 2, got {} (x={})", op, stride, shape_str(x)));
   if (x[2] < 1 || x[3] < 1) throw ShapeError(fmt::format("{}: needs H, W >= 1, got x={}", op, shape_str(x)));
-  return {x[0], x[1], (x[2] + stride - 1) / stride, (x[3] + stride - 1) / stride};
+  return {x[0], x[1], blur_length(x[2], stride), blur_length(x[3], stride)};
 }
 
 namespace {
@@ -84,7 +85,7 @@ void accumulate_row(const float* row, int64_t W, int64_t Wp, int64_t s, double* 
 // OH*s x OW*s). Fixed summation order: channel, padded row, phase column, position.
 template <ApsNorm kNorm, int64_t kS>
 void aps_norms(const float* xs, int64_t C, int64_t H, int64_t W, int64_t s, double* out) {
-  const int64_t Hp = (H + s - 1) / s * s, Wp = (W + s - 1) / s * s;
+  const int64_t Hp = blur_length(H, s) * s, Wp = blur_length(W, s) * s;  // OH*s, OW*s
   std::fill(out, out + s * s, 0.0);
   for (int64_t c = 0; c < C; ++c) {
     for (int64_t h = 0; h < Hp; ++h) {

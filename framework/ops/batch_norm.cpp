@@ -8,6 +8,7 @@
 #include "framework/autograd.h"
 #include "framework/eigen_view.h"
 #include "framework/errors.h"
+#include "framework/ops/geometry.h"
 #include "framework/parallel.h"
 
 namespace poolnet {
@@ -87,9 +88,7 @@ void batch_norm2d_backward(const float* x, const float* w, const BatchNormStats&
 
 Shape batch_norm2d_out_shape(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
                              const Tensor& running_var, bool training) {
-  if (x.dim() != 4) {
-    throw ShapeError(fmt::format("batch_norm2d: expected input [N, C, H, W], got {}", shape_str(x.shape())));
-  }
+  require_nchw(x, "batch_norm2d");
   const int64_t C = x.size(1);
   const auto check = [&](const Tensor& t, const char* name) {
     if (t.defined() && t.shape() != Shape{C}) {

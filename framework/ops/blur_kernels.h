@@ -22,8 +22,9 @@ struct BlurPlan {
 };
 
 inline BlurPlan make_blur_plan(const Shape& x, const Shape& y, const Blur2d& o) {
-  BlurPlan p{x[2], x[3], y[2], y[3], o.stride, (o.filter_size - 1) / 2, 0, {}, {}, binomial_filter(o.filter_size)};
-  const int64_t after = o.filter_size / 2;
+  const SidePadding padding = blur_padding(o.filter_size);
+  BlurPlan p{x[2], x[3], y[2], y[3], o.stride, padding.before, 0, {}, {}, binomial_filter(o.filter_size)};
+  const int64_t after = padding.after;
   p.Wp = p.W + p.pl + after;
   for (int64_t r = 0; r < p.H + p.pl + after; ++r) p.rows.push_back(pad_source_index(r - p.pl, p.H, o.padding_mode));
   for (int64_t c = 0; c < p.Wp; ++c) p.cols.push_back(pad_source_index(c - p.pl, p.W, o.padding_mode));

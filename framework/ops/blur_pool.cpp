@@ -26,7 +26,7 @@ std::vector<float> binomial_filter(int64_t size) {
 }
 
 Shape blur_pool2d_out_shape(const Shape& x, const Blur2d& o) {
-  if (x.size() != 4) throw ShapeError(fmt::format("blur_pool2d: expected input [N, C, H, W], got {}", shape_str(x)));
+  require_nchw(x, "blur_pool2d");
   if (o.filter_size < 1 || o.filter_size > 7 || o.stride < 1) {
     throw ShapeError(
         fmt::format("blur_pool2d: filter_size must be in 1..7 and stride >= 1, got filter_size={}, "
@@ -36,7 +36,7 @@ Shape blur_pool2d_out_shape(const Shape& x, const Blur2d& o) {
   if (x[2] < 1 || x[3] < 1) {
     throw ShapeError(fmt::format("blur_pool2d: needs H, W >= 1, got x={}", shape_str(x)));
   }
-  return {x[0], x[1], (x[2] + o.stride - 1) / o.stride, (x[3] + o.stride - 1) / o.stride};
+  return {x[0], x[1], blur_length(x[2], o.stride), blur_length(x[3], o.stride)};
 }
 
 namespace {

@@ -2,13 +2,14 @@
 // a depthwise binomial low-pass filter, then subsampling by `stride`.
 //
 //   blur_pool2d(x, Blur2d{.filter_size = F, .stride = s, .padding_mode = m})
-//     x [N,C,H,W] -> y [N,C,OH,OW],  OH = ceil(H/s), OW = ceil(W/s)
+//     x [N,C,H,W] -> y [N,C,OH,OW],  OH = ceil(H/s), OW = ceil(W/s)  (blur_length, geometry.h)
 //   y[n,c,oh,ow] = sum_{i,j} k[i] k[j] xp[n,c, oh*s + i, ow*s + j]
 //   k = row F-1 of Pascal's triangle / 2^(F-1) (F = 1..7; e.g. F=3: [1,2,1]/4), so the 2-D
 //   filter k k^T sums to 1 and every weight is exact in float.
 //
 // Border handling (the reference implementation's, adobe/antialiased-cnns `BlurPool`): xp is x
-// padded by floor((F-1)/2) before and ceil((F-1)/2) after, along H and W, with `padding_mode`:
+// padded by floor((F-1)/2) before and ceil((F-1)/2) after (blur_padding, geometry.h), along H and
+// W, with `padding_mode`:
 //   reflect (default, as the reference): mirror without repeating the edge pixel;
 //   zeros: 0; circular: wrap around (with circular padding, blur commutes exactly with
 //   circular shifts by multiples of s).

@@ -29,8 +29,13 @@ constexpr int64_t kMaxChunks = 16;            // batch chunks (parallel tasks, w
 // The padding actually applied on each side (explicit: symmetric; same: extra after).
 Padding2d conv2d_padding(int64_t KH, int64_t KW, const Conv2dOptions& o) {
   if (!o.same) return {o.padding.h, o.padding.h, o.padding.w, o.padding.w};
-  const int64_t th = o.dilation.h * (KH - 1), tw = o.dilation.w * (KW - 1);
-  return {th / 2, th - th / 2, tw / 2, tw - tw / 2};
+  const SidePadding h = same_padding(o.dilation.h * (KH - 1)), w = same_padding(o.dilation.w * (KW - 1));
+  return {h.before, h.after, w.before, w.after};
+}
+
+std::string conv_context(const Shape& x, const Shape& w, const Conv2dOptions& o) {
+  return fmt::format("x={}, weight={}, stride={}, padding={}, dilation={}, groups={}", shape_str(x), shape_str(w),
+                     to_string(o.stride), o.same ? "same" : to_string(o.padding), to_string(o.dilation), o.groups);
 }
 
 // One convolution's sizes plus, per kernel offset, where each output row/column reads from.
@@ -46,8 +51,9 @@ struct ConvGeometry {
   int64_t band_rows;     // output rows per tile of one sample
   int64_t batch_chunk;   // samples per parallel task and per partial weight gradient
   ConvProblem problem;
-  std::shared_ptr<const conv2d_winograd::Plan> winograd;  // 3x3 stride 1, when ready
-  std::shared_ptr<const conv2d_implicit::Plan> implicit;  // groups 1, when ready (and no winograd)
+  Conv2dKernel kernel;  // never kAuto; kDirect runs the forward pass only (backward: im2col's)
+  std::shared_ptr<const conv2d_winograd::Plan> winograd;  // when the kernel is kWinograd
+  std::shared_ptr<const conv2d_implicit::Plan> implicit;  // when the kernel is kImplicit
 
   int64_t ckk() const { return Cg * KH * KW; }
   int64_t ohw() const { return OH * OW; }
@@ -78,6 +84,22 @@ void for_each_tile(const ConvGeometry& g, int64_t n0, int64_t n1, const F& f) {
   }
 }
 
+// Sets g.kernel and builds its plan; false if its kernels could not be generated.
+bool prepare_kernel(ConvGeometry& g, Conv2dKernel kernel) {
+  g.kernel = kernel;
+  if (kernel == Conv2dKernel::kWinograd) {
+    auto plan = std::make_shared<const conv2d_winograd::Plan>(g.problem);
+    if (!plan->ready()) return false;
+    g.winograd = std::move(plan);
+  }
+  if (kernel == Conv2dKernel::kImplicit) {
+    auto plan = std::make_shared<const conv2d_implicit::Plan>(g.problem);
+    if (!plan->ready()) return false;
+    g.implicit = std::move(plan);
+  }
+  return true;
+}
+
 ConvGeometry make_geometry(const Shape& x, const Shape& w, const Conv2dOptions& o) {
   ConvGeometry g{};
   g.N = x[0], g.C = x[1], g.H = x[2], g.W = x[3];
@@ -88,8 +110,8 @@ ConvGeometry make_geometry(const Shape& x, const Shape& w, const Conv2dOptions& 
   g.pt = p.top, g.pl = p.left;
   g.zero_pad = o.padding_mode == PadMode::kZeros;
   g.mode = o.padding_mode;
-  g.OH = (g.H + p.top + p.bottom - g.dh * (g.KH - 1) - 1) / g.sh + 1;
-  g.OW = (g.W + p.left + p.right - g.dw * (g.KW - 1) - 1) / g.sw + 1;
+  g.OH = window_length(g.H, g.KH, g.sh, p.top + p.bottom, g.dh);
+  g.OW = window_length(g.W, g.KW, g.sw, p.left + p.right, g.dw);
   g.rows.resize(static_cast<size_t>(g.KH * g.OH));
   for (int64_t kh = 0; kh < g.KH; ++kh) {
     for (int64_t oh = 0; oh < g.OH; ++oh) {
@@ -125,15 +147,23 @@ ConvGeometry make_geometry(const Shape& x, const Shape& w, const Conv2dOptions& 
   const int64_t tiles = (N + g.tile_samples - 1) / g.tile_samples;
   g.batch_chunk = std::min(N, (tiles + kMaxChunks - 1) / kMaxChunks * g.tile_samples);
   g.problem = {.N = g.N, .C = g.C, .H = g.H, .W = g.W, .OC = g.OC, .KH = g.KH, .KW = g.KW, .OH = g.OH, .OW = g.OW,
-               .sh = g.sh, .sw = g.sw, .dh = g.dh, .dw = g.dw, .pt = g.pt, .pl = g.pl, .padding_mode = g.mode};
-  if (g.groups == 1 && g.N > 0) {
-    auto plan = std::make_shared<const conv2d_winograd::Plan>(g.problem);
-    if (plan->ready()) g.winograd = std::move(plan);
+               .sh = g.sh, .sw = g.sw, .dh = g.dh, .dw = g.dw, .pt = g.pt, .pl = g.pl, .padding_mode = g.mode,
+               .groups = g.groups};
+  const Conv2dKernel forced = conv2d_kernel();
+  if (forced != Conv2dKernel::kAuto) {
+    const std::string limit = conv2d_kernel_limit(forced, g.problem);
+    if (!limit.empty()) {
+      throw ShapeError(fmt::format("conv2d: kernel '{}' cannot run this shape: {} ({})", to_string(forced), limit,
+                                   conv_context(x, w, o)));
+    }
+    if (!prepare_kernel(g, forced)) {
+      throw ShapeError(fmt::format("conv2d: kernel '{}' could not be generated for this CPU ({})", to_string(forced),
+                                   conv_context(x, w, o)));
+    }
+    return g;
   }
-  if (g.groups == 1 && g.N > 0 && !g.winograd) {
-    auto plan = std::make_shared<const conv2d_implicit::Plan>(g.problem);
-    if (plan->ready()) g.implicit = std::move(plan);
-  }
+  std::vector<Conv2dKernel> unavailable;  // rows whose kernels could not be generated
+  while (!prepare_kernel(g, select_conv2d_kernel(g.problem, unavailable))) unavailable.push_back(g.kernel);
   return g;
 }
 
@@ -271,7 +301,7 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
     });
     return;
   }
-  if (g.groups == 1 && conv2d_direct::preferred(g.problem)) {
+  if (g.kernel == Conv2dKernel::kDirect) {
     conv2d_direct::forward(g.problem, x, w, b, y);
     return;
   }
@@ -397,18 +427,13 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* kept, c
     }
   }
 }
-
-std::string conv_context(const Shape& x, const Shape& w, const Conv2dOptions& o) {
-  return fmt::format("x={}, weight={}, stride={}, padding={}, dilation={}, groups={}", shape_str(x), shape_str(w),
-                     to_string(o.stride), o.same ? "same" : to_string(o.padding), to_string(o.dilation), o.groups);
-}
 }  // namespace
 
 Shape conv2d_out_shape(const Shape& x, const Shape& w, const Conv2dOptions& o) {
   const auto fail = [&](const std::string& what) {
     throw ShapeError(fmt::format("conv2d: {} ({})", what, conv_context(x, w, o)));
   };
-  if (x.size() != 4) fail(fmt::format("expected input [N, C, H, W], got {}", shape_str(x)));
+  require_nchw(x, "conv2d", conv_context(x, w, o));
   if (w.size() != 4) fail(fmt::format("expected weight [OC, C/groups, KH, KW], got {}", shape_str(w)));
   if (o.groups < 1) fail(fmt::format("groups must be >= 1, got {}", o.groups));
   if (o.stride.h < 1 || o.stride.w < 1) fail(fmt::format("stride must be >= 1, got {}", to_string(o.stride)));
@@ -445,7 +470,13 @@ Shape conv2d_out_shape(const Shape& x, const Shape& w, const Conv2dOptions& o) {
     fail(fmt::format("kernel {} (dilated {}x{}) does not fit padded input {}x{}", to_string(Size2d{KH, KW}), EH, EW,
                      PH, PW));
   }
-  return {x[0], OC, (PH - EH) / o.stride.h + 1, (PW - EW) / o.stride.w + 1};
+  return {x[0], OC, window_length(H, KH, o.stride.h, p.top + p.bottom, o.dilation.h),
+          window_length(W, KW, o.stride.w, p.left + p.right, o.dilation.w)};
+}
+
+Conv2dKernel conv2d_kernel_for(const Shape& x, const Shape& weight, const Conv2dOptions& options) {
+  conv2d_out_shape(x, weight, options);
+  return make_geometry(x, weight, options).kernel;
 }
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dOptions options) {

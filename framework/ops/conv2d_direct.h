@@ -20,7 +20,9 @@ namespace poolnet::conv2d_direct {
 
 using Problem = ConvProblem;
 
-// True when this build has the kernel (AVX-512) and the problem is one it is faster on.
+// The kernel runs any problem with groups 1 (conv2d's check); without AVX-512 it runs a scalar
+// fallback. True when this build has the vector kernel (AVX-512) and the problem is one it is
+// faster on: C * OC <= 256.
 bool preferred(const Problem& p);
 
 // x [N,C,H,W], w [OC,C,KH,KW], b [OC] or null -> y [N,OC,OH,OW] (written, not accumulated).

@@ -1,11 +1,11 @@
 #include "framework/ops/conv2d_implicit.h"
 
 #include <algorithm>
-#include <libxsmm.h>
 
 #include "framework/eigen_view.h"
 #include "framework/ops/row_copy.h"
 #include "framework/scratch.h"
+#include "framework/xsmm.h"
 
 namespace poolnet::conv2d_implicit {
 
@@ -20,29 +20,75 @@ thread_local ScratchBuffer t_xp, t_yq, t_gyq, t_gyt, t_gxp;
 // Debian's LIBXSMM 1.17), so the arrays are filled anew for every call.
 thread_local std::vector<const float*> t_a, t_b;
 
-using Index = libxsmm_blasint;
+// The width R of the stored phase rows and, per column phase b, the run [lo, hi) of columns
+// that read the input directly. With zero padding, a row's trailing zeros double as the next
+// row's leading ones: rows are stored R wide, enough to hold the run (hi) and OW outputs, while
+// a read past a row's end (at most PWp - R further) lands in the next row's leading zeros (lo of
+// them).
+struct RowLayout {
+  int64_t row = 0;
+  std::vector<int64_t> lo, hi;
+};
 
-constexpr int kFlags = LIBXSMM_GEMM_FLAG_NONE, kPrefetch = LIBXSMM_PREFETCH_NONE;
+RowLayout row_layout(const ConvProblem& p) {
+  const int64_t PWp = p.OW + p.dw * (p.KW - 1) / p.sw;  // columns a phase row spans
+  const int64_t last_col = (p.OW - 1) * p.sw + (p.KW - 1) * p.dw;
+  RowLayout l{.row = p.OW, .lo = {}, .hi = {}};
+  for (int64_t b = 0; b < p.sw; ++b) {
+    int64_t lo = 0, hi = 0;
+    for (int64_t j = PWp - 1; j >= 0; --j) {
+      const int64_t raw = j * p.sw + b - p.pl;
+      if (raw >= 0 && raw < p.W && j * p.sw + b <= last_col) {
+        if (hi == 0) hi = j + 1;
+        lo = j;
+      }
+    }
+    hi = std::max(lo, hi);
+    l.lo.push_back(lo);
+    l.hi.push_back(hi);
+    l.row = std::max({l.row, hi, PWp - lo});
+  }
+  if (p.padding_mode != PadMode::kZeros) l.row = PWp;
+  return l;
+}
+
+// Floats of a phase plane for rows `row` wide: PHp rows, plus the last row's reads past its end.
+int64_t plane_size(const ConvProblem& p, int64_t row) {
+  const int64_t PHp = p.OH + p.dh * (p.KH - 1) / p.sh, PWp = p.OW + p.dw * (p.KW - 1) / p.sw;
+  return PHp * row + (PWp - row);
+}
+
+// The furthest a tap reads past its plane's start (the last tap's offset inside its phase).
+int64_t tap_margin(const ConvProblem& p, int64_t row) {
+  return (p.KH - 1) * p.dh / p.sh * row + (p.KW - 1) * p.dw / p.sw;
+}
 
 // C = sum over a batch of A_i . B_i (C overwritten).
-libxsmm_smmfunction_reducebatch_addr batch_kernel(Index m, Index n, Index k, Index lda, Index ldb, Index ldc) {
-  const float alpha = 1.0f, beta = 0.0f;
-  return libxsmm_smmdispatch_reducebatch_addr(m, n, k, &lda, &ldb, &ldc, &alpha, &beta, &kFlags, &kPrefetch);
+xsmm::BatchGemmFn batch_kernel(int64_t m, int64_t n, int64_t k, int64_t lda, int64_t ldb, int64_t ldc) {
+  return xsmm::batch_gemm({.m = m, .n = n, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc});
 }
 
 // C += A . B.
-libxsmm_smmfunction accumulate_kernel(Index m, Index n, Index k, Index lda, Index ldb, Index ldc) {
-  const float alpha = 1.0f, beta = 1.0f;
-  return libxsmm_smmdispatch(m, n, k, &lda, &ldb, &ldc, &alpha, &beta, &kFlags, &kPrefetch);
+xsmm::GemmFn accumulate_kernel(int64_t m, int64_t n, int64_t k, int64_t lda, int64_t ldb, int64_t ldc) {
+  return xsmm::gemm({.m = m, .n = n, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc}, 1.0f);
 }
 }  // namespace
 
 // Column-major kernels (LIBXSMM's convention): C [m,n] (+)= A [m,k] . B [k,n].
 struct Plan::Kernels {
-  libxsmm_smmfunction_reducebatch_addr forward = nullptr;  // m = OH*row, n = OC, k = C
-  std::vector<libxsmm_smmfunction_reducebatch_addr> input_grad;  // per row phase: m = its rows, n = C, k = OC
-  libxsmm_smmfunction weight_grad = nullptr;               // m = OC, n = C, k = OH*row, beta 1
+  xsmm::BatchGemmFn forward = nullptr;  // m = OH*row, n = OC, k = C
+  std::vector<xsmm::BatchGemmFn> input_grad;  // per row phase: m = its rows, n = C, k = OC
+  xsmm::GemmFn weight_grad = nullptr;         // m = OC, n = C, k = OH*row, beta 1
 };
+
+bool supports(const ConvProblem& p) { return p.OH >= 1 && p.OW >= 1; }
+
+bool preferred(const ConvProblem& p) {
+  if (!supports(p) || p.C < kMinInputChannels) return false;
+  const int64_t row = row_layout(p).row, plane = plane_size(p, row);
+  const int64_t working = std::max(p.C * p.sh * p.sw * plane, p.OC * (tap_margin(p, row) + plane));
+  return working <= kMaxWorkingSet;
+}
 
 Plan::Plan(const ConvProblem& p) : p_(p), kernels_(std::make_unique<Kernels>()) {
   phases_ = p.sh * p.sw;
@@ -54,27 +100,11 @@ Plan::Plan(const ConvProblem& p) : p_(p), kernels_(std::make_unique<Kernels>()) 
   for (int64_t r = 0; r < PHp_ * p.sh; ++r) rows_[r] = r > last_row ? -1 : pad_source_index(r - p.pt, p.H, p.padding_mode);
   cols_.resize(static_cast<size_t>(PWp * p.sw));
   for (int64_t c = 0; c < PWp * p.sw; ++c) cols_[c] = c > last_col ? -1 : pad_source_index(c - p.pl, p.W, p.padding_mode);
-  // Per column phase b: the run [lo, hi) of columns that read the input directly. With zero
-  // padding, a row's trailing zeros double as the next row's leading ones: rows are stored
-  // `row_` wide, enough to hold the run (hi) and OW outputs, while a read past a row's end
-  // (at most PWp - row_ further) lands in the next row's leading zeros (lo of them).
-  row_ = p.OW;
-  for (int64_t b = 0; b < p.sw; ++b) {
-    int64_t lo = 0, hi = 0;
-    for (int64_t j = PWp - 1; j >= 0; --j) {
-      const int64_t raw = j * p.sw + b - p.pl;
-      if (raw >= 0 && raw < p.W && j * p.sw + b <= last_col) {
-        if (hi == 0) hi = j + 1;
-        lo = j;
-      }
-    }
-    hi = std::max(lo, hi);
-    run_lo_.push_back(lo);
-    run_hi_.push_back(hi);
-    row_ = std::max({row_, hi, PWp - lo});
-  }
-  if (p.padding_mode != PadMode::kZeros) row_ = PWp;
-  plane_ = PHp_ * row_ + (PWp - row_);  // the last row's reads past its end stay in the plane
+  RowLayout layout = row_layout(p);
+  row_ = layout.row;
+  run_lo_ = std::move(layout.lo);
+  run_hi_ = std::move(layout.hi);
+  plane_ = plane_size(p, row_);
   channel_ = phases_ * plane_;
   Q_ = p.OH * row_;
   slack_ = p.dw * (p.KW - 1) / p.sw;
@@ -86,9 +116,9 @@ Plan::Plan(const ConvProblem& p) : p_(p), kernels_(std::make_unique<Kernels>()) 
       phase_taps_[phase].push_back(static_cast<int64_t>(offsets_.size()));
       offsets_.push_back(phase * plane_ + inner);
       inner_.push_back(inner);
-      margin_ = std::max(margin_, inner);
     }
   }
+  margin_ = tap_margin(p, row_);
   // The input gradient is wanted only on the rows that reach the input: with zero padding, a
   // phase's rows [first, last] with a source row.
   for (int64_t a = 0; a < p.sh; ++a) {
@@ -101,8 +131,7 @@ Plan::Plan(const ConvProblem& p) : p_(p), kernels_(std::make_unique<Kernels>()) 
     const bool all = p.padding_mode != PadMode::kZeros || last < 0;
     grad_rows_.push_back(all ? std::pair<int64_t, int64_t>{0, PHp_} : std::pair<int64_t, int64_t>{first, last + 1});
   }
-  const int64_t working = std::max(p.C * channel_, p.OC * (margin_ + plane_));
-  if (working > kMaxWorkingSet || p.C < kMinInputChannels || p.OH < 1 || p.OW < 1) return;
+  if (!supports(p)) return;
   Kernels& k = *kernels_;
   k.forward = batch_kernel(Q_, p.OC, p.C, channel_, p.C, Q_);
   bool ready = k.forward != nullptr;
@@ -247,7 +276,7 @@ void Plan::backward(const float* kept, const float* wb, const float* gy, float* 
   }
   if (gw_part != nullptr) {
     float* gyt = t_gyt.get(Q_ * p_.OC);  // [Q, OC]
-    libxsmm_otrans(gyt, gyq + margin_, sizeof(float), Q_, p_.OC, L, p_.OC);
+    xsmm::transpose(gyt, gyq + margin_, Q_, p_.OC, L, p_.OC);
     for (int64_t t = 0; t < T; ++t) kernels_->weight_grad(gyt, kept + offsets_[t], gw_part + t * p_.OC);
   }
 }

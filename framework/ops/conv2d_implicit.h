@@ -27,14 +27,19 @@
 
 namespace poolnet::conv2d_implicit {
 
+// True for the shapes the kernel runs: any with an output (groups 1 is conv2d's check).
+bool supports(const ConvProblem& p);
+// True for the supported shapes it is faster on: at least 3 input channels (else the GEMMs are
+// too narrow) and the split sample and per-sample matrices within the L2 cache.
+bool preferred(const ConvProblem& p);
+
 class Plan {
  public:
   explicit Plan(const ConvProblem& p);
   ~Plan();
 
-  // False when the problem is too large for the cache-resident kernels, has fewer than 3 input
-  // channels (GEMMs too narrow) or no kernel could be generated for this CPU: conv2d then uses
-  // its direct or im2col kernels.
+  // False when the kernel does not support the problem or no kernel could be generated for
+  // this CPU.
   bool ready() const { return ready_; }
   int64_t taps() const { return p_.KH * p_.KW; }
 

@@ -1,12 +1,12 @@
 #include "framework/ops/conv2d_winograd.h"
 
 #include <algorithm>
-#include <libxsmm.h>
 
 #include "framework/eigen_view.h"
 #include "framework/ops/row_copy.h"
 #include "framework/parallel.h"
 #include "framework/scratch.h"
+#include "framework/xsmm.h"
 
 namespace poolnet::conv2d_winograd {
 
@@ -25,15 +25,23 @@ constexpr int64_t kMaxWorkingSet = 512 * 1024;
 // sets (the transforms touch all 16 at once).
 int64_t block_stride(int64_t n) { return n + 16; }
 
+// The output's 2x2 tiles and the samples per GEMM group (enough tiles for a wide GEMM).
+struct Tiling {
+  int64_t TH, TW, tiles, group;
+};
+
+Tiling tiling(const ConvProblem& p) {
+  Tiling t{.TH = (p.OH + 1) / 2, .TW = (p.OW + 1) / 2, .tiles = 0, .group = 1};
+  t.tiles = t.TH * t.TW;
+  t.group = std::clamp<int64_t>((kMinTiles + t.tiles - 1) / std::max<int64_t>(t.tiles, 1), 1, kMaxGroup);
+  return t;
+}
+
 thread_local ScratchBuffer t_v, t_m, t_dv, t_dmt, t_rows, t_line, t_weights;
 
-using Index = libxsmm_blasint;
-
 // Column-major C [m,n] (+)= A [m,k] . B [k,n] (LIBXSMM's convention).
-libxsmm_smmfunction gemm_kernel(Index m, Index n, Index k, Index lda, Index ldb, Index ldc, float beta) {
-  const float alpha = 1.0f;
-  const int flags = LIBXSMM_GEMM_FLAG_NONE, prefetch = LIBXSMM_PREFETCH_NONE;
-  return libxsmm_smmdispatch(m, n, k, &lda, &ldb, &ldc, &alpha, &beta, &flags, &prefetch);
+xsmm::GemmFn gemm_kernel(int64_t m, int64_t n, int64_t k, int64_t lda, int64_t ldb, int64_t ldc, float beta) {
+  return xsmm::gemm({.m = m, .n = n, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc}, beta);
 }
 
 // The transforms' one-dimensional steps over n tiles at once, as functions so that their
@@ -123,18 +131,28 @@ void add(const float* __restrict a, const float* __restrict b, float* __restrict
 
 // Per group size (1..group): the 16 GEMMs' kernels over its M = count * tiles rows.
 struct Plan::Kernels {
-  std::vector<libxsmm_smmfunction> forward;      // m = M, n = OC, k = C
-  std::vector<libxsmm_smmfunction> input_grad;   // m = M, n = C, k = OC
-  std::vector<libxsmm_smmfunction> weight_grad;  // m = OC, n = C, k = M, beta 1
+  std::vector<xsmm::GemmFn> forward;      // m = M, n = OC, k = C
+  std::vector<xsmm::GemmFn> input_grad;   // m = M, n = C, k = OC
+  std::vector<xsmm::GemmFn> weight_grad;  // m = OC, n = C, k = M, beta 1
 };
 
+bool supports(const ConvProblem& p) {
+  return p.KH == 3 && p.KW == 3 && p.sh == 1 && p.sw == 1 && p.dh == 1 && p.dw == 1 && p.OH >= 1 && p.OW >= 1;
+}
+
+bool preferred(const ConvProblem& p) {
+  if (!supports(p) || p.C < kMinChannels || p.OC < kMinChannels) return false;
+  const Tiling t = tiling(p);
+  return 16 * (p.C + p.OC) * t.group * t.tiles <= kMaxWorkingSet;
+}
+
 Plan::Plan(const ConvProblem& p) : p_(p), kernels_(std::make_unique<Kernels>()) {
-  const bool shape = p.KH == 3 && p.KW == 3 && p.sh == 1 && p.sw == 1 && p.dh == 1 && p.dw == 1;
-  if (!shape || p.C < kMinChannels || p.OC < kMinChannels || p.OH < 1 || p.OW < 1) return;
-  TH_ = (p.OH + 1) / 2;
-  TW_ = (p.OW + 1) / 2;
-  tiles_ = TH_ * TW_;
-  group_ = std::clamp<int64_t>((kMinTiles + tiles_ - 1) / tiles_, 1, kMaxGroup);
+  if (!supports(p)) return;
+  const Tiling t = tiling(p);
+  TH_ = t.TH;
+  TW_ = t.TW;
+  tiles_ = t.tiles;
+  group_ = t.group;
   PHt_ = 2 * TH_ + 2;
   PWt_ = 2 * TW_ + 2;
   // The padded input has OH + 2 rows and OW + 2 columns; a patch of an odd-sized map's last
@@ -144,8 +162,6 @@ Plan::Plan(const ConvProblem& p) : p_(p), kernels_(std::make_unique<Kernels>()) 
   // Padded columns [run_lo, run_hi) read the input row directly.
   run_lo_ = std::min(p.pl, PWt_);
   run_hi_ = std::max(run_lo_, std::min({p.pl + p.W, p.OW + 2, PWt_}));
-  const int64_t M = group_ * tiles_;
-  if (16 * (p.C + p.OC) * M > kMaxWorkingSet) return;
   Kernels& k = *kernels_;
   bool ready = true;
   for (int64_t count = 1; count <= group_; ++count) {
@@ -389,7 +405,7 @@ void Plan::forward(const float* x, int64_t count, const float* u, const float* b
   if (v == nullptr) v = t_v.get(16 * XS);
   transform_input(x, count, v);
   float* m = t_m.get(16 * YS);
-  const libxsmm_smmfunction kernel = kernels_->forward[count - 1];
+  const xsmm::GemmFn kernel = kernels_->forward[count - 1];
   for (int64_t xi = 0; xi < 16; ++xi) kernel(v + xi * XS, u + xi * US, m + xi * YS);
   transform_output(m, count, b, y);
 }
@@ -401,15 +417,15 @@ void Plan::backward(const float* v, int64_t count, const float* ut, const float*
   gradient_to_tiles(gy, count, dm);
   if (gx != nullptr) {
     float* dv = t_dv.get(16 * XS);
-    const libxsmm_smmfunction kernel = kernels_->input_grad[count - 1];
+    const xsmm::GemmFn kernel = kernels_->input_grad[count - 1];
     for (int64_t xi = 0; xi < 16; ++xi) kernel(dm + xi * YS, ut + xi * US, dv + xi * XS);
     gradient_to_input(dv, count, gx);
   }
   if (du_part != nullptr) {
     float* dmt = t_dmt.get(M * OC);
-    const libxsmm_smmfunction kernel = kernels_->weight_grad[count - 1];
+    const xsmm::GemmFn kernel = kernels_->weight_grad[count - 1];
     for (int64_t xi = 0; xi < 16; ++xi) {
-      libxsmm_otrans(dmt, dm + xi * YS, sizeof(float), M, OC, M, OC);
+      xsmm::transpose(dmt, dm + xi * YS, M, OC, M, OC);
       kernel(dmt, v + xi * XS, du_part + xi * US);
     }
   }

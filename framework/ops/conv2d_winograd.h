@@ -20,13 +20,19 @@
 
 namespace poolnet::conv2d_winograd {
 
+// True for the shapes the kernel runs: 3x3, stride 1, dilation 1 (groups 1 is conv2d's check).
+bool supports(const ConvProblem& p);
+// True for the supported shapes it is faster on: at least 32 input and output channels (else
+// the transforms dominate) and a group's transformed input and output within the L2 cache.
+bool preferred(const ConvProblem& p);
+
 class Plan {
  public:
   explicit Plan(const ConvProblem& p);
   ~Plan();
 
-  // False when the problem is not a 3x3 stride-1 convolution wide enough to gain, or no GEMM
-  // kernel could be generated for this CPU: conv2d then uses its other kernels.
+  // False when the kernel does not support the problem or no GEMM kernel could be generated
+  // for this CPU.
   bool ready() const { return ready_; }
   // Samples per GEMM group: conv2d calls forward/backward on groups of at most this many.
   int64_t group() const { return group_; }

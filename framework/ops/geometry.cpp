@@ -39,18 +39,36 @@ int64_t pad_source_index(int64_t p, int64_t n, PadMode mode) {
   return -1;
 }
 
+Size2d effective_stride(Size2d stride, Size2d kernel) { return stride == Size2d{0, 0} ? kernel : stride; }
+
+int64_t window_length(int64_t in, int64_t kernel, int64_t stride, int64_t pad_total, int64_t dilation) {
+  const int64_t span = in + pad_total - dilation * (kernel - 1) - 1;
+  if (span < 0) return 0;
+  return span / stride + 1;
+}
+
 int64_t pooled_length(int64_t in, int64_t kernel, int64_t stride, int64_t pad, int64_t dilation, bool ceil_mode) {
+  if (!ceil_mode) return window_length(in, kernel, stride, 2 * pad, dilation);
   const int64_t span = in + 2 * pad - dilation * (kernel - 1) - 1;
   if (span < 0) return 0;  // the window does not fit: callers report it
-  int64_t out = (ceil_mode ? (span + stride - 1) / stride : span / stride) + 1;
-  if (ceil_mode && out > 0 && (out - 1) * stride >= in + pad) --out;
+  int64_t out = (span + stride - 1) / stride + 1;
+  if (out > 0 && (out - 1) * stride >= in + pad) --out;
   return out;
 }
 
-void require_nchw(const Tensor& x, std::string_view op) {
-  if (x.dim() != 4) {
-    throw ShapeError(fmt::format("{}: expected input [N, C, H, W], got {}", op, shape_str(x.shape())));
-  }
+SidePadding same_padding(int64_t span) { return {span / 2, span - span / 2}; }
+
+SidePadding blur_padding(int64_t filter_size) { return same_padding(filter_size - 1); }
+
+int64_t blur_length(int64_t in, int64_t stride) { return (in + stride - 1) / stride; }
+
+void require_nchw(const Shape& x, std::string_view op, std::string_view context) {
+  if (x.size() == 4) return;
+  std::string message = fmt::format("{}: expected input [N, C, H, W], got {}", op, shape_str(x));
+  if (!context.empty()) message += fmt::format(" ({})", context);
+  throw ShapeError(message);
 }
+
+void require_nchw(const Tensor& x, std::string_view op) { require_nchw(x.shape(), op); }
 
 }  // namespace poolnet

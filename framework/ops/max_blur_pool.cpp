@@ -20,9 +20,7 @@ int64_t dense_length(int64_t n, PadMode mode) { return mode == PadMode::kCircula
 }  // namespace
 
 Shape max_blur_pool2d_out_shape(const Shape& x, const Blur2d& o) {
-  if (x.size() != 4) {
-    throw ShapeError(fmt::format("max_blur_pool2d: expected input [N, C, H, W], got {}", shape_str(x)));
-  }
+  require_nchw(x, "max_blur_pool2d");
   const int64_t least = o.padding_mode == PadMode::kCircular ? 1 : 2;
   if (x[2] < least || x[3] < least) {
     throw ShapeError(fmt::format("max_blur_pool2d: the 2x2 max needs H, W >= {} with {} padding, got x={}", least,

@@ -337,7 +337,7 @@ MaxPoolResult max_pool2d_with_indices(const Tensor& x, const Pool2d& options) {
 }
 
 Shape max_unpool2d_out_shape(const Shape& x, const PoolIndices& indices, Size2d output_size) {
-  if (x.size() != 4) throw ShapeError(fmt::format("max_unpool2d: expected input [N, C, H, W], got {}", shape_str(x)));
+  require_nchw(x, "max_unpool2d");
   if (indices.shape != x || static_cast<int64_t>(indices.values.size()) != numel_of(x)) {
     throw ShapeError(fmt::format("max_unpool2d: indices of shape {} ({} values) do not match x={}",
                                  shape_str(indices.shape), indices.values.size(), shape_str(x)));

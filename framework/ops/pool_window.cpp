@@ -8,7 +8,7 @@ namespace poolnet {
 
 std::string to_string(const Pool2d& o) {
   std::string s = fmt::format("kernel={}, stride={}", to_string(o.kernel),
-                              to_string(o.stride == Size2d{0, 0} ? o.kernel : o.stride));
+                              to_string(effective_stride(o.stride, o.kernel)));
   if (o.padding != Size2d{0, 0}) s += ", padding=" + to_string(o.padding);
   if (o.dilation != Size2d{1, 1}) s += ", dilation=" + to_string(o.dilation);
   if (o.ceil_mode) s += ", ceil_mode=true";
@@ -18,8 +18,8 @@ std::string to_string(const Pool2d& o) {
 }
 
 PoolGeometry pool2d_geometry(const Shape& x, const Pool2d& o, std::string_view op, bool allow_dilation) {
-  if (x.size() != 4) throw ShapeError(fmt::format("{}: expected input [N, C, H, W], got {}", op, shape_str(x)));
-  const Size2d stride = o.stride == Size2d{0, 0} ? o.kernel : o.stride;
+  require_nchw(x, op);
+  const Size2d stride = effective_stride(o.stride, o.kernel);
   const std::string where = fmt::format("(x={}, kernel={}, stride={}, padding={})", shape_str(x),
                                         to_string(o.kernel), to_string(stride), to_string(o.padding));
   if (o.kernel.h <= 0 || o.kernel.w <= 0) throw ShapeError(fmt::format("{}: kernel must be positive {}", op, where));

@@ -15,9 +15,7 @@
 namespace poolnet {
 
 Shape stochastic_pool2d_out_shape(const Shape& x, const StochasticPool& o) {
-  if (x.size() != 4) {
-    throw ShapeError(fmt::format("stochastic_pool2d: expected input [N, C, H, W], got {}", shape_str(x)));
-  }
+  require_nchw(x, "stochastic_pool2d");
   if (o.kernel.h < 1 || o.kernel.w < 1 || o.stride.h < 1 || o.stride.w < 1) {
     throw ShapeError(fmt::format("stochastic_pool2d: kernel and stride must be >= 1, got kernel={}, stride={} (x={})",
                                  to_string(o.kernel), to_string(o.stride), shape_str(x)));
@@ -26,8 +24,8 @@ Shape stochastic_pool2d_out_shape(const Shape& x, const StochasticPool& o) {
     throw ShapeError(fmt::format("stochastic_pool2d: kernel {} does not fit input {}x{} (x={})", to_string(o.kernel),
                                  x[2], x[3], shape_str(x)));
   }
-  return {x[0], x[1], pooled_length(x[2], o.kernel.h, o.stride.h, 0, 1, false),
-          pooled_length(x[3], o.kernel.w, o.stride.w, 0, 1, false)};
+  return {x[0], x[1], window_length(x[2], o.kernel.h, o.stride.h, 0, 1),
+          window_length(x[3], o.kernel.w, o.stride.w, 0, 1)};
 }
 
 namespace {

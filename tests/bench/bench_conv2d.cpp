@@ -1,19 +1,42 @@
 // conv2d forward and forward+backward at batch 64 on the LeNet/VGG-style shapes of the models,
 // at 1 and 2 threads, plus the 3x3 stride-2 convolutions of the strided_conv strategy in vgg.
-// Args: C, OC, H (= W), K, padding, threads, stride. Compare with PyTorch using
+// Args: C, OC, H (= W), K, padding, threads, stride, kernel (conv2d_kernel.h: 0 auto, 1 direct,
+// 2 im2col, 3 implicit, 4 winograd; the label names it). BM_Conv2dKernel* force each kernel on a
+// few shapes (skipped where the kernel cannot run the shape). Compare with PyTorch using
 // tests/bench/compare_conv2d_torch.py (same shapes, same protocol).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <optional>
 #include <vector>
+
+#include "framework/errors.h"
 
 #include "framework/autograd.h"
 #include "framework/ops/conv2d.h"
 #include "framework/parallel.h"
 
 namespace {
+using poolnet::Conv2dKernel;
 using poolnet::Tensor;
 constexpr int64_t kBatch = 64;
+constexpr Conv2dKernel kKernels[] = {Conv2dKernel::kAuto, Conv2dKernel::kDirect, Conv2dKernel::kIm2col,
+                                     Conv2dKernel::kImplicit, Conv2dKernel::kWinograd};
+
+// Forces the benchmark's kernel (arg 7); false (the benchmark skipped) if it cannot run the shape.
+bool force_kernel(benchmark::State& state, const Tensor& x, const Tensor& w, const poolnet::Conv2dOptions& o,
+                  std::optional<poolnet::ScopedConv2dKernel>& force) {
+  const Conv2dKernel kernel = kKernels[state.range(7)];
+  force.emplace(kernel);
+  state.SetLabel(poolnet::to_string(kernel));
+  try {
+    poolnet::conv2d_kernel_for(x.shape(), w.shape(), o);
+  } catch (const poolnet::ShapeError& e) {
+    state.SkipWithError(e.what());
+    return false;
+  }
+  return true;
+}
 
 struct Setup {
   Tensor x, w, b;
@@ -40,6 +63,8 @@ Setup make_setup(const benchmark::State& state, bool grad) {
 void BM_Conv2dForward(benchmark::State& state) {
   Setup s = make_setup(state, false);
   poolnet::NoGradGuard no_grad;
+  std::optional<poolnet::ScopedConv2dKernel> force;
+  if (!force_kernel(state, s.x, s.w, s.options, force)) return;
   for (auto _ : state) benchmark::DoNotOptimize(poolnet::conv2d(s.x, s.w, s.b, s.options).data());
   state.counters["GFLOP/s"] =
       benchmark::Counter(s.flops, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
@@ -49,6 +74,8 @@ void BM_Conv2dForward(benchmark::State& state) {
 void BM_Conv2dForwardBackward(benchmark::State& state) {
   Setup s = make_setup(state, true);
   const Tensor gy = Tensor::uniform(poolnet::conv2d_out_shape(s.x.shape(), s.w.shape(), s.options), -1, 1, 4);
+  std::optional<poolnet::ScopedConv2dKernel> force;
+  if (!force_kernel(state, s.x, s.w, s.options, force)) return;
   for (auto _ : state) {
     Tensor y = poolnet::conv2d(s.x, s.w, s.b, s.options);
     y.backward(gy);
@@ -59,25 +86,42 @@ void BM_Conv2dForwardBackward(benchmark::State& state) {
   poolnet::parallel::set_num_threads(0);
 }
 
-void shapes(benchmark::internal::Benchmark* b) {
-  b->ArgNames({"C", "OC", "H", "K", "pad", "threads", "stride"});
-  for (int64_t threads : {1, 2}) {
-    b->Args({1, 6, 28, 5, 2, threads, 1});
-    b->Args({6, 16, 14, 5, 0, threads, 1});
-    b->Args({3, 32, 32, 3, 1, threads, 1});
-    b->Args({32, 32, 32, 3, 1, threads, 1});
-    b->Args({32, 64, 16, 3, 1, threads, 1});
-    b->Args({64, 64, 16, 3, 1, threads, 1});
-    b->Args({64, 128, 8, 3, 1, threads, 1});
-    b->Args({32, 32, 32, 3, 1, threads, 2});
-    b->Args({64, 64, 16, 3, 1, threads, 2});
-  }
-  // The machine is shared: the minimum over repetitions is the least disturbed measurement.
+// The machine is shared: the minimum over repetitions is the least disturbed measurement.
+void protocol(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"C", "OC", "H", "K", "pad", "threads", "stride", "kernel"});
   b->Unit(benchmark::kMillisecond)->UseRealTime()->ComputeStatistics("min", [](const std::vector<double>& v) {
     return *std::min_element(v.begin(), v.end());
   });
+}
+
+void shapes(benchmark::internal::Benchmark* b) {
+  protocol(b);
+  for (int64_t threads : {1, 2}) {
+    b->Args({1, 6, 28, 5, 2, threads, 1, 0});
+    b->Args({6, 16, 14, 5, 0, threads, 1, 0});
+    b->Args({3, 32, 32, 3, 1, threads, 1, 0});
+    b->Args({32, 32, 32, 3, 1, threads, 1, 0});
+    b->Args({32, 64, 16, 3, 1, threads, 1, 0});
+    b->Args({64, 64, 16, 3, 1, threads, 1, 0});
+    b->Args({64, 128, 8, 3, 1, threads, 1, 0});
+    b->Args({32, 32, 32, 3, 1, threads, 2, 0});
+    b->Args({64, 64, 16, 3, 1, threads, 2, 0});
+  }
+}
+
+// Every forced kernel at 1 thread on LeNet's convolutions, a VGG 3x3 and a strided 3x3.
+void kernel_shapes(benchmark::internal::Benchmark* b) {
+  protocol(b);
+  for (int64_t kernel = 1; kernel < 5; ++kernel) {
+    b->Args({1, 6, 28, 5, 2, 1, 1, kernel});
+    b->Args({6, 16, 14, 5, 0, 1, 1, kernel});
+    b->Args({32, 32, 32, 3, 1, 1, 1, kernel});
+    b->Args({32, 32, 32, 3, 1, 1, 2, kernel});
+  }
 }
 }  // namespace
 
 BENCHMARK(BM_Conv2dForward)->Apply(shapes);
 BENCHMARK(BM_Conv2dForwardBackward)->Apply(shapes);
+BENCHMARK(BM_Conv2dForward)->Name("BM_Conv2dKernelForward")->Apply(kernel_shapes);
+BENCHMARK(BM_Conv2dForwardBackward)->Name("BM_Conv2dKernelForwardBackward")->Apply(kernel_shapes);

@@ -1,0 +1,243 @@
+// conv2d's kernels by name (conv2d_kernel.h): every kernel forced on the same shapes against
+// the naive reference (forward, input, weight and bias gradients), the selection table at
+// representative shapes, names, and the errors of a forced kernel that cannot run a shape.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "framework/errors.h"
+#include "framework/ops/conv2d.h"
+#include "framework/ops/conv2d_kernel.h"
+#include "framework/ops/geometry.h"
+#include "tests/support/grad_check.h"
+#include "tests/support/reference_conv.h"
+
+namespace poolnet {
+namespace {
+using testing::all_close;
+using testing::bitwise_equal;
+using testing::random_tensor;
+
+constexpr Conv2dKernel kForced[] = {Conv2dKernel::kDirect, Conv2dKernel::kIm2col, Conv2dKernel::kImplicit,
+                                    Conv2dKernel::kWinograd};
+
+struct KernelCase {
+  std::string name;
+  Shape x, w;
+  Conv2dOptions options;
+};
+
+std::vector<KernelCase> kernel_cases() {
+  const auto kReflect = PadMode::kReflect, kCircular = PadMode::kCircular;
+  return {
+      {"c1_5x5_pad2", {2, 1, 12, 12}, {6, 1, 5, 5}, {.padding = {2, 2}}},
+      {"c2_stride2_pad1", {2, 2, 11, 10}, {4, 2, 3, 3}, {.stride = {2, 2}, .padding = {1, 1}}},
+      {"c2_3x3_pad1", {3, 2, 7, 8}, {3, 2, 3, 3}, {.padding = {1, 1}}},
+      {"c3_3x3_pad1", {2, 3, 10, 9}, {5, 3, 3, 3}, {.padding = {1, 1}}},
+      {"c3_3x3_odd_no_pad", {3, 3, 7, 9}, {4, 3, 3, 3}, {}},
+      {"c8_3x3_reflect", {3, 8, 9, 11}, {6, 8, 3, 3}, {.padding = {1, 1}, .padding_mode = kReflect}},
+      {"c4_3x3_circular", {2, 4, 8, 8}, {8, 4, 3, 3}, {.padding = {1, 1}, .padding_mode = kCircular}},
+      {"c32_3x3_pad1", {2, 32, 8, 8}, {32, 32, 3, 3}, {.padding = {1, 1}}},
+      {"c5_dilated_pad2", {2, 5, 12, 12}, {4, 5, 3, 3}, {.padding = {2, 2}, .dilation = {2, 2}}},
+      {"c3_same_even_kernel", {2, 3, 9, 8}, {4, 3, 4, 4}, {.same = true}},
+      {"c6_stride32_circular", {1, 6, 11, 10}, {5, 6, 3, 2},
+       {.stride = {3, 2}, .padding = {2, 1}, .padding_mode = kCircular}},
+      {"c16_stride2_reflect", {2, 16, 10, 10}, {16, 16, 3, 3},
+       {.stride = {2, 2}, .padding = {1, 1}, .padding_mode = kReflect}},
+  };
+}
+
+// The kernel's documented limits, written out independently of the library.
+bool runs(Conv2dKernel kernel, const KernelCase& c) {
+  if (kernel != Conv2dKernel::kWinograd) return true;
+  const Conv2dOptions& o = c.options;
+  return c.w[2] == 3 && c.w[3] == 3 && o.stride == Size2d{1, 1} && o.dilation == Size2d{1, 1};
+}
+
+struct Gradients {
+  Tensor x, w, b;
+};
+
+// conv2d's gradients summed naively for upstream gradient gy, in double.
+Gradients naive_gradients(const Tensor& x, const Tensor& w, const Tensor& gy, const Conv2dOptions& o) {
+  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
+  const int64_t OC = w.size(0), Cg = w.size(1), KH = w.size(2), KW = w.size(3), OH = gy.size(2), OW = gy.size(3);
+  const int64_t OCg = OC / o.groups;
+  const int64_t pt = o.same ? same_padding(o.dilation.h * (KH - 1)).before : o.padding.h;
+  const int64_t pl = o.same ? same_padding(o.dilation.w * (KW - 1)).before : o.padding.w;
+  std::vector<double> gx(static_cast<size_t>(x.numel())), gw(static_cast<size_t>(w.numel())), gb(OC);
+  for (int64_t n = 0; n < N; ++n) {
+    for (int64_t oc = 0; oc < OC; ++oc) {
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          const double g = gy.data()[((n * OC + oc) * OH + oh) * OW + ow];
+          gb[oc] += g;
+          for (int64_t c = 0; c < Cg; ++c) {
+            const int64_t ic = oc / OCg * Cg + c;
+            for (int64_t kh = 0; kh < KH; ++kh) {
+              const int64_t h = pad_source_index(oh * o.stride.h + kh * o.dilation.h - pt, H, o.padding_mode);
+              for (int64_t kw = 0; kw < KW; ++kw) {
+                const int64_t v = pad_source_index(ow * o.stride.w + kw * o.dilation.w - pl, W, o.padding_mode);
+                if (h < 0 || v < 0) continue;
+                const int64_t xi = ((n * C + ic) * H + h) * W + v, wi = ((oc * Cg + c) * KH + kh) * KW + kw;
+                gx[xi] += g * w.data()[wi];
+                gw[wi] += g * x.data()[xi];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  const auto to_tensor = [](const std::vector<double>& v, const Shape& shape) {
+    Tensor t = Tensor::empty(shape);
+    for (size_t i = 0; i < v.size(); ++i) t.data()[i] = static_cast<float>(v[i]);
+    return t;
+  };
+  return {to_tensor(gx, x.shape()), to_tensor(gw, w.shape()), to_tensor(gb, {OC})};
+}
+
+struct KernelRun {
+  KernelCase c;
+  Conv2dKernel kernel;
+};
+
+std::vector<KernelRun> kernel_runs() {
+  std::vector<KernelRun> all;
+  for (const KernelCase& c : kernel_cases()) {
+    for (Conv2dKernel k : kForced) {
+      if (runs(k, c)) all.push_back({c, k});
+    }
+  }
+  return all;
+}
+
+class Conv2dKernelRuns : public ::testing::TestWithParam<KernelRun> {};
+
+TEST_P(Conv2dKernelRuns, ForwardAndGradientsMatchNaiveReference) {
+  const auto& [c, kernel] = GetParam();
+  const ScopedConv2dKernel force(kernel);
+  ASSERT_EQ(conv2d_kernel_for(c.x, c.w, c.options), kernel);
+  Tensor x = random_tensor(c.x, 41).set_requires_grad(), w = random_tensor(c.w, 42).set_requires_grad();
+  Tensor b = random_tensor({c.w[0]}, 43).set_requires_grad();
+  Tensor y = conv2d(x, w, b, c.options);
+  EXPECT_TRUE(all_close(y, reference::conv2d(x, w, b, c.options), 1e-5, 1e-4));
+  const Tensor gy = random_tensor(y.shape(), 44);
+  y.backward(gy);
+  const Gradients want = naive_gradients(x, w, gy, c.options);
+  EXPECT_TRUE(all_close(x.grad(), want.x, 1e-5, 1e-4)) << "input gradient";
+  EXPECT_TRUE(all_close(w.grad(), want.w, 1e-4, 1e-4)) << "weight gradient";
+  EXPECT_TRUE(all_close(b.grad(), want.b, 1e-4, 1e-5)) << "bias gradient";
+}
+
+INSTANTIATE_TEST_SUITE_P(Conv2dKernels, Conv2dKernelRuns, ::testing::ValuesIn(kernel_runs()),
+                         [](const auto& info) { return info.param.c.name + "_" + to_string(info.param.kernel); });
+
+// The selection table of conv2d_kernel.h at representative shapes; running the chosen kernel
+// forced gives the automatic result bit for bit.
+TEST(Conv2dKernels, AutoPicksTheDocumentedKernel) {
+  struct Case {
+    std::string why;
+    Shape x, w;
+    Conv2dOptions o;
+    Conv2dKernel want;
+  };
+#ifdef __AVX512F__
+  constexpr Conv2dKernel kFewChannels = Conv2dKernel::kDirect;
+#else
+  constexpr Conv2dKernel kFewChannels = Conv2dKernel::kIm2col;
+#endif
+  const std::vector<Case> cases{
+      {"LeNet's first convolution: one input channel", {4, 1, 28, 28}, {6, 1, 5, 5}, {}, kFewChannels},
+      {"two input channels, C * OC <= 256", {2, 2, 16, 16}, {8, 2, 3, 3}, {.padding = {1, 1}}, kFewChannels},
+      {"LeNet's second convolution: 3 or more input channels", {4, 6, 14, 14}, {16, 6, 5, 5}, {},
+       Conv2dKernel::kImplicit},
+      {"3x3 stride 1 with fewer than 32 channels", {2, 16, 16, 16}, {16, 16, 3, 3}, {.padding = {1, 1}},
+       Conv2dKernel::kImplicit},
+      {"strided 3x3", {2, 16, 32, 32}, {32, 16, 3, 3}, {.stride = {2, 2}, .padding = {1, 1}},
+       Conv2dKernel::kImplicit},
+      {"3x3 stride 1, 32 channels in and out", {2, 32, 16, 16}, {32, 32, 3, 3}, {.padding = {1, 1}},
+       Conv2dKernel::kWinograd},
+      {"3x3 stride 1, 64 channels, reflect", {2, 64, 8, 8}, {64, 64, 3, 3},
+       {.padding = {1, 1}, .padding_mode = PadMode::kReflect}, Conv2dKernel::kWinograd},
+      {"groups 2", {2, 8, 10, 10}, {8, 4, 3, 3}, {.padding = {1, 1}, .groups = 2}, Conv2dKernel::kIm2col},
+      {"a sample beyond the L2 cache", {1, 64, 128, 128}, {16, 64, 3, 3}, {.padding = {1, 1}},
+       Conv2dKernel::kIm2col},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(to_string(conv2d_kernel_for(c.x, c.w, c.o)), to_string(c.want)) << c.why;
+  }
+  for (const Case& c : cases) {
+    if (c.x[2] > 32) continue;  // keep the test fast
+    const Tensor x = random_tensor(c.x, 51), w = random_tensor(c.w, 52), b = random_tensor({c.w[0]}, 53);
+    const Tensor automatic = conv2d(x, w, b, c.o);
+    const ScopedConv2dKernel force(c.want);
+    EXPECT_TRUE(bitwise_equal(conv2d(x, w, b, c.o), automatic)) << c.why;
+  }
+}
+
+TEST(Conv2dKernels, NamesRoundTrip) {
+  for (Conv2dKernel k : {Conv2dKernel::kAuto, Conv2dKernel::kDirect, Conv2dKernel::kIm2col, Conv2dKernel::kImplicit,
+                         Conv2dKernel::kWinograd}) {
+    EXPECT_EQ(parse_conv2d_kernel(to_string(k)), k);
+  }
+  EXPECT_EQ(conv2d_kernel_names(), "auto, direct, im2col, implicit, winograd");
+  try {
+    parse_conv2d_kernel("fft");
+    FAIL() << "no ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("'fft'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("winograd"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Conv2dKernels, ScopedKernelRestoresThePreviousSetting) {
+  EXPECT_EQ(conv2d_kernel(), Conv2dKernel::kAuto);
+  {
+    const ScopedConv2dKernel outer(Conv2dKernel::kIm2col);
+    {
+      const ScopedConv2dKernel inner(Conv2dKernel::kWinograd);
+      EXPECT_EQ(conv2d_kernel(), Conv2dKernel::kWinograd);
+    }
+    EXPECT_EQ(conv2d_kernel(), Conv2dKernel::kIm2col);
+  }
+  EXPECT_EQ(conv2d_kernel(), Conv2dKernel::kAuto);
+}
+
+// A forced kernel that cannot run a shape: ShapeError naming conv2d, the kernel and the shape.
+TEST(Conv2dKernels, ForcedKernelThatCannotRunAShapeThrows) {
+  struct Case {
+    Conv2dKernel kernel;
+    Shape x, w;
+    Conv2dOptions o;
+    std::string says;
+  };
+  const std::vector<Case> cases{
+      {Conv2dKernel::kWinograd, {1, 4, 9, 9}, {4, 4, 5, 5}, {}, "kernel 5x5"},
+      {Conv2dKernel::kWinograd, {1, 4, 9, 9}, {4, 4, 3, 3}, {.stride = {2, 2}}, "stride 2x2"},
+      {Conv2dKernel::kWinograd, {1, 4, 9, 9}, {4, 4, 3, 3}, {.dilation = {2, 1}}, "dilation 2x1"},
+      {Conv2dKernel::kWinograd, {1, 4, 9, 9}, {4, 2, 3, 3}, {.groups = 2}, "groups 2"},
+      {Conv2dKernel::kImplicit, {1, 4, 9, 9}, {4, 1, 3, 3}, {.groups = 4}, "groups 4"},
+      {Conv2dKernel::kDirect, {1, 4, 9, 9}, {4, 2, 3, 3}, {.groups = 2}, "groups 2"},
+  };
+  for (const Case& c : cases) {
+    const ScopedConv2dKernel force(c.kernel);
+    const std::string kernel = "kernel '" + to_string(c.kernel) + "'";
+    try {
+      conv2d(random_tensor(c.x, 61), random_tensor(c.w, 62), Tensor(), c.o);
+      ADD_FAILURE() << kernel << " ran " << shape_str(c.w);
+    } catch (const ShapeError& e) {
+      const std::string what = e.what();
+      EXPECT_EQ(what.rfind("conv2d: ", 0), 0u) << what;
+      EXPECT_NE(what.find(kernel), std::string::npos) << what;
+      EXPECT_NE(what.find(c.says), std::string::npos) << what;
+      EXPECT_NE(what.find("x=" + shape_str(c.x)), std::string::npos) << what;
+    }
+  }
+  const ScopedConv2dKernel force(Conv2dKernel::kIm2col);  // im2col runs anything
+  EXPECT_NO_THROW(conv2d(random_tensor({1, 4, 9, 9}, 63), random_tensor({4, 2, 3, 3}, 64), Tensor(), {.groups = 2}));
+}
+
+}  // namespace
+}  // namespace poolnet
