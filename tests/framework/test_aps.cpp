@@ -9,7 +9,6 @@
 
 namespace poolnet {
 namespace {
-using testing::all_close;
 using testing::bitwise_equal;
 using testing::op_contract;
 using testing::random_tensor;
