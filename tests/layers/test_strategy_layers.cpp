@@ -1,8 +1,9 @@
 // The op contract (tests/support/op_contract.h) for every downsampling strategy, built through
-// the one factory exactly as a model builds it: gradients of the input and of every parameter,
-// accumulation, 1 vs 2 threads; and a rank error that names the op and the input's shape. Training and
-// eval mode are both checked where they compute different things (stochastic_pool); training
-// draws are made repeatable by resetting the module's draw counters before each forward.
+// the one factory exactly as a model builds it, with zero and circular padding: gradients of the
+// input and of every parameter, accumulation, 1 vs 2 threads; and a rank error that names the
+// op and the input's shape. Training and eval mode are both checked where they compute
+// different things (stochastic_pool); training draws are made repeatable by resetting the
+// module's draw counters before each forward.
 #include <gtest/gtest.h>
 
 #include <cctype>
@@ -25,9 +26,9 @@ using testing::separated_tensor;
 
 constexpr int64_t kChannels = 3;
 
-std::shared_ptr<Module> build(const std::string& name) {
+std::shared_ptr<Module> build(const std::string& name, PadMode padding_mode = PadMode::kZeros) {
   return make_downsample(parse_downsample(name), DownsampleContext{.channels = kChannels,
-                                                                   .padding_mode = PadMode::kCircular,
+                                                                   .padding_mode = padding_mode,
                                                                    .seed = 7,
                                                                    .stride = 2});
 }
@@ -58,25 +59,27 @@ testing::TensorFn forward_of(const std::shared_ptr<Module>& m) {
 class StrategyLayer : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(StrategyLayer, Contract) {
-  const std::shared_ptr<Module> m = build(GetParam());
-  const testing::TensorFn f = forward_of(m);
-  const Tensor probe = small_input().detach();
-  m->train();
-  const Tensor train_out = f({probe});
-  m->eval();
-  const bool modes_differ = !bitwise_equal(train_out, f({probe}));
-  for (bool training : {true, false}) {
-    if (!training && !modes_differ) continue;
-    SCOPED_TRACE(training ? "train" : "eval");
-    m->train(training);
-    EXPECT_TRUE(op_contract({
-        .op = GetParam(),
-        .f = f,
-        .inputs = with_parameters(small_input(), *m),
-        .grad = {.eps = 1e-3},
-        .thread_inputs = with_parameters(random_tensor({16, kChannels, 20, 20}, 5, 0.1f, 1.0f).set_requires_grad(), *m),
-        .accumulate_atol = 1e-4,
-    }));
+  for (PadMode padding_mode : {PadMode::kZeros, PadMode::kCircular}) {
+    const std::shared_ptr<Module> m = build(GetParam(), padding_mode);
+    const testing::TensorFn f = forward_of(m);
+    const Tensor probe = small_input().detach();
+    m->train();
+    const Tensor train_out = f({probe});
+    m->eval();
+    const bool modes_differ = !bitwise_equal(train_out, f({probe}));
+    for (bool training : {true, false}) {
+      if (!training && !modes_differ) continue;
+      SCOPED_TRACE(to_string(padding_mode) + (training ? " train" : " eval"));
+      m->train(training);
+      EXPECT_TRUE(op_contract({
+          .op = GetParam(),
+          .f = f,
+          .inputs = with_parameters(small_input(), *m),
+          .grad = {.eps = 1e-3},
+          .thread_inputs = with_parameters(random_tensor({16, kChannels, 20, 20}, 5, 0.1f, 1.0f).set_requires_grad(), *m),
+          .accumulate_atol = 1e-4,
+      }));
+    }
   }
 }
 
