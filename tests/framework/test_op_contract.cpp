@@ -87,6 +87,17 @@ TEST(OpContract, ChecksThreadsOnTheirOwnInputs) {
   EXPECT_TRUE(op_contract(c));
 }
 
+TEST(OpContract, FailsAForwardThatDrawsAnewEachCall) {
+  uint64_t step = 0;
+  expect_fails_with(op_contract({.op = "dropout",
+                                 .f = [&](const std::vector<Tensor>& in) { return dropout(in[0], 0.5f, true, 1, step++); },
+                                 .inputs = {random_tensor({4, 5}, 1).set_requires_grad()}}),
+                    "dropout: repeatable: two forwards of the same inputs differ");
+  EXPECT_TRUE(op_contract({.op = "dropout",
+                           .f = [](const std::vector<Tensor>& in) { return dropout(in[0], 0.5f, true, 1, 0); },
+                           .inputs = {random_tensor({4, 5}, 1).set_requires_grad()}}));
+}
+
 TEST(OpContract, FailsWhenNoInputRequiresGrad) {
   OpCase c = doubled_case(Flaw::kNone);
   c.inputs = {random_tensor({2, 3}, 1)};

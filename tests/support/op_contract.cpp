@@ -106,6 +106,17 @@ bool any_requires_grad(const std::vector<Tensor>& inputs) {
   return ::testing::AssertionFailure() << "expected ShapeError, nothing was thrown";
 }
 
+::testing::AssertionResult repeatable(const TensorFn& f, const std::vector<Tensor>& inputs) {
+  NoGradGuard no_grad;
+  const Tensor first = f(inputs).clone();
+  const auto same = bitwise_equal(first, f(inputs));
+  if (!same) {
+    return ::testing::AssertionFailure() << "two forwards of the same inputs differ (" << same.message()
+                                         << "); a random op needs a fixed seed, a module its counters reset";
+  }
+  return ::testing::AssertionSuccess();
+}
+
 ::testing::AssertionResult op_contract(const OpCase& c) {
   const auto fail = [&](const char* part, const ::testing::AssertionResult& r) {
     return ::testing::AssertionFailure() << c.op << ": " << part << ": " << r.message();
@@ -113,6 +124,7 @@ bool any_requires_grad(const std::vector<Tensor>& inputs) {
   if ((c.check_gradient || c.check_accumulate) && !any_requires_grad(c.inputs)) {
     return ::testing::AssertionFailure() << c.op << ": no input requires grad, so no gradient would be checked";
   }
+  if (const auto r = repeatable(c.f, c.inputs); !r) return fail("repeatable", r);
   if (c.check_gradient) {
     const auto r = grad_check(c.f, c.inputs, c.grad);
     zero_grads(c.inputs);

@@ -1,5 +1,6 @@
 // The op contract, written down once and checked the same way for every op and layer (in the
-// spirit of dlib's test_layer):
+// spirit of dlib's test_layer). First, two forwards of the same inputs must agree bitwise (the
+// parts below rely on it); then
 //   (a) gradient: analytic gradients match central differences (grad_check) for every input
 //       that requires grad;
 //   (b) accumulate: backward ADDS into existing gradients: with every input gradient pre-filled
@@ -58,5 +59,6 @@ struct OpCase {
                                                 double atol = 1e-5, double rtol = 1e-5);
 ::testing::AssertionResult same_at_one_and_two_threads(const TensorFn& f, const std::vector<Tensor>& inputs);
 ::testing::AssertionResult shape_error_names(const std::string& op, const ShapeErrorCase& bad);
+::testing::AssertionResult repeatable(const TensorFn& f, const std::vector<Tensor>& inputs);
 
 }  // namespace poolnet::testing
