@@ -1,7 +1,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -9,16 +8,16 @@
 #include "framework/errors.h"
 #include "framework/ops/ops.h"
 #include "tests/support/grad_check.h"
+#include "tests/support/op_contract.h"
 #include "tests/support/reference_pool.h"
 
 namespace poolnet {
 namespace {
 using testing::all_close;
 using testing::bitwise_equal;
-using testing::grad_check;
+using testing::op_contract;
 using testing::random_tensor;
 using testing::separated_tensor;
-using testing::with_threads;
 
 struct Case {
   Shape shape;
@@ -62,25 +61,39 @@ TEST(AdaptivePool, MaxMatchesNaiveReference) {
   EXPECT_EQ(x.grad().to_vector(), (std::vector<float>{0, 0, 0, 1}));  // the last NaN, as PyTorch
 }
 
-TEST(AdaptivePool, GradCheck) {
+// Gradient, accumulation and 1 vs 2 threads for every case (shrinking, identity, global,
+// growing with overlapping windows, uneven splits) and the global pools.
+TEST(AdaptivePool, Contract) {
+  const std::vector<Tensor> big{random_tensor({8, 16, 13, 11}, 2).set_requires_grad()};
   for (const Case& c : kCases) {
     SCOPED_TRACE(shape_str(c.shape) + " -> " + to_string(c.out));
-    Tensor a = random_tensor(c.shape, 5).set_requires_grad();
-    EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return adaptive_avg_pool2d(in[0], c.out); }, {a}));
-    Tensor m = separated_tensor(c.shape, 5).set_requires_grad();
-    EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return adaptive_max_pool2d(in[0], c.out); }, {m}));
+    EXPECT_TRUE(op_contract({.op = "adaptive_avg_pool2d",
+                             .f = [&](const std::vector<Tensor>& in) { return adaptive_avg_pool2d(in[0], c.out); },
+                             .inputs = {random_tensor(c.shape, 5).set_requires_grad()},
+                             .thread_inputs = big}));
+    EXPECT_TRUE(op_contract({.op = "adaptive_max_pool2d",
+                             .f = [&](const std::vector<Tensor>& in) { return adaptive_max_pool2d(in[0], c.out); },
+                             .inputs = {separated_tensor(c.shape, 5).set_requires_grad()},
+                             .thread_inputs = big}));
   }
+  EXPECT_TRUE(op_contract({.op = "global_avg_pool",
+                           .f = [](const std::vector<Tensor>& in) { return global_avg_pool(in[0]); },
+                           .inputs = {separated_tensor({2, 3, 4, 5}, 1).set_requires_grad()},
+                           .thread_inputs = big,
+                           .shape_errors = {{[] { global_avg_pool(Tensor::zeros({2, 3, 4})); }, {"[2,3,4]"}}}}));
+  EXPECT_TRUE(op_contract({.op = "global_max_pool",
+                           .f = [](const std::vector<Tensor>& in) { return global_max_pool(in[0]); },
+                           .inputs = {separated_tensor({2, 3, 4, 5}, 1).set_requires_grad()},
+                           .thread_inputs = big}));
 }
 
 TEST(AdaptivePool, GlobalPools) {
-  Tensor x = separated_tensor({2, 3, 4, 5}, 1).set_requires_grad();
+  Tensor x = separated_tensor({2, 3, 4, 5}, 1);
   const Tensor avg = global_avg_pool(x), mx = global_max_pool(x);
   EXPECT_EQ(avg.shape(), (Shape{2, 3}));
   EXPECT_EQ(mx.shape(), (Shape{2, 3}));
   EXPECT_TRUE(all_close(avg, reshape(adaptive_avg_pool2d(x, {1, 1}), {2, 3}), 1e-6, 1e-6));
   EXPECT_TRUE(bitwise_equal(mx, reshape(reference::adaptive_max_pool2d(x, {1, 1}).output, {2, 3})));
-  EXPECT_TRUE(grad_check([](const std::vector<Tensor>& in) { return global_avg_pool(in[0]); }, {x}));
-  EXPECT_TRUE(grad_check([](const std::vector<Tensor>& in) { return global_max_pool(in[0]); }, {x}));
 }
 
 TEST(AdaptivePool, ShapeErrors) {
@@ -90,37 +103,13 @@ TEST(AdaptivePool, ShapeErrors) {
   } catch (const ShapeError& e) {
     EXPECT_STREQ(e.what(), "adaptive_avg_pool2d: output size must be positive, got 0x2 (x=[2,3,4,4])");
   }
-  EXPECT_THROW(adaptive_max_pool2d(Tensor::zeros({2, 3, 0, 4}), {1, 1}), ShapeError);
+  EXPECT_TRUE(testing::shape_error_names(
+      "adaptive_max_pool2d", {[] { adaptive_max_pool2d(Tensor::zeros({2, 3, 0, 4}), {1, 1}); }, {"[2,3,0,4]"}}));
   try {
     global_max_pool(Tensor::zeros({2, 3}));
     FAIL();
   } catch (const ShapeError& e) {
     EXPECT_STREQ(e.what(), "global_max_pool: expected input [N, C, H, W], got [2,3]");
-  }
-  EXPECT_THROW(global_avg_pool(Tensor::zeros({2, 3, 4})), ShapeError);
-}
-
-TEST(AdaptivePool, BackwardAccumulatesAndIsDeterministic) {
-  Tensor x = random_tensor({8, 16, 13, 11}, 2).set_requires_grad();
-  const Tensor gy = random_tensor({8, 16, 5, 4}, 3);
-  for (const auto& op : std::vector<std::function<Tensor(const Tensor&)>>{
-           [](const Tensor& t) { return adaptive_avg_pool2d(t, {5, 4}); },
-           [](const Tensor& t) { return adaptive_max_pool2d(t, {5, 4}); }}) {
-    Tensor y[2], g[2];
-    for (int t : {1, 2}) {
-      with_threads(t, [&] {
-        x.zero_grad();
-        y[t - 1] = op(x);
-        y[t - 1].backward(gy);
-        g[t - 1] = x.grad().clone();
-      });
-    }
-    EXPECT_TRUE(bitwise_equal(y[0], y[1]));
-    EXPECT_TRUE(bitwise_equal(g[0], g[1]));
-    op(x).backward(gy);
-    Tensor twice = g[1].clone();
-    for (float& v : twice.span()) v *= 2;
-    EXPECT_TRUE(all_close(x.grad(), twice, 1e-6, 1e-6));
   }
 }
 

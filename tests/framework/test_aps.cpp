@@ -4,14 +4,15 @@
 #include "framework/errors.h"
 #include "framework/ops/ops.h"
 #include "tests/support/grad_check.h"
+#include "tests/support/op_contract.h"
 #include "tests/support/reference_downsample.h"
 
 namespace poolnet {
 namespace {
-using testing::all_close;
 using testing::bitwise_equal;
-using testing::grad_check;
+using testing::op_contract;
 using testing::random_tensor;
+using testing::shape_error_names;
 
 const ApsNorm kNorms[] = {ApsNorm::kL2, ApsNorm::kL1, ApsNorm::kLinf};
 
@@ -100,20 +101,37 @@ TEST(Aps, SelectAppliesGivenPhases) {
   EXPECT_TRUE(bitwise_equal(aps_select(x, r.phases, 2), r.y));
 }
 
-TEST(Aps, GradCheckEachNorm) {
+// Gradient, accumulation and 1 vs 2 threads for each norm, even and odd (wrapping) sizes, and
+// aps_select with given phases at stride 3.
+TEST(Aps, Contract) {
+  const std::vector<Tensor> big{random_tensor({32, 8, 13, 11}, 3).set_requires_grad()};
   for (ApsNorm norm : kNorms) {
     for (Shape shape : {Shape{2, 2, 6, 4}, Shape{2, 2, 5, 3}}) {
-      Tensor x = testing::separated_tensor(shape, 3).set_requires_grad();
-      EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return aps_downsample(in[0], {.norm = norm}); }, {x}))
-          << to_string(norm) << " " << shape_str(shape);
+      SCOPED_TRACE(to_string(norm) + " " + shape_str(shape));
+      EXPECT_TRUE(op_contract({.op = "aps_downsample",
+                               .f = [&](const std::vector<Tensor>& in) { return aps_downsample(in[0], {.norm = norm}); },
+                               .inputs = {testing::separated_tensor(shape, 3).set_requires_grad()},
+                               .thread_inputs = big}));
     }
   }
-  Tensor x = random_tensor({2, 2, 7, 7}, 3).set_requires_grad();
-  EXPECT_TRUE(grad_check(
-      [&](const std::vector<Tensor>& in) {
-        return aps_select(in[0], std::vector<int64_t>{8, 4}, 3);
-      },
-      {x}));
+  EXPECT_TRUE(op_contract({.op = "aps_select",
+                           .f = [&](const std::vector<Tensor>& in) {
+                             std::vector<int64_t> phases;  // 8, 4, 0, 5, ...
+                             for (int64_t n = 0; n < in[0].size(0); ++n) phases.push_back((5 * n + 8) % 9);
+                             return aps_select(in[0], phases, 3);
+                           },
+                           .inputs = {random_tensor({2, 2, 7, 7}, 3).set_requires_grad()},
+                           .thread_inputs = big}));
+}
+
+TEST(Aps, ShapeErrorsNameOpAndShape) {
+  EXPECT_TRUE(shape_error_names("aps_downsample", {[] { aps_downsample(Tensor::zeros({2, 4, 4})); }, {"[2,4,4]"}}));
+  EXPECT_TRUE(shape_error_names("aps_downsample",
+                                {[] { aps_downsample(Tensor::zeros({1, 1, 4, 4}), {.stride = 1}); }, {"stride", "[1,1,4,4]"}}));
+  EXPECT_TRUE(shape_error_names(
+      "aps_select", {[] { aps_select(Tensor::zeros({2, 1, 4, 4}), std::vector<int64_t>{0}, 2); }, {"[2,1,4,4]"}}));
+  EXPECT_TRUE(
+      shape_error_names("aps_select", {[] { aps_select(Tensor::zeros({1, 1, 4, 4}), std::vector<int64_t>{4}, 2); }, {"phase 4"}}));
 }
 
 TEST(Aps, OddSizesWrapAndGradientsAddUp) {
@@ -127,53 +145,6 @@ TEST(Aps, OddSizesWrapAndGradientsAddUp) {
   Tensor z = Tensor::from_vector({1, 1, 1, 3}, {0, 0, 5}).set_requires_grad();
   Tensor yz = aps_downsample(z);  // padded [0 0 5 0]: phase 0 = {0, 5}
   EXPECT_EQ(yz.to_vector(), (std::vector<float>{0, 5}));
-}
-
-TEST(Aps, ShapeErrorsNameOpAndShape) {
-  const auto message = [](auto f) {
-    try {
-      f();
-    } catch (const ShapeError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
-  std::string m = message([] { aps_downsample(Tensor::zeros({2, 4, 4})); });
-  EXPECT_NE(m.find("aps_downsample"), std::string::npos) << m;
-  EXPECT_NE(m.find("[2,4,4]"), std::string::npos) << m;
-  m = message([] { aps_downsample(Tensor::zeros({1, 1, 4, 4}), {.stride = 1}); });
-  EXPECT_NE(m.find("stride"), std::string::npos) << m;
-  EXPECT_NE(m.find("[1,1,4,4]"), std::string::npos) << m;
-  m = message([] { aps_select(Tensor::zeros({2, 1, 4, 4}), std::vector<int64_t>{0}, 2); });
-  EXPECT_NE(m.find("aps_select"), std::string::npos) << m;
-  EXPECT_NE(m.find("[2,1,4,4]"), std::string::npos) << m;
-  m = message([] { aps_select(Tensor::zeros({1, 1, 4, 4}), std::vector<int64_t>{4}, 2); });
-  EXPECT_NE(m.find("phase 4"), std::string::npos) << m;
-}
-
-TEST(Aps, BackwardAccumulates) {
-  Tensor x = random_tensor({2, 2, 6, 6}, 1).set_requires_grad();
-  Tensor up = random_tensor({2, 2, 3, 3}, 2);
-  aps_downsample(x).backward(up);
-  const Tensor once = x.grad().clone();
-  add(aps_downsample(x), aps_downsample(mul(x, 1.0f))).backward(up);
-  EXPECT_TRUE(all_close(x.grad(), mul(once, 3.0f), 0, 0));
-}
-
-TEST(Aps, DeterministicAcrossThreadCounts) {
-  Tensor x = random_tensor({32, 8, 13, 11}, 3).set_requires_grad();
-  Tensor up = random_tensor({32, 8, 7, 6}, 4);
-  Tensor y[2], g[2];
-  for (int t : {1, 2}) {
-    testing::with_threads(t, [&] {
-      x.zero_grad();
-      y[t - 1] = aps_downsample(x, {.norm = ApsNorm::kL1});
-      y[t - 1].backward(up);
-      g[t - 1] = x.grad().clone();
-    });
-  }
-  EXPECT_TRUE(bitwise_equal(y[0], y[1]));
-  EXPECT_TRUE(bitwise_equal(g[0], g[1]));
 }
 
 }  // namespace

@@ -8,13 +8,14 @@
 #include "framework/errors.h"
 #include "framework/ops/batch_norm.h"
 #include "tests/support/grad_check.h"
+#include "tests/support/op_contract.h"
 #include "tests/support/reference_batch_norm.h"
 
 namespace poolnet {
 namespace {
 using testing::all_close;
 using testing::bitwise_equal;
-using testing::grad_check;
+using testing::op_contract;
 using testing::random_tensor;
 using testing::with_threads;
 
@@ -51,48 +52,33 @@ TEST(BatchNorm2d, TrainingUpdatesRunningStatisticsWithUnbiasedVariance) {
   EXPECT_NEAR(y.data()[0], (1.0 - 2.5) / std::sqrt(1.25), 1e-6);  // normalised with the biased variance
 }
 
-TEST(BatchNorm2d, GradientsMatchFiniteDifferences) {
+// Gradient (input, weight, bias), accumulation and 1 vs 2 threads, in training and eval, and
+// without affine parameters.
+TEST(BatchNorm2d, Contract) {
   for (bool training : {true, false}) {
     SCOPED_TRACE(training ? "training" : "eval");
-    Tensor rm = random_tensor({3}, 9), rv = random_tensor({3}, 10, 0.5f, 1.5f);
-    const auto f = [&](const std::vector<Tensor>& in) { return batch_norm2d(in[0], in[1], in[2], rm, rv, training); };
-    EXPECT_TRUE(grad_check(f, {random_tensor({2, 3, 3, 4}, 11, -2.0f, 2.0f).set_requires_grad(),
-                               random_tensor({3}, 12, 0.5f, 1.5f).set_requires_grad(),
-                               random_tensor({3}, 13).set_requires_grad()},
-                           {.eps = 1e-3, .atol = 2e-3, .rtol = 2e-2}));
+    Tensor rm = random_tensor({3}, 9), rv = random_tensor({3}, 10, 0.5f, 1.5f);  // updated in training
+    EXPECT_TRUE(op_contract(
+        {.op = "batch_norm2d",
+         .f = [&](const std::vector<Tensor>& in) { return batch_norm2d(in[0], in[1], in[2], rm, rv, training); },
+         .inputs = {random_tensor({2, 3, 3, 4}, 11, -2.0f, 2.0f).set_requires_grad(),
+                    random_tensor({3}, 12, 0.5f, 1.5f).set_requires_grad(), random_tensor({3}, 13).set_requires_grad()},
+         .grad = {.eps = 1e-3, .atol = 2e-3, .rtol = 2e-2},
+         .thread_inputs = {random_tensor({5, 3, 7, 7}, 19).set_requires_grad(), random_tensor({3}, 20).set_requires_grad(),
+                           random_tensor({3}, 21).set_requires_grad()}}));
   }
-  const auto no_affine = [](const std::vector<Tensor>& in) {
-    return batch_norm2d(in[0], Tensor(), Tensor(), Tensor(), Tensor(), true);
-  };
-  EXPECT_TRUE(grad_check(no_affine, {random_tensor({3, 2, 2, 3}, 14, -2.0f, 2.0f).set_requires_grad()},
-                         {.eps = 1e-3}));
-}
-
-TEST(BatchNorm2d, BackwardAccumulatesIntoExistingGradients) {
-  Tensor x = random_tensor({2, 3, 4, 4}, 15).set_requires_grad();
-  Tensor w = random_tensor({3}, 16).set_requires_grad(), b = random_tensor({3}, 17).set_requires_grad();
-  Tensor gy = random_tensor({2, 3, 4, 4}, 18);
-  batch_norm2d(x, w, b, Tensor(), Tensor(), true).backward(gy);
-  std::vector<Tensor> once{x.grad().clone(), w.grad().clone(), b.grad().clone()};
-  batch_norm2d(x, w, b, Tensor(), Tensor(), true).backward(gy);
-  std::vector<Tensor> twice{x.grad(), w.grad(), b.grad()};
-  for (size_t i = 0; i < once.size(); ++i) {
-    for (float& v : once[i].span()) v *= 2.0f;
-    EXPECT_TRUE(all_close(twice[i], once[i]));
-  }
+  EXPECT_TRUE(op_contract({.op = "batch_norm2d",
+                           .f = [](const std::vector<Tensor>& in) {
+                             return batch_norm2d(in[0], Tensor(), Tensor(), Tensor(), Tensor(), true);
+                           },
+                           .inputs = {random_tensor({3, 2, 2, 3}, 14, -2.0f, 2.0f).set_requires_grad()},
+                           .grad = {.eps = 1e-3}}));
 }
 
 TEST(BatchNorm2d, ShapeErrorsNameTheOpAndShapes) {
   const Tensor x = Tensor::zeros({2, 3, 4, 4});
   const auto expect_error = [](const std::function<void()>& f, const std::string& part) {
-    try {
-      f();
-      ADD_FAILURE() << "expected ShapeError containing '" << part << "'";
-    } catch (const ShapeError& e) {
-      const std::string msg = e.what();
-      EXPECT_EQ(msg.rfind("batch_norm2d: ", 0), 0u) << msg;
-      EXPECT_NE(msg.find(part), std::string::npos) << msg;
-    }
+    EXPECT_TRUE(testing::shape_error_names("batch_norm2d: ", {f, {part}}));
   };
   expect_error([&] { batch_norm2d(Tensor::zeros({2, 3, 4}), {}, {}, {}, {}, true); }, "expected input [N, C, H, W], got [2,3,4]");
   expect_error([&] { batch_norm2d(x, Tensor::ones({4}), {}, {}, {}, true); }, "weight must be [3] for input [2,3,4,4], got [4]");
@@ -102,19 +88,18 @@ TEST(BatchNorm2d, ShapeErrorsNameTheOpAndShapes) {
                "more than 1 value per channel, got input [1,3,1,1]");
 }
 
-TEST(BatchNorm2d, BitwiseIdenticalAtOneAndTwoThreads) {
-  const auto once = [](std::vector<Tensor>& out) {
-    Tensor x = random_tensor({5, 6, 7, 7}, 19).set_requires_grad();
-    Tensor w = random_tensor({6}, 20).set_requires_grad(), b = random_tensor({6}, 21).set_requires_grad();
-    Tensor rm = Tensor::zeros({6}), rv = Tensor::ones({6});
-    Tensor y = batch_norm2d(x, w, b, rm, rv, true);
-    y.backward(random_tensor(y.shape(), 22));
-    out = {y.detach(), x.grad(), w.grad(), b.grad(), rm, rv};
-  };
-  std::vector<Tensor> one, two;
-  with_threads(1, [&] { once(one); });
-  with_threads(2, [&] { once(two); });
-  for (size_t i = 0; i < one.size(); ++i) EXPECT_TRUE(bitwise_equal(one[i], two[i])) << "tensor " << i;
+// The running statistics a training forward updates (output and gradients: Contract).
+TEST(BatchNorm2d, RunningStatisticsBitwiseIdenticalAtOneAndTwoThreads) {
+  const Tensor x = random_tensor({5, 6, 7, 7}, 19);
+  std::vector<Tensor> stats[2];
+  for (int threads : {1, 2}) {
+    with_threads(threads, [&] {
+      Tensor rm = Tensor::zeros({6}), rv = Tensor::ones({6});
+      batch_norm2d(x, Tensor(), Tensor(), rm, rv, true);
+      stats[threads - 1] = {rm, rv};
+    });
+  }
+  for (size_t i = 0; i < 2; ++i) EXPECT_TRUE(bitwise_equal(stats[0][i], stats[1][i])) << "tensor " << i;
 }
 
 }  // namespace

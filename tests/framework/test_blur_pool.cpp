@@ -1,17 +1,21 @@
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "framework/autograd.h"
 #include "framework/errors.h"
 #include "framework/ops/ops.h"
 #include "tests/support/grad_check.h"
+#include "tests/support/op_contract.h"
 #include "tests/support/reference_downsample.h"
 
 namespace poolnet {
 namespace {
 using testing::all_close;
 using testing::bitwise_equal;
-using testing::grad_check;
+using testing::op_contract;
 using testing::random_tensor;
+using testing::shape_error_names;
 
 const PadMode kModes[] = {PadMode::kZeros, PadMode::kReflect, PadMode::kCircular};
 
@@ -92,78 +96,35 @@ TEST(BlurPool, CircularBlurCommutesWithShiftsByTheStride) {
   }
 }
 
-TEST(BlurPool, GradCheckEveryFilterAndPaddingMode) {
+// Gradient, accumulation and 1 vs 2 threads for every filter and padding mode, strides 1 to 3,
+// and maps smaller than the padding (mirror and wrap repeat).
+TEST(BlurPool, Contract) {
+  struct Case {
+    Shape shape;
+    Blur2d o;
+  };
+  std::vector<Case> cases;
   for (int64_t f = 1; f <= 7; ++f) {
-    for (PadMode mode : kModes) {
-      Tensor x = random_tensor({2, 2, 6, 5}, 7 + f).set_requires_grad();
-      const Blur2d o{.filter_size = f, .stride = 2, .padding_mode = mode};
-      EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return blur_pool2d(in[0], o); }, {x}))
-          << "filter " << f << " " << to_string(mode);
-    }
+    for (PadMode mode : kModes) cases.push_back({{2, 2, 6, 5}, {.filter_size = f, .stride = 2, .padding_mode = mode}});
   }
-  Tensor x = random_tensor({1, 2, 5, 7}, 9).set_requires_grad();
-  for (int64_t s : {1, 3}) {
-    const Blur2d o{.filter_size = 4, .stride = s, .padding_mode = PadMode::kReflect};
-    EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return blur_pool2d(in[0], o); }, {x})) << s;
-  }
-  // Maps smaller than the padding (mirror and wrap repeat).
-  Tensor tiny = random_tensor({1, 1, 2, 1}, 4).set_requires_grad();
-  for (PadMode mode : kModes) {
-    const Blur2d o{.filter_size = 7, .stride = 1, .padding_mode = mode};
-    EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return blur_pool2d(in[0], o); }, {tiny}));
+  for (int64_t s : {1, 3}) cases.push_back({{1, 2, 5, 7}, {.filter_size = 4, .stride = s, .padding_mode = PadMode::kReflect}});
+  for (PadMode mode : kModes) cases.push_back({{1, 1, 2, 1}, {.filter_size = 7, .stride = 1, .padding_mode = mode}});
+  for (const Case& c : cases) {
+    SCOPED_TRACE(fmt::format("filter {} stride {} {} {}", c.o.filter_size, c.o.stride, to_string(c.o.padding_mode),
+                             shape_str(c.shape)));
+    EXPECT_TRUE(op_contract({.op = "blur_pool2d",
+                             .f = [&](const std::vector<Tensor>& in) { return blur_pool2d(in[0], c.o); },
+                             .inputs = {random_tensor(c.shape, 7 + c.o.filter_size).set_requires_grad()},
+                             .thread_inputs = {random_tensor({16, 8, 13, 11}, 3).set_requires_grad()}}));
   }
 }
 
 TEST(BlurPool, ShapeErrorsNameOpAndShape) {
-  const auto message = [](const Tensor& x, const Blur2d& o) {
-    try {
-      blur_pool2d(x, o);
-    } catch (const ShapeError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
-  std::string m = message(Tensor::zeros({2, 3, 4}), {});
-  EXPECT_NE(m.find("blur_pool2d"), std::string::npos) << m;
-  EXPECT_NE(m.find("[2,3,4]"), std::string::npos) << m;
-  m = message(Tensor::zeros({1, 1, 4, 4}), {.filter_size = 8});
-  EXPECT_NE(m.find("filter_size"), std::string::npos) << m;
-  EXPECT_NE(m.find("[1,1,4,4]"), std::string::npos) << m;
-  m = message(Tensor::zeros({1, 1, 4, 4}), {.stride = 0});
-  EXPECT_NE(m.find("stride"), std::string::npos) << m;
-  m = message(Tensor::zeros({1, 1, 0, 4}), {});
-  EXPECT_NE(m.find("[1,1,0,4]"), std::string::npos) << m;
-}
-
-TEST(BlurPool, BackwardAccumulates) {
-  Tensor x = random_tensor({2, 2, 6, 6}, 1).set_requires_grad();
-  Tensor up = random_tensor({2, 2, 3, 3}, 2);
-  blur_pool2d(x).backward(up);
-  const Tensor once = x.grad().clone();
-  // x also feeds a second path whose gradient is written first; the blur must add to it.
-  Tensor y = add(blur_pool2d(x), blur_pool2d(mul(x, 1.0f)));
-  y.backward(up);
-  EXPECT_TRUE(all_close(x.grad(), mul(once, 3.0f), 1e-6, 1e-6));
-}
-
-TEST(BlurPool, DeterministicAcrossThreadCounts) {
-  Tensor x = random_tensor({16, 8, 13, 11}, 3).set_requires_grad();
-  Tensor up = random_tensor({16, 8, 7, 6}, 4);
-  Tensor y1, g1, y2, g2;
-  testing::with_threads(1, [&] {
-    x.zero_grad();
-    y1 = blur_pool2d(x, {.filter_size = 5});
-    y1.backward(up);
-    g1 = x.grad().clone();
-  });
-  testing::with_threads(2, [&] {
-    x.zero_grad();
-    y2 = blur_pool2d(x, {.filter_size = 5});
-    y2.backward(up);
-    g2 = x.grad().clone();
-  });
-  EXPECT_TRUE(bitwise_equal(y1, y2));
-  EXPECT_TRUE(bitwise_equal(g1, g2));
+  const auto bad = [](const Shape& shape, const Blur2d& o) { return [=] { blur_pool2d(Tensor::zeros(shape), o); }; };
+  EXPECT_TRUE(shape_error_names("blur_pool2d", {bad({2, 3, 4}, {}), {"[2,3,4]"}}));
+  EXPECT_TRUE(shape_error_names("blur_pool2d", {bad({1, 1, 4, 4}, {.filter_size = 8}), {"filter_size", "[1,1,4,4]"}}));
+  EXPECT_TRUE(shape_error_names("blur_pool2d", {bad({1, 1, 4, 4}, {.stride = 0}), {"stride"}}));
+  EXPECT_TRUE(shape_error_names("blur_pool2d", {bad({1, 1, 0, 4}, {}), {"[1,1,0,4]"}}));
 }
 
 }  // namespace

@@ -10,15 +10,15 @@
 #include "framework/ops/conv2d.h"
 #include "framework/ops/geometry.h"
 #include "tests/support/grad_check.h"
+#include "tests/support/op_contract.h"
 #include "tests/support/reference_conv.h"
 
 namespace poolnet {
 namespace {
 using testing::all_close;
-using testing::bitwise_equal;
-using testing::grad_check;
+using testing::op_contract;
 using testing::random_tensor;
-using testing::with_threads;
+using testing::shape_error_names;
 
 struct ConvCase {
   std::string name;
@@ -93,9 +93,11 @@ TEST_P(Conv2dCases, MatchesNaiveReference) {
   EXPECT_TRUE(all_close(run(c, in), reference::conv2d(in[0], in[1], c.bias ? in[2] : Tensor(), c.options)));
 }
 
-TEST_P(Conv2dCases, GradientsMatchFiniteDifferences) {
+// Gradient (input, weight and bias), accumulation and 1 vs 2 threads.
+TEST_P(Conv2dCases, Contract) {
   const ConvCase& c = GetParam();
-  EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return run(c, in); }, make_inputs(c, true)));
+  EXPECT_TRUE(op_contract({.op = "conv2d", .f = [&](const std::vector<Tensor>& in) { return run(c, in); },
+                           .inputs = make_inputs(c, true)}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Conv2d, Conv2dCases, ::testing::ValuesIn(conv_cases()),
@@ -246,26 +248,20 @@ TEST(Conv2d, WinogradKernelMatchesReference) {
   }
 }
 
-// Finite differences through the Winograd kernel for the input and bias (the weight's 36,864
-// elements are checked against naive sums above).
+// The contract through the Winograd kernel, finite differences for the input and bias (the
+// weight's 36,864 elements are checked against naive sums above).
 TEST(Conv2d, WinogradGradientsMatchFiniteDifferences) {
   const Tensor w = random_tensor({64, 64, 3, 3}, 46, -0.2f, 0.2f);
   const Conv2dOptions o{.padding = {1, 1}};
-  EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return conv2d(in[0], w, in[1], o); },
-                         {random_tensor({1, 64, 3, 5}, 47).set_requires_grad(), random_tensor({64}, 48).set_requires_grad()}));
+  EXPECT_TRUE(op_contract({.op = "conv2d",
+                           .f = [&](const std::vector<Tensor>& in) { return conv2d(in[0], w, in[1], o); },
+                           .inputs = {random_tensor({1, 64, 3, 5}, 47).set_requires_grad(),
+                                      random_tensor({64}, 48).set_requires_grad()}}));
 }
 
 void expect_shape_error(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dOptions& o,
                         const std::string& part) {
-  try {
-    conv2d(x, w, b, o);
-    ADD_FAILURE() << "expected ShapeError containing '" << part << "'";
-  } catch (const ShapeError& e) {
-    const std::string msg = e.what();
-    EXPECT_EQ(msg.rfind("conv2d: ", 0), 0u) << msg;
-    EXPECT_NE(msg.find(part), std::string::npos) << msg;
-    EXPECT_NE(msg.find(shape_str(x.shape())), std::string::npos) << msg;
-  }
+  EXPECT_TRUE(shape_error_names("conv2d: ", {[&] { conv2d(x, w, b, o); }, {part, shape_str(x.shape())}}));
 }
 
 TEST(Conv2d, ShapeErrorsNameTheOpAndShapes) {
@@ -286,21 +282,6 @@ TEST(Conv2d, ShapeErrorsNameTheOpAndShapes) {
   expect_shape_error(x, w, Tensor::zeros({5}), {}, "bias must have shape [6]");
 }
 
-TEST(Conv2d, BackwardAccumulatesIntoExistingGradients) {
-  Tensor x = random_tensor({2, 2, 5, 5}, 7).set_requires_grad();
-  Tensor w = random_tensor({3, 2, 3, 3}, 8).set_requires_grad();
-  Tensor b = random_tensor({3}, 9).set_requires_grad();
-  const Conv2dOptions o{.padding = {1, 1}, .padding_mode = PadMode::kReflect};
-  Tensor gy = random_tensor({2, 3, 5, 5}, 10);
-  conv2d(x, w, b, o).backward(gy);
-  const Tensor gx = x.grad().clone(), gw = w.grad().clone(), gb = b.grad().clone();
-  conv2d(x, w, b, o).backward(gy);
-  for (auto [twice, once] : {std::pair{x.grad(), gx}, {w.grad(), gw}, {b.grad(), gb}}) {
-    for (float& v : once.span()) v *= 2.0f;
-    EXPECT_TRUE(all_close(twice, once));
-  }
-}
-
 TEST(Conv2d, OnlyRequestedGradientsAreComputed) {
   Tensor x = random_tensor({2, 2, 5, 5}, 7);
   Tensor w = random_tensor({3, 2, 3, 3}, 8).set_requires_grad();
@@ -309,33 +290,30 @@ TEST(Conv2d, OnlyRequestedGradientsAreComputed) {
   EXPECT_TRUE(w.grad().defined());
 }
 
-TEST(Conv2d, BitwiseIdenticalAtOneAndTwoThreads) {
-  const auto once = [](std::vector<Tensor>& out) {
-    Tensor x = random_tensor({11, 3, 12, 12}, 11).set_requires_grad();  // 11 samples: uneven chunks
-    Tensor w = random_tensor({8, 3, 3, 3}, 12).set_requires_grad();
-    Tensor x2 = random_tensor({3, 16, 28, 28}, 15).set_requires_grad();  // row bands within a sample
-    Tensor w2 = random_tensor({4, 16, 3, 3}, 16).set_requires_grad();
-    Tensor y2 = conv2d(x2, w2, Tensor(), {.padding = {1, 1}});
-    y2.backward(random_tensor(y2.shape(), 17));
-    Tensor b = random_tensor({8}, 13).set_requires_grad();
-    Tensor y = conv2d(x, w, b, {.padding = {1, 1}, .padding_mode = PadMode::kCircular});
-    y.backward(random_tensor(y.shape(), 14));
-    Tensor x3 = random_tensor({37, 2, 24, 24}, 18).set_requires_grad();  // several tiles per chunk
-    Tensor w3 = random_tensor({3, 2, 3, 3}, 19).set_requires_grad();
-    Tensor b3 = random_tensor({3}, 20).set_requires_grad();
-    Tensor y3 = conv2d(x3, w3, b3, {.padding = {1, 1}});
-    y3.backward(random_tensor(y3.shape(), 21));
-    Tensor x4 = random_tensor({9, 64, 8, 8}, 22).set_requires_grad();  // Winograd: uneven sample groups
-    Tensor w4 = random_tensor({64, 64, 3, 3}, 23).set_requires_grad();
-    Tensor y4 = conv2d(x4, w4, Tensor(), {.padding = {1, 1}});
-    y4.backward(random_tensor(y4.shape(), 24));
-    out = {y.detach(), x.grad(), w.grad(), b.grad(), y2.detach(), x2.grad(), w2.grad(),
-           y3.detach(), x3.grad(), w3.grad(), b3.grad(), y4.detach(), x4.grad(), w4.grad()};
+// Accumulation and 1 vs 2 threads on problems large enough to be split: uneven batch chunks,
+// row bands within a sample, several tiles per chunk, Winograd's uneven sample groups.
+TEST(Conv2d, ContractOnLargeProblems) {
+  struct Case {
+    Shape x, w;
+    bool bias;
+    Conv2dOptions o;
   };
-  std::vector<Tensor> one, two;
-  with_threads(1, [&] { once(one); });
-  with_threads(2, [&] { once(two); });
-  for (size_t i = 0; i < one.size(); ++i) EXPECT_TRUE(bitwise_equal(one[i], two[i])) << "tensor " << i;
+  const std::vector<Case> cases{
+      {{11, 3, 12, 12}, {8, 3, 3, 3}, true, {.padding = {1, 1}, .padding_mode = PadMode::kCircular}},
+      {{3, 16, 28, 28}, {4, 16, 3, 3}, false, {.padding = {1, 1}}},
+      {{37, 2, 24, 24}, {3, 2, 3, 3}, true, {.padding = {1, 1}}},
+      {{9, 64, 8, 8}, {64, 64, 3, 3}, false, {.padding = {1, 1}}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(shape_str(c.x));
+    std::vector<Tensor> in{random_tensor(c.x, 11).set_requires_grad(), random_tensor(c.w, 12).set_requires_grad()};
+    if (c.bias) in.push_back(random_tensor({c.w[0]}, 13).set_requires_grad());
+    EXPECT_TRUE(op_contract({.op = "conv2d",
+                             .f = [&](const std::vector<Tensor>& t) { return conv2d(t[0], t[1], c.bias ? t[2] : Tensor(), c.o); },
+                             .inputs = in,
+                             .check_gradient = false,
+                             .accumulate_atol = 1e-4}));
+  }
 }
 
 }  // namespace

@@ -6,13 +6,12 @@
 #include "framework/errors.h"
 #include "framework/ops/dropout.h"
 #include "tests/support/grad_check.h"
+#include "tests/support/op_contract.h"
 
 namespace poolnet {
 namespace {
-using testing::bitwise_equal;
-using testing::grad_check;
+using testing::op_contract;
 using testing::random_tensor;
-using testing::with_threads;
 
 TEST(Dropout, KeepsAboutOneMinusPAndScales) {
   Tensor x = Tensor::ones({100000});
@@ -54,48 +53,22 @@ TEST(Dropout, EvalAndZeroProbabilityAreIdentity) {
   for (float v : all_dropped.span()) EXPECT_EQ(v, 0.0f);
 }
 
-TEST(Dropout, GradientUsesTheSameMask) {
-  const auto f = [](const std::vector<Tensor>& in) { return dropout(in[0], 0.4f, true, 5, 2); };
-  EXPECT_TRUE(grad_check(f, {random_tensor({3, 4, 5}, 2).set_requires_grad()}));
+TEST(Dropout, ContractAndTheGradientUsesTheSameMask) {
+  // A fixed seed and stream make the mask a function of the input's size, the same at any
+  // thread count.
+  const auto shape_error = [](float p) {
+    return testing::ShapeErrorCase{[p] { dropout(Tensor::zeros({2, 3}), p, true, 0, 0); },
+                                   {"probability must be in [0, 1]", "[2,3]"}};
+  };
+  EXPECT_TRUE(op_contract({.op = "dropout",
+                           .f = [](const std::vector<Tensor>& in) { return dropout(in[0], 0.4f, true, 5, 2); },
+                           .inputs = {random_tensor({3, 4, 5}, 2).set_requires_grad()},
+                           .thread_inputs = {random_tensor({300000}, 6).set_requires_grad()},
+                           .shape_errors = {shape_error(-0.1f), shape_error(1.5f)}}));
   Tensor x = random_tensor({200}, 3).set_requires_grad();
   Tensor y = dropout(x, 0.4f, true, 5, 2);
   y.backward(Tensor::ones({200}));
   for (int64_t i = 0; i < 200; ++i) EXPECT_FLOAT_EQ(x.grad().data()[i], y.data()[i] / x.data()[i]);
-}
-
-TEST(Dropout, BackwardAccumulatesIntoExistingGradients) {
-  Tensor x = random_tensor({64}, 4).set_requires_grad();
-  Tensor gy = random_tensor({64}, 5);
-  dropout(x, 0.5f, true, 6, 0).backward(gy);
-  const Tensor once = x.grad().clone();
-  dropout(x, 0.5f, true, 6, 0).backward(gy);
-  for (int64_t i = 0; i < 64; ++i) EXPECT_FLOAT_EQ(x.grad().data()[i], 2.0f * once.data()[i]);
-}
-
-TEST(Dropout, ShapeErrorsNameTheOpAndShapes) {
-  for (float p : {-0.1f, 1.5f}) {
-    try {
-      dropout(Tensor::zeros({2, 3}), p, true, 0, 0);
-      ADD_FAILURE() << "expected ShapeError";
-    } catch (const ShapeError& e) {
-      const std::string msg = e.what();
-      EXPECT_EQ(msg.rfind("dropout: probability must be in [0, 1]", 0), 0u) << msg;
-      EXPECT_NE(msg.find("[2,3]"), std::string::npos) << msg;
-    }
-  }
-}
-
-TEST(Dropout, BitwiseIdenticalAtOneAndTwoThreads) {
-  const auto once = [](std::vector<Tensor>& out) {
-    Tensor x = random_tensor({300000}, 6).set_requires_grad();
-    Tensor y = dropout(x, 0.25f, true, 8, 3);
-    y.backward(random_tensor(y.shape(), 7));
-    out = {y.detach(), x.grad()};
-  };
-  std::vector<Tensor> one, two;
-  with_threads(1, [&] { once(one); });
-  with_threads(2, [&] { once(two); });
-  for (size_t i = 0; i < one.size(); ++i) EXPECT_TRUE(bitwise_equal(one[i], two[i])) << "tensor " << i;
 }
 
 }  // namespace

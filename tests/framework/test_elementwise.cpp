@@ -7,11 +7,12 @@
 #include "framework/errors.h"
 #include "framework/ops/ops.h"
 #include "tests/support/grad_check.h"
+#include "tests/support/op_contract.h"
 
 namespace poolnet {
 namespace {
 
-using testing::grad_check;
+using testing::op_contract;
 using testing::random_tensor;
 
 struct UnaryCase {
@@ -30,28 +31,13 @@ TEST_P(Unary, MatchesNaiveLoop) {
   for (int64_t i = 0; i < x.numel(); ++i) EXPECT_FLOAT_EQ(y.data()[i], c.naive(x.data()[i])) << i;
 }
 
-TEST_P(Unary, GradCheck) {
+// Gradient, accumulation, and 1 vs 2 threads on a tensor large enough to be split.
+TEST_P(Unary, Contract) {
   const auto& c = GetParam();
-  Tensor x = random_tensor({2, 3, 4}, 12, c.low, c.high).set_requires_grad();
-  EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return c.op(in[0]); }, {x}));
-}
-
-TEST_P(Unary, BackwardAccumulatesIntoExistingGradient) {
-  const auto& c = GetParam();
-  Tensor x = random_tensor({10}, 13, c.low, c.high).set_requires_grad();
-  sum(c.op(x)).backward();
-  const std::vector<float> once = x.grad().to_vector();
-  sum(c.op(x)).backward();
-  for (size_t i = 0; i < once.size(); ++i) EXPECT_FLOAT_EQ(x.grad().data()[i], 2 * once[i]);
-}
-
-TEST_P(Unary, BitwiseIdenticalAtOneAndTwoThreads) {
-  const auto& c = GetParam();
-  Tensor x = random_tensor({70000}, 14, c.low, c.high);
-  Tensor a, b;
-  testing::with_threads(1, [&] { a = c.op(x); });
-  testing::with_threads(2, [&] { b = c.op(x); });
-  EXPECT_TRUE(testing::bitwise_equal(a, b));
+  EXPECT_TRUE(op_contract({.op = c.name,
+                           .f = [&](const std::vector<Tensor>& in) { return c.op(in[0]); },
+                           .inputs = {random_tensor({2, 3, 4}, 12, c.low, c.high).set_requires_grad()},
+                           .thread_inputs = {random_tensor({70000}, 14, c.low, c.high).set_requires_grad()}}));
 }
 
 // Kinked ops are tested away from the kink (|x| > 0.05 with eps 0.01).
@@ -125,34 +111,20 @@ TEST_P(Binary, MatchesNaiveLoopWithBroadcasting) {
   }
 }
 
-TEST_P(Binary, GradCheckWithBroadcasting) {
+// Gradient and accumulation for every broadcast pair; 1 vs 2 threads on a per-channel bias
+// large enough to be split.
+TEST_P(Binary, ContractWithBroadcasting) {
   const auto& c = GetParam();
   for (const auto& [sa, sb] : kBroadcastPairs) {
-    Tensor a = random_tensor(sa, 3, 0.5f, 2.0f).set_requires_grad();
-    Tensor b = random_tensor(sb, 4, 0.5f, 2.0f).set_requires_grad();
-    EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return c.op(in[0], in[1]); }, {a, b}))
-        << shape_str(sa) << " with " << shape_str(sb);
+    SCOPED_TRACE(shape_str(sa) + " with " + shape_str(sb));
+    EXPECT_TRUE(op_contract({.op = c.name,
+                             .f = [&](const std::vector<Tensor>& in) { return c.op(in[0], in[1]); },
+                             .inputs = {random_tensor(sa, 3, 0.5f, 2.0f).set_requires_grad(),
+                                        random_tensor(sb, 4, 0.5f, 2.0f).set_requires_grad()},
+                             .thread_inputs = {random_tensor({64, 16, 8, 8}, 5, 0.5f, 2.0f).set_requires_grad(),
+                                               random_tensor({1, 16, 1, 1}, 6, 0.5f, 2.0f).set_requires_grad()},
+                             .accumulate_atol = 1e-4}));
   }
-}
-
-TEST_P(Binary, BackwardAccumulatesAndIsThreadCountIndependent) {
-  const auto& c = GetParam();
-  Tensor a = random_tensor({64, 16, 8, 8}, 5, 0.5f, 2.0f).set_requires_grad();
-  Tensor b = random_tensor({1, 16, 1, 1}, 6, 0.5f, 2.0f).set_requires_grad();
-  std::vector<Tensor> ga, gb;
-  for (int threads : {1, 2}) {
-    testing::with_threads(threads, [&] {
-      a.zero_grad();
-      b.zero_grad();
-      sum(c.op(a, b)).backward();
-      ga.push_back(a.grad().clone());
-      gb.push_back(b.grad().clone());
-    });
-  }
-  EXPECT_TRUE(testing::bitwise_equal(ga[0], ga[1]));
-  EXPECT_TRUE(testing::bitwise_equal(gb[0], gb[1]));
-  sum(c.op(a, b)).backward();  // on top of the 2-thread gradient
-  EXPECT_TRUE(testing::all_close(b.grad(), mul(gb[1], 2.0f), 1e-4, 1e-5));
 }
 
 INSTANTIATE_TEST_SUITE_P(Ops, Binary,
@@ -167,15 +139,7 @@ INSTANTIATE_TEST_SUITE_P(Ops, Binary,
                          [](const auto& info) { return std::string(info.param.name); });
 
 TEST(Elementwise, ShapeErrorNamesOpAndShapes) {
-  try {
-    add(Tensor::zeros({2, 3}), Tensor::zeros({4}));
-    FAIL();
-  } catch (const ShapeError& e) {
-    const std::string m = e.what();
-    EXPECT_NE(m.find("add"), std::string::npos) << m;
-    EXPECT_NE(m.find("[2,3]"), std::string::npos) << m;
-    EXPECT_NE(m.find("[4]"), std::string::npos) << m;
-  }
+  EXPECT_TRUE(testing::shape_error_names("add", {[] { add(Tensor::zeros({2, 3}), Tensor::zeros({4})); }, {"[2,3]", "[4]"}}));
 }
 
 }  // namespace

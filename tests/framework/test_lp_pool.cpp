@@ -8,15 +8,14 @@
 #include "framework/errors.h"
 #include "framework/ops/ops.h"
 #include "tests/support/grad_check.h"
+#include "tests/support/op_contract.h"
 #include "tests/support/reference_pool.h"
 
 namespace poolnet {
 namespace {
 using testing::all_close;
-using testing::bitwise_equal;
-using testing::grad_check;
+using testing::op_contract;
 using testing::random_tensor;
-using testing::with_threads;
 
 struct Case {
   const char* name;
@@ -43,12 +42,17 @@ TEST(LpPool, MatchesNaiveReference) {
   }
 }
 
-TEST(LpPool, GradCheck) {
+// Gradient, accumulation and 1 vs 2 threads for every case; threads on a batch large enough to
+// be split.
+TEST(LpPool, Contract) {
+  const std::vector<Tensor> big{random_tensor({8, 16, 12, 12}, 2, 0.1f, 1.0f).set_requires_grad()};
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
-    Tensor x = random_tensor(c.shape, 5, 0.2f, 2.0f).set_requires_grad();
-    EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return lp_pool2d(in[0], c.p, c.options); }, {x},
-                           {.eps = 1e-3}));
+    EXPECT_TRUE(op_contract({.op = "lp_pool2d",
+                             .f = [&](const std::vector<Tensor>& in) { return lp_pool2d(in[0], c.p, c.options); },
+                             .inputs = {random_tensor(c.shape, 5, 0.2f, 2.0f).set_requires_grad()},
+                             .grad = {.eps = 1e-3},
+                             .thread_inputs = big}));
   }
 }
 
@@ -68,40 +72,14 @@ TEST(LpPool, RejectsBadArguments) {
   for (float p : {0.5f, NAN, INFINITY}) {
     EXPECT_THROW(lp_pool2d(x, p, {}), ShapeError);
   }
-  try {
-    lp_pool2d(x, 2.0f, {.kernel = {3, 3}, .padding = {1, 1}});
-    FAIL();
-  } catch (const ShapeError& e) {
-    EXPECT_NE(std::string(e.what()).find("lp_pool2d"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("padding=1x1"), std::string::npos) << e.what();
-  }
+  EXPECT_TRUE(testing::shape_error_names(
+      "lp_pool2d", {[&] { lp_pool2d(x, 2.0f, {.kernel = {3, 3}, .padding = {1, 1}}); }, {"padding=1x1"}}));
   try {
     lp_pool2d(x, 2.0f, {.kernel = {5, 5}});
     FAIL();
   } catch (const ShapeError& e) {
     EXPECT_STREQ(e.what(), "lp_pool2d: kernel 5x5 does not fit padded input 4x4 (x=[2,3,4,4], padding=0x0)");
   }
-}
-
-TEST(LpPool, BackwardAccumulatesAndIsDeterministic) {
-  Tensor x = random_tensor({8, 16, 12, 12}, 2, 0.1f, 1.0f).set_requires_grad();
-  const Pool2d options{.kernel = {3, 3}, .stride = {2, 2}, .ceil_mode = true};
-  const Tensor gy = random_tensor(lp_pool2d_out_shape(x.shape(), 2.0f, options), 3);
-  Tensor y[2], g[2];
-  for (int t : {1, 2}) {
-    with_threads(t, [&] {
-      x.zero_grad();
-      y[t - 1] = lp_pool2d(x, 2.0f, options);
-      y[t - 1].backward(gy);
-      g[t - 1] = x.grad().clone();
-    });
-  }
-  EXPECT_TRUE(bitwise_equal(y[0], y[1]));
-  EXPECT_TRUE(bitwise_equal(g[0], g[1]));
-  lp_pool2d(x, 2.0f, options).backward(gy);  // adds onto the gradient already there
-  Tensor twice = g[1].clone();
-  for (float& v : twice.span()) v *= 2;
-  EXPECT_TRUE(all_close(x.grad(), twice, 1e-6, 1e-6));
 }
 
 }  // namespace

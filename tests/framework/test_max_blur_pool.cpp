@@ -6,13 +6,15 @@
 #include "framework/errors.h"
 #include "framework/ops/ops.h"
 #include "tests/support/grad_check.h"
+#include "tests/support/op_contract.h"
 #include "tests/support/reference_downsample.h"
 
 namespace poolnet {
 namespace {
 using testing::all_close;
 using testing::bitwise_equal;
-using testing::grad_check;
+using testing::op_contract;
+using testing::shape_error_names;
 
 const PadMode kModes[] = {PadMode::kZeros, PadMode::kReflect, PadMode::kCircular};
 
@@ -57,61 +59,26 @@ TEST(MaxBlurPool, TiesGoToTheFirstMaximumAndNanPropagates) {
   EXPECT_TRUE(std::isnan(max_blur_pool2d(n, {.filter_size = 1, .stride = 1}).item()));
 }
 
-TEST(MaxBlurPool, GradCheckEveryModeAndFilter) {
+// Gradient, accumulation and 1 vs 2 threads for every padding mode and several filters.
+TEST(MaxBlurPool, Contract) {
+  const std::vector<Tensor> big{testing::random_tensor({16, 8, 13, 11}, 3).set_requires_grad()};
   for (PadMode mode : kModes) {
     for (int64_t f : {1, 2, 3, 5, 7}) {
-      Tensor x = testing::separated_tensor({2, 2, 6, 5}, f).set_requires_grad();
+      SCOPED_TRACE(to_string(mode) + " filter " + std::to_string(f));
       const Blur2d o{.filter_size = f, .stride = 2, .padding_mode = mode};
-      EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return max_blur_pool2d(in[0], o); }, {x}))
-          << to_string(mode) << " " << f;
+      EXPECT_TRUE(op_contract({.op = "max_blur_pool2d",
+                               .f = [&](const std::vector<Tensor>& in) { return max_blur_pool2d(in[0], o); },
+                               .inputs = {testing::separated_tensor({2, 2, 6, 5}, f).set_requires_grad()},
+                               .thread_inputs = big}));
     }
   }
 }
 
 TEST(MaxBlurPool, ShapeErrorsNameOpAndShape) {
-  const auto message = [](const Tensor& x, const Blur2d& o) {
-    try {
-      max_blur_pool2d(x, o);
-    } catch (const ShapeError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
-  std::string m = message(Tensor::zeros({2, 3, 4}), {});
-  EXPECT_NE(m.find("max_blur_pool2d"), std::string::npos) << m;
-  EXPECT_NE(m.find("[2,3,4]"), std::string::npos) << m;
-  m = message(Tensor::zeros({1, 1, 1, 4}), {});
-  EXPECT_NE(m.find("H, W >= 2"), std::string::npos) << m;
-  EXPECT_NE(m.find("[1,1,1,4]"), std::string::npos) << m;
-  m = message(Tensor::zeros({1, 1, 4, 4}), {.filter_size = 9});
-  EXPECT_NE(m.find("max_blur_pool2d"), std::string::npos) << m;
-  EXPECT_NE(m.find("filter_size"), std::string::npos) << m;
-}
-
-TEST(MaxBlurPool, BackwardAccumulates) {
-  Tensor x = testing::random_tensor({2, 2, 6, 6}, 1).set_requires_grad();
-  Tensor up = testing::random_tensor({2, 2, 3, 3}, 2);
-  max_blur_pool2d(x).backward(up);
-  const Tensor once = x.grad().clone();
-  add(max_blur_pool2d(x), max_blur_pool2d(mul(x, 1.0f))).backward(up);
-  EXPECT_TRUE(all_close(x.grad(), mul(once, 3.0f), 1e-6, 1e-6));
-}
-
-TEST(MaxBlurPool, DeterministicAcrossThreadCounts) {
-  Tensor x = testing::random_tensor({16, 8, 13, 11}, 3).set_requires_grad();
-  for (PadMode mode : {PadMode::kReflect, PadMode::kCircular}) {
-    Tensor y[2], g[2];
-    for (int t : {1, 2}) {
-      testing::with_threads(t, [&] {
-        x.zero_grad();
-        y[t - 1] = max_blur_pool2d(x, {.padding_mode = mode});
-        y[t - 1].backward(testing::random_tensor(y[t - 1].shape(), 4));
-        g[t - 1] = x.grad().clone();
-      });
-    }
-    EXPECT_TRUE(bitwise_equal(y[0], y[1]));
-    EXPECT_TRUE(bitwise_equal(g[0], g[1]));
-  }
+  const auto bad = [](const Shape& shape, const Blur2d& o) { return [=] { max_blur_pool2d(Tensor::zeros(shape), o); }; };
+  EXPECT_TRUE(shape_error_names("max_blur_pool2d", {bad({2, 3, 4}, {}), {"[2,3,4]"}}));
+  EXPECT_TRUE(shape_error_names("max_blur_pool2d", {bad({1, 1, 1, 4}, {}), {"H, W >= 2", "[1,1,1,4]"}}));
+  EXPECT_TRUE(shape_error_names("max_blur_pool2d", {bad({1, 1, 4, 4}, {.filter_size = 9}), {"filter_size"}}));
 }
 
 }  // namespace

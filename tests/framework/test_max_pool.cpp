@@ -8,16 +8,16 @@
 #include "framework/errors.h"
 #include "framework/ops/ops.h"
 #include "tests/support/grad_check.h"
+#include "tests/support/op_contract.h"
 #include "tests/support/reference_pool.h"
 
 namespace poolnet {
 namespace {
-using testing::all_close;
 using testing::bitwise_equal;
-using testing::grad_check;
+using testing::op_contract;
 using testing::random_tensor;
 using testing::separated_tensor;
-using testing::with_threads;
+using testing::shape_error_names;
 
 const float kNaN = std::numeric_limits<float>::quiet_NaN();
 
@@ -44,13 +44,9 @@ const std::vector<Case> kCases = {
     {"k4s3_pad2_ceil", {1, 1, 11, 11}, {.kernel = {4, 4}, .stride = {3, 3}, .padding = {2, 2}, .ceil_mode = true}},
 };
 
+// parts: the op name, then what else the message must contain.
 void expect_shape_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no ShapeError";
-  } catch (const ShapeError& e) {
-    for (const auto& part : parts) EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
-  }
+  EXPECT_TRUE(shape_error_names(parts.front(), {f, {parts.begin() + 1, parts.end()}}));
 }
 
 TEST(MaxPool, MatchesNaiveReference) {
@@ -77,11 +73,15 @@ TEST(MaxPool, MatchesNaiveReference) {
   }
 }
 
-TEST(MaxPool, GradCheck) {
+// Gradient, accumulation and 1 vs 2 threads for every case (overlapping windows, padding,
+// dilation, ceil mode); threads on a batch large enough to be split.
+TEST(MaxPool, Contract) {
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
-    Tensor x = separated_tensor(c.shape, 5).set_requires_grad();
-    EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return max_pool2d(in[0], c.options); }, {x}));
+    EXPECT_TRUE(op_contract({.op = "max_pool2d",
+                             .f = [&](const std::vector<Tensor>& in) { return max_pool2d(in[0], c.options); },
+                             .inputs = {separated_tensor(c.shape, 5).set_requires_grad()},
+                             .thread_inputs = {random_tensor({8, 16, 20, 20}, 2).set_requires_grad()}}));
   }
 }
 
@@ -172,36 +172,6 @@ TEST(MaxPool, ShapeErrorsNameTheOpAndShapes) {
   expect_shape_error([&] { max_pool2d_with_indices(x, {.kernel = {3, 3}}); }, {"max_pool2d_with_indices", "3x3"});
 }
 
-TEST(MaxPool, BackwardAccumulates) {
-  Tensor x = separated_tensor({2, 2, 6, 6}, 9).set_requires_grad();
-  const Pool2d options{.kernel = {3, 3}, .stride = {2, 2}, .padding = {1, 1}};
-  const Tensor gy = random_tensor({2, 2, 3, 3}, 4);
-  const Tensor expected = reference::max_pool2d_backward(x, options, gy);
-  max_pool2d(x, options).backward(gy);           // fills x.grad
-  (sum(max_pool2d(x, options) * gy) + sum(x)).backward();  // adds again, plus 1 from the second path
-  Tensor twice = Tensor::empty(x.shape());
-  for (int64_t i = 0; i < x.numel(); ++i) twice.data()[i] = 2 * expected.data()[i] + 1;
-  EXPECT_TRUE(all_close(x.grad(), twice, 1e-6, 1e-6));
-}
-
-TEST(MaxPool, DeterministicAcrossThreadCounts) {
-  for (const Pool2d& options : {Pool2d{}, Pool2d{.kernel = {3, 3}, .stride = {2, 2}, .padding = {1, 1}}}) {
-    Tensor x = random_tensor({8, 16, 20, 20}, 2).set_requires_grad();
-    const Tensor gy = random_tensor(max_pool2d_out_shape(x.shape(), options), 3);
-    Tensor y[2], g[2];
-    for (int t : {1, 2}) {
-      with_threads(t, [&] {
-        x.zero_grad();
-        y[t - 1] = max_pool2d(x, options);
-        y[t - 1].backward(gy);
-        g[t - 1] = x.grad().clone();
-      });
-    }
-    EXPECT_TRUE(bitwise_equal(y[0], y[1]));
-    EXPECT_TRUE(bitwise_equal(g[0], g[1]));
-  }
-}
-
 TEST(MaxUnpool, InvertsMaxPoolAndMatchesReference) {
   Tensor x = separated_tensor({2, 3, 7, 7}, 1);
   const MaxPoolResult r = max_pool2d_with_indices(x, {.kernel = {3, 3}, .stride = {2, 2}, .padding = {1, 1}});
@@ -211,39 +181,30 @@ TEST(MaxUnpool, InvertsMaxPoolAndMatchesReference) {
   EXPECT_EQ(max_unpool2d_out_shape(r.output.shape(), r.indices, {8, 9}), (Shape{2, 3, 8, 9}));
 }
 
-TEST(MaxUnpool, GradCheckAccumulateAndDeterminism) {
-  Tensor x = separated_tensor({1, 2, 7, 6}, 3);
-  const MaxPoolResult r0 = max_pool2d_with_indices(x, {.ceil_mode = true});
-  Tensor v0 = separated_tensor(r0.output.shape(), 4).set_requires_grad();
-  EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return max_unpool2d(in[0], r0.indices, {7, 6}); }, {v0}));
+TEST(MaxUnpool, Contract) {
+  const MaxPoolResult r = max_pool2d_with_indices(separated_tensor({1, 2, 7, 6}, 3), {.ceil_mode = true});
+  const MaxPoolResult big = max_pool2d_with_indices(random_tensor({8, 16, 20, 20}, 6), {});
+  EXPECT_TRUE(op_contract({.op = "max_unpool2d",
+                           .f = [&](const std::vector<Tensor>& in) {  // the small case or the large batch
+                             return max_unpool2d(in[0], in[0].size(3) == 3 ? r.indices : big.indices,
+                                                 in[0].size(3) == 3 ? Size2d{7, 6} : Size2d{20, 20});
+                           },
+                           .inputs = {separated_tensor(r.output.shape(), 4).set_requires_grad()},
+                           .thread_inputs = {big.output.detach().set_requires_grad()}}));
+}
 
+TEST(MaxUnpool, DuplicateIndicesGatherTheGradientForEach) {
   // Overlapping windows (k3 s1) produce duplicate indices: the gradient gathers for each
   // (PyTorch's gradient, although only the last write reaches the output).
+  Tensor x = separated_tensor({1, 2, 7, 6}, 3);
   const MaxPoolResult r = max_pool2d_with_indices(x, {.kernel = {3, 3}, .stride = {1, 1}});
   Tensor v = separated_tensor(r.output.shape(), 4).set_requires_grad();
-  v.zero_grad();
   const Tensor gy = random_tensor({1, 2, 7, 6}, 5);
   max_unpool2d(v, r.indices, {7, 6}).backward(gy);
-  max_unpool2d(v, r.indices, {7, 6}).backward(gy);  // accumulates
   const int64_t in_plane = r.output.size(2) * r.output.size(3);
   for (int64_t i = 0; i < v.numel(); ++i) {
-    EXPECT_EQ(v.grad().data()[i], 2 * gy.data()[i / in_plane * 42 + r.indices.values[static_cast<size_t>(i)]]);
+    EXPECT_EQ(v.grad().data()[i], gy.data()[i / in_plane * 42 + r.indices.values[static_cast<size_t>(i)]]);
   }
-
-  const MaxPoolResult rb = max_pool2d_with_indices(random_tensor({8, 16, 20, 20}, 6), {});
-  Tensor pooled = rb.output.detach().set_requires_grad();
-  const Tensor gu = random_tensor({8, 16, 20, 20}, 7);
-  Tensor y[2], g[2];
-  for (int t : {1, 2}) {
-    with_threads(t, [&] {
-      pooled.zero_grad();
-      y[t - 1] = max_unpool2d(pooled, rb.indices, {20, 20});
-      y[t - 1].backward(gu);
-      g[t - 1] = pooled.grad().clone();
-    });
-  }
-  EXPECT_TRUE(bitwise_equal(y[0], y[1]));
-  EXPECT_TRUE(bitwise_equal(g[0], g[1]));
 }
 
 TEST(MaxUnpool, ShapeErrors) {

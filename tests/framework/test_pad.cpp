@@ -3,12 +3,13 @@
 #include "framework/errors.h"
 #include "framework/ops/ops.h"
 #include "tests/support/grad_check.h"
+#include "tests/support/op_contract.h"
 #include "tests/support/reference.h"
 
 namespace poolnet {
 namespace {
 
-using testing::grad_check;
+using testing::op_contract;
 using testing::random_tensor;
 
 TEST(Pad, MatchesNaiveInEveryMode) {
@@ -21,10 +22,14 @@ TEST(Pad, MatchesNaiveInEveryMode) {
   EXPECT_TRUE(testing::bitwise_equal(pad(x, {-1, 0, 0, -2}), reference::pad_zeros(x, -1, 0, 0, -2, 0.0f)));
 }
 
-TEST(Pad, GradCheckInEveryMode) {
-  Tensor x = random_tensor({1, 2, 3, 4}, 2).set_requires_grad();
+// Gradient, accumulation and 1 vs 2 threads in every mode.
+TEST(Pad, ContractInEveryMode) {
   for (PadMode mode : {PadMode::kZeros, PadMode::kReflect, PadMode::kCircular}) {
-    EXPECT_TRUE(grad_check([&](const auto& in) { return pad(in[0], {2, 1, 3, 2}, mode); }, {x})) << to_string(mode);
+    SCOPED_TRACE(to_string(mode));
+    EXPECT_TRUE(op_contract({.op = "pad",
+                             .f = [&](const auto& in) { return pad(in[0], {2, 1, 3, 2}, mode); },
+                             .inputs = {random_tensor({1, 2, 3, 4}, 2).set_requires_grad()},
+                             .thread_inputs = {random_tensor({64, 8, 12, 12}, 4).set_requires_grad()}}));
   }
 }
 
@@ -33,13 +38,7 @@ TEST(Pad, LimitsFollowPyTorch) {
   EXPECT_THROW(pad(x, {3, 0, 0, 0}, PadMode::kReflect), ShapeError);  // reflect needs pad < size
   EXPECT_NO_THROW(pad(x, {3, 0, 0, 0}, PadMode::kCircular));           // circular allows pad == size
   EXPECT_THROW(pad(x, {4, 0, 0, 0}, PadMode::kCircular), ShapeError);
-  try {
-    pad(Tensor::zeros({2, 3}), {1, 1, 1, 1});
-    FAIL();
-  } catch (const ShapeError& e) {
-    EXPECT_NE(std::string(e.what()).find("pad"), std::string::npos);
-    EXPECT_NE(std::string(e.what()).find("[2,3]"), std::string::npos);
-  }
+  EXPECT_TRUE(testing::shape_error_names("pad", {[] { pad(Tensor::zeros({2, 3}), {1, 1, 1, 1}); }, {"[2,3]"}}));
 }
 
 TEST(Roll, MovesContentDownAndRightWithWrap) {
@@ -57,28 +56,13 @@ TEST(Translate, FillsVacatedPixels) {
   EXPECT_EQ(translate(x, {5, 0}).to_vector(), std::vector<float>(6, 0.0f));
 }
 
-TEST(RollTranslate, GradCheck) {
-  Tensor x = random_tensor({2, 2, 3, 5}, 3).set_requires_grad();
-  EXPECT_TRUE(grad_check([](const auto& in) { return roll(in[0], {-2, 3}); }, {x}));
-  EXPECT_TRUE(grad_check([](const auto& in) { return translate(in[0], {1, -2}, 0.3f); }, {x}));
-}
-
-TEST(Pad, BackwardAccumulatesAndIsThreadCountIndependent) {
-  Tensor x = random_tensor({64, 8, 12, 12}, 4).set_requires_grad();
-  std::vector<Tensor> ys, gs;
-  for (int threads : {1, 2}) {
-    testing::with_threads(threads, [&] {
-      x.zero_grad();
-      Tensor y = pad(x, {2, 2, 2, 2}, PadMode::kReflect);
-      ys.push_back(y.detach());
-      sum(mul(y, y)).backward();
-      gs.push_back(x.grad().clone());
-    });
-  }
-  EXPECT_TRUE(testing::bitwise_equal(ys[0], ys[1]));
-  EXPECT_TRUE(testing::bitwise_equal(gs[0], gs[1]));
-  sum(mul(pad(x, {2, 2, 2, 2}, PadMode::kReflect), pad(x, {2, 2, 2, 2}, PadMode::kReflect))).backward();
-  EXPECT_TRUE(testing::all_close(x.grad(), mul(gs[1], 2.0f), 1e-5, 1e-6));
+TEST(RollTranslate, Contract) {
+  const std::vector<Tensor> x{random_tensor({2, 2, 3, 5}, 3).set_requires_grad()};
+  const std::vector<Tensor> big{random_tensor({64, 8, 12, 12}, 4).set_requires_grad()};
+  EXPECT_TRUE(op_contract({.op = "roll", .f = [](const auto& in) { return roll(in[0], {-2, 3}); }, .inputs = x,
+                           .thread_inputs = big}));
+  EXPECT_TRUE(op_contract({.op = "translate", .f = [](const auto& in) { return translate(in[0], {1, -2}, 0.3f); },
+                           .inputs = x, .thread_inputs = big}));
 }
 
 }  // namespace

@@ -3,11 +3,12 @@
 #include "framework/errors.h"
 #include "framework/ops/ops.h"
 #include "tests/support/grad_check.h"
+#include "tests/support/op_contract.h"
 
 namespace poolnet {
 namespace {
 
-using testing::grad_check;
+using testing::op_contract;
 using testing::random_tensor;
 
 // Naive sum of x [A,B,C] over one dimension d, keepdim.
@@ -40,33 +41,26 @@ TEST(Reduce, MeanDividesByReducedCount) {
   EXPECT_FLOAT_EQ(mean(x).item(), 2.5f);
 }
 
-TEST(Reduce, GradCheck) {
-  Tensor x = random_tensor({2, 3, 4, 5}, 2).set_requires_grad();
-  EXPECT_TRUE(grad_check([](const auto& in) { return sum(in[0], {2, 3}); }, {x}));
-  EXPECT_TRUE(grad_check([](const auto& in) { return sum(in[0], {1}, true); }, {x}));
-  EXPECT_TRUE(grad_check([](const auto& in) { return mean(in[0], {0, 3}); }, {x}));
-  EXPECT_TRUE(grad_check([](const auto& in) { return mean(in[0]); }, {x}));
-}
-
-TEST(Reduce, BackwardAccumulatesAndIsThreadCountIndependent) {
-  Tensor x = random_tensor({64, 32, 8, 8}, 3).set_requires_grad();
-  Tensor a, b;
-  testing::with_threads(1, [&] { a = sum(x, {0, 2, 3}); });
-  testing::with_threads(2, [&] { b = sum(x, {0, 2, 3}); });
-  EXPECT_TRUE(testing::bitwise_equal(a, b));
-  sum(mean(x, {2, 3})).backward();
-  sum(mean(x, {2, 3})).backward();
-  EXPECT_FLOAT_EQ(x.grad().data()[0], 2.0f / 64.0f);
+// Gradient, accumulation and 1 vs 2 threads for sums and means over several dimensions.
+TEST(Reduce, Contract) {
+  const std::vector<std::pair<const char*, testing::TensorFn>> ops{
+      {"sum", [](const auto& in) { return sum(in[0], {2, 3}); }},
+      {"sum", [](const auto& in) { return sum(in[0], {1}, true); }},
+      {"sum", [](const auto& in) { return sum(in[0], {0, 2, 3}); }},
+      {"mean", [](const auto& in) { return mean(in[0], {0, 3}); }},
+      {"mean", [](const auto& in) { return mean(in[0]); }},
+  };
+  for (const auto& [name, f] : ops) {
+    EXPECT_TRUE(op_contract({.op = name,
+                             .f = f,
+                             .inputs = {random_tensor({2, 3, 4, 5}, 2).set_requires_grad()},
+                             .thread_inputs = {random_tensor({64, 32, 8, 8}, 3).set_requires_grad()},
+                             .accumulate_atol = 1e-4}));
+  }
 }
 
 TEST(Reduce, BadDimensionNamesOpAndShape) {
-  try {
-    sum(Tensor::zeros({2, 3}), {2});
-    FAIL();
-  } catch (const ShapeError& e) {
-    EXPECT_NE(std::string(e.what()).find("sum"), std::string::npos);
-    EXPECT_NE(std::string(e.what()).find("[2,3]"), std::string::npos);
-  }
+  EXPECT_TRUE(testing::shape_error_names("sum", {[] { sum(Tensor::zeros({2, 3}), {2}); }, {"[2,3]"}}));
 }
 
 }  // namespace

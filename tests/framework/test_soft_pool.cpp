@@ -6,14 +6,15 @@
 #include "framework/errors.h"
 #include "framework/ops/ops.h"
 #include "tests/support/grad_check.h"
+#include "tests/support/op_contract.h"
 #include "tests/support/reference_downsample.h"
 
 namespace poolnet {
 namespace {
 using testing::all_close;
-using testing::bitwise_equal;
-using testing::grad_check;
+using testing::op_contract;
 using testing::random_tensor;
+using testing::shape_error_names;
 
 TEST(SoftPool, HandComputedWindow) {
   Tensor x = Tensor::from_vector({1, 1, 2, 2}, {0, 0, 0, std::log(2.0f)});
@@ -59,69 +60,42 @@ TEST(SoftPool, NanPropagates) {
   EXPECT_TRUE(std::isnan(soft_pool2d(x).item()));
 }
 
-TEST(SoftPool, GradCheckTheTwoByTwoFastPathAndItsFallback) {
-  // 2x2 stride 2 on finite planes takes a vectorised kernel; a plane with an infinity the generic one.
-  Tensor x = random_tensor({2, 3, 6, 8}, 4, -2.0f, 2.0f).set_requires_grad();
-  EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return soft_pool2d(in[0]); }, {x}));
-  Tensor generic = soft_pool2d(x.detach(), {.kernel = {2, 2}, .stride = {2, 2}});
-  EXPECT_TRUE(all_close(generic, reference::soft_pool(x.detach(), 2, 2), 1e-6, 1e-5));
-  Tensor with_inf = x.detach().clone();
+TEST(SoftPool, TheTwoByTwoFastPathFallsBackPerPlane) {
+  // 2x2 stride 2 on finite planes takes a vectorised kernel (its gradient is checked in Contract);
+  // a plane with an infinity the generic one.
+  Tensor x = random_tensor({2, 3, 6, 8}, 4, -2.0f, 2.0f);
+  Tensor generic = soft_pool2d(x, {.kernel = {2, 2}, .stride = {2, 2}});
+  EXPECT_TRUE(all_close(generic, reference::soft_pool(x, 2, 2), 1e-6, 1e-5));
+  Tensor with_inf = x.clone();
   with_inf.at({0, 0, 0, 0}) = INFINITY;  // plane (0, 0) falls back; the other planes stay fast
   Tensor y = soft_pool2d(with_inf);
   EXPECT_TRUE(std::isnan(y.at({0, 0, 0, 0})));
   EXPECT_EQ(y.at({1, 2, 2, 3}), generic.at({1, 2, 2, 3}));
 }
 
-TEST(SoftPool, GradCheckIncludingOverlappingWindows) {
-  for (int64_t s : {1, 2}) {
-    Tensor x = random_tensor({2, 2, 5, 6}, 5 + s, -2.0f, 2.0f).set_requires_grad();
-    const SoftPool o{.kernel = {3, 2}, .stride = {s, s}};
-    EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return soft_pool2d(in[0], o); }, {x})) << s;
+// Gradient, accumulation and 1 vs 2 threads: the 2x2 stride-2 fast path and overlapping windows.
+TEST(SoftPool, Contract) {
+  const std::vector<Tensor> big{random_tensor({16, 8, 13, 11}, 3).set_requires_grad()};
+  struct Case {
+    Shape shape;
+    SoftPool o;
+  };
+  for (const Case& c : {Case{{2, 3, 6, 8}, {}}, Case{{2, 2, 5, 6}, {.kernel = {3, 2}, .stride = {1, 1}}},
+                        Case{{2, 2, 5, 6}, {.kernel = {3, 2}, .stride = {2, 2}}},
+                        Case{{2, 2, 6, 6}, {.kernel = {3, 3}, .stride = {1, 1}}}}) {
+    SCOPED_TRACE(to_string(c.o.kernel) + " stride " + to_string(c.o.stride));
+    EXPECT_TRUE(op_contract({.op = "soft_pool2d",
+                             .f = [&](const std::vector<Tensor>& in) { return soft_pool2d(in[0], c.o); },
+                             .inputs = {random_tensor(c.shape, 4, -2.0f, 2.0f).set_requires_grad()},
+                             .thread_inputs = big}));
   }
 }
 
 TEST(SoftPool, ShapeErrorsNameOpAndShape) {
-  const auto message = [](const Tensor& x, const SoftPool& o) {
-    try {
-      soft_pool2d(x, o);
-    } catch (const ShapeError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
-  std::string m = message(Tensor::zeros({4, 4}), {});
-  EXPECT_NE(m.find("soft_pool2d"), std::string::npos) << m;
-  EXPECT_NE(m.find("[4,4]"), std::string::npos) << m;
-  m = message(Tensor::zeros({1, 2, 2, 2}), {.kernel = {3, 3}});
-  EXPECT_NE(m.find("3x3 does not fit"), std::string::npos) << m;
-  EXPECT_NE(m.find("[1,2,2,2]"), std::string::npos) << m;
-  m = message(Tensor::zeros({1, 2, 4, 4}), {.stride = {0, 1}});
-  EXPECT_NE(m.find("stride=0x1"), std::string::npos) << m;
-}
-
-TEST(SoftPool, BackwardAccumulates) {
-  Tensor x = random_tensor({2, 2, 6, 6}, 1).set_requires_grad();
-  Tensor up = random_tensor({2, 2, 3, 3}, 2);
-  soft_pool2d(x).backward(up);
-  const Tensor once = x.grad().clone();
-  add(soft_pool2d(x), soft_pool2d(mul(x, 1.0f))).backward(up);
-  EXPECT_TRUE(all_close(x.grad(), mul(once, 3.0f), 1e-6, 1e-6));
-}
-
-TEST(SoftPool, DeterministicAcrossThreadCounts) {
-  Tensor x = random_tensor({16, 8, 13, 11}, 3).set_requires_grad();
-  Tensor up = random_tensor({16, 8, 11, 9}, 4);
-  Tensor y[2], g[2];
-  for (int t : {1, 2}) {
-    testing::with_threads(t, [&] {
-      x.zero_grad();
-      y[t - 1] = soft_pool2d(x, {.kernel = {3, 3}, .stride = {1, 1}});
-      y[t - 1].backward(up);
-      g[t - 1] = x.grad().clone();
-    });
-  }
-  EXPECT_TRUE(bitwise_equal(y[0], y[1]));
-  EXPECT_TRUE(bitwise_equal(g[0], g[1]));
+  const auto bad = [](const Shape& shape, const SoftPool& o) { return [=] { soft_pool2d(Tensor::zeros(shape), o); }; };
+  EXPECT_TRUE(shape_error_names("soft_pool2d", {bad({4, 4}, {}), {"[4,4]"}}));
+  EXPECT_TRUE(shape_error_names("soft_pool2d", {bad({1, 2, 2, 2}, {.kernel = {3, 3}}), {"3x3 does not fit", "[1,2,2,2]"}}));
+  EXPECT_TRUE(shape_error_names("soft_pool2d", {bad({1, 2, 4, 4}, {.stride = {0, 1}}), {"stride=0x1"}}));
 }
 
 }  // namespace

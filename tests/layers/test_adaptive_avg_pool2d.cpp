@@ -3,11 +3,11 @@
 #include "framework/errors.h"
 #include "layers/adaptive_avg_pool2d.h"
 #include "tests/support/grad_check.h"
+#include "tests/support/op_contract.h"
 
 namespace poolnet {
 namespace {
 using testing::bitwise_equal;
-using testing::grad_check;
 using testing::separated_tensor;
 
 TEST(AdaptiveAvgPool2dLayer, FixedOutputForAnyInputSize) {
@@ -20,8 +20,9 @@ TEST(AdaptiveAvgPool2dLayer, FixedOutputForAnyInputSize) {
   }
   EXPECT_EQ(pool.output_size(), (Size2d{3, 2}));
   EXPECT_EQ(pool.parameter_count(), 0);
-  Tensor g = separated_tensor({1, 2, 7, 5}, 3).set_requires_grad();
-  EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return pool(in[0]); }, {g}));
+  EXPECT_TRUE(testing::op_contract({.op = "adaptive_avg_pool2d",
+                                    .f = [&](const std::vector<Tensor>& in) { return pool(in[0]); },
+                                    .inputs = {separated_tensor({1, 2, 7, 5}, 3).set_requires_grad()}}));
 }
 
 TEST(AdaptiveAvgPool2dLayer, DescribeAndErrors) {

@@ -33,17 +33,6 @@ TEST(ApsPool2dLayer, BlurVariantBlursFirst) {
   EXPECT_TRUE(testing::all_close(y, reference::aps_select(blurred, layer.last_phases(), 2), 1e-6, 1e-5));
 }
 
-TEST(ApsPool2dLayer, GradCheckWithAndWithoutBlur) {
-  for (int64_t blur : {0, 3}) {
-    for (ApsNorm norm : {ApsNorm::kL2, ApsNorm::kL1, ApsNorm::kLinf}) {
-      ApsPool2d layer({.aps = {.norm = norm}, .blur_filter = blur});
-      Tensor x = testing::random_tensor({2, 2, 6, 6}, 4).set_requires_grad();  // continuous: no norm ties
-      EXPECT_TRUE(testing::grad_check([&](const std::vector<Tensor>& in) { return layer(in[0]); }, {x}))
-          << layer.describe();
-    }
-  }
-}
-
 TEST(ApsPool2dLayer, RejectsBadOptionsAtConstruction) {
   EXPECT_THROW(ApsPool2d({.aps = {.stride = 1}}), ShapeError);
   EXPECT_THROW(ApsPool2d({.blur_filter = 9}), ConfigError);

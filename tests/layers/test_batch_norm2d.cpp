@@ -3,6 +3,7 @@
 #include "framework/errors.h"
 #include "layers/batch_norm2d.h"
 #include "tests/support/grad_check.h"
+#include "tests/support/op_contract.h"
 #include "tests/support/reference_batch_norm.h"
 
 namespace poolnet {
@@ -38,8 +39,15 @@ TEST(BatchNorm2dLayer, TrainUpdatesRunningStatsEvalUsesThem) {
   const Tensor rm = bn.running_mean().clone(), rv = bn.running_var().clone();
   EXPECT_TRUE(testing::all_close(bn(x), reference::batch_norm2d(x, bn.weight(), bn.bias(), rm, rv, false, 1e-5f)));
   EXPECT_TRUE(testing::bitwise_equal(bn.running_mean(), rm));
-  EXPECT_TRUE(testing::grad_check([&](const std::vector<Tensor>& in) { return bn(in[0]); },
-                                  {x.set_requires_grad()}));
+  // Eval mode; training is checked with the parameters below.
+  EXPECT_TRUE(testing::op_contract({.op = "batch_norm2d",
+                                    .f = [&](const std::vector<Tensor>& in) { return bn(in[0]); },
+                                    .inputs = {x.set_requires_grad(), bn.weight(), bn.bias()}}));
+  bn.train();
+  EXPECT_TRUE(testing::op_contract({.op = "batch_norm2d",
+                                    .f = [&](const std::vector<Tensor>& in) { return bn(in[0]); },
+                                    .inputs = {x, bn.weight(), bn.bias()},
+                                    .grad = {.eps = 1e-3}}));
 }
 
 }  // namespace

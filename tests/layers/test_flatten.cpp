@@ -2,6 +2,7 @@
 
 #include "layers/flatten.h"
 #include "tests/support/grad_check.h"
+#include "tests/support/op_contract.h"
 
 namespace poolnet {
 namespace {
@@ -14,8 +15,9 @@ TEST(FlattenLayer, JoinsTrailingDimensions) {
   EXPECT_EQ(y.to_vector(), x.to_vector());
   EXPECT_EQ(Flatten(2)(x).shape(), (Shape{2, 3, 20}));
   EXPECT_EQ(flatten.describe(), "Flatten(start_dim=1)");
-  EXPECT_TRUE(testing::grad_check([&](const std::vector<Tensor>& in) { return flatten(in[0]); },
-                                  {x.set_requires_grad()}));
+  EXPECT_TRUE(testing::op_contract({.op = "flatten",
+                                    .f = [&](const std::vector<Tensor>& in) { return flatten(in[0]); },
+                                    .inputs = {x.set_requires_grad()}}));
 }
 
 }  // namespace

@@ -4,11 +4,11 @@
 #include "framework/ops/ops.h"
 #include "layers/global_avg_pool.h"
 #include "tests/support/grad_check.h"
+#include "tests/support/op_contract.h"
 
 namespace poolnet {
 namespace {
 using testing::all_close;
-using testing::grad_check;
 using testing::separated_tensor;
 
 TEST(GlobalAvgPoolLayer, PoolsEachPlaneToOneValue) {
@@ -18,8 +18,9 @@ TEST(GlobalAvgPoolLayer, PoolsEachPlaneToOneValue) {
   EXPECT_EQ(y.shape(), (Shape{2, 3}));
   EXPECT_TRUE(all_close(y, reshape(adaptive_avg_pool2d(x, {1, 1}), {2, 3}), 1e-6, 1e-6));
   EXPECT_EQ(pool.parameter_count(), 0);
-  Tensor g = separated_tensor({2, 2, 3, 4}, 3).set_requires_grad();
-  EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return pool(in[0]); }, {g}));
+  EXPECT_TRUE(testing::op_contract({.op = "global_avg_pool",
+                                    .f = [&](const std::vector<Tensor>& in) { return pool(in[0]); },
+                                    .inputs = {separated_tensor({2, 2, 3, 4}, 3).set_requires_grad()}}));
 }
 
 TEST(GlobalAvgPoolLayer, DescribeAndErrors) {

@@ -5,6 +5,7 @@
 #include "framework/errors.h"
 #include "layers/linear.h"
 #include "tests/support/grad_check.h"
+#include "tests/support/op_contract.h"
 
 namespace poolnet {
 namespace {
@@ -35,7 +36,9 @@ TEST(LinearLayer, ForwardIsXWTransposePlusBias) {
       EXPECT_NEAR(y.at({n, o}), s, 1e-5);
     }
   }
-  EXPECT_TRUE(testing::grad_check([&](const std::vector<Tensor>& in) { return fc(in[0]); }, {x.set_requires_grad()}));
+  EXPECT_TRUE(testing::op_contract({.op = "linear",
+                                    .f = [&](const std::vector<Tensor>& in) { return fc(in[0]); },
+                                    .inputs = {x.set_requires_grad(), fc.weight(), fc.bias()}}));
 }
 
 TEST(LinearLayer, WindowIsGlobal) {

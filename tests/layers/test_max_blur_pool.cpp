@@ -39,15 +39,6 @@ TEST(MaxBlurPool2dLayer, DenseMaxThenBlur) {
   EXPECT_EQ(MaxBlurPool2d().parameter_count(), 0);
 }
 
-TEST(MaxBlurPool2dLayer, GradCheck) {
-  for (PadMode mode : {PadMode::kReflect, PadMode::kCircular}) {
-    MaxBlurPool2d layer({.filter_size = 4, .padding_mode = mode});
-    Tensor x = testing::separated_tensor({2, 2, 6, 7}, 2).set_requires_grad();
-    EXPECT_TRUE(testing::grad_check([&](const std::vector<Tensor>& in) { return layer(in[0]); }, {x}))
-        << to_string(mode);
-  }
-}
-
 TEST(MaxBlurPool2dLayer, WindowsAndErrors) {
   const std::vector<Window> w = MaxBlurPool2d({.filter_size = 5}).windows();
   ASSERT_EQ(w.size(), 2u);

@@ -4,11 +4,11 @@
 #include "layers/max_pool2d.h"
 #include "layers/max_unpool2d.h"
 #include "tests/support/grad_check.h"
+#include "tests/support/op_contract.h"
 
 namespace poolnet {
 namespace {
 using testing::bitwise_equal;
-using testing::grad_check;
 using testing::separated_tensor;
 
 TEST(MaxUnpool2dLayer, RestoresMaximaAtTheirPositions) {
@@ -41,7 +41,9 @@ TEST(MaxUnpool2dLayer, GradientGathers) {
   MaxUnpool2d unpool(options);
   const auto r = pool.forward_with_indices(separated_tensor({1, 2, 7, 7}, 2));
   Tensor v = separated_tensor(r.output.shape(), 3).set_requires_grad();
-  EXPECT_TRUE(grad_check([&](const std::vector<Tensor>& in) { return unpool.forward(in[0], r.indices); }, {v}));
+  EXPECT_TRUE(testing::op_contract({.op = "max_unpool2d",
+                                    .f = [&](const std::vector<Tensor>& in) { return unpool.forward(in[0], r.indices); },
+                                    .inputs = {v}}));
 }
 
 TEST(MaxUnpool2dLayer, DescribeAndErrors) {

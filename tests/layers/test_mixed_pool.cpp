@@ -23,21 +23,6 @@ TEST(MixedPool2dLayer, StartsHalfAndHalfWithALearnableGate) {
   EXPECT_TRUE(testing::all_close(layer(x), reference::mixed_pool(x, 2, 2, layer.alpha()), 1e-6, 1e-5));
 }
 
-TEST(MixedPool2dLayer, GradCheckInputAndGate) {
-  MixedPool2d layer(Pool2d{.kernel = {3, 3}, .stride = {2, 2}});
-  Tensor x = testing::separated_tensor({2, 2, 7, 7}, 2).set_requires_grad();
-  EXPECT_TRUE(testing::grad_check([&](const std::vector<Tensor>& in) { return layer(in[0]); }, {x}));
-  Tensor input = testing::separated_tensor({2, 2, 7, 7}, 3);
-  EXPECT_TRUE(testing::grad_check(
-      [&](const std::vector<Tensor>& in) {
-        return mixed_pool2d(input, in[0], {.kernel = {3, 3}, .stride = {2, 2}});
-      },
-      {layer.gate()}));
-  layer.gate().zero_grad();
-  sum(layer(input)).backward();
-  EXPECT_TRUE(layer.gate().grad().defined());
-}
-
 TEST(MixedPool2dLayer, WindowAndErrors) {
   const std::vector<Window> w = MixedPool2d(Pool2d{.kernel = {3, 3}}).windows();
   ASSERT_EQ(w.size(), 1u);

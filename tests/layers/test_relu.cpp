@@ -2,6 +2,7 @@
 
 #include "layers/relu.h"
 #include "tests/support/grad_check.h"
+#include "tests/support/op_contract.h"
 
 namespace poolnet {
 namespace {
@@ -13,8 +14,9 @@ TEST(ReLULayer, ClampsNegativesAndHasNoParameters) {
   EXPECT_EQ(relu.describe(), "ReLU()");
   Tensor x = testing::separated_tensor({2, 3, 4}, 1);
   for (float& v : x.span()) v += 0.025f;  // no value within a finite-difference step of the kink
-  EXPECT_TRUE(testing::grad_check([&](const std::vector<Tensor>& in) { return relu(in[0]); },
-                                  {x.set_requires_grad()}));
+  EXPECT_TRUE(testing::op_contract({.op = "relu",
+                                    .f = [&](const std::vector<Tensor>& in) { return relu(in[0]); },
+                                    .inputs = {x.set_requires_grad()}}));
 }
 
 }  // namespace
