@@ -2,8 +2,8 @@
 
 #include <set>
 
-#include "experiments/ablation.h"
-#include "experiments/cli_common.h"
+#include "experiments/cli/cli_common.h"
+#include "experiments/study/ablation.h"
 
 namespace poolnet {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "experiments/shift_eval.h"
+#include "experiments/eval/shift_eval.h"
 #include "framework/ops/ops.h"
 #include "tests/support/grad_check.h"
 
