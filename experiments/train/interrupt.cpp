@@ -26,6 +26,4 @@ void install_interrupt_handlers() {
 
 bool interrupt_requested() { return g_requested.load(std::memory_order_relaxed); }
 
-void clear_interrupt() { g_requested = false; }
-
 }  // namespace poolnet

@@ -11,8 +11,6 @@ namespace poolnet {
 void install_interrupt_handlers();
 // True once SIGINT or SIGTERM has arrived.
 bool interrupt_requested();
-// For tests: forget a request.
-void clear_interrupt();
 
 // Thrown by the trainer after it has checkpointed in response to a signal.
 struct Interrupted : std::runtime_error {
