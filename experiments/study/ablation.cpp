@@ -79,11 +79,11 @@ RunResult execute(const PlannedRun& run, const StudyConfig& study, const fs::pat
   result.dataset = run.config.dataset;
   result.epochs = run.config.epochs;
   result.train_seconds = trained.seconds;
-  result.final_train_loss = trained.history.back().train_loss;
+  result.final_train_loss = trained.history.last().train_loss;
   write_file_atomically((run_dir / "eval.json").string(), to_json(result));
   const json marker = {{"id", run.id},
                        {"files", {"model.safetensors", "metrics.json", "train_log.csv", "eval.json"}},
-                       {"test_acc", trained.history.back().test_acc}};
+                       {"test_acc", trained.history.last().test_acc}};
   write_file_atomically((run_dir / "complete.json").string(), marker.dump(2) + "\n");
   return result;
 }

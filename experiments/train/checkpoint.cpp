@@ -85,7 +85,7 @@ void save_checkpoint(const std::filesystem::path& path, const Model& model, cons
   metadata["poolnet.loss_sum"] = exact(p.loss_sum);
   metadata["poolnet.correct"] = std::to_string(p.correct);
   metadata["poolnet.seen"] = std::to_string(p.seen);
-  metadata["poolnet.history"] = p.history_json;
+  metadata["poolnet.history"] = to_json(p.history);
   for (const auto& [name, counter] : model.named_counters()) metadata["poolnet.counter." + name] = std::to_string(*counter);
   save_safetensors(path.string(), tensors, metadata);
 }
@@ -110,7 +110,7 @@ TrainPosition load_checkpoint(const std::filesystem::path& path, Model& model, O
   p.loss_sum = parse_exact(file.metadata, "poolnet.loss_sum", source);
   p.correct = static_cast<int64_t>(parse_exact(file.metadata, "poolnet.correct", source));
   p.seen = static_cast<int64_t>(parse_exact(file.metadata, "poolnet.seen", source));
-  p.history_json = file.metadata.at("poolnet.history");
+  p.history = train_history_from_json(file.metadata.at("poolnet.history"), source);
   for (const auto& [name, counter] : model.named_counters()) {
     *counter = static_cast<uint64_t>(parse_exact(file.metadata, "poolnet.counter." + name, source));
   }

@@ -10,13 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "experiments/train/history.h"
 #include "experiments/train/train_config.h"
 #include "framework/optim/optimizer.h"
 #include "models/model.h"
 
 namespace poolnet {
-
-struct EpochRecord;
 
 struct TrainPosition {
   int64_t epoch = 0;   // the epoch to run next (0-based)
@@ -25,7 +24,7 @@ struct TrainPosition {
   double loss_sum = 0; // running sums of the current epoch
   int64_t correct = 0;
   int64_t seen = 0;
-  std::string history_json = "[]";
+  TrainHistory history;  // the finished epochs
 };
 
 // The model's weights (parameters then buffers) under their dotted names.

@@ -1,5 +1,6 @@
 #include "experiments/train/trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fmt/format.h>
@@ -65,35 +66,10 @@ int64_t count_correct(const Tensor& logits, const std::vector<int32_t>& labels) 
   return correct;
 }
 
-json record_json(const EpochRecord& r) {
-  return {{"epoch", r.epoch},       {"train_loss", r.train_loss}, {"train_acc", r.train_acc},
-          {"test_loss", r.test_loss}, {"test_acc", r.test_acc},   {"validation_acc", r.validation_acc},
-          {"lr", r.lr},             {"seconds", r.seconds},       {"images_per_second", r.images_per_second}};
-}
-
-std::vector<EpochRecord> history_from_json(const std::string& text) {
-  std::vector<EpochRecord> out;
-  for (const auto& j : json::parse(text)) {
-    out.push_back({j.at("epoch").get<int64_t>(), j.at("train_loss").get<double>(), j.at("train_acc").get<double>(),
-                   j.at("test_loss").get<double>(), j.at("test_acc").get<double>(), j.at("validation_acc").get<double>(),
-                   j.at("lr").get<double>(), j.at("seconds").get<double>(), j.at("images_per_second").get<double>()});
-  }
-  return out;
-}
-
-std::string history_json(const std::vector<EpochRecord>& history) {
-  json list = json::array();
-  for (const auto& r : history) list.push_back(record_json(r));
-  return list.dump();
-}
-
-void write_log_csv(const std::filesystem::path& path, const std::vector<EpochRecord>& history) {
-  std::string csv = "epoch,train_loss,train_acc,test_loss,test_acc,validation_acc,lr,seconds,images_per_second\n";
-  for (const auto& r : history) {
-    csv += fmt::format("{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6g},{:.3f},{:.1f}\n", r.epoch, r.train_loss, r.train_acc,
-                       r.test_loss, r.test_acc, r.validation_acc, r.lr, r.seconds, r.images_per_second);
-  }
-  write_file_atomically(path.string(), csv);
+// The held-out split, or an empty data set without --validation.
+data::Dataset open_validation_set(const TrainConfig& c) {
+  if (c.validation > 0) return data::open_dataset(c.dataset, data::Split::kValidation, dataset_options(c, 0));
+  return {};
 }
 }  // namespace
 
@@ -124,136 +100,211 @@ std::pair<double, double> evaluate_accuracy(Model& model, const data::Dataset& d
   return {loss_sum / n, static_cast<double>(correct) / n};
 }
 
-TrainResult train_run(const TrainConfig& config, const std::filesystem::path& out, const TrainOptions& options) {
+namespace {
+// A run in progress: its data, model, optimizer, schedule and position (with the history of
+// the finished epochs); the steps train_run takes.
+class TrainingRun {
+ public:
+  TrainingRun(const TrainConfig& config, const std::filesystem::path& out, const TrainOptions& options)
+      : config_(config),
+        out_(out),
+        checkpoint_path_(out / "checkpoint.safetensors"),
+        train_set_(data::open_dataset(config.dataset, data::Split::kTrain, dataset_options(config, config.train_samples))),
+        test_set_(open_test_set(config)),
+        validation_set_(open_validation_set(config)),
+        spec_(config.model_spec(train_set_.image_shape(), train_set_.num_classes())),
+        model_(build_model(spec_, config.seed)),
+        optimizer_(make_optimizer(optimizer_config(config), model_->named_parameters())),
+        loader_(train_set_, loader_options(config)),
+        batches_(loader_.batches_per_epoch()),
+        schedule_(parse_schedule(config.schedule, config.lr, config.epochs * batches_)),
+        progress_(options.quiet, options.label) {}
+
+  // Continues from the newest intact checkpoint in the run folder, if there is one.
+  void resume_from_latest_checkpoint() {
+    std::vector<std::string> warnings;
+    if (auto loaded = load_latest_checkpoint(checkpoint_path_, *model_, *optimizer_, config_, warnings)) {
+      position_ = *loaded;
+    }
+    for (const std::string& w : warnings) spdlog::warn("{}", w);
+  }
+
+  bool finished() const { return position_.epoch >= config_.epochs; }
+
+  // The rest of the current epoch, its record, its checkpoint and train_log.csv.
+  void train_epoch() {
+    const auto start = Clock::now();
+    int64_t images = 0;
+    model_->train();
+    progress_.start_epoch(position_.epoch, config_.epochs, batches_, position_.batch);
+    for (; position_.batch < batches_; ++position_.batch) {
+      images += train_step(loader_.batch(position_.epoch, position_.batch));
+      checkpoint_within_epoch_if_due();
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    seconds_ += seconds;
+    record_epoch(seconds, images);
+    start_next_epoch();
+  }
+
+  void save_model_and_metrics() const {
+    save_model(out_ / "model.safetensors", *model_, config_);
+    const TrainHistory& history = position_.history;
+    const json metrics = {{"model", canonical_name(spec_)},
+                          {"dataset", config_.dataset},
+                          {"config", json::parse(to_json(config_))},
+                          {"history", json::parse(to_json(history))},
+                          {"test_acc", history.empty() ? 0.0 : history.last().test_acc},
+                          {"train_seconds", seconds_}};
+    write_file_atomically((out_ / "metrics.json").string(), metrics.dump(2) + "\n");
+  }
+
+  TrainResult take_result() {
+    return {std::move(model_), std::move(test_set_), std::move(position_.history), seconds_};
+  }
+
+ private:
+  struct Forward {
+    Tensor logits, loss;
+    float value = 0;  // the loss, finite
+  };
+
+  // One optimizer step on a batch; returns its number of images.
+  int64_t train_step(const data::Batch& batch) {
+    optimizer_->set_lr(lr_at(schedule_, position_.step));
+    Forward f = forward(batch);
+    backward_and_update(f.loss);
+    const auto B = static_cast<int64_t>(batch.labels.size());
+    position_.loss_sum += static_cast<double>(f.value) * static_cast<double>(B);
+    position_.correct += count_correct(f.logits, batch.labels);
+    position_.seen += B;
+    ++position_.step;
+    progress_.update(position_.batch, B, position_.loss_sum / static_cast<double>(position_.seen),
+                     static_cast<double>(position_.correct) / static_cast<double>(position_.seen));
+    return B;
+  }
+
+  Forward forward(const data::Batch& batch) {
+    Forward f;
+    try {
+      f.logits = model_->forward(batch.images);
+      f.loss = cross_entropy(f.logits, batch.labels, static_cast<float>(config_.label_smoothing));
+    } catch (const NumericalError& e) {  // --detect-anomaly
+      throw diverged_at_step(e);
+    }
+    f.value = f.loss.item();
+    if (!std::isfinite(f.value)) {
+      throw NumericalError(fmt::format("training diverged: loss is {} at epoch {}, step {} (batch {} of the epoch); "
+                                       "{} — try a lower --lr",
+                                       f.value, position_.epoch + 1, position_.step + 1, position_.batch + 1,
+                                       last_good_checkpoint()));
+    }
+    return f;
+  }
+
+  void backward_and_update(Tensor& loss) {
+    try {
+      optimizer_->zero_grad();
+      loss.backward();
+      optimizer_->step();
+    } catch (const NumericalError& e) {  // --detect-anomaly
+      throw diverged_at_step(e);
+    }
+  }
+
+  // After a step that does not end the epoch: a checkpoint every --checkpoint-every steps, and
+  // on SIGINT/SIGTERM a checkpoint, then Interrupted. (The epoch's end always checkpoints.)
+  void checkpoint_within_epoch_if_due() {
+    if (position_.batch + 1 >= batches_) return;
+    const bool interrupted = interrupt_requested();
+    const bool due = config_.checkpoint_every > 0 && position_.step % config_.checkpoint_every == 0;
+    if (interrupted || due) {
+      TrainPosition next = position_;
+      ++next.batch;
+      save_rotated_checkpoint(checkpoint_path_, *model_, *optimizer_, config_, next);
+    }
+    if (interrupted) {
+      throw Interrupted(fmt::format("interrupted at epoch {}, step {}; checkpoint written to {}; run the same "
+                                    "command again with --resume to continue",
+                                    position_.epoch + 1, position_.step, checkpoint_path_.string()));
+    }
+  }
+
+  // The finished epoch's record: training sums, test (and validation) accuracy, rate.
+  void record_epoch(double seconds, int64_t images) {
+    EpochRecord r;
+    r.epoch = position_.epoch + 1;
+    r.train_loss = position_.loss_sum / static_cast<double>(std::max<int64_t>(position_.seen, 1));
+    r.train_acc = static_cast<double>(position_.correct) / static_cast<double>(std::max<int64_t>(position_.seen, 1));
+    std::tie(r.test_loss, r.test_acc) = evaluate_accuracy(*model_, test_set_);
+    if (validation_set_.size() > 0) r.validation_acc = evaluate_accuracy(*model_, validation_set_).second;
+    r.lr = optimizer_->lr();
+    r.seconds = seconds;
+    r.images_per_second = seconds > 0 ? static_cast<double>(images) / seconds : 0.0;
+    position_.history.epochs.push_back(r);
+    progress_.end_epoch(fmt::format("epoch {}/{}: train loss {:.4f} acc {:.4f}, test loss {:.4f} acc {:.4f} ({:.1f} s, "
+                                    "{:.0f} img/s)",
+                                    r.epoch, config_.epochs, r.train_loss, r.train_acc, r.test_loss, r.test_acc, seconds,
+                                    r.images_per_second));
+  }
+
+  // Moves the position to the next epoch's start, checkpoints it, rewrites train_log.csv; then
+  // stops with Interrupted if a signal arrived and epochs remain.
+  void start_next_epoch() {
+    position_.loss_sum = 0;
+    position_.correct = position_.seen = 0;
+    ++position_.epoch;
+    position_.batch = 0;
+    save_rotated_checkpoint(checkpoint_path_, *model_, *optimizer_, config_, position_);
+    write_file_atomically((out_ / "train_log.csv").string(), to_csv(position_.history));
+    if (interrupt_requested() && position_.epoch < config_.epochs) {
+      throw Interrupted(fmt::format("interrupted after epoch {}; checkpoint written to {}; run the same command again "
+                                    "with --resume to continue",
+                                    position_.epoch, checkpoint_path_.string()));
+    }
+  }
+
+  NumericalError diverged_at_step(const NumericalError& e) const {
+    return NumericalError(fmt::format("training diverged at epoch {}, step {} (batch {} of the epoch): {}; {} — try "
+                                      "a lower --lr",
+                                      position_.epoch + 1, position_.step + 1, position_.batch + 1, e.what(),
+                                      last_good_checkpoint()));
+  }
+
+  std::string last_good_checkpoint() const {
+    return std::filesystem::exists(checkpoint_path_) ? "the last good checkpoint is " + checkpoint_path_.string()
+                                                     : std::string("no checkpoint was written yet");
+  }
+
+  const TrainConfig& config_;
+  const std::filesystem::path out_, checkpoint_path_;
+  data::Dataset train_set_, test_set_, validation_set_;
+  ModelSpec spec_;
+  std::shared_ptr<Model> model_;
+  std::unique_ptr<Optimizer> optimizer_;
+  data::Loader loader_;
+  int64_t batches_;
+  Schedule schedule_;
+  TrainPosition position_;  // where the run stands, with the history of the finished epochs
+  Progress progress_;
+  double seconds_ = 0;      // training time of this process
+};
+
+// Checks the configuration and creates the run folder.
+void prepare_run(const TrainConfig& config, const std::filesystem::path& out) {
   validate(config);
   std::filesystem::create_directories(out);
   set_detect_anomaly(config.detect_anomaly);
-  TrainResult result;
-  const data::Dataset train_set =
-      data::open_dataset(config.dataset, data::Split::kTrain, dataset_options(config, config.train_samples));
-  result.test = open_test_set(config);
-  data::Dataset validation_set;
-  if (config.validation > 0) {
-    validation_set = data::open_dataset(config.dataset, data::Split::kValidation, dataset_options(config, 0));
-  }
-  const ModelSpec spec = config.model_spec(train_set.image_shape(), train_set.num_classes());
-  result.model = build_model(spec, config.seed);
-  Model& model = *result.model;
-  auto optimizer = make_optimizer(optimizer_config(config), model.named_parameters());
-  const data::Loader loader(train_set, loader_options(config));
-  const int64_t batches = loader.batches_per_epoch();
-  const Schedule schedule = parse_schedule(config.schedule, config.lr, config.epochs * batches);
+}
+}  // namespace
 
-  TrainPosition pos;
-  const auto checkpoint_path = out / "checkpoint.safetensors";
-  if (options.resume) {
-    std::vector<std::string> warnings;
-    if (auto loaded = load_latest_checkpoint(checkpoint_path, model, *optimizer, config, warnings)) pos = *loaded;
-    for (const std::string& w : warnings) spdlog::warn("{}", w);
-  }
-  result.history = history_from_json(pos.history_json);
-  const auto save_position = [&] {
-    pos.history_json = history_json(result.history);
-    save_rotated_checkpoint(checkpoint_path, model, *optimizer, config, pos);
-  };
-  const auto last_good = [&] {
-    return std::filesystem::exists(checkpoint_path) ? "the last good checkpoint is " + checkpoint_path.string()
-                                                    : std::string("no checkpoint was written yet");
-  };
-
-  Progress progress(options.quiet, options.label);
-  model.train();
-  for (; pos.epoch < config.epochs; ++pos.epoch, pos.batch = 0) {
-    const auto epoch_start = Clock::now();
-    int64_t epoch_images = 0;
-    progress.start_epoch(pos.epoch, config.epochs, batches, pos.batch);
-    for (; pos.batch < batches; ++pos.batch) {
-      const data::Batch batch = loader.batch(pos.epoch, pos.batch);
-      optimizer->set_lr(lr_at(schedule, pos.step));
-      Tensor logits, loss;
-      try {
-        logits = model.forward(batch.images);
-        loss = cross_entropy(logits, batch.labels, static_cast<float>(config.label_smoothing));
-      } catch (const NumericalError& e) {  // --detect-anomaly: say where in training
-        throw NumericalError(fmt::format("training diverged at epoch {}, step {} (batch {} of the epoch): {}; {} — try "
-                                         "a lower --lr",
-                                         pos.epoch + 1, pos.step + 1, pos.batch + 1, e.what(), last_good()));
-      }
-      const float value = loss.item();
-      if (!std::isfinite(value)) {
-        throw NumericalError(fmt::format("training diverged: loss is {} at epoch {}, step {} (batch {} of the epoch); "
-                                         "{} — try a lower --lr",
-                                         value, pos.epoch + 1, pos.step + 1, pos.batch + 1, last_good()));
-      }
-      try {
-        optimizer->zero_grad();
-        loss.backward();
-        optimizer->step();
-      } catch (const NumericalError& e) {  // --detect-anomaly: say where in training
-        throw NumericalError(fmt::format("training diverged at epoch {}, step {} (batch {} of the epoch): {}; {} — try "
-                                         "a lower --lr",
-                                         pos.epoch + 1, pos.step + 1, pos.batch + 1, e.what(), last_good()));
-      }
-      const auto B = static_cast<int64_t>(batch.labels.size());
-      pos.loss_sum += static_cast<double>(value) * static_cast<double>(B);
-      pos.correct += count_correct(logits, batch.labels);
-      pos.seen += B;
-      ++pos.step;
-      epoch_images += B;
-      progress.update(pos.batch, B, pos.loss_sum / static_cast<double>(pos.seen),
-                      static_cast<double>(pos.correct) / static_cast<double>(pos.seen));
-      const bool interrupted = interrupt_requested();
-      if ((interrupted || (config.checkpoint_every > 0 && pos.step % config.checkpoint_every == 0)) &&
-          pos.batch + 1 < batches) {
-        ++pos.batch;
-        save_position();
-        --pos.batch;
-      }
-      if (interrupted && pos.batch + 1 < batches) {
-        throw Interrupted(fmt::format("interrupted at epoch {}, step {}; checkpoint written to {}; run the same "
-                                      "command again with --resume to continue",
-                                      pos.epoch + 1, pos.step, checkpoint_path.string()));
-      }
-    }
-    const double seconds = std::chrono::duration<double>(Clock::now() - epoch_start).count();
-    result.seconds += seconds;
-    EpochRecord r;
-    r.epoch = pos.epoch + 1;
-    r.train_loss = pos.loss_sum / static_cast<double>(std::max<int64_t>(pos.seen, 1));
-    r.train_acc = static_cast<double>(pos.correct) / static_cast<double>(std::max<int64_t>(pos.seen, 1));
-    std::tie(r.test_loss, r.test_acc) = evaluate_accuracy(model, result.test);
-    if (validation_set.size() > 0) r.validation_acc = evaluate_accuracy(model, validation_set).second;
-    r.lr = optimizer->lr();
-    r.seconds = seconds;
-    r.images_per_second = seconds > 0 ? static_cast<double>(epoch_images) / seconds : 0.0;
-    result.history.push_back(r);
-    progress.end_epoch(fmt::format("epoch {}/{}: train loss {:.4f} acc {:.4f}, test loss {:.4f} acc {:.4f} ({:.1f} s, "
-                                   "{:.0f} img/s)",
-                                   r.epoch, config.epochs, r.train_loss, r.train_acc, r.test_loss, r.test_acc, seconds,
-                                   r.images_per_second));
-    pos.loss_sum = 0;
-    pos.correct = pos.seen = 0;
-    ++pos.epoch;
-    pos.batch = 0;
-    save_position();
-    --pos.epoch;
-    write_log_csv(out / "train_log.csv", result.history);
-    if (interrupt_requested() && pos.epoch + 1 < config.epochs) {
-      throw Interrupted(fmt::format("interrupted after epoch {}; checkpoint written to {}; run the same command again "
-                                    "with --resume to continue",
-                                    pos.epoch + 1, checkpoint_path.string()));
-    }
-  }
-
-  save_model(out / "model.safetensors", model, config);
-  json metrics = {{"model", canonical_name(spec)},
-                  {"dataset", config.dataset},
-                  {"config", json::parse(to_json(config))},
-                  {"history", json::parse(history_json(result.history))},
-                  {"test_acc", result.history.empty() ? 0.0 : result.history.back().test_acc},
-                  {"train_seconds", result.seconds}};
-  write_file_atomically((out / "metrics.json").string(), metrics.dump(2) + "\n");
-  return result;
+TrainResult train_run(const TrainConfig& config, const std::filesystem::path& out, const TrainOptions& options) {
+  prepare_run(config, out);
+  TrainingRun run(config, out, options);
+  if (options.resume) run.resume_from_latest_checkpoint();
+  while (!run.finished()) run.train_epoch();
+  run.save_model_and_metrics();
+  return run.take_result();
 }
 
 }  // namespace poolnet

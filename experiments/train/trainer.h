@@ -12,28 +12,19 @@
 
 #include <filesystem>
 #include <memory>
-#include <vector>
+#include <utility>
 
+#include "experiments/train/history.h"
 #include "experiments/train/train_config.h"
 #include "framework/data/dataset.h"
 #include "models/model.h"
 
 namespace poolnet {
 
-struct EpochRecord {
-  int64_t epoch = 0;  // 1-based
-  double train_loss = 0, train_acc = 0;
-  double test_loss = 0, test_acc = 0;
-  double validation_acc = -1;  // -1 without a validation split
-  double lr = 0;
-  double seconds = 0;
-  double images_per_second = 0;
-};
-
 struct TrainResult {
   std::shared_ptr<Model> model;
   data::Dataset test;
-  std::vector<EpochRecord> history;
+  TrainHistory history;
   double seconds = 0;  // training time of this process (excludes evaluation)
 };
 
