@@ -51,7 +51,9 @@ void add_train_options(CLI::App& app, TrainConfig& c) {
       ->capture_default_str();
   app.add_option("--label-smoothing", c.label_smoothing, "label smoothing of the cross-entropy")->capture_default_str();
   app.add_option("--augment-shift", c.augment_shift, "random shifts of up to +-N pixels while training")->capture_default_str();
-  app.add_option("--augment-shift-mode", c.augment_shift_mode, "zero | circular")->capture_default_str();
+  app.add_option("--augment-shift-mode", c.augment_shift_mode, "zeros | circular")
+      ->capture_default_str()
+      ->transform(canonical_augment_shift_mode);
   app.add_option("--augment-crop", c.augment_crop, "random crops after zero padding by N pixels")->capture_default_str();
   app.add_flag("--augment-flip", c.augment_flip, "random horizontal flips");
   app.add_option("--seed", c.seed, "random seed (initialisation, data order, augmentation)")->capture_default_str();
@@ -62,7 +64,7 @@ void add_train_options(CLI::App& app, TrainConfig& c) {
 
 void add_shift_options(CLI::App& app, ShiftOptions& o) {
   app.add_option("--max-shift", o.max_shift, "largest shift K in pixels (-1: 4)")->capture_default_str();
-  app.add_option("--shift-modes,--shift-mode", o.shift_modes, "comma list of circular, zero, crop")->capture_default_str();
+  app.add_option("--shift-modes,--shift-mode", o.shift_modes, "comma list of circular, zeros, crop")->capture_default_str();
   app.add_option("--grid-samples", o.grid_samples, "test images used for the accuracy-vs-shift grid (0: all)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
@@ -77,7 +79,7 @@ std::vector<ShiftMode> parse_shift_modes(const std::string& list) {
     if (!name.empty()) modes.push_back(parse_shift_mode(name));
     start = comma + 1;
   }
-  if (modes.empty()) throw ConfigError("--shift-modes: give at least one of circular, zero, crop");
+  if (modes.empty()) throw ConfigError("--shift-modes: give at least one of circular, zeros, crop");
   return modes;
 }
 

@@ -31,7 +31,7 @@ void add_train_options(CLI::App& app, TrainConfig& config);
 
 struct ShiftOptions {
   int64_t max_shift = -1;  // -1: 4 px at 28x28 and 32x32 (DESIGN.md)
-  std::string shift_modes = "circular,zero";
+  std::string shift_modes = "circular,zeros";
   int64_t grid_samples = 2000;
 };
 // --max-shift, --shift-modes (and --shift-mode as a single-mode alias), --grid-samples.

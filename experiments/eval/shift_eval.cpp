@@ -61,15 +61,15 @@ double relative_error(const Tensor& a, const Tensor& b, int64_t n) {
 
 ShiftMode parse_shift_mode(const std::string& name) {
   if (name == "circular") return ShiftMode::kCircular;
-  if (name == "zero") return ShiftMode::kZero;
+  if (name == "zeros" || name == "zero") return ShiftMode::kZeros;
   if (name == "crop") return ShiftMode::kCrop;
-  throw ConfigError(fmt::format("shift mode: unknown '{}' (valid: circular, zero, crop)", name));
+  throw ConfigError(fmt::format("shift mode: unknown '{}' (valid: circular, zeros, crop)", name));
 }
 
 std::string to_string(ShiftMode mode) {
   switch (mode) {
     case ShiftMode::kCircular: return "circular";
-    case ShiftMode::kZero: return "zero";
+    case ShiftMode::kZeros: return "zeros";
     case ShiftMode::kCrop: return "crop";
   }
   return "?";
@@ -78,7 +78,7 @@ std::string to_string(ShiftMode mode) {
 Tensor shift_images(const Tensor& x, int64_t dy, int64_t dx, ShiftMode mode, int64_t max_shift) {
   switch (mode) {
     case ShiftMode::kCircular: return roll(x, {dy, dx});
-    case ShiftMode::kZero: return translate(x, {dy, dx}, 0.0f);
+    case ShiftMode::kZeros: return translate(x, {dy, dx}, 0.0f);
     case ShiftMode::kCrop: {
       const int64_t K = std::max({max_shift, std::abs(dy), std::abs(dx)});
       Tensor padded = pad(x, {K, K, K, K});

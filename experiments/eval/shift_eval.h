@@ -2,11 +2,11 @@
 //
 // T(dx, dy) moves image content dx columns right and dy rows down. Modes:
 //   circular  content wraps around (roll)
-//   zero      content leaving the canvas is lost; vacated pixels take the raw value 0, i.e.
+//   zeros     content leaving the canvas is lost; vacated pixels take the raw value 0, i.e.
 //             the shift happens before normalisation
 //   crop      Zhang 2019: pad the image by K with zeros and crop the window at offset
 //             (K - dy, K - dx). For images padded with zeros this sees the same pixels as
-//             `zero`; it is kept so that studies can name the protocol they follow.
+//             `zeros`; it is kept so that studies can name the protocol they follow.
 // Metrics (K = max shift, every random draw from RandomStream(seed, image index)):
 //   clean_acc       top-1 accuracy on unshifted images (all evaluated images)
 //   consistency     fraction of images whose prediction agrees for two shifts drawn
@@ -30,8 +30,9 @@
 
 namespace poolnet {
 
-enum class ShiftMode { kCircular, kZero, kCrop };
-ShiftMode parse_shift_mode(const std::string& name);  // ConfigError lists the valid names
+enum class ShiftMode { kCircular, kZeros, kCrop };
+// "circular", "zeros" (or its alias "zero") or "crop"; ConfigError lists the valid names.
+ShiftMode parse_shift_mode(const std::string& name);
 std::string to_string(ShiftMode mode);
 
 // Shifts raw images x [N, C, H, W] by (dy, dx) under `mode` (max_shift: the crop padding K).

@@ -39,6 +39,16 @@ NamedTensors with_prefix(const NamedTensors& tensors, const std::string& prefix)
   return out;
 }
 
+// Whether a checkpoint's stored configuration is `config`, also when it was written before
+// --augment-shift-mode spelled "zeros" (as "zero").
+bool written_with(const std::string& stored, const TrainConfig& config) {
+  if (stored == to_json(config)) return true;
+  TrainConfig old_spelling = config;
+  if (old_spelling.augment_shift_mode != "zeros") return false;
+  old_spelling.augment_shift_mode = "zero";
+  return stored == to_json(old_spelling);
+}
+
 std::map<std::string, std::string> config_metadata(const Model& model, const TrainConfig& config) {
   auto metadata = to_metadata(model.spec());
   metadata[kConfigKey] = to_json(config);
@@ -96,7 +106,7 @@ TrainPosition load_checkpoint(const std::filesystem::path& path, Model& model, O
   const SafetensorsFile file = load_safetensors(source);
   auto it = file.metadata.find(kConfigKey);
   if (it == file.metadata.end()) throw DataError(fmt::format("{}: not a poolnet training checkpoint", source));
-  if (it->second != to_json(config)) {
+  if (!written_with(it->second, config)) {
     throw ConfigError(fmt::format("{}: the checkpoint was written with other settings; resume with the same options "
                                   "or start a new run in another folder (checkpoint: {})",
                                   source, it->second));

@@ -38,6 +38,8 @@ ModelSpec TrainConfig::model_spec(const Shape& input, int64_t classes) const {
   return spec;
 }
 
+std::string canonical_augment_shift_mode(std::string name) { return name == "zero" ? "zeros" : name; }
+
 void validate(const TrainConfig& c) {
   require(c.epochs >= 1, "epochs", c.epochs, "must be at least 1");
   require(c.batch >= 1, "batch", c.batch, "must be at least 1");
@@ -50,8 +52,8 @@ void validate(const TrainConfig& c) {
   require(c.label_smoothing >= 0 && c.label_smoothing <= 1, "label-smoothing", c.label_smoothing, "must be in [0, 1]");
   require(c.augment_shift >= 0, "augment-shift", c.augment_shift, "must be >= 0");
   require(c.augment_crop >= 0, "augment-crop", c.augment_crop, "must be >= 0");
-  require(c.augment_shift_mode == "zero" || c.augment_shift_mode == "circular", "augment-shift-mode",
-          c.augment_shift_mode, "must be zero or circular");
+  require(canonical_augment_shift_mode(c.augment_shift_mode) == "zeros" || c.augment_shift_mode == "circular",
+          "augment-shift-mode", c.augment_shift_mode, "must be zeros or circular");
   const auto& optimizers = optimizer_names();
   require(std::find(optimizers.begin(), optimizers.end(), c.optimizer) != optimizers.end(), "optimizer", c.optimizer,
           "must be sgd, adam or adamw");
@@ -69,7 +71,9 @@ std::string to_json(const TrainConfig& config) { return nlohmann::json(config).d
 
 TrainConfig train_config_from_json(const std::string& text) {
   try {
-    return nlohmann::json::parse(text).get<TrainConfig>();
+    TrainConfig config = nlohmann::json::parse(text).get<TrainConfig>();
+    config.augment_shift_mode = canonical_augment_shift_mode(config.augment_shift_mode);
+    return config;
   } catch (const nlohmann::json::exception& e) {
     throw ConfigError(fmt::format("training config: {}", e.what()));
   }

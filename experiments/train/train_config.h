@@ -37,7 +37,7 @@ struct TrainConfig {
   double label_smoothing = 0.0;
   // Augmentation.
   int64_t augment_shift = 0;           // random shifts of up to +-N px
-  std::string augment_shift_mode = "zero";  // zero | circular
+  std::string augment_shift_mode = "zeros";  // zeros | circular
   int64_t augment_crop = 0;            // random crop after zero padding by N px
   bool augment_flip = false;           // random horizontal flips
   // Run.
@@ -48,6 +48,9 @@ struct TrainConfig {
   // The model spec for data of shape [C, H, W] with `classes` classes (validated).
   ModelSpec model_spec(const Shape& input, int64_t classes) const;
 };
+
+// "zeros" for its alias "zero", any other name unchanged (the spelling of --augment-shift-mode).
+std::string canonical_augment_shift_mode(std::string name);
 
 // Checks every field, ConfigError naming the option and the valid values.
 void validate(const TrainConfig& config);

@@ -55,5 +55,11 @@ TEST(Cli, StrategyListsKeepKeysTogether) {
   EXPECT_EQ(cli::split_strategy_list("a,,b"), (std::vector<std::string>{"a", "b"}));
 }
 
+TEST(Cli, ShiftModeListsAcceptZeroForZeros) {
+  EXPECT_EQ(cli::parse_shift_modes("circular,zero,crop"),
+            (std::vector<ShiftMode>{ShiftMode::kCircular, ShiftMode::kZeros, ShiftMode::kCrop}));
+  EXPECT_EQ(cli::parse_shift_modes("zeros"), std::vector<ShiftMode>{ShiftMode::kZeros});
+}
+
 }  // namespace
 }  // namespace poolnet
