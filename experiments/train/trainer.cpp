@@ -290,7 +290,7 @@ class TrainingRun {
   double seconds_ = 0;      // training time of this process
 };
 
-// Checks the configuration and creates the run folder.
+// Checks the configuration, creates the run folder and turns anomaly detection on or off.
 void prepare_run(const TrainConfig& config, const std::filesystem::path& out) {
   validate(config);
   std::filesystem::create_directories(out);
