@@ -3,7 +3,8 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-set(POOLNET_LIBRARIES poolnet_framework poolnet_layers poolnet_models poolnet_experiments)
+set(POOLNET_LIBRARIES poolnet_framework poolnet_layers poolnet_models
+  poolnet_train poolnet_eval poolnet_study poolnet_cli_lib poolnet_experiments)
 
 add_library(poolnet INTERFACE)
 target_link_libraries(poolnet INTERFACE ${POOLNET_LIBRARIES})

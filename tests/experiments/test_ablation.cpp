@@ -2,8 +2,8 @@
 
 #include <set>
 
-#include "experiments/ablation.h"
-#include "experiments/cli_common.h"
+#include "experiments/cli/cli_common.h"
+#include "experiments/study/ablation.h"
 
 namespace poolnet {
 namespace {
@@ -53,6 +53,12 @@ TEST(Cli, StrategyListsKeepKeysTogether) {
   EXPECT_EQ(cli::split_strategy_list("max_pool,aps_blur:filter=3,norm=l2,none"),
             (std::vector<std::string>{"max_pool", "aps_blur:filter=3,norm=l2", "none"}));
   EXPECT_EQ(cli::split_strategy_list("a,,b"), (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(Cli, ShiftModeListsAcceptZeroForZeros) {
+  EXPECT_EQ(cli::parse_shift_modes("circular,zero,crop"),
+            (std::vector<ShiftMode>{ShiftMode::kCircular, ShiftMode::kZeros, ShiftMode::kCrop}));
+  EXPECT_EQ(cli::parse_shift_modes("zeros"), std::vector<ShiftMode>{ShiftMode::kZeros});
 }
 
 }  // namespace

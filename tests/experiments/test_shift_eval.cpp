@@ -2,7 +2,8 @@
 
 #include <cmath>
 
-#include "experiments/shift_eval.h"
+#include "experiments/eval/shift_eval.h"
+#include "framework/errors.h"
 #include "framework/ops/ops.h"
 #include "tests/support/grad_check.h"
 
@@ -81,11 +82,20 @@ TEST(ShiftEval, OnePixelModelFlipRateMatchesHandCount) {
   EXPECT_LT(m.consistency, 1.0);
 }
 
-TEST(ShiftEval, ZeroModeFillsWithRawZeroAndCropSeesTheSamePixels) {
+TEST(ShiftEval, ModesAreNamedCircularZerosCropWithZeroAsAnAlias) {
+  for (ShiftMode mode : {ShiftMode::kCircular, ShiftMode::kZeros, ShiftMode::kCrop}) {
+    EXPECT_EQ(parse_shift_mode(to_string(mode)), mode);
+  }
+  EXPECT_EQ(to_string(ShiftMode::kZeros), "zeros");
+  EXPECT_EQ(parse_shift_mode("zero"), ShiftMode::kZeros);
+  EXPECT_THROW(parse_shift_mode("zeroes"), ConfigError);
+}
+
+TEST(ShiftEval, ZerosModeFillsWithRawZeroAndCropSeesTheSamePixels) {
   const Tensor x = testing::random_tensor({2, 1, 6, 6}, 4, 0.2f, 1.0f);
   for (int64_t dy = -2; dy <= 2; ++dy) {
     for (int64_t dx = -2; dx <= 2; ++dx) {
-      const Tensor z = shift_images(x, dy, dx, ShiftMode::kZero, 2);
+      const Tensor z = shift_images(x, dy, dx, ShiftMode::kZeros, 2);
       EXPECT_TRUE(testing::bitwise_equal(z, shift_images(x, dy, dx, ShiftMode::kCrop, 2)));
       EXPECT_EQ(z.at({0, 0, dy > 0 ? 0 : 5, 2}) == 0.0f, dy != 0);
     }
@@ -95,12 +105,12 @@ TEST(ShiftEval, ZeroModeFillsWithRawZeroAndCropSeesTheSamePixels) {
 
 TEST(ShiftEval, MetricsAreReproducible) {
   Data d;
-  const auto a = evaluate_shift(pixel_classifier, d.images, d.labels, ShiftMode::kZero, small_options());
-  const auto b = evaluate_shift(pixel_classifier, d.images, d.labels, ShiftMode::kZero, small_options());
+  const auto a = evaluate_shift(pixel_classifier, d.images, d.labels, ShiftMode::kZeros, small_options());
+  const auto b = evaluate_shift(pixel_classifier, d.images, d.labels, ShiftMode::kZeros, small_options());
   EXPECT_EQ(a.consistency, b.consistency);
   ShiftEvalOptions other = small_options();
   other.seed = 99;
-  const auto c = evaluate_shift(pixel_classifier, d.images, d.labels, ShiftMode::kZero, other);
+  const auto c = evaluate_shift(pixel_classifier, d.images, d.labels, ShiftMode::kZeros, other);
   EXPECT_EQ(a.flip_rate, c.flip_rate);  // no random draws in the flip rate
 }
 

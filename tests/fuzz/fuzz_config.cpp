@@ -4,7 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 
-#include "experiments/config.h"
+#include "experiments/cli/config.h"
 #include "framework/errors.h"
 #include "tests/fuzz/fuzz_input.h"
 

@@ -1,0 +1,47 @@
+// Options and helpers shared by the subcommands.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "experiments/eval/shift_eval.h"
+#include "experiments/train/train_config.h"
+
+namespace CLI {
+class App;
+}
+
+namespace poolnet::cli {
+
+struct CommonOptions {
+  int threads = 0;  // 0: all cores
+  bool quiet = false;
+};
+
+// --config FILE (its contents are read before parsing; see experiments/cli/config.h).
+void add_config_option(CLI::App& app);
+
+// --threads and --quiet.
+void add_common_options(CLI::App& app, CommonOptions& options);
+// Sets the thread count and the log level.
+void apply(const CommonOptions& options);
+
+// The options of TrainConfig (--dataset, --model, --epochs, ...), with defaults shown in --help.
+void add_train_options(CLI::App& app, TrainConfig& config);
+
+struct ShiftOptions {
+  int64_t max_shift = -1;  // -1: 4 px at 28x28 and 32x32 (DESIGN.md)
+  std::string shift_modes = "circular,zeros";
+  int64_t grid_samples = 2000;
+};
+// --max-shift, --shift-modes (and --shift-mode as a single-mode alias), --grid-samples.
+void add_shift_options(CLI::App& app, ShiftOptions& options);
+std::vector<ShiftMode> parse_shift_modes(const std::string& list);
+// The shift evaluation options for images of size H x W (ConfigError if K does not fit).
+ShiftEvalOptions shift_eval_options(const ShiftOptions& options, int64_t height, int64_t width, uint64_t seed);
+
+// Splits "a,b:k=1,j=2,c" into strategy specs: a piece with '=' but no ':' continues the
+// previous spec's keys ("b:k=1,j=2").
+std::vector<std::string> split_strategy_list(const std::string& list);
+
+}  // namespace poolnet::cli

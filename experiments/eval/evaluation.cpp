@@ -1,0 +1,109 @@
+#include "experiments/eval/evaluation.h"
+
+#include <fmt/format.h>
+
+#include "framework/autograd.h"
+#include "framework/ops/ops.h"
+
+namespace poolnet {
+
+namespace {
+Tensor normalise(const Tensor& raw, const data::DatasetInfo& info) {
+  const auto C = static_cast<int64_t>(info.mean.size());
+  const Tensor mean = Tensor::from_vector({1, C, 1, 1}, info.mean);
+  const Tensor stddev = Tensor::from_vector({1, C, 1, 1}, info.stddev);
+  return div(sub(raw, mean), stddev);
+}
+}  // namespace
+
+Tensor raw_images(const data::Dataset& data) {
+  std::vector<int64_t> all(static_cast<size_t>(data.size()));
+  for (int64_t i = 0; i < data.size(); ++i) all[static_cast<size_t>(i)] = i;
+  return data.images(all, false);
+}
+
+LogitsFn logits_fn(Model& model, const data::DatasetInfo& info) {
+  return [&model, info](const Tensor& raw) {
+    NoGradGuard no_grad;
+    model.eval();
+    return model.forward(normalise(raw, info));
+  };
+}
+
+TraceFn trace_fn(Model& model, const data::DatasetInfo& info) {
+  return [&model, info](const Tensor& raw) {
+    NoGradGuard no_grad;
+    model.eval();
+    // The spatial feature maps, then the logits (invariance error).
+    std::vector<FeatureMap> maps;
+    const auto layers = model.trace(normalise(raw, info));
+    for (const auto& l : layers) {
+      if (l.value.dim() == 4) maps.push_back({l.name, l.value, l.stride});
+    }
+    maps.push_back({"logits", layers.back().value, 0});
+    return maps;
+  };
+}
+
+RunResult evaluate_model(Model& model, const data::Dataset& test, const std::vector<ShiftMode>& modes,
+                         const ShiftEvalOptions& options) {
+  RunResult result;
+  const Tensor images = raw_images(test);
+  const std::vector<int32_t> labels(test.labels().begin(), test.labels().end());
+  const LogitsFn logits = logits_fn(model, test.info());
+  for (ShiftMode mode : modes) result.shift.push_back(evaluate_shift(logits, images, labels, mode, options));
+  result.equivariance = evaluate_equivariance(trace_fn(model, test.info()), images, options);
+
+  // The strip: the first test images shifted right by 0..K pixels, circularly.
+  PredictionStrip& strip = result.strip;
+  strip.max_shift = options.max_shift;
+  const int64_t n = std::min<int64_t>(kStripImages, test.size());
+  std::vector<int64_t> first(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    first[static_cast<size_t>(i)] = i;
+    strip.image_indices.push_back(i);
+    strip.labels.push_back(test.label(i));
+  }
+  const Tensor x = test.images(first, false);
+  strip.predicted.assign(static_cast<size_t>(n), {});
+  for (int64_t d = 0; d <= options.max_shift; ++d) {
+    const Tensor y = logits(shift_images(x, 0, d, ShiftMode::kCircular, options.max_shift));
+    const int64_t C = y.size(1);
+    for (int64_t i = 0; i < n; ++i) {
+      const float* row = y.data() + i * C;
+      strip.predicted[static_cast<size_t>(i)].push_back(static_cast<int32_t>(std::max_element(row, row + C) - row));
+    }
+  }
+  return result;
+}
+
+std::string metrics_table(const RunResult& r) {
+  std::string out = fmt::format("{:<10} {:>9} {:>11} {:>9} {:>10} {:>14} {:>13}\n", "shifts", "clean_acc", "consistency",
+                                "flip_rate", "|dp| top1", "acc_shift_mean", "acc_shift_min");
+  for (const auto& m : r.shift) {
+    out += fmt::format("{:<10} {:>9.4f} {:>11.4f} {:>9.4f} {:>10.4f} {:>14.4f} {:>13.4f}\n", to_string(m.mode),
+                       m.clean_acc, m.consistency, m.flip_rate, m.prob_change, m.acc_shift_mean, m.acc_shift_min);
+  }
+  if (!r.equivariance.empty()) {
+    out += "equivariance error (circular shifts, mean over t):\n";
+    std::vector<std::string> order;
+    for (const auto& e : r.equivariance) {
+      if (std::find(order.begin(), order.end(), e.layer) == order.end()) order.push_back(e.layer);
+    }
+    for (const auto& layer : order) {
+      double sum = 0;
+      int64_t n = 0, stride = 0;
+      for (const auto& e : r.equivariance) {
+        if (e.layer == layer) {
+          sum += e.error;
+          ++n;
+          stride = e.stride;
+        }
+      }
+      out += fmt::format("  {:<16} stride {:>2}  {:.5f}\n", layer, stride, sum / static_cast<double>(n));
+    }
+  }
+  return out;
+}
+
+}  // namespace poolnet

@@ -1,0 +1,30 @@
+// Evaluation of a trained model on its test set: the shift metrics for each mode, the per-layer
+// equivariance error and the prediction strip (the evaluation part of a RunResult).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "experiments/eval/run_result.h"
+#include "framework/data/dataset.h"
+#include "models/model.h"
+
+namespace poolnet {
+
+// All images of a data set, raw values in [0, 1].
+Tensor raw_images(const data::Dataset& data);
+// Logits of `model` (eval mode) for raw images, normalised with the data set's statistics.
+LogitsFn logits_fn(Model& model, const data::DatasetInfo& info);
+// The model's spatial layer outputs and its logits for raw images, normalised likewise.
+TraceFn trace_fn(Model& model, const data::DatasetInfo& info);
+
+// Number of test images whose shifted predictions the strip records.
+inline constexpr int64_t kStripImages = 16;
+
+RunResult evaluate_model(Model& model, const data::Dataset& test, const std::vector<ShiftMode>& modes,
+                         const ShiftEvalOptions& options);
+
+// The metrics as an aligned text table, one row per shift mode.
+std::string metrics_table(const RunResult& result);
+
+}  // namespace poolnet

@@ -1,3 +1,0 @@
-#include "experiments/commands.h"
-
-int main(int argc, char** argv) { return poolnet::cli::run(argc, argv); }

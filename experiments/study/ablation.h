@@ -1,0 +1,60 @@
+// The ablation runner: trains the same model with every strategy x seed (x head x padding mode
+// when several are listed) into STUDY/runs/<run id>/, evaluates each run's shift robustness,
+// and writes the study report (experiments/study/report.h) from every complete run.
+//
+// A run is complete when its folder holds complete.json, written last, after model.safetensors,
+// metrics.json, train_log.csv and eval.json. Re-running the same command skips complete runs
+// and resumes unfinished ones from their checkpoint; a run that fails is recorded in
+// failed.json with its error, reported, and never counted in the aggregates (the next
+// invocation tries it again). Shard i/N runs only the runs whose index modulo N is i, so N
+// machines can share one study folder; --report-only rebuilds the report from what is there.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "experiments/eval/shift_eval.h"
+#include "experiments/train/train_config.h"
+
+namespace poolnet {
+
+struct StudyConfig {
+  TrainConfig base;                     // everything but the grid axes
+  std::vector<std::string> strategies;  // canonical specs
+  std::vector<std::string> heads;       // one or more
+  std::vector<std::string> padding_modes;
+  int64_t seeds = 3;                    // seeds base.seed .. base.seed + seeds - 1
+  std::vector<ShiftMode> shift_modes;
+  ShiftEvalOptions shift;
+  int64_t shard_index = 0, shard_count = 1;
+  bool report_only = false;
+  bool quiet = false;
+  std::string command;                  // for the report
+};
+
+struct PlannedRun {
+  std::string id;     // folder name under runs/
+  std::string label;  // the variant in reports: the strategy, plus head / padding when they vary
+  TrainConfig config;
+};
+
+// The variant labels of the grid, in order, each once.
+std::vector<std::string> variant_labels(const std::vector<PlannedRun>& runs);
+
+// The whole grid in a fixed order (strategy-major, then head, padding mode, seed).
+std::vector<PlannedRun> plan_runs(const StudyConfig& study);
+// The runs of shard i of n: every run whose position in the grid is i modulo n.
+std::vector<PlannedRun> shard(const std::vector<PlannedRun>& runs, int64_t index, int64_t count);
+
+struct StudyOutcome {
+  int64_t planned = 0, complete = 0, failed = 0, trained_now = 0;
+  std::filesystem::path report;
+};
+
+StudyOutcome run_study(const StudyConfig& study, const std::filesystem::path& dir);
+
+// "max_blur_pool:filter=3" -> "max_blur_pool_filter=3": a folder-name-safe strategy.
+std::string folder_name(const std::string& strategy);
+
+}  // namespace poolnet

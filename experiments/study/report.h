@@ -1,0 +1,53 @@
+// The study report: from the results of finished runs it writes, into a study folder,
+//   summary.csv       one row per strategy x seed x shift mode
+//   aggregate.csv     mean, sample std and 95% confidence interval over seeds
+//   shift_curve.csv   accuracy vs shift (grid row dy = 0 and diagonal), mean and std over seeds
+//   equivariance.csv  per-layer equivariance error by shift, mean and std over seeds
+//   plots/            gnuplot scripts, their CSV data and the SVG images they draw
+//   report.md, report.html (self-contained: plots inlined)
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "experiments/eval/run_result.h"
+
+namespace poolnet {
+
+struct FailedRun {
+  std::string strategy;
+  uint64_t seed = 0;
+  std::string error;
+};
+
+// Pixels of the test images named in the runs' prediction strips, for the report's strip.
+struct StripImages {
+  int64_t channels = 0, height = 0, width = 0;
+  std::vector<int64_t> indices;
+  std::vector<std::vector<float>> pixels;  // [image][C*H*W], raw values in [0, 1]
+  std::vector<std::string> class_names;
+};
+
+struct StudyDescription {
+  std::string title = "poolnet shift-robustness study";
+  std::string command;                  // how the study was run
+  std::vector<std::string> strategies;  // in the order to report them
+  int64_t planned_runs = 0;
+};
+
+// Mean, sample standard deviation and the half-width of the 95% confidence interval
+// (Student's t) of values.
+struct Stats {
+  double mean = 0, std = 0, ci95 = 0;
+  int64_t n = 0;
+};
+Stats describe(const std::vector<double>& values);
+
+// Writes every file listed above. Returns the path of report.html. Plots are skipped with a
+// note in the report when gnuplot is not installed.
+std::filesystem::path write_report(const std::filesystem::path& dir, const StudyDescription& study,
+                                   const std::vector<RunResult>& runs, const std::vector<FailedRun>& failed,
+                                   const StripImages& strip);
+
+}  // namespace poolnet

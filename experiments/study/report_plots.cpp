@@ -1,0 +1,205 @@
+// The report's plots: gnuplot scripts next to their data, drawn to SVG. Users restyle them by
+// editing the .gp files and running `gnuplot NAME.gp` in the plots folder.
+#include <algorithm>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <map>
+#include <set>
+
+#include "experiments/study/report_parts.h"
+
+namespace poolnet::report {
+
+namespace {
+constexpr const char* kPreamble =
+    "set terminal svg size 760,420 dynamic font 'Helvetica,12' background '#ffffff'\n"
+    "set termoption noenhanced\n"
+    "set key below\n"
+    "set grid ytics lc rgb '#dddddd'\n"
+    "set border 3\nset tics nomirror\n";
+
+std::string gp_string(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+// A line plot with a mean +/- std band per strategy; data blocks are "x mean std".
+std::string band_plot_script(const std::string& stem, const std::string& title, const std::string& xlabel,
+                             const std::vector<std::string>& names) {
+  std::string s = fmt::format("{}set output '{}.svg'\nset title {}\nset xlabel {}\nset ylabel 'accuracy'\n", kPreamble,
+                              stem, gp_string(title), gp_string(xlabel));
+  s += "set style fill transparent solid 0.15 noborder\nplot \\\n";
+  for (size_t i = 0; i < names.size(); ++i) {
+    s += fmt::format("  '{0}.dat' index {1} using 1:($2-$3):($2+$3) with filledcurves lc {2} notitle, \\\n"
+                     "  '{0}.dat' index {1} using 1:2 with linespoints lc {2} pt 7 ps 0.5 title {3}{4}\n",
+                     stem, i, i + 1, gp_string(names[i]), i + 1 < names.size() ? ", \\" : "");
+  }
+  return s;
+}
+
+bool gnuplot_available() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
+
+bool run_gnuplot(const std::filesystem::path& dir, const std::string& stem) {
+  const std::string cmd = fmt::format("cd {} && gnuplot {} >> gnuplot.log 2>&1", gp_string(dir.string()), gp_string(stem + ".gp"));
+  return std::system(cmd.c_str()) == 0;
+}
+}  // namespace
+
+PlotSet write_plots(const std::filesystem::path& plot_dir, const StudyDescription& study,
+                    const std::vector<RunResult>& runs, const StripImages& strip) {
+  PlotSet set;
+  std::vector<std::string> names;
+  for (const auto& strategy : study.strategies) {
+    if (!runs_of(runs, strategy).empty()) names.push_back(strategy);
+  }
+  if (names.empty()) {
+    set.note = "no finished runs to plot";
+    return set;
+  }
+  std::vector<std::pair<std::string, std::string>> scripts;  // (stem, title)
+
+  for (const auto& mode : shift_modes(runs)) {
+    // Accuracy vs horizontal shift (grid row dy = 0) and along the diagonal.
+    for (const bool diagonal : {false, true}) {
+      std::string data;
+      for (const auto& strategy : names) {
+        std::map<int64_t, std::vector<double>> by_shift;
+        for (const RunResult* run : runs_of(runs, strategy)) {
+          const ShiftMetrics* m = metrics_for(*run, mode);
+          if (m == nullptr) continue;
+          if (diagonal) {
+            for (const auto& [d, acc] : m->diagonal) by_shift[d].push_back(acc);
+          } else {
+            for (const auto& p : m->grid) {
+              if (p.dy == 0) by_shift[p.dx].push_back(p.acc);
+            }
+          }
+        }
+        data += fmt::format("# {}\n", strategy);
+        for (const auto& [x, values] : by_shift) {
+          const Stats s = describe(values);
+          data += fmt::format("{} {:.6f} {:.6f}\n", x, s.mean, s.std);
+        }
+        data += "\n\n";
+      }
+      const std::string stem = fmt::format("{}_{}", diagonal ? "acc_vs_diagonal_shift" : "acc_vs_shift", mode);
+      const std::string title = diagonal ? fmt::format("accuracy vs diagonal shift (d, d), {} shifts", mode)
+                                         : fmt::format("accuracy vs horizontal shift, {} shifts", mode);
+      write_text(plot_dir / (stem + ".dat"), data);
+      write_text(plot_dir / (stem + ".gp"),
+                 band_plot_script(stem, title, diagonal ? "shift d (pixels right and down)" : "shift dx (pixels)", names));
+      scripts.emplace_back(stem, title);
+    }
+
+    // Clean accuracy and consistency side by side, with standard deviations as error bars.
+    std::string data = "# index strategy clean_mean clean_std consistency_mean consistency_std\n";
+    for (size_t i = 0; i < names.size(); ++i) {
+      const Stats clean = metric_stats(runs, names[i], mode, metric_columns()[0]);
+      const Stats cons = metric_stats(runs, names[i], mode, metric_columns()[1]);
+      data += fmt::format("{} \"{}\" {:.6f} {:.6f} {:.6f} {:.6f}\n", i, names[i], clean.mean, clean.std, cons.mean,
+                          cons.std);
+    }
+    const std::string stem = "accuracy_consistency_" + mode;
+    const std::string title = fmt::format("clean accuracy and consistency ({} shifts), mean ± std over seeds", mode);
+    write_text(plot_dir / (stem + ".dat"), data);
+    write_text(plot_dir / (stem + ".gp"),
+               fmt::format("{}set output '{}.svg'\nset title {}\nset style data histograms\n"
+                           "set style histogram errorbars gap 2 lw 1\nset style fill solid 0.7 border -1\n"
+                           "set xtics rotate by -20\nset yrange [0:1.05]\n"
+                           "plot '{}.dat' using 3:4:xtic(2) title 'clean accuracy', '' using 5:6 title 'consistency'\n",
+                           kPreamble, stem, gp_string(title), stem));
+    scripts.emplace_back(stem, title);
+  }
+
+  // Per-layer equivariance error (mean over shifts), one line per strategy.
+  {
+    std::string data;
+    std::vector<std::string> tick_labels;
+    for (const auto& strategy : names) {
+      const auto rows = equivariance_summary(runs, strategy);
+      data += fmt::format("# {}\n", strategy);
+      for (size_t i = 0; i < rows.size(); ++i) {
+        data += fmt::format("{} {:.6g} {:.6g}\n", i, rows[i].stats.mean, rows[i].stats.std);
+        if (tick_labels.size() <= i) tick_labels.push_back(layer_label(rows[i].layer, rows[i].stride));
+      }
+      data += "\n\n";
+    }
+    std::string xtics = "set xtics rotate by -30 (";
+    for (size_t i = 0; i < tick_labels.size(); ++i) xtics += fmt::format("{}{} {}", i ? ", " : "", gp_string(tick_labels[i]), i);
+    xtics += ")\n";
+    const std::string stem = "equivariance";
+    const std::string title = "equivariance error by layer (circular shifts; mean over shifts, ± std over seeds)";
+    std::string script = band_plot_script(stem, title, "layer (cumulative stride S)", names);
+    script.replace(script.find("set ylabel 'accuracy'"), 21, "set ylabel 'relative error'\n" + xtics);
+    write_text(plot_dir / (stem + ".dat"), data);
+    write_text(plot_dir / (stem + ".gp"), script);
+    scripts.emplace_back(stem, title);
+  }
+
+  // One test image shifted right by 0..K pixels.
+  if (!strip.indices.empty() && strip.channels > 0) {
+    const int64_t C = strip.channels, H = strip.height, W = strip.width;
+    const int64_t image = strip_image_choice(runs, strip);
+    const int64_t K = runs.front().strip.max_shift;
+    const auto& px = strip.pixels[static_cast<size_t>(image)];
+    std::string data;
+    for (int64_t d = 0; d <= K; ++d) {
+      for (int64_t h = 0; h < H; ++h) {
+        for (int64_t w = 0; w < W; ++w) {
+          const int64_t src = ((w - d) % W + W) % W;
+          const auto at = [&](int64_t c) { return static_cast<int>(255 * px[static_cast<size_t>((c * H + h) * W + src)]); };
+          data += C == 3 ? fmt::format("{} {} {} {} {}\n", w, H - 1 - h, at(0), at(1), at(2))
+                         : fmt::format("{} {} {}\n", w, H - 1 - h, at(0));
+        }
+      }
+      data += "\n\n";
+    }
+    const std::string stem = "strip";
+    std::string script = fmt::format(
+        "set terminal svg size {},150 background '#ffffff'\nset output '{}.svg'\nunset key\nunset tics\nunset border\n"
+        "unset colorbox\nset palette gray\nset size ratio -1\nset multiplot layout 1,{}\n",
+        110 * (K + 1), stem, K + 1);
+    for (int64_t d = 0; d <= K; ++d) {
+      script += fmt::format("set title 'shift {}'\nplot '{}.dat' index {} using 1:2:3{} with {}\n", d, stem, d,
+                            C == 3 ? ":4:5" : "", C == 3 ? "rgbimage" : "image");
+    }
+    script += "unset multiplot\n";
+    write_text(plot_dir / (stem + ".dat"), data);
+    write_text(plot_dir / (stem + ".gp"), script);
+    scripts.emplace_back(stem, "one test image shifted right by 0..K pixels (circularly)");
+  }
+
+  if (!gnuplot_available()) {
+    set.note = "gnuplot is not installed (apt-get install gnuplot-nox): the plot scripts and data are in plots/";
+    return set;
+  }
+  for (const auto& [stem, title] : scripts) {
+    if (run_gnuplot(plot_dir, stem)) {
+      set.plots.push_back({title, std::filesystem::path("plots") / (stem + ".svg")});
+    } else {
+      set.note = "gnuplot failed on some plots; see plots/gnuplot.log";
+    }
+  }
+  return set;
+}
+
+int64_t strip_image_choice(const std::vector<RunResult>& runs, const StripImages& strip) {
+  // The image whose predictions change most often across shifts, summed over all runs.
+  int64_t best = 0, best_changes = -1;
+  for (size_t i = 0; i < strip.indices.size(); ++i) {
+    int64_t changes = 0;
+    for (const auto& run : runs) {
+      if (i >= run.strip.predicted.size()) continue;
+      const auto& p = run.strip.predicted[i];
+      for (size_t d = 1; d < p.size(); ++d) changes += p[d] != p[0];
+    }
+    if (changes > best_changes) {
+      best = static_cast<int64_t>(i);
+      best_changes = changes;
+    }
+  }
+  return best;
+}
+
+}  // namespace poolnet::report
