@@ -9,20 +9,20 @@
 
 #include "framework/errors.h"
 #include "framework/ops/aps.h"
-#include "layers/aps_pool.h"
+#include "layers/aps_pool2d.h"
 #include "layers/avg_pool2d.h"
-#include "layers/blur_pool.h"
+#include "layers/blur_pool2d.h"
 #include "layers/conv2d.h"
-#include "layers/conv_blur_pool.h"
+#include "layers/conv_blur_pool2d.h"
 #include "layers/identity.h"
 #include "layers/lp_pool2d.h"
-#include "layers/max_blur_pool.h"
+#include "layers/max_blur_pool2d.h"
 #include "layers/max_pool2d.h"
-#include "layers/mixed_pool.h"
+#include "layers/mixed_pool2d.h"
 #include "layers/relu.h"
 #include "layers/sequential.h"
-#include "layers/soft_pool.h"
-#include "layers/stochastic_pool.h"
+#include "layers/soft_pool2d.h"
+#include "layers/stochastic_pool2d.h"
 
 namespace poolnet {
 

@@ -9,7 +9,7 @@
 namespace poolnet {
 
 namespace {
-Size2d stride_of(const Pool2d& o) { return o.stride == Size2d{0, 0} ? o.kernel : o.stride; }
+Size2d stride_of(const Pool2d& o) { return effective_stride(o.stride, o.kernel); }
 }  // namespace
 
 MaxUnpool2d::MaxUnpool2d(Pool2d options) : options_(options) {}

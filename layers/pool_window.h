@@ -8,8 +8,7 @@
 namespace poolnet {
 
 inline Window pool_window(const Pool2d& o) {
-  const Size2d stride = o.stride.h == 0 && o.stride.w == 0 ? o.kernel : o.stride;
-  return Window{.kernel = o.kernel, .stride = stride, .padding = o.padding, .dilation = o.dilation};
+  return Window{.kernel = o.kernel, .stride = effective_stride(o.stride, o.kernel), .padding = o.padding, .dilation = o.dilation};
 }
 
 // Pool2d as ModuleConfig arguments, the stride resolved as pool_window does.

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "framework/ops/ops.h"
-#include "layers/aps_pool.h"
+#include "layers/aps_pool2d.h"
 #include "layers/batch_norm2d.h"
 #include "layers/linear.h"
 #include "layers/relu.h"

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "layers/aps_pool.h"
+#include "layers/aps_pool2d.h"
 #include "layers/module.h"
 #include "models/families.h"
 

@@ -30,7 +30,7 @@ void apply(const CommonOptions& options);
 void add_train_options(CLI::App& app, TrainConfig& config);
 
 struct ShiftOptions {
-  int64_t max_shift = -1;  // -1: 4 px at 28x28 and 32x32 (DESIGN.md)
+  int64_t max_shift = -1;  // -1: 4 px at 28x28 and 32x32 (docs/metrics.md)
   std::string shift_modes = "circular,zeros";
   int64_t grid_samples = 2000;
 };

@@ -1,4 +1,4 @@
-// Shift-robustness metrics (DESIGN.md, "Shift robustness metrics").
+// Shift-robustness metrics (docs/metrics.md).
 //
 // T(dx, dy) moves image content dx columns right and dy rows down. Modes:
 //   circular  content wraps around (roll)

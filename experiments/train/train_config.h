@@ -1,5 +1,5 @@
 // Everything that defines one training run. The same fields are the command-line options of
-// `train` and `ablate` (one spelling everywhere, see DESIGN.md) and the keys of TOML configs,
+// `train` and `ablate` (one spelling everywhere, see docs/architecture.md) and the keys of TOML configs,
 // and they are stored in checkpoints so that a run can be resumed and reproduced.
 #pragma once
 

@@ -11,7 +11,7 @@
 #include "layers/conv2d.h"
 #include "layers/downsample.h"
 #include "layers/linear.h"
-#include "layers/max_blur_pool.h"
+#include "layers/max_blur_pool2d.h"
 #include "layers/relu.h"
 #include "layers/sequential.h"
 

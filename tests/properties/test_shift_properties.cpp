@@ -104,7 +104,7 @@ TEST(GlobalPooling, InvariantToEveryShift) {
   }
 }
 
-// DESIGN.md's equivariance error of F (stride 2) for a circular input shift t, averaged over the
+// The equivariance error of docs/metrics.md for F (stride 2) for a circular input shift t, averaged over the
 // samples: min over u in {floor(t/2), ceil(t/2)} (per axis) of |F(T_t x) - T_u F(x)| / |F(x)|.
 double equivariance_error(Module& f, const Tensor& x, Size2d t) {
   const Tensor y = f.forward(x), ys = f.forward(roll(x, t));

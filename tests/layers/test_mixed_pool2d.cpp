@@ -4,7 +4,7 @@
 
 #include "framework/errors.h"
 #include "framework/ops/ops.h"
-#include "layers/mixed_pool.h"
+#include "layers/mixed_pool2d.h"
 #include "tests/support/grad_check.h"
 #include "tests/support/reference_downsample.h"
 

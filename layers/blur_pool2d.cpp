@@ -1,4 +1,4 @@
-#include "layers/blur_pool.h"
+#include "layers/blur_pool2d.h"
 
 #include <fmt/format.h>
 

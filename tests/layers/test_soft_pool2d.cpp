@@ -2,7 +2,7 @@
 
 #include "framework/errors.h"
 #include "framework/ops/ops.h"
-#include "layers/soft_pool.h"
+#include "layers/soft_pool2d.h"
 #include "tests/support/grad_check.h"
 #include "tests/support/reference_downsample.h"
 

@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 #include <memory>
 
-#include "experiments/commands.h"
+#include "experiments/cli/commands.h"
 #include "framework/errors.h"
 #include "layers/downsample.h"
 

@@ -1,4 +1,4 @@
-#include "layers/stochastic_pool.h"
+#include "layers/stochastic_pool2d.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "layers/soft_pool.h"
+#include "layers/soft_pool2d.h"
 
 #include <fmt/format.h>
 

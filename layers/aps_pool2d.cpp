@@ -1,4 +1,4 @@
-#include "layers/aps_pool.h"
+#include "layers/aps_pool2d.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "layers/max_blur_pool.h"
+#include "layers/max_blur_pool2d.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "layers/mixed_pool.h"
+#include "layers/mixed_pool2d.h"
 
 #include <fmt/format.h>
 
@@ -22,10 +22,7 @@ Tensor MixedPool2d::forward(const Tensor& x) { return mixed_pool2d(x, gate_, opt
 
 float MixedPool2d::alpha() const { return 1.0f / (1.0f + std::exp(-gate_.data()[0])); }
 
-std::vector<Window> MixedPool2d::windows() const {
-  const Size2d stride = options_.stride == Size2d{0, 0} ? options_.kernel : options_.stride;
-  return {Window{.kernel = options_.kernel, .stride = stride, .padding = options_.padding}};
-}
+std::vector<Window> MixedPool2d::windows() const { return {pool_window(options_)}; }
 
 std::string MixedPool2d::describe() const { return "MixedPool2d(" + to_string(options_) + ")"; }
 
