@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "layers/pool_window.h"
+
 #include "framework/errors.h"
 
 namespace poolnet {
@@ -26,8 +28,7 @@ Tensor ApsPool2d::forward(const Tensor& x) {
 std::vector<Window> ApsPool2d::windows() const {
   std::vector<Window> out;
   if (options_.blur_filter > 0) {
-    const int64_t f = options_.blur_filter, pad = (f - 1) / 2;
-    out.push_back(Window{.kernel = {f, f}, .padding = {pad, pad}});
+    out.push_back(blur_window(options_.blur_filter, 1));
   }
   // Output i reads input i*s + phase for a phase in [0, s): a window of s bounds it.
   const int64_t s = options_.aps.stride;

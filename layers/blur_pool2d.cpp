@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "layers/pool_window.h"
+
 namespace poolnet {
 
 BlurPool2d::BlurPool2d(Blur2d options) : options_(options) {
@@ -11,8 +13,7 @@ BlurPool2d::BlurPool2d(Blur2d options) : options_(options) {
 Tensor BlurPool2d::forward(const Tensor& x) { return blur_pool2d(x, options_); }
 
 std::vector<Window> BlurPool2d::windows() const {
-  const int64_t f = options_.filter_size, s = options_.stride, pad = (f - 1) / 2;
-  return {Window{.kernel = {f, f}, .stride = {s, s}, .padding = {pad, pad}}};
+  return {blur_window(options_.filter_size, options_.stride)};
 }
 
 std::string BlurPool2d::describe() const {

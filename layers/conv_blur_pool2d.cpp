@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "layers/pool_window.h"
+
 #include "framework/ops/elementwise.h"
 
 namespace poolnet {
@@ -23,9 +25,7 @@ Tensor ConvBlurPool2d::forward(const Tensor& x) {
 }
 
 std::vector<Window> ConvBlurPool2d::windows() const {
-  const int64_t f = options_.filter_size, s = options_.stride, pad = (f - 1) / 2;
-  return {Window{.kernel = {3, 3}, .padding = {1, 1}},
-          Window{.kernel = {f, f}, .stride = {s, s}, .padding = {pad, pad}}};
+  return {Window{.kernel = {3, 3}, .padding = {1, 1}}, blur_window(options_.filter_size, options_.stride)};
 }
 
 std::string ConvBlurPool2d::describe() const {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "layers/pool_window.h"
+
 #include "framework/ops/max_blur_pool.h"
 
 namespace poolnet {
@@ -13,8 +15,7 @@ MaxBlurPool2d::MaxBlurPool2d(Blur2d blur) : blur_(blur) {
 Tensor MaxBlurPool2d::forward(const Tensor& x) { return max_blur_pool2d(x, blur_); }
 
 std::vector<Window> MaxBlurPool2d::windows() const {
-  const int64_t f = blur_.filter_size, s = blur_.stride, pad = (f - 1) / 2;
-  return {Window{.kernel = {2, 2}}, Window{.kernel = {f, f}, .stride = {s, s}, .padding = {pad, pad}}};
+  return {Window{.kernel = {2, 2}}, blur_window(blur_.filter_size, blur_.stride)};
 }
 
 std::string MaxBlurPool2d::describe() const {

@@ -11,6 +11,13 @@ inline Window pool_window(const Pool2d& o) {
   return Window{.kernel = o.kernel, .stride = effective_stride(o.stride, o.kernel), .padding = o.padding, .dilation = o.dilation};
 }
 
+// The window of a binomial blur of `filter_size` taps subsampled by `stride` (blur_padding's
+// 'same' rule: the padding before the first row/column).
+inline Window blur_window(int64_t filter_size, int64_t stride) {
+  const int64_t pad = blur_padding(filter_size).before;
+  return Window{.kernel = {filter_size, filter_size}, .stride = {stride, stride}, .padding = {pad, pad}};
+}
+
 // Pool2d as ModuleConfig arguments, the stride resolved as pool_window does.
 inline std::vector<std::pair<std::string, ConfigValue>> pool_args(const Pool2d& o) {
   const Window w = pool_window(o);
