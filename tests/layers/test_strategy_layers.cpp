@@ -90,6 +90,7 @@ TEST_P(StrategyLayer, RankErrorNamesTheOpAndShape) {
       {"strided_conv", "conv2d"},      {"blur_pool", "blur_pool2d"},     {"max_blur_pool", "max_blur_pool2d"},
       {"conv_blur_pool", "conv2d"},    {"aps", "aps_downsample"},        {"aps_blur", "blur_pool2d"},
       {"stochastic_pool", "stochastic_pool2d"}, {"mixed_pool", "mixed_pool2d"}, {"soft_pool", "soft_pool2d"},
+      {"fractional_max_pool", "fractional_max_pool2d"},
   };
   if (GetParam() == "none") GTEST_SKIP() << "the identity accepts any input";
   const auto op = first_op.find(GetParam());
