@@ -80,6 +80,25 @@ inline int32_t pick(uint32_t mask, int32_t a, int32_t b) {
 // [OH,OW] = its flat index in the plane.
 void fractional_max_pool2d_forward(const FractionalGeometry& g, const int64_t* rows, const int64_t* cols,
                                    const float* x, float* y, int32_t* argmax) {
+  if (g.KH == 2 && g.KW == 2) {  // the common kernel: the same rule, unrolled
+    for (int64_t oh = 0; oh < g.OH; ++oh) {
+      const int64_t top = rows[oh] * g.W;
+      const float* __restrict r0 = x + top;
+      const float* __restrict r1 = r0 + g.W;
+      for (int64_t ow = 0; ow < g.OW; ++ow) {
+        const int64_t c = cols[ow];
+        const auto at = static_cast<int32_t>(top + c), w = static_cast<int32_t>(g.W);
+        const uint32_t tb = over_mask(r0[c + 1], r0[c]);
+        const float ab = pick(tb, r0[c + 1], r0[c]);
+        const uint32_t tc = over_mask(r1[c], ab);
+        const float abc = pick(tc, r1[c], ab);
+        const uint32_t td = over_mask(r1[c + 1], abc);
+        y[oh * g.OW + ow] = pick(td, r1[c + 1], abc);
+        argmax[oh * g.OW + ow] = pick(td, at + w + 1, pick(tc, at + w, pick(tb, at + 1, at)));
+      }
+    }
+    return;
+  }
   for (int64_t oh = 0; oh < g.OH; ++oh) {
     for (int64_t ow = 0; ow < g.OW; ++ow) {
       const int64_t first = rows[oh] * g.W + cols[ow];
