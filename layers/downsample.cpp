@@ -14,6 +14,7 @@
 #include "layers/blur_pool2d.h"
 #include "layers/conv2d.h"
 #include "layers/conv_blur_pool2d.h"
+#include "layers/fractional_max_pool2d.h"
 #include "layers/identity.h"
 #include "layers/lp_pool2d.h"
 #include "layers/max_blur_pool2d.h"
@@ -264,6 +265,36 @@ std::vector<Strategy>& rows() {
        .build =
            [](const DownsampleSpec&, const DownsampleContext& c) {
              return std::make_shared<SoftPool2d>(SoftPool{.kernel = square(c), .stride = square(c)});
+           }},
+      {.name = "fractional_max_pool",
+       .keys = {{.name = "ratio", .type = KeyType::kReal, .low = 0, .high = 1, .unset = "1/the context's stride"},
+                integer_key("output", std::nullopt, 1, kBig, false, "from the ratio"), integer_key("kernel", 2, 1, kBig),
+                {.name = "eval_u", .type = KeyType::kReal, .default_value = 0.5, .low = 0, .high = 1}},
+       .description = "max over kernel-sized windows at pseudo-random fractional strides, output floor(ratio * "
+                      "input) or `output` (PyTorch FractionalMaxPool2d's intervals); training: one draw per sample, "
+                      "channel and axis; evaluation: the fixed offset eval_u; Graham 2014",
+       .build =
+           [](const DownsampleSpec& s, const DownsampleContext& c) -> std::shared_ptr<Module> {
+             const bool ratio = s.has("ratio"), output = s.has("output");
+             if (ratio && output) {
+               throw ConfigError(fmt::format("downsample: '{}' sets both ratio and output; set one", to_string(s)));
+             }
+             if (!ratio && !output) require_stride(s, c, 2);
+             const int64_t k = s.integer("kernel"), size = output ? s.integer("output") : 0;
+             const FractionalMaxPool2dOptions o{.kernel = {k, k},
+                                                .ratio = ratio ? s.real("ratio") : 1.0 / static_cast<double>(c.stride),
+                                                .output = {size, size},
+                                                .eval_u = static_cast<float>(s.real("eval_u")),
+                                                .seed = c.seed};
+             if (!(o.ratio > 0.0 && o.ratio < 1.0) || !(s.real("eval_u") < 1.0)) {
+               throw ConfigError(fmt::format("downsample: '{}' cannot work: needs 0 < ratio < 1 and 0 <= eval_u < 1",
+                                             to_string(s)));
+             }
+             try {
+               return std::make_shared<FractionalMaxPool2d>(o);
+             } catch (const ShapeError& e) {
+               throw ConfigError(fmt::format("downsample: '{}' cannot work: {}", to_string(s), e.what()));
+             }
            }},
       {.name = "none",
        .description = "no downsampling: stride 1 throughout (the equivariance ceiling)",

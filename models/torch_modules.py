@@ -278,6 +278,23 @@ class StochasticPool2d(nn.Module):
         return p.gather(2, k.unsqueeze(2)).squeeze(2)
 
 
+class FractionalMaxPool2d(nn.Module):
+    """Max over kernel-sized windows at PyTorch's fractional intervals (F.fractional_max_pool2d):
+    output `output` unless it is (0, 0), else floor(ratio * input). eval: every plane's two
+    offsets are eval_u, as in poolnet, so both compute the same; training: offsets from torch's
+    generator (poolnet draws from its own counter-based streams, so training draws differ)."""
+
+    def __init__(self, kernel, ratio, output, eval_u):
+        super().__init__()
+        self.kernel_size, self.ratio, self.output, self.eval_u = kernel, ratio, output, eval_u
+
+    def forward(self, x):
+        n, c, h, w = x.shape
+        size = tuple(self.output) if tuple(self.output) != (0, 0) else (int(h * self.ratio), int(w * self.ratio))
+        samples = None if self.training else torch.full((n, c, 2), self.eval_u, dtype=x.dtype, device=x.device)
+        return F.fractional_max_pool2d(x, self.kernel_size, output_size=size, _random_samples=samples)
+
+
 class GlobalAvgMaxPool(nn.Module):
     """Global average and global max pooling side by side: [N, C, H, W] -> [N, 2C]."""
 

@@ -9,6 +9,7 @@
 #include "framework/ops/conv2d.h"
 #include "framework/ops/dropout.h"
 #include "framework/ops/elementwise.h"
+#include "framework/ops/fractional_max_pool.h"
 #include "framework/ops/geometry.h"
 #include "framework/ops/lp_pool.h"
 #include "framework/ops/matmul.h"
