@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <map>
 #include <set>
+#include <unistd.h>
 
 #include "experiments/study/report_parts.h"
 
@@ -41,7 +42,12 @@ std::string band_plot_script(const std::string& stem, const std::string& title, 
 bool gnuplot_available() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
 
 bool run_gnuplot(const std::filesystem::path& dir, const std::string& stem) {
-  const std::string cmd = fmt::format("cd {} && gnuplot {} >> gnuplot.log 2>&1", gp_string(dir.string()), gp_string(stem + ".gp"));
+  // The SVG is drawn into a temporary file and renamed, so that a reader (or another process
+  // rewriting the same report) never sees a half-drawn plot.
+  const std::string tmp = fmt::format("{}.svg.tmp.{}", stem, ::getpid());
+  const std::string cmd = fmt::format(
+      "cd {} && sed \"s/^set output '.*'$/set output '{}'/\" {} | gnuplot >> gnuplot.log 2>&1 && mv -f {} {}",
+      gp_string(dir.string()), tmp, gp_string(stem + ".gp"), gp_string(tmp), gp_string(stem + ".svg"));
   return std::system(cmd.c_str()) == 0;
 }
 }  // namespace
