@@ -9,6 +9,7 @@
 #include "experiments/train/trainer.h"
 #include "framework/errors.h"
 #include "framework/io/atomic_file.h"
+#include "layers/downsample.h"
 
 namespace poolnet {
 
@@ -122,6 +123,21 @@ Fingerprint run_fingerprint(const TrainConfig& c, const DataIdentity& data, cons
   f["train.validation"] = num(c.validation);
   f["train.model"] = c.model;
   f["train.downsample"] = c.downsample;
+  // Every key of the strategy with the value it takes, defaults included: a default that
+  // changes between versions of poolnet changes the fingerprint, not only the spelling.
+  const DownsampleSpec spec = parse_downsample(c.downsample);
+  for (const StrategyKey& key : find_strategy(spec.name).keys) {
+    std::string value = key.unset;
+    if (spec.has(key.name)) {
+      switch (key.type) {
+        case KeyType::kInteger: value = std::to_string(spec.integer(key.name)); break;
+        case KeyType::kReal: value = num(spec.real(key.name)); break;
+        case KeyType::kFlag: value = spec.flag(key.name) ? "true" : "false"; break;
+        case KeyType::kChoice: value = spec.choice(key.name); break;
+      }
+    }
+    f["strategy." + key.name] = value;
+  }
   f["train.head"] = c.head;
   f["train.padding_mode"] = c.padding_mode;
   f["train.width"] = num(c.width);

@@ -6,6 +6,8 @@
 //   format_version             kStudyFormatVersion
 //   train.<option>             every TrainConfig field that shapes training (train_config.h),
 //                              with the strategy as its canonical spec (train.downsample)
+//   strategy.<key>             every key of the strategy's registry row with the value it
+//                              takes (its default when the spec leaves it out)
 //   data.name, data.files      the data set and its files (names, "built-in" for shapes)
 //   data.sha256.<file>         SHA-256 of each file, cached by size and mtime (see DataIdentity)
 //   eval.<option>              evaluation-only: shift modes, max shift, grid and equivariance
