@@ -258,8 +258,9 @@ Scan scan(const fs::path& dir, const std::vector<PlannedRun>& all, const std::ve
 // another process finished a run while this one was writing, it writes again, so the last
 // writer's report covers every finished run.
 Scan write_study_report(const StudyConfig& study, const fs::path& dir, const std::vector<PlannedRun>& all,
-                        const std::vector<Fingerprint>& fingerprints, fs::path& report) {
+                        const std::vector<Fingerprint>& fingerprints, fs::path& report, bool draw_plots) {
   StudyDescription description;
+  description.draw_plots = draw_plots;
   description.command = study.command;
   description.strategies = variant_labels(all);
   description.planned_runs = static_cast<int64_t>(all.size());
@@ -374,7 +375,7 @@ StudyOutcome run_study(const StudyConfig& study, const fs::path& dir) {
           write_file_atomically((run_dir / "fingerprint.json").string(), to_json(current));
           ++outcome.reevaluated;
           release_claim(claim_path);
-          write_study_report(study, dir, all, fingerprints, outcome.report);
+          write_study_report(study, dir, all, fingerprints, outcome.report, false);
           continue;
         }
         write_file_atomically((run_dir / "fingerprint.json").string(), to_json(current));
@@ -396,11 +397,11 @@ StudyOutcome run_study(const StudyConfig& study, const fs::path& dir) {
         throw;
       }
       release_claim(claim_path);
-      write_study_report(study, dir, all, fingerprints, outcome.report);
+      write_study_report(study, dir, all, fingerprints, outcome.report, false);
     }
   }
   // The report covers every complete run of the grid made under this configuration.
-  const Scan final_scan = write_study_report(study, dir, all, fingerprints, outcome.report);
+  const Scan final_scan = write_study_report(study, dir, all, fingerprints, outcome.report, true);
   outcome.complete = static_cast<int64_t>(final_scan.results.size());
   outcome.failed = static_cast<int64_t>(final_scan.failed.size());
   return outcome;

@@ -46,8 +46,9 @@ bool run_gnuplot(const std::filesystem::path& dir, const std::string& stem) {
   // rewriting the same report) never sees a half-drawn plot.
   const std::string tmp = fmt::format("{}.svg.tmp.{}", stem, ::getpid());
   const std::string cmd = fmt::format(
-      "cd {} && sed \"s/^set output '.*'$/set output '{}'/\" {} | gnuplot >> gnuplot.log 2>&1 && mv -f {} {}",
-      gp_string(dir.string()), tmp, gp_string(stem + ".gp"), gp_string(tmp), gp_string(stem + ".svg"));
+      "cd {} && {{ sed \"s/^set output '.*'$/set output '{}'/\" {} | gnuplot >> gnuplot.log 2>&1 && mv -f {} {} || "
+      "{{ rm -f {}; false; }}; }}",
+      gp_string(dir.string()), tmp, gp_string(stem + ".gp"), gp_string(tmp), gp_string(stem + ".svg"), gp_string(tmp));
   return std::system(cmd.c_str()) == 0;
 }
 }  // namespace
@@ -181,7 +182,11 @@ PlotSet write_plots(const std::filesystem::path& plot_dir, const StudyDescriptio
     return set;
   }
   for (const auto& [stem, title] : scripts) {
-    if (run_gnuplot(plot_dir, stem)) {
+    if (!study.draw_plots) {  // an intermediate report: the plots drawn last time, if any
+      if (std::filesystem::exists(plot_dir / (stem + ".svg"))) {
+        set.plots.push_back({title, std::filesystem::path("plots") / (stem + ".svg")});
+      }
+    } else if (run_gnuplot(plot_dir, stem)) {
       set.plots.push_back({title, std::filesystem::path("plots") / (stem + ".svg")});
     } else {
       set.note = "gnuplot failed on some plots; see plots/gnuplot.log";

@@ -84,7 +84,7 @@ echo "slurm_array: slurmctld and slurmd up on $HOST (ports $base, $((base + 1)))
 
 # The README's Slurm section, on a small study: N array tasks, then --report-only.
 cfg=$WORK/study.toml
-printf 'dataset = "shapes"\nhead = "gap"\npadding-mode = "circular"\nstrategies = ["max_pool", "aps"]\nseeds = 2\nquick = true\nquiet = true\n' > "$cfg"
+printf 'dataset = "shapes"\nhead = "gap"\npadding-mode = "circular"\nstrategies = ["max_pool", "aps"]\nseeds = 2\nquick = true\nepochs = 1\ntrain-samples = 500\ntest-samples = 100\nmax-shift = 2\nquiet = true\n' > "$cfg"
 OUT=$WORK/study
 N=4
 job=$(sbatch --parsable --chdir="$WORK" --output="$WORK/slurm-%A_%a.out" --cpus-per-task=1 --array=0-$((N - 1)) \
