@@ -87,7 +87,7 @@ cfg=$WORK/study.toml
 printf 'dataset = "shapes"\nhead = "gap"\npadding-mode = "circular"\nstrategies = ["max_pool", "aps"]\nseeds = 2\nquick = true\nepochs = 1\ntrain-samples = 500\ntest-samples = 100\nmax-shift = 2\nquiet = true\n' > "$cfg"
 OUT=$WORK/study
 N=4
-job=$(sbatch --parsable --chdir="$WORK" --output="$WORK/slurm-%A_%a.out" --cpus-per-task=1 --array=0-$((N - 1)) \
+job=$(sbatch --parsable --chdir="$WORK" --output="$WORK/slurm-%A_%a.out" --array=0-$((N - 1)) --cpus-per-task=1 \
   --wrap "$POOLNET ablate --config $cfg --out $OUT --shard \${SLURM_ARRAY_TASK_ID}/$N --threads \${SLURM_CPUS_PER_TASK:-0}") \
   || fail "sbatch failed"
 echo "slurm_array: submitted array job $job"
