@@ -157,6 +157,12 @@ namespace {
 // study.json predates it (version 1).
 void check_format_version(const fs::path& dir) {
   const fs::path path = dir / "study.json";
+  // A new folder gets study.json before any run folder exists, so a folder with runs and no
+  // study.json (checked after the write, for processes starting at once) is of version 1.
+  if (!fs::exists(path) && (!fs::exists(dir / "runs") || fs::is_empty(dir / "runs"))) {
+    fs::create_directories(dir / "runs");
+    write_file_atomically(path.string(), json({{"format_version", kStudyFormatVersion}}).dump(2) + "\n");
+  }
   int64_t version = 1;
   if (fs::exists(path)) {
     try {
@@ -164,10 +170,6 @@ void check_format_version(const fs::path& dir) {
     } catch (const json::exception& e) {
       throw ConfigError(fmt::format("ablate: {}: unreadable ({}); use --out with a new folder", path.string(), e.what()));
     }
-  } else if (!fs::exists(dir / "runs") || fs::is_empty(dir / "runs")) {
-    fs::create_directories(dir / "runs");
-    write_file_atomically(path.string(), json({{"format_version", kStudyFormatVersion}}).dump(2) + "\n");
-    return;
   }
   if (version != kStudyFormatVersion) {
     throw ConfigError(fmt::format(
@@ -211,11 +213,17 @@ std::string mismatch_message(const fs::path& dir, const std::vector<std::pair<st
   for (const auto& k : keys) parts.push_back(values[k]);
   const std::string shown = ids.size() > 4 ? fmt::format("{}, ... ({} runs)", fmt::join(ids.begin(), ids.begin() + 4, ", "), ids.size())
                                            : fmt::format("{}", fmt::join(ids, ", "));
+  if (report_only) {
+    return fmt::format(
+        "ablate: {} holds runs made under another configuration ({}): {}; use --out with a new folder, or re-run "
+        "without --report-only (evaluation-only changes are evaluated again; add --rerun-mismatched to train runs "
+        "with other training options again, their old results moved to {})",
+        dir.string(), shown, fmt::join(parts, "; "), (dir / "mismatched").string());
+  }
   return fmt::format(
-      "ablate: {} holds runs made under another configuration ({}): {}; use --out with a new folder, or {}--rerun-mismatched "
-      "to train those runs again (their old results are moved to {})",
-      dir.string(), shown, fmt::join(parts, "; "), report_only ? "re-run without --report-only and with " : "",
-      (dir / "mismatched").string());
+      "ablate: {} holds runs made under another configuration ({}): {}; use --out with a new folder, or "
+      "--rerun-mismatched to train those runs again (their old results are moved to {})",
+      dir.string(), shown, fmt::join(parts, "; "), (dir / "mismatched").string());
 }
 
 // What one scan of the folder found: the complete runs of the current configuration and the
