@@ -100,6 +100,8 @@ states=$(scontrol -o show job "$job" | grep -o 'JobState=[A-Z_]*' | sort | uniq 
 echo "slurm_array: $states"
 n_done=$(scontrol -o show job "$job" | grep -c 'JobState=COMPLETED' || true)
 [ "$n_done" = "$N" ] || { cat "$WORK"/slurm-*.out; fail "expected $N completed array tasks: $states"; }
+trained=$(( $(cat "$WORK"/slurm-"$job"_*.out | sed -nE 's/.*runs complete \(([0-9]+) trained now.*/\1/p' | paste -sd+) ))
+[ "$trained" = 4 ] || { cat "$WORK"/slurm-*.out; fail "the array tasks trained $trained runs, expected 4"; }
 "$POOLNET" ablate --config "$cfg" --out "$OUT" --report-only > merge.txt
 grep -q "4 of 4 runs complete" merge.txt || fail "the merge did not find every run: $(cat merge.txt)"
 
