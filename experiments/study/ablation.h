@@ -4,7 +4,8 @@
 //
 // A run is complete when its folder holds complete.json, written last, after model.safetensors,
 // metrics.json, train_log.csv and eval.json. Re-running the same command skips complete runs
-// and resumes unfinished ones from their checkpoint; a run that fails is recorded in
+// and resumes unfinished ones from their checkpoint (fingerprint.h: the configuration each run
+// records; claim.h: how concurrent processes share the folder); a run that fails is recorded in
 // failed.json with its error, reported, and never counted in the aggregates (the next
 // invocation tries it again). Shard i/N runs only the runs whose index modulo N is i, so N
 // machines can share one study folder; --report-only rebuilds the report from what is there.
@@ -29,6 +30,8 @@ struct StudyConfig {
   ShiftEvalOptions shift;
   int64_t shard_index = 0, shard_count = 1;
   bool report_only = false;
+  bool rerun_mismatched = false;        // retrain runs recorded under another configuration
+  int64_t claim_timeout = 86400;        // seconds after which another host's claim is stale
   bool quiet = false;
   std::string command;                  // for the report
 };
@@ -48,7 +51,8 @@ std::vector<PlannedRun> plan_runs(const StudyConfig& study);
 std::vector<PlannedRun> shard(const std::vector<PlannedRun>& runs, int64_t index, int64_t count);
 
 struct StudyOutcome {
-  int64_t planned = 0, complete = 0, failed = 0, trained_now = 0;
+  int64_t planned = 0, complete = 0, failed = 0, trained_now = 0, reevaluated = 0;
+  std::vector<std::string> busy;  // "RUN: being trained by HOST:PID", runs another process holds
   std::filesystem::path report;
 };
 

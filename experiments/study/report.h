@@ -34,6 +34,9 @@ struct StudyDescription {
   std::string command;                  // how the study was run
   std::vector<std::string> strategies;  // in the order to report them
   int64_t planned_runs = 0;
+  // false: write the plot scripts and data but keep the SVGs drawn last time (the ablation
+  // runner's report after each run; the report at the end of a process draws them).
+  bool draw_plots = true;
 };
 
 // Mean, sample standard deviation and the half-width of the 95% confidence interval

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <map>
 #include <set>
+#include <unistd.h>
 
 #include "experiments/study/report_parts.h"
 
@@ -41,7 +42,13 @@ std::string band_plot_script(const std::string& stem, const std::string& title, 
 bool gnuplot_available() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
 
 bool run_gnuplot(const std::filesystem::path& dir, const std::string& stem) {
-  const std::string cmd = fmt::format("cd {} && gnuplot {} >> gnuplot.log 2>&1", gp_string(dir.string()), gp_string(stem + ".gp"));
+  // The SVG is drawn into a temporary file and renamed, so that a reader (or another process
+  // rewriting the same report) never sees a half-drawn plot.
+  const std::string tmp = fmt::format("{}.svg.tmp.{}", stem, ::getpid());
+  const std::string cmd = fmt::format(
+      "cd {} && {{ sed \"s/^set output '.*'$/set output '{}'/\" {} | gnuplot >> gnuplot.log 2>&1 && mv -f {} {} || "
+      "{{ rm -f {}; false; }}; }}",
+      gp_string(dir.string()), tmp, gp_string(stem + ".gp"), gp_string(tmp), gp_string(stem + ".svg"), gp_string(tmp));
   return std::system(cmd.c_str()) == 0;
 }
 }  // namespace
@@ -175,7 +182,11 @@ PlotSet write_plots(const std::filesystem::path& plot_dir, const StudyDescriptio
     return set;
   }
   for (const auto& [stem, title] : scripts) {
-    if (run_gnuplot(plot_dir, stem)) {
+    if (!study.draw_plots) {  // an intermediate report: the plots drawn last time, if any
+      if (std::filesystem::exists(plot_dir / (stem + ".svg"))) {
+        set.plots.push_back({title, std::filesystem::path("plots") / (stem + ".svg")});
+      }
+    } else if (run_gnuplot(plot_dir, stem)) {
       set.plots.push_back({title, std::filesystem::path("plots") / (stem + ".svg")});
     } else {
       set.note = "gnuplot failed on some plots; see plots/gnuplot.log";
