@@ -316,6 +316,87 @@ void move_aside(const fs::path& dir, const fs::path& run_dir, const std::string&
   }
   spdlog::info("{}: old results moved to {}", id, aside.string());
 }
+
+// Runs recorded under another configuration: a ConfigError naming them, unless they are to be
+// trained again (evaluation-only differences are evaluated again, except by --report-only).
+void check_mismatches(const StudyConfig& study, const fs::path& dir, const std::vector<PlannedRun>& all,
+                      const std::vector<Fingerprint>& fingerprints) {
+  std::vector<std::pair<std::string, std::vector<FingerprintDifference>>> mismatched;
+  for (size_t i = 0; i < all.size(); ++i) {
+    const auto recorded = recorded_fingerprint(dir / "runs" / all[i].id);
+    if (!recorded) continue;
+    auto diffs = diff_fingerprints(*recorded, fingerprints[i]);
+    if (!study.report_only) diffs = training_differences(diffs);
+    if (!diffs.empty()) mismatched.emplace_back(all[i].id, diffs);
+  }
+  if (!mismatched.empty() && (study.report_only || !study.rerun_mismatched)) {
+    throw ConfigError(mismatch_message(dir, mismatched, study.report_only));
+  }
+}
+
+enum class Step { kSkipped, kBusy, kTrained, kReevaluated, kFailed };
+
+// One run of this process's shard: skipped when complete under `current`, else claimed and
+// trained (or evaluated again); the claim is released whatever happens. `busy` names the
+// holder when another process has it. `tag` is the "[i/n]" of the log lines.
+Step work_on_run(const PlannedRun& run, const Fingerprint& current, const StudyConfig& study, const fs::path& dir,
+                 const std::string& tag, std::string& busy) {
+  const fs::path run_dir = dir / "runs" / run.id;
+  const auto done = [&] {
+    const auto recorded = recorded_fingerprint(run_dir);
+    return is_complete(run_dir) && recorded && *recorded == current;
+  };
+  if (done()) {
+    spdlog::info("{} {}: complete, skipped", tag, run.id);
+    return Step::kSkipped;
+  }
+  fs::create_directories(run_dir);
+  const fs::path claim_path = run_dir / "claim";
+  const ClaimResult claim = try_claim(claim_path, study.claim_timeout);
+  if (!claim.claimed) {
+    busy = claim.holder ? fmt::format("{}:{}", claim.holder->host, claim.holder->pid) : "another process";
+    spdlog::info("{} {}: being trained by {}, skipped", tag, run.id, busy);
+    return Step::kBusy;
+  }
+  if (claim.took_over) spdlog::info("{}: took over a stale claim", run.id);
+  Step step = Step::kTrained;
+  try {
+    const auto recorded = recorded_fingerprint(run_dir);
+    const auto diffs = recorded ? diff_fingerprints(*recorded, current) : std::vector<FingerprintDifference>{};
+    if (done()) {  // finished by another process between the check and the claim
+      step = Step::kSkipped;
+    } else if (!training_differences(diffs).empty()) {
+      if (!study.rerun_mismatched) throw ConfigError(mismatch_message(dir, {{run.id, diffs}}, false));
+      move_aside(dir, run_dir, run.id, study.claim_timeout);
+    } else if (!diffs.empty() && is_complete(run_dir)) {
+      spdlog::info("{} {}: evaluation options changed, evaluating the saved model again", tag, run.id);
+      reevaluate(run, study, run_dir);
+      step = Step::kReevaluated;
+    }
+    if (step != Step::kSkipped) write_file_atomically((run_dir / "fingerprint.json").string(), to_json(current));
+    if (step == Step::kTrained) {
+      spdlog::info("{} {}: training", tag, run.id);
+      try {
+        execute(run, study, run_dir);
+      } catch (const ConfigError&) {
+        throw;  // the study's options are wrong: every run would fail the same way
+      } catch (const Interrupted& e) {
+        throw Interrupted(fmt::format("{}: {} (or re-run the same ablate command: finished runs are kept)", run.id,
+                                      e.what()));
+      } catch (const std::exception& e) {
+        spdlog::error("{}: failed: {}", run.id, e.what());
+        write_file_atomically((run_dir / "failed.json").string(),
+                              json({{"id", run.id}, {"error", e.what()}}).dump(2) + "\n");
+        step = Step::kFailed;
+      }
+    }
+  } catch (...) {
+    release_claim(claim_path);
+    throw;
+  }
+  release_claim(claim_path);
+  return step;
+}
 }  // namespace
 
 StudyOutcome run_study(const StudyConfig& study, const fs::path& dir) {
@@ -325,86 +406,26 @@ StudyOutcome run_study(const StudyConfig& study, const fs::path& dir) {
   StudyOutcome outcome;
   outcome.planned = static_cast<int64_t>(all.size());
   const DataIdentity data = data_identity(study.base, dir / "data_sha256.json");
+  std::map<std::string, Fingerprint> by_id;
   std::vector<Fingerprint> fingerprints;
-  for (const auto& run : all) fingerprints.push_back(run_fingerprint(run.config, data, study.shift_modes, study.shift));
-
-  // Runs recorded under another configuration: an error unless they are to be trained again.
-  std::vector<std::pair<std::string, std::vector<FingerprintDifference>>> mismatched;
-  for (size_t i = 0; i < all.size(); ++i) {
-    const auto recorded = recorded_fingerprint(dir / "runs" / all[i].id);
-    if (!recorded) continue;
-    auto diffs = diff_fingerprints(*recorded, fingerprints[i]);
-    if (!study.report_only) diffs = training_differences(diffs);  // evaluation-only: evaluated again
-    if (!diffs.empty()) mismatched.emplace_back(all[i].id, diffs);
+  for (const auto& run : all) {
+    fingerprints.push_back(run_fingerprint(run.config, data, study.shift_modes, study.shift));
+    by_id[run.id] = fingerprints.back();
   }
-  if (!mismatched.empty() && (study.report_only || !study.rerun_mismatched)) {
-    throw ConfigError(mismatch_message(dir, mismatched, study.report_only));
-  }
+  check_mismatches(study, dir, all, fingerprints);
 
   if (!study.report_only) {
     write_strip_images(dir, study.base);
     const auto mine = shard(all, study.shard_index, study.shard_count);
     for (size_t i = 0; i < mine.size(); ++i) {
-      const PlannedRun& run = mine[i];
-      const size_t index = static_cast<size_t>(std::find_if(all.begin(), all.end(), [&](const auto& r) { return r.id == run.id; }) - all.begin());
-      const Fingerprint& current = fingerprints[index];
-      const fs::path run_dir = dir / "runs" / run.id;
-      const auto done = [&] {
-        const auto recorded = recorded_fingerprint(run_dir);
-        return is_complete(run_dir) && recorded && *recorded == current;
-      };
-      if (done()) {
-        spdlog::info("[{}/{}] {}: complete, skipped", i + 1, mine.size(), run.id);
-        continue;
-      }
-      fs::create_directories(run_dir);
-      const fs::path claim_path = run_dir / "claim";
-      const ClaimResult claim = try_claim(claim_path, study.claim_timeout);
-      if (!claim.claimed) {
-        const std::string who = claim.holder ? fmt::format("{}:{}", claim.holder->host, claim.holder->pid) : "another process";
-        outcome.busy.push_back(fmt::format("{}: being trained by {}", run.id, who));
-        spdlog::info("[{}/{}] {}: being trained by {}, skipped", i + 1, mine.size(), run.id, who);
-        continue;
-      }
-      if (claim.took_over) spdlog::info("{}: took over a stale claim", run.id);
-      try {
-        if (done()) {  // finished by another process between the check and the claim
-          release_claim(claim_path);
-          continue;
-        }
-        const auto recorded = recorded_fingerprint(run_dir);
-        const auto diffs = recorded ? diff_fingerprints(*recorded, current) : std::vector<FingerprintDifference>{};
-        if (!training_differences(diffs).empty()) {
-          if (!study.rerun_mismatched) throw ConfigError(mismatch_message(dir, {{run.id, diffs}}, false));
-          move_aside(dir, run_dir, run.id, study.claim_timeout);
-        } else if (!diffs.empty() && is_complete(run_dir)) {
-          spdlog::info("[{}/{}] {}: evaluation options changed, evaluating the saved model again", i + 1, mine.size(), run.id);
-          reevaluate(run, study, run_dir);
-          write_file_atomically((run_dir / "fingerprint.json").string(), to_json(current));
-          ++outcome.reevaluated;
-          release_claim(claim_path);
-          write_study_report(study, dir, all, fingerprints, outcome.report, false);
-          continue;
-        }
-        write_file_atomically((run_dir / "fingerprint.json").string(), to_json(current));
-        spdlog::info("[{}/{}] {}: training", i + 1, mine.size(), run.id);
-        try {
-          execute(run, study, run_dir);
-          ++outcome.trained_now;
-        } catch (const ConfigError&) {
-          throw;  // the study's options are wrong: every run would fail the same way
-        } catch (const Interrupted& e) {
-          throw Interrupted(fmt::format("{}: {} (or re-run the same ablate command: finished runs are kept)", run.id,
-                                        e.what()));
-        } catch (const std::exception& e) {
-          spdlog::error("{}: failed: {}", run.id, e.what());
-          write_file_atomically((run_dir / "failed.json").string(), json({{"id", run.id}, {"error", e.what()}}).dump(2) + "\n");
-        }
-      } catch (...) {
-        release_claim(claim_path);
-        throw;
-      }
-      release_claim(claim_path);
+      std::string busy;
+      const Step step = work_on_run(mine[i], by_id.at(mine[i].id), study, dir,
+                                    fmt::format("[{}/{}]", i + 1, mine.size()), busy);
+      if (step == Step::kBusy) outcome.busy.push_back(fmt::format("{}: being trained by {}", mine[i].id, busy));
+      if (step == Step::kSkipped || step == Step::kBusy) continue;
+      if (step == Step::kTrained) ++outcome.trained_now;
+      if (step == Step::kReevaluated) ++outcome.reevaluated;
+      // Whoever finishes a run rewrites the report (plots are drawn at the end).
       write_study_report(study, dir, all, fingerprints, outcome.report, false);
     }
   }
