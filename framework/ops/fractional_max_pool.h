@@ -22,6 +22,8 @@
 //   Ties: the first maximum in row-major window order; NaN propagates (the last NaN in window
 //   order, as max_pool2d and PyTorch's CPU kernel).
 // Gradient: gx[argmax] += gy (scatter-added: windows may overlap); argmaxes kept from forward.
+// Kernels: 2x2 (the common case) unrolled, any other window as a plain loop; both branch-free
+// with the same rule.
 // Parallel over the N*C planes with the same split in forward and backward: bitwise identical
 // at any thread count.
 #pragma once
