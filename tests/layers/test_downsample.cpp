@@ -234,6 +234,7 @@ TEST(MakeDownsample, EveryStrategyBuildsItsModule) {
     covered.push_back(spec.name);
   }
   for (const std::string& name : all_strategy_names()) {
+    if (name.starts_with("test_")) continue;  // rows registered by the tests of this file
     EXPECT_NE(std::find(covered.begin(), covered.end(), name), covered.end()) << name;
   }
 }
