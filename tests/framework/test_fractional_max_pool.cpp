@@ -16,6 +16,7 @@
 #include "framework/errors.h"
 #include "framework/ops/ops.h"
 #include "framework/random.h"
+#include "tests/support/golden_cases.h"
 #include "tests/support/grad_check.h"
 #include "tests/support/op_contract.h"
 
@@ -210,30 +211,8 @@ TEST(FractionalMaxPool, ShapeErrorsNameOpAndShape) {
 using nlohmann::json;
 
 const json& golden() {
-  static const json cases = [] {
-    const std::string path = std::string(POOLNET_SOURCE_DIR) + "/tests/golden/fractional_max_pool.json";
-    std::ifstream in(path);
-    if (!in) throw std::runtime_error("cannot open " + path);
-    return json::parse(in).at("cases");
-  }();
+  static const json cases = testing::read_golden_cases("fractional_max_pool.json");
   return cases;
-}
-
-Tensor tensor_of(const json& j) {
-  return Tensor::from_vector(j.at("shape").get<Shape>(), j.at("data").get<std::vector<float>>());
-}
-
-std::vector<std::string> case_names() {
-  std::vector<std::string> names;
-  for (const json& c : golden()) names.push_back(c.at("name"));
-  return names;
-}
-
-const json& case_named(const std::string& name) {
-  for (const json& c : golden()) {
-    if (c.at("name") == name) return c;
-  }
-  throw std::runtime_error("no golden case " + name);
 }
 
 class FractionalMaxPoolGolden : public ::testing::TestWithParam<std::string> {};
@@ -241,21 +220,21 @@ class FractionalMaxPoolGolden : public ::testing::TestWithParam<std::string> {};
 // Max pooling does no arithmetic, so the output and the input gradient (each gy added once at
 // its argmax, in output order, as PyTorch) must agree exactly; the argmax is where gx is gy.
 TEST_P(FractionalMaxPoolGolden, MatchesPyTorchExactly) {
-  const json& c = case_named(GetParam());
+  const json& c = testing::case_named(golden(), GetParam());
   const Size2d kernel{c.at("kernel").at(0).get<int64_t>(), c.at("kernel").at(1).get<int64_t>()};
   const Size2d output{c.at("output").at(0).get<int64_t>(), c.at("output").at(1).get<int64_t>()};
   FractionalMaxPool o{.kernel = kernel, .output = output};
   if (c.contains("ratio")) o = {.kernel = kernel, .ratio = c.at("ratio").get<double>()};  // the size from the ratio
-  Tensor x = tensor_of(c.at("x")).set_requires_grad();
-  const Tensor y = fractional_max_pool2d(x, tensor_of(c.at("samples")), o);
+  Tensor x = testing::tensor_of(c.at("x")).set_requires_grad();
+  const Tensor y = fractional_max_pool2d(x, testing::tensor_of(c.at("samples")), o);
   EXPECT_EQ(y.size(2), output.h);
   EXPECT_EQ(y.size(3), output.w);
-  EXPECT_TRUE(bitwise_equal(y, tensor_of(c.at("y")))) << "output of case " << GetParam();
+  EXPECT_TRUE(bitwise_equal(y, testing::tensor_of(c.at("y")))) << "output of case " << GetParam();
   // The reference loop agrees too.
-  EXPECT_TRUE(bitwise_equal(naive_fractional(x.detach(), tensor_of(c.at("samples")), kernel, output), y));
-  const Tensor gy = tensor_of(c.at("gy"));
+  EXPECT_TRUE(bitwise_equal(naive_fractional(x.detach(), testing::tensor_of(c.at("samples")), kernel, output), y));
+  const Tensor gy = testing::tensor_of(c.at("gy"));
   y.backward(gy);
-  EXPECT_TRUE(bitwise_equal(x.grad(), tensor_of(c.at("gx")))) << "input gradient of case " << GetParam();
+  EXPECT_TRUE(bitwise_equal(x.grad(), testing::tensor_of(c.at("gx")))) << "input gradient of case " << GetParam();
   // PyTorch's argmax holds each output's value.
   const std::vector<int64_t> indices = c.at("indices").get<std::vector<int64_t>>();
   const int64_t plane_in = x.size(2) * x.size(3), plane_out = output.h * output.w;
@@ -265,15 +244,7 @@ TEST_P(FractionalMaxPoolGolden, MatchesPyTorchExactly) {
   }
 }
 
-std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
-  std::string name = info.param;
-  for (char& ch : name) {
-    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-  }
-  return name;
-}
-
-INSTANTIATE_TEST_SUITE_P(Cases, FractionalMaxPoolGolden, ::testing::ValuesIn(case_names()), test_name);
+INSTANTIATE_TEST_SUITE_P(Cases, FractionalMaxPoolGolden, ::testing::ValuesIn(testing::case_names(golden())), testing::param_name);
 
 TEST(FractionalMaxPoolGoldenFile, HasEnoughDistinctCases) {
   std::set<std::string> names;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "framework/ops/ops.h"
+#include "tests/support/golden_cases.h"
 #include "tests/support/grad_check.h"
 
 namespace poolnet {
@@ -21,17 +22,8 @@ constexpr double kAtol = 1e-6;
 constexpr double kRtol = 1e-5;
 
 const json& golden() {
-  static const json cases = [] {
-    const std::string path = std::string(POOLNET_SOURCE_DIR) + "/tests/golden/pooling.json";
-    std::ifstream in(path);
-    if (!in) throw std::runtime_error("cannot open " + path);
-    return json::parse(in).at("cases");
-  }();
+  static const json cases = testing::read_golden_cases("pooling.json");
   return cases;
-}
-
-Tensor tensor_of(const json& j) {
-  return Tensor::from_vector(j.at("shape").get<Shape>(), j.at("data").get<std::vector<float>>());
 }
 
 Size2d size_of(const json& j) { return {j.at(0).get<int64_t>(), j.at(1).get<int64_t>()}; }
@@ -64,44 +56,23 @@ Tensor run(const json& c, const Tensor& x, std::vector<int64_t>* indices) {
   throw std::runtime_error("unknown op " + op);
 }
 
-std::vector<std::string> case_names() {
-  std::vector<std::string> names;
-  for (const json& c : golden()) names.push_back(c.at("name"));
-  return names;
-}
-
-const json& case_named(const std::string& name) {
-  for (const json& c : golden()) {
-    if (c.at("name") == name) return c;
-  }
-  throw std::runtime_error("no golden case " + name);
-}
-
 class PoolingGolden : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(PoolingGolden, MatchesPyTorch) {
-  const json& c = case_named(GetParam());
-  Tensor x = tensor_of(c.at("x")).set_requires_grad();
+  const json& c = testing::case_named(golden(), GetParam());
+  Tensor x = testing::tensor_of(c.at("x")).set_requires_grad();
   std::vector<int64_t> indices;
   const Tensor y = run(c, x, &indices);
-  EXPECT_TRUE(testing::all_close(y, tensor_of(c.at("y")), kAtol, kRtol)) << "output of case " << GetParam();
+  EXPECT_TRUE(testing::all_close(y, testing::tensor_of(c.at("y")), kAtol, kRtol)) << "output of case " << GetParam();
   if (c.at("op") == "max_pool2d") {
     EXPECT_EQ(indices, c.at("indices").get<std::vector<int64_t>>()) << "indices of case " << GetParam();
   }
-  y.backward(tensor_of(c.at("gy")));
-  EXPECT_TRUE(testing::all_close(x.grad(), tensor_of(c.at("gx")), kAtol, kRtol))
+  y.backward(testing::tensor_of(c.at("gy")));
+  EXPECT_TRUE(testing::all_close(x.grad(), testing::tensor_of(c.at("gx")), kAtol, kRtol))
       << "input gradient of case " << GetParam();
 }
 
-std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
-  std::string name = info.param;
-  for (char& ch : name) {
-    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-  }
-  return name;
-}
-
-INSTANTIATE_TEST_SUITE_P(Cases, PoolingGolden, ::testing::ValuesIn(case_names()), test_name);
+INSTANTIATE_TEST_SUITE_P(Cases, PoolingGolden, ::testing::ValuesIn(testing::case_names(golden())), testing::param_name);
 
 TEST(PoolingGoldenFile, CoversEveryOpWithEnoughCases) {
   std::map<std::string, int> per_op;

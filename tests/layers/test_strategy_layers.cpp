@@ -14,6 +14,7 @@
 
 #include "framework/errors.h"
 #include "layers/downsample.h"
+#include "tests/support/golden_cases.h"
 #include "tests/support/grad_check.h"
 #include "tests/support/op_contract.h"
 
@@ -101,15 +102,7 @@ TEST_P(StrategyLayer, RankErrorNamesTheOpAndShape) {
   }
 }
 
-std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
-  std::string name = info.param;
-  for (char& ch : name) {
-    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-  }
-  return name;
-}
-
-INSTANTIATE_TEST_SUITE_P(AllStrategies, StrategyLayer, ::testing::ValuesIn(all_strategy_names()), test_name);
+INSTANTIATE_TEST_SUITE_P(AllStrategies, StrategyLayer, ::testing::ValuesIn(all_strategy_names()), testing::param_name);
 
 TEST(StrategyLayers, LearnableStrategiesHaveParameters) {
   // The contract above checks parameter gradients; make sure it sees the learnable strategies'.
