@@ -10,4 +10,5 @@ find_package(tomlplusplus REQUIRED)
 list(APPEND CMAKE_MODULE_PATH ${PROJECT_SOURCE_DIR}/cmake)
 find_package(LIBXSMM REQUIRED)
 find_path(RANDOM123_INCLUDE_DIR Random123/philox.h REQUIRED)
+find_package(Boost 1.74 REQUIRED)  # Boost.Math (header-only): Student's t and binomial distributions of the study statistics
 find_package(OpenSSL REQUIRED)  # libcrypto: SHA-256 of data files in study fingerprints

@@ -1,6 +1,8 @@
 // poolnet ablate: the shift-robustness study over strategies x seeds.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <memory>
 #include <spdlog/spdlog.h>
 
@@ -36,7 +38,8 @@ void add_ablate_command(CLI::App& app) {
     TrainConfig config;
     CommonOptions common;
     ShiftOptions shift;
-    std::string strategies, out, shard = "0/1";
+    std::string strategies, out, shard = "0/1", baseline;
+    std::vector<std::string> grid;
     int64_t seeds = 3;
     bool quick = false, report_only = false, fallback_to_shapes = false, rerun_mismatched = false;
     int64_t claim_timeout = 86400;
@@ -47,6 +50,12 @@ void add_ablate_command(CLI::App& app) {
   sub->add_option("--strategies", o->strategies, fmt::format("comma list of strategies (default: {})", default_strategies()));
   sub->add_option("--seeds", o->seeds, "seeds per strategy: --seed, --seed + 1, ...")->capture_default_str()->check(CLI::Range(1, 1000000));
   add_train_options(*sub, o->config);
+  sub->add_option("--grid", o->grid,
+                  "KEY=V1,V2,...: also vary a training option (repeatable; a [grid] table in --config); runs = "
+                  "strategies x the grid's points x seeds")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  sub->add_option("--baseline", o->baseline, "the strategy the report compares the others with (default: the first)");
   add_shift_options(*sub, o->shift);
   add_common_options(*sub, o->common);
   sub->add_option("--out", o->out, "study folder")->required();
@@ -88,16 +97,25 @@ void add_ablate_command(CLI::App& app) {
         throw ConfigError(fmt::format("--strategies: {}", e.what()));
       }
     }
-    study.heads = split_strategy_list(study.base.head);
-    study.padding_modes = split_strategy_list(study.base.padding_mode);
-    study.base.head = study.heads.front();
-    study.base.padding_mode = study.padding_modes.front();
-    for (const auto& h : study.heads) {
-      TrainConfig probe = study.base;
-      probe.head = h;
-      for (const auto& p : study.padding_modes) {
-        probe.padding_mode = p;
-        validate(probe);
+    // --head and --padding-mode given as lists are grid axes too.
+    std::vector<std::string> axes;
+    for (const auto& [key, value] : {std::pair{"head", &study.base.head}, std::pair{"padding-mode", &study.base.padding_mode}}) {
+      if (value->find(',') == std::string::npos) continue;
+      axes.push_back(fmt::format("{}={}", key, *value));
+      *value = split_strategy_list(*value).front();
+    }
+    axes.insert(axes.end(), o->grid.begin(), o->grid.end());
+    validate(study.base);
+    study.grid = grid_points(study.base, axes);
+    if (!o->baseline.empty()) {
+      try {
+        study.baseline = to_string(parse_downsample(o->baseline));
+      } catch (const ConfigError& e) {
+        throw ConfigError(fmt::format("--baseline: {}", e.what()));
+      }
+      if (std::find(study.strategies.begin(), study.strategies.end(), study.baseline) == study.strategies.end()) {
+        throw ConfigError(fmt::format("--baseline: '{}' is not one of the study's strategies ({})", study.baseline,
+                                      fmt::join(study.strategies, ", ")));
       }
     }
     study.seeds = o->seeds;

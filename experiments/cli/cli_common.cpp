@@ -1,7 +1,9 @@
 #include "experiments/cli/cli_common.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "framework/errors.h"
@@ -93,6 +95,69 @@ ShiftEvalOptions shift_eval_options(const ShiftOptions& o, int64_t height, int64
   e.grid_samples = o.grid_samples;
   e.seed = seed;
   return e;
+}
+
+namespace {
+// Training options a grid cannot vary: the strategy and seed axes of the study, and the test
+// data every comparison pairs on.
+bool grid_allows(const std::string& key) {
+  return key != "downsample" && key != "seed" && key != "dataset" && key != "data-dir" && key != "test-samples";
+}
+
+// base with `--key value` applied as the command line would apply it.
+TrainConfig with_option(const TrainConfig& base, const std::string& key, const std::string& value) {
+  TrainConfig config = base;
+  CLI::App parser;
+  add_train_options(parser, config);
+  const CLI::Option* option = parser.get_option_no_throw("--" + key);
+  if (option == nullptr || !grid_allows(key)) {
+    std::vector<std::string> keys;
+    for (const CLI::Option* o : parser.get_options()) {
+      if (!o->get_lnames().empty() && grid_allows(o->get_lnames()[0]) && o->get_lnames()[0] != "help") {
+        keys.push_back(o->get_lnames()[0]);
+      }
+    }
+    throw ConfigError(fmt::format("--grid: '{}' is not a training option a grid can vary (valid: {})", key,
+                                  fmt::join(keys, ", ")));
+  }
+  try {
+    parser.parse(std::vector<std::string>{fmt::format("--{}={}", key, value)});
+  } catch (const CLI::ParseError& e) {
+    throw ConfigError(fmt::format("--grid {}={}: {}", key, value, e.what()));
+  }
+  return config;
+}
+
+}  // namespace
+
+std::vector<GridPoint> grid_points(const TrainConfig& base, const std::vector<std::string>& axes) {
+  std::vector<GridPoint> points{{{}, base}};
+  std::vector<std::string> seen;
+  for (const auto& axis : axes) {
+    const auto eq = axis.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw ConfigError(fmt::format("--grid: expected KEY=V1,V2,..., got '{}'", axis));
+    }
+    const std::string key = axis.substr(0, eq);
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+      throw ConfigError(fmt::format("--grid: '{}' is given twice", key));
+    }
+    seen.push_back(key);
+    const std::vector<std::string> values = split_strategy_list(axis.substr(eq + 1));
+    if (values.empty()) throw ConfigError(fmt::format("--grid {}: no values", key));
+    std::vector<GridPoint> next;
+    for (const auto& point : points) {
+      for (const auto& value : values) {
+        GridPoint p = point;
+        p.values.emplace_back(key, value);
+        p.config = with_option(point.config, key, value);
+        validate(p.config);
+        next.push_back(std::move(p));
+      }
+    }
+    points = std::move(next);
+  }
+  return axes.empty() ? std::vector<GridPoint>{} : points;
 }
 
 std::vector<std::string> split_strategy_list(const std::string& list) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "experiments/eval/shift_eval.h"
+#include "experiments/study/ablation.h"
 #include "experiments/train/train_config.h"
 
 namespace CLI {
@@ -39,6 +40,13 @@ void add_shift_options(CLI::App& app, ShiftOptions& options);
 std::vector<ShiftMode> parse_shift_modes(const std::string& list);
 // The shift evaluation options for images of size H x W (ConfigError if K does not fit).
 ShiftEvalOptions shift_eval_options(const ShiftOptions& options, int64_t height, int64_t width, uint64_t seed);
+
+// The points of a grid over training options, from "KEY=V1,V2,..." axes (--grid), the first
+// axis slowest; each value is applied to base as `--KEY=VALUE` on the command line would be.
+// Empty for no axes. ConfigError for an unknown key, an axis given twice, a value the option
+// rejects, or one a grid cannot vary (downsample, seed: the study's own axes; dataset,
+// data-dir, test-samples: the comparisons pair runs on the same test images).
+std::vector<GridPoint> grid_points(const TrainConfig& base, const std::vector<std::string>& axes);
 
 // Splits "a,b:k=1,j=2,c" into strategy specs: a piece with '=' but no ':' continues the
 // previous spec's keys ("b:k=1,j=2").

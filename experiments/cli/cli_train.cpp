@@ -8,6 +8,7 @@
 #include "experiments/train/interrupt.h"
 #include "experiments/train/trainer.h"
 #include "framework/errors.h"
+#include "framework/text.h"
 
 namespace poolnet::cli {
 
@@ -31,8 +32,8 @@ void add_train_command(CLI::App& app) {
     install_interrupt_handlers();
     const TrainResult r = train_run(o->config, o->out, TrainOptions{.resume = o->resume, .quiet = o->common.quiet});
     const auto& last = r.history.last();
-    fmt::print("{}: test accuracy {:.4f} after {} epochs ({:.1f} s of training); wrote {}/model.safetensors\n",
-               canonical_name(r.model->spec()), last.test_acc, last.epoch, r.seconds, o->out);
+    fmt::print("{}: test accuracy {:.4f} after {} ({:.1f} s of training); wrote {}/model.safetensors\n",
+               canonical_name(r.model->spec()), last.test_acc, count_of(last.epoch, "epoch"), r.seconds, o->out);
   });
 }
 

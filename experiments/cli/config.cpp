@@ -14,6 +14,7 @@ std::string scalar_text(const toml::node& node, const std::string& where) {
   if (auto s = node.value<std::string>()) return *s;
   if (auto i = node.value_exact<int64_t>()) return std::to_string(*i);
   if (auto d = node.value_exact<double>()) return fmt::format("{}", *d);
+  if (auto b = node.value_exact<bool>()) return *b ? "true" : "false";
   throw ConfigError(fmt::format("{}: expected a string or a number", where));
 }
 
@@ -64,7 +65,24 @@ std::vector<std::string> config_arguments(const std::string& path, const CLI::Ap
       args.push_back(fmt::format("{}", fmt::join(items, ",")));
       continue;
     }
-    if (node.is_table()) throw ConfigError(fmt::format("{}: tables are not options", where));
+    if (const toml::table* sub = node.as_table()) {
+      // A table is a repeatable option's occurrences: [grid] head = ["gap", "flatten"] -> --grid head=gap,flatten
+      if (opt->get_multi_option_policy() != CLI::MultiOptionPolicy::TakeAll) {
+        throw ConfigError(fmt::format("{}: a table is only allowed for a repeatable option", where));
+      }
+      for (const auto& [sub_key, value] : *sub) {
+        const std::string sub_where = fmt::format("{}.{}", where, sub_key.str());
+        std::vector<std::string> items;
+        if (const toml::array* list = value.as_array()) {
+          for (const toml::node& item : *list) items.push_back(scalar_text(item, sub_where));
+        } else {
+          items.push_back(scalar_text(value, sub_where));
+        }
+        args.push_back("--" + key);
+        args.push_back(fmt::format("{}={}", sub_key.str(), fmt::join(items, ",")));
+      }
+      continue;
+    }
     args.push_back("--" + key);
     args.push_back(scalar_text(node, where));
   }

@@ -1,6 +1,7 @@
 #include "experiments/eval/evaluation.h"
 
 #include <fmt/format.h>
+#include <map>
 
 #include "framework/autograd.h"
 #include "framework/ops/ops.h"
@@ -31,16 +32,24 @@ LogitsFn logits_fn(Model& model, const data::DatasetInfo& info) {
 }
 
 TraceFn trace_fn(Model& model, const data::DatasetInfo& info) {
-  return [&model, info](const Tensor& raw) {
+  // Each layer's module type: its description up to the arguments ("MaxPool2d").
+  std::map<std::string, std::string> types;
+  for (const auto& [prefix, stage] : {std::pair{"features", &model.features()}, std::pair{"classifier", &model.classifier()}}) {
+    for (const auto& [name, child] : stage->children()) {
+      const std::string text = child->describe();
+      types[fmt::format("{}.{}", prefix, name)] = text.substr(0, text.find('('));
+    }
+  }
+  return [&model, info, types](const Tensor& raw) {
     NoGradGuard no_grad;
     model.eval();
     // The spatial feature maps, then the logits (invariance error).
     std::vector<FeatureMap> maps;
     const auto layers = model.trace(normalise(raw, info));
     for (const auto& l : layers) {
-      if (l.value.dim() == 4) maps.push_back({l.name, l.value, l.stride});
+      if (l.value.dim() == 4) maps.push_back({l.name, types.at(l.name), l.value, l.stride});
     }
-    maps.push_back({"logits", layers.back().value, 0});
+    maps.push_back({"logits", "", layers.back().value, 0});
     return maps;
   };
 }

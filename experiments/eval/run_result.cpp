@@ -10,6 +10,28 @@ namespace poolnet {
 namespace {
 using nlohmann::json;
 
+// Per-image outcomes as text: one character per image, the hexadecimal digit of its value.
+std::string outcome_text(const std::vector<uint8_t>& values) {
+  std::string out(values.size(), '0');
+  for (size_t i = 0; i < values.size(); ++i) out[i] = "0123456789abcdef"[values[i] & 15];
+  return out;
+}
+
+std::vector<uint8_t> outcome_values(const std::string& text, const char* key) {
+  std::vector<uint8_t> out(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c >= '0' && c <= '9') {
+      out[i] = static_cast<uint8_t>(c - '0');
+    } else if (c >= 'a' && c <= 'f') {
+      out[i] = static_cast<uint8_t>(c - 'a' + 10);
+    } else {
+      throw ConfigError(fmt::format("'{}': character {} is not a hexadecimal digit", key, i));
+    }
+  }
+  return out;
+}
+
 json shift_to_json(const ShiftMetrics& m) {
   json grid = json::array();
   for (const auto& p : m.grid) grid.push_back({p.dx, p.dy, p.acc});
@@ -19,7 +41,8 @@ json shift_to_json(const ShiftMetrics& m) {
           {"consistency", m.consistency},       {"flip_rate", m.flip_rate},
           {"prob_change", m.prob_change},       {"acc_shift_mean", m.acc_shift_mean},
           {"acc_shift_min", m.acc_shift_min},   {"grid", grid},
-          {"diagonal", diagonal}};
+          {"diagonal", diagonal},               {"correct", outcome_text(m.correct)},
+          {"consistent", outcome_text(m.consistent)}, {"flipped", outcome_text(m.flipped)}};
 }
 
 ShiftMetrics shift_from_json(const json& j) {
@@ -33,22 +56,44 @@ ShiftMetrics shift_from_json(const json& j) {
   m.acc_shift_min = j.at("acc_shift_min").get<double>();
   for (const auto& p : j.at("grid")) m.grid.push_back({p.at(0).get<int64_t>(), p.at(1).get<int64_t>(), p.at(2).get<double>()});
   for (const auto& p : j.at("diagonal")) m.diagonal.emplace_back(p.at(0).get<int64_t>(), p.at(1).get<double>());
+  m.correct = outcome_values(j.at("correct").get<std::string>(), "correct");
+  m.consistent = outcome_values(j.at("consistent").get<std::string>(), "consistent");
+  m.flipped = outcome_values(j.at("flipped").get<std::string>(), "flipped");
+  if (m.consistent.size() != m.correct.size() || m.flipped.size() != m.correct.size()) {
+    throw ConfigError("the per-image outcomes 'correct', 'consistent' and 'flipped' differ in length");
+  }
   return m;
 }
 }  // namespace
+
+std::string grid_text(const GridValues& grid) {
+  std::string out;
+  for (const auto& [key, value] : grid) out += fmt::format("{}{}={}", out.empty() ? "" : " ", key, value);
+  return out;
+}
+
+std::string variant(const std::string& strategy, const GridValues& grid) {
+  return grid.empty() ? strategy : strategy + " " + grid_text(grid);
+}
+
+std::string variant(const RunResult& run) { return variant(run.strategy, run.grid); }
 
 std::string to_json(const RunResult& run) {
   json shift = json::array();
   for (const auto& m : run.shift) shift.push_back(shift_to_json(m));
   json equivariance = json::array();
   for (const auto& e : run.equivariance) {
-    equivariance.push_back({{"layer", e.layer}, {"stride", e.stride}, {"shift", e.shift}, {"error", e.error}});
+    equivariance.push_back(
+        {{"layer", e.layer}, {"type", e.type}, {"stride", e.stride}, {"shift", e.shift}, {"error", e.error}});
   }
   const json strip = {{"max_shift", run.strip.max_shift},
                       {"image_indices", run.strip.image_indices},
                       {"labels", run.strip.labels},
                       {"predicted", run.strip.predicted}};
+  json grid = json::array();
+  for (const auto& [key, value] : run.grid) grid.push_back({key, value});
   const json doc = {{"strategy", run.strategy},
+                    {"grid", grid},
                     {"seed", run.seed},
                     {"model", run.model},
                     {"dataset", run.dataset},
@@ -66,6 +111,7 @@ RunResult run_result_from_json(const std::string& text, const std::string& sourc
     const json j = json::parse(text);
     RunResult run;
     run.strategy = j.at("strategy").get<std::string>();
+    for (const auto& p : j.at("grid")) run.grid.emplace_back(p.at(0).get<std::string>(), p.at(1).get<std::string>());
     run.seed = j.at("seed").get<uint64_t>();
     run.model = j.at("model").get<std::string>();
     run.dataset = j.at("dataset").get<std::string>();
@@ -74,7 +120,7 @@ RunResult run_result_from_json(const std::string& text, const std::string& sourc
     run.final_train_loss = j.at("final_train_loss").get<double>();
     for (const auto& m : j.at("shift")) run.shift.push_back(shift_from_json(m));
     for (const auto& e : j.at("equivariance")) {
-      run.equivariance.push_back({e.at("layer").get<std::string>(), e.at("stride").get<int64_t>(),
+      run.equivariance.push_back({e.at("layer").get<std::string>(), e.at("type").get<std::string>(), e.at("stride").get<int64_t>(),
                                   e.at("shift").get<int64_t>(), e.at("error").get<double>()});
     }
     const json& s = j.at("strip");

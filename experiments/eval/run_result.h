@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "experiments/eval/shift_eval.h"
@@ -20,8 +21,12 @@ struct PredictionStrip {
   std::vector<std::vector<int32_t>> predicted; // [image][shift 0..K]
 };
 
+// A point of a study's grid over training options: (option, value) pairs.
+using GridValues = std::vector<std::pair<std::string, std::string>>;
+
 struct RunResult {
   std::string strategy;  // canonical downsample spec
+  GridValues grid;       // the study's grid point
   uint64_t seed = 0;
   std::string model;     // canonical model name
   std::string dataset;
@@ -32,6 +37,12 @@ struct RunResult {
   std::vector<EquivariancePoint> equivariance;
   PredictionStrip strip;
 };
+
+// The variant a study reports: the strategy, then " option=value" per grid axis.
+std::string variant(const std::string& strategy, const GridValues& grid);
+std::string variant(const RunResult& run);
+// "option=value option=value"; "" for no grid.
+std::string grid_text(const GridValues& grid);
 
 std::string to_json(const RunResult& run);       // pretty-printed JSON document
 RunResult run_result_from_json(const std::string& text, const std::string& source);  // DataError names source

@@ -97,6 +97,9 @@ ShiftMetrics evaluate_shift(const LogitsFn& logits, const Tensor& images, const 
   const int64_t side = 2 * K + 1;
   ShiftMetrics m;
   m.mode = mode;
+  m.correct.assign(static_cast<size_t>(N), 0);
+  m.consistent.assign(static_cast<size_t>(N), 0);
+  m.flipped.assign(static_cast<size_t>(N), 0);
   int64_t correct = 0, consistent = 0, flips = 0;
   double prob_change = 0;
   std::vector<int64_t> grid_correct(static_cast<size_t>(side * side), 0), diag_correct(static_cast<size_t>(2 * K + 1), 0);
@@ -108,7 +111,10 @@ ShiftMetrics evaluate_shift(const LogitsFn& logits, const Tensor& images, const 
     const Tensor clean_logits = logits(x);
     const Tensor clean_prob = softmax(clean_logits);
     const std::vector<int32_t> clean = argmax_rows(clean_logits);
-    for (int64_t n = 0; n < B; ++n) correct += clean[static_cast<size_t>(n)] == labels[static_cast<size_t>(b0 + n)];
+    for (int64_t n = 0; n < B; ++n) {
+      m.correct[static_cast<size_t>(b0 + n)] = clean[static_cast<size_t>(n)] == labels[static_cast<size_t>(b0 + n)];
+      correct += m.correct[static_cast<size_t>(b0 + n)];
+    }
 
     // Consistency: two shifts per image from the image's own random stream.
     std::vector<int64_t> dy1(B), dx1(B), dy2(B), dx2(B);
@@ -121,17 +127,24 @@ ShiftMetrics evaluate_shift(const LogitsFn& logits, const Tensor& images, const 
     }
     const auto p1 = predict_shifted(logits, x, dy1, dx1, mode, K);
     const auto p2 = predict_shifted(logits, x, dy2, dx2, mode, K);
-    for (int64_t n = 0; n < B; ++n) consistent += p1[n] == p2[n];
+    for (int64_t n = 0; n < B; ++n) {
+      m.consistent[static_cast<size_t>(b0 + n)] = p1[n] == p2[n];
+      consistent += m.consistent[static_cast<size_t>(b0 + n)];
+    }
 
     // Flip rate: 1-pixel shifts in the four directions.
-    for (const auto& [dy, dx] : directions) {
+    for (int direction = 0; direction < 4; ++direction) {
+      const auto [dy, dx] = directions[direction];
       const Tensor shifted_logits = logits(shift_images(x, dy, dx, mode, K));
       const Tensor prob = softmax(shifted_logits);
       const auto pred = argmax_rows(shifted_logits);
       const int64_t C = prob.size(1);
       for (int64_t n = 0; n < B; ++n) {
         const int32_t c = clean[static_cast<size_t>(n)];
-        flips += pred[static_cast<size_t>(n)] != c;
+        if (pred[static_cast<size_t>(n)] != c) {
+          ++flips;
+          m.flipped[static_cast<size_t>(b0 + n)] |= static_cast<uint8_t>(1u << direction);
+        }
         prob_change += std::fabs(prob.data()[n * C + c] - clean_prob.data()[n * C + c]);
       }
     }
@@ -195,7 +208,7 @@ std::vector<EquivariancePoint> evaluate_equivariance(const TraceFn& trace, const
         }
         for (double e : best) total += e;
       }
-      out.push_back({f.name, f.stride, t, total / (2.0 * n)});
+      out.push_back({f.name, f.type, f.stride, t, total / (2.0 * n)});
     }
   }
   return out;

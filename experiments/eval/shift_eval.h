@@ -43,6 +43,7 @@ using LogitsFn = std::function<Tensor(const Tensor& raw)>;
 
 struct FeatureMap {
   std::string name;
+  std::string type;  // the module's type ("MaxPool2d"); empty for the logits
   Tensor value;    // [N, C, H, W] (or [N, F] for the logits)
   int64_t stride;  // cumulative stride of this layer's output
 };
@@ -71,10 +72,15 @@ struct ShiftMetrics {
   };
   std::vector<GridPoint> grid;                          // row-major over dy, then dx
   std::vector<std::pair<int64_t, double>> diagonal;     // (d, accuracy at shift (d, d))
+  // Per-image outcomes behind the rates, one entry per evaluated image, for the paired tests of
+  // the study report: the clean prediction is right; the two random shifts agree; bit d is set
+  // when the prediction changes under the 1-pixel shift d (up, down, left, right).
+  std::vector<uint8_t> correct, consistent, flipped;
 };
 
 struct EquivariancePoint {
   std::string layer;
+  std::string type;  // the layer's module type; empty for the logits
   int64_t stride;
   int64_t shift;  // t
   double error;   // averaged over both axes and the sample batch

@@ -81,7 +81,8 @@ RunResult execute(const PlannedRun& run, const StudyConfig& study, const fs::pat
   const TrainResult trained =
       train_run(run.config, run_dir, TrainOptions{.resume = true, .quiet = study.quiet, .label = run.id});
   RunResult result = evaluate_model(*trained.model, trained.test, study.shift_modes, study.shift);
-  result.strategy = run.label;
+  result.strategy = run.strategy;
+  result.grid = run.grid;
   result.seed = run.config.seed;
   result.model = canonical_name(trained.model->spec());
   result.dataset = run.config.dataset;
@@ -100,48 +101,35 @@ RunResult execute(const PlannedRun& run, const StudyConfig& study, const fs::pat
 std::string folder_name(const std::string& strategy) {
   std::string out = strategy;
   for (char& c : out) {
-    if (c == ':' || c == ',') c = '_';
+    if (c == ':' || c == ',' || c == '/' || c == ' ') c = '_';
   }
   return out;
 }
 
 std::vector<PlannedRun> plan_runs(const StudyConfig& study) {
+  const std::vector<GridPoint> points = study.grid.empty() ? std::vector<GridPoint>{{{}, study.base}} : study.grid;
   std::vector<PlannedRun> runs;
   for (const auto& strategy : study.strategies) {
-    for (const auto& head : study.heads) {
-      for (const auto& padding : study.padding_modes) {
-        for (int64_t s = 0; s < study.seeds; ++s) {
-          PlannedRun run;
-          run.config = study.base;
-          run.config.downsample = strategy;
-          run.config.head = head;
-          run.config.padding_mode = padding;
-          run.config.seed = study.base.seed + static_cast<uint64_t>(s);
-          run.id = folder_name(strategy);
-          run.label = strategy;
-          if (study.heads.size() > 1) {
-            run.id += "-head_" + head;
-            run.label += " head=" + head;
-          }
-          if (study.padding_modes.size() > 1) {
-            run.id += "-pad_" + padding;
-            run.label += " pad=" + padding;
-          }
-          run.id += fmt::format("-seed{}", run.config.seed);
-          runs.push_back(run);
+    for (const auto& point : points) {
+      for (int64_t s = 0; s < study.seeds; ++s) {
+        PlannedRun run;
+        run.strategy = strategy;
+        run.grid = point.values;
+        run.config = point.config;
+        run.config.downsample = strategy;
+        run.config.seed = study.base.seed + static_cast<uint64_t>(s);
+        run.id = folder_name(strategy);
+        run.label = strategy;
+        for (const auto& [key, value] : point.values) {
+          run.id += fmt::format("-{}_{}", key, folder_name(value));
+          run.label += fmt::format(" {}={}", key, value);
         }
+        run.id += fmt::format("-seed{}", run.config.seed);
+        runs.push_back(run);
       }
     }
   }
   return runs;
-}
-
-std::vector<std::string> variant_labels(const std::vector<PlannedRun>& runs) {
-  std::vector<std::string> labels;
-  for (const auto& run : runs) {
-    if (std::find(labels.begin(), labels.end(), run.label) == labels.end()) labels.push_back(run.label);
-  }
-  return labels;
 }
 
 std::vector<PlannedRun> shard(const std::vector<PlannedRun>& runs, int64_t index, int64_t count) {
@@ -270,7 +258,10 @@ Scan write_study_report(const StudyConfig& study, const fs::path& dir, const std
   StudyDescription description;
   description.draw_plots = draw_plots;
   description.command = study.command;
-  description.strategies = variant_labels(all);
+  description.strategies = study.strategies;
+  description.baseline = study.baseline.empty() ? study.strategies.front() : study.baseline;
+  for (const auto& point : study.grid) description.grid_points.push_back(point.values);
+  if (description.grid_points.empty()) description.grid_points.emplace_back();
   description.planned_runs = static_cast<int64_t>(all.size());
   Scan before = scan(dir, all, fingerprints);
   for (int round = 0; round < 5; ++round) {
@@ -289,6 +280,7 @@ void reevaluate(const PlannedRun& run, const StudyConfig& study, const fs::path&
   RunResult old = run_result_from_json(read_text(run_dir / "eval.json"), (run_dir / "eval.json").string());
   RunResult result = evaluate_model(*model, open_test_set(run.config), study.shift_modes, study.shift);
   result.strategy = old.strategy;
+  result.grid = old.grid;
   result.seed = old.seed;
   result.model = old.model;
   result.dataset = old.dataset;

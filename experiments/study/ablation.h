@@ -1,5 +1,5 @@
-// The ablation runner: trains the same model with every strategy x seed (x head x padding mode
-// when several are listed) into STUDY/runs/<run id>/, evaluates each run's shift robustness,
+// The ablation runner: trains the same model with every strategy x grid point x seed into
+// STUDY/runs/<run id>/, evaluates each run's shift robustness,
 // and writes the study report (experiments/study/report.h) from every complete run.
 //
 // A run is complete when its folder holds complete.json, written last, after model.safetensors,
@@ -15,16 +15,24 @@
 #include <string>
 #include <vector>
 
+#include "experiments/eval/run_result.h"
 #include "experiments/eval/shift_eval.h"
 #include "experiments/train/train_config.h"
 
 namespace poolnet {
 
+// One point of the study's grid over training options: the options it sets, in the order of
+// the grid's axes, and the training configuration they make.
+struct GridPoint {
+  GridValues values;  // (option, value); empty without a grid
+  TrainConfig config;
+};
+
 struct StudyConfig {
-  TrainConfig base;                     // everything but the grid axes
+  TrainConfig base;                     // the configuration outside the grid
   std::vector<std::string> strategies;  // canonical specs
-  std::vector<std::string> heads;       // one or more
-  std::vector<std::string> padding_modes;
+  std::vector<GridPoint> grid;          // empty: the base alone
+  std::string baseline;                 // the strategy the report compares the others with (default: the first)
   int64_t seeds = 3;                    // seeds base.seed .. base.seed + seeds - 1
   std::vector<ShiftMode> shift_modes;
   ShiftEvalOptions shift;
@@ -37,15 +45,14 @@ struct StudyConfig {
 };
 
 struct PlannedRun {
-  std::string id;     // folder name under runs/
-  std::string label;  // the variant in reports: the strategy, plus head / padding when they vary
+  std::string id;        // folder name under runs/: strategy, then "-option_value" per grid axis, "-seedN"
+  std::string label;     // the variant in reports: the strategy, then " option=value" per grid axis
+  std::string strategy;  // canonical spec
+  GridValues grid;
   TrainConfig config;
 };
 
-// The variant labels of the grid, in order, each once.
-std::vector<std::string> variant_labels(const std::vector<PlannedRun>& runs);
-
-// The whole grid in a fixed order (strategy-major, then head, padding mode, seed).
+// The study's runs in a fixed order: strategy-major, then grid point, then seed.
 std::vector<PlannedRun> plan_runs(const StudyConfig& study);
 // The runs of shard i of n: every run whose position in the grid is i modulo n.
 std::vector<PlannedRun> shard(const std::vector<PlannedRun>& runs, int64_t index, int64_t count);

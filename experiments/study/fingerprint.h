@@ -29,8 +29,9 @@
 
 namespace poolnet {
 
-// Version of the study-folder layout (study.json at the folder's root records it).
-inline constexpr int64_t kStudyFormatVersion = 2;
+// Version of the study-folder layout (study.json at the folder's root records it). 3: run
+// folders named by grid point, per-image outcomes in eval.json.
+inline constexpr int64_t kStudyFormatVersion = 3;
 
 using Fingerprint = std::map<std::string, std::string>;
 

@@ -10,30 +10,6 @@
 
 namespace poolnet {
 
-namespace {
-// Student's t quantile t(0.975, dof) for dof = 1..30; beyond that the normal 1.96 is close.
-double t975(int64_t dof) {
-  static constexpr double kTable[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-                                      2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-                                      2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
-  return dof >= 1 && dof <= 30 ? kTable[dof - 1] : 1.960;
-}
-}  // namespace
-
-Stats describe(const std::vector<double>& values) {
-  Stats s;
-  s.n = static_cast<int64_t>(values.size());
-  if (s.n == 0) return s;
-  for (double v : values) s.mean += v / static_cast<double>(s.n);
-  if (s.n > 1) {
-    double ss = 0;
-    for (double v : values) ss += (v - s.mean) * (v - s.mean);
-    s.std = std::sqrt(ss / static_cast<double>(s.n - 1));
-    s.ci95 = t975(s.n - 1) * s.std / std::sqrt(static_cast<double>(s.n));
-  }
-  return s;
-}
-
 namespace report {
 
 const std::vector<MetricColumn>& metric_columns() {
@@ -48,8 +24,39 @@ const std::vector<MetricColumn>& metric_columns() {
   return columns;
 }
 
-std::string layer_label(const std::string& layer, int64_t stride) {
-  return stride > 0 ? fmt::format("{} (S={})", layer, stride) : fmt::format("{} (invariance)", layer);
+std::vector<Variant> variants(const StudyDescription& study) {
+  std::vector<Variant> out;
+  for (const auto& point : study.grid_points) {
+    for (const auto& strategy : study.strategies) out.push_back({variant(strategy, point), strategy, point});
+  }
+  return out;
+}
+
+std::vector<std::string> grid_keys(const StudyDescription& study) {
+  std::vector<std::string> keys;
+  for (const auto& point : study.grid_points) {
+    for (const auto& [key, value] : point) {
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+    }
+  }
+  return keys;
+}
+
+std::string variant_header(const StudyDescription& study) {
+  std::string out = "strategy";
+  for (const auto& key : grid_keys(study)) out += "," + csv(key);
+  return out;
+}
+
+std::string variant_fields(const Variant& v) {
+  std::string out = csv(v.strategy);
+  for (const auto& [key, value] : v.grid) out += "," + csv(value);
+  return out;
+}
+
+std::string layer_label(const std::string& layer, const std::string& type, int64_t stride) {
+  if (stride <= 0) return fmt::format("{} (invariance)", layer);
+  return type.empty() ? fmt::format("{} (S={})", layer, stride) : fmt::format("{} {} (S={})", layer, type, stride);
 }
 
 std::vector<std::string> shift_modes(const std::vector<RunResult>& runs) {
@@ -62,10 +69,10 @@ std::vector<std::string> shift_modes(const std::vector<RunResult>& runs) {
   return modes;
 }
 
-std::vector<const RunResult*> runs_of(const std::vector<RunResult>& runs, const std::string& strategy) {
+std::vector<const RunResult*> runs_of(const std::vector<RunResult>& runs, const std::string& label) {
   std::vector<const RunResult*> out;
   for (const auto& run : runs) {
-    if (run.strategy == strategy) out.push_back(&run);
+    if (variant(run) == label) out.push_back(&run);
   }
   std::sort(out.begin(), out.end(), [](const RunResult* a, const RunResult* b) { return a->seed < b->seed; });
   return out;
@@ -94,7 +101,7 @@ std::vector<EquivarianceSummary> equivariance_summary(const std::vector<RunResul
     std::map<std::string, std::pair<double, int64_t>> per_layer;
     for (const auto& e : run->equivariance) {
       auto it = std::find_if(rows.begin(), rows.end(), [&](const auto& r) { return r.layer == e.layer; });
-      if (it == rows.end()) rows.push_back({e.layer, e.stride, {}, {}});
+      if (it == rows.end()) rows.push_back({e.layer, e.type, e.stride, {}, {}});
       per_layer[e.layer].first += e.error;
       per_layer[e.layer].second += 1;
     }
@@ -114,10 +121,13 @@ std::filesystem::path write_report(const std::filesystem::path& dir, const Study
                                    const std::vector<RunResult>& runs, const std::vector<FailedRun>& failed,
                                    const StripImages& strip) {
   std::filesystem::create_directories(dir / "plots");
-  report::write_tables(dir, study, runs);
-  const report::PlotSet plots = report::write_plots(dir / "plots", study, runs, strip);
-  report::write_markdown(dir / "report.md", study, runs, failed, plots);
-  report::write_html(dir / "report.html", study, runs, failed, plots, strip);
+  report::ReportContent content;
+  content.failed = failed;
+  content.comparisons = compare_with_baseline(runs, study.strategies, study.grid_points, study.baseline);
+  report::write_tables(dir, study, runs, content.comparisons);
+  content.plots = report::write_plots(dir / "plots", study, runs, strip);
+  report::write_markdown(dir / "report.md", study, runs, content);
+  report::write_html(dir / "report.html", study, runs, content, strip);
   return dir / "report.html";
 }
 

@@ -3,6 +3,8 @@
 //   aggregate.csv     mean, sample std and 95% confidence interval over seeds
 //   shift_curve.csv   accuracy vs shift (grid row dy = 0 and diagonal), mean and std over seeds
 //   equivariance.csv  per-layer equivariance error by shift, mean and std over seeds
+//   comparisons.csv   every strategy against the baseline at each grid point: paired
+//                     differences with 95% intervals and tests (experiments/study/comparisons.h)
 //   plots/            gnuplot scripts, their CSV data and the SVG images they draw
 //   report.md, report.html (self-contained: plots inlined)
 #pragma once
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "experiments/eval/run_result.h"
+#include "experiments/study/statistics.h"
 
 namespace poolnet {
 
@@ -32,20 +35,15 @@ struct StripImages {
 struct StudyDescription {
   std::string title = "poolnet shift-robustness study";
   std::string command;                  // how the study was run
-  std::vector<std::string> strategies;  // in the order to report them
+  std::vector<std::string> strategies;  // canonical specs, in the order to report them
+  std::vector<GridValues> grid_points;  // in order; one empty point without a grid
+  std::string baseline;                 // the strategy the others are compared with
   int64_t planned_runs = 0;
   // false: write the plot scripts and data but keep the SVGs drawn last time (the ablation
   // runner's report after each run; the report at the end of a process draws them).
   bool draw_plots = true;
 };
 
-// Mean, sample standard deviation and the half-width of the 95% confidence interval
-// (Student's t) of values.
-struct Stats {
-  double mean = 0, std = 0, ci95 = 0;
-  int64_t n = 0;
-};
-Stats describe(const std::vector<double>& values);
 
 // Writes every file listed above. Returns the path of report.html. Plots are skipped with a
 // note in the report when gnuplot is not installed.

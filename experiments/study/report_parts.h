@@ -6,9 +6,23 @@
 #include <string>
 #include <vector>
 
+#include "experiments/study/comparisons.h"
 #include "experiments/study/report.h"
 
 namespace poolnet::report {
+
+// A strategy at a grid point: the rows of the report's tables, grid point by grid point.
+struct Variant {
+  std::string label;  // variant(strategy, grid)
+  std::string strategy;
+  GridValues grid;
+};
+std::vector<Variant> variants(const StudyDescription& study);
+// The grid's options, in order (the CSV columns after "strategy").
+std::vector<std::string> grid_keys(const StudyDescription& study);
+// "strategy[,option,...]" and the fields of a variant for that header.
+std::string variant_header(const StudyDescription& study);
+std::string variant_fields(const Variant& v);
 
 struct MetricColumn {
   std::string key;    // CSV column stem
@@ -18,24 +32,26 @@ struct MetricColumn {
 const std::vector<MetricColumn>& metric_columns();
 
 std::vector<std::string> shift_modes(const std::vector<RunResult>& runs);
-std::vector<const RunResult*> runs_of(const std::vector<RunResult>& runs, const std::string& strategy);
+// The runs of a variant (by label), by seed.
+std::vector<const RunResult*> runs_of(const std::vector<RunResult>& runs, const std::string& label);
 const ShiftMetrics* metrics_for(const RunResult& run, const std::string& mode);
 Stats metric_stats(const std::vector<RunResult>& runs, const std::string& strategy, const std::string& mode,
                    const MetricColumn& column);
 
 struct EquivarianceSummary {
-  std::string layer;
+  std::string layer, type;
   int64_t stride = 0;
   std::vector<double> per_run;  // each run's error averaged over shifts
   Stats stats;
 };
 std::vector<EquivarianceSummary> equivariance_summary(const std::vector<RunResult>& runs, const std::string& strategy);
 
-// "features.2 (S=2)", or "logits (invariance)" for the non-spatial output.
-std::string layer_label(const std::string& layer, int64_t stride);
+// "features.2 MaxPool2d (S=2)", or "logits (invariance)" for the non-spatial output.
+std::string layer_label(const std::string& layer, const std::string& type, int64_t stride);
 
-// CSV files: summary, aggregate, shift_curve, equivariance.
-void write_tables(const std::filesystem::path& dir, const StudyDescription& study, const std::vector<RunResult>& runs);
+// CSV files: summary, aggregate, shift_curve, equivariance, comparisons.
+void write_tables(const std::filesystem::path& dir, const StudyDescription& study, const std::vector<RunResult>& runs,
+                  const std::vector<Comparison>& comparisons);
 
 struct Plot {
   std::string title;
@@ -51,10 +67,16 @@ PlotSet write_plots(const std::filesystem::path& plot_dir, const StudyDescriptio
 // Index (into strip.indices) of the strip image whose predictions flip most across runs.
 int64_t strip_image_choice(const std::vector<RunResult>& runs, const StripImages& strip);
 
-void write_markdown(const std::filesystem::path& path, const StudyDescription& study,
-                    const std::vector<RunResult>& runs, const std::vector<FailedRun>& failed, const PlotSet& plots);
+// What the report documents show, besides the runs.
+struct ReportContent {
+  std::vector<FailedRun> failed;
+  PlotSet plots;
+  std::vector<Comparison> comparisons;
+};
+void write_markdown(const std::filesystem::path& path, const StudyDescription& study, const std::vector<RunResult>& runs,
+                    const ReportContent& content);
 void write_html(const std::filesystem::path& path, const StudyDescription& study, const std::vector<RunResult>& runs,
-                const std::vector<FailedRun>& failed, const PlotSet& plots, const StripImages& strip);
+                const ReportContent& content, const StripImages& strip);
 
 // A CSV field: quoted (RFC 4180) when it holds a comma, quote or newline.
 std::string csv(const std::string& field);

@@ -57,8 +57,8 @@ PlotSet write_plots(const std::filesystem::path& plot_dir, const StudyDescriptio
                     const std::vector<RunResult>& runs, const StripImages& strip) {
   PlotSet set;
   std::vector<std::string> names;
-  for (const auto& strategy : study.strategies) {
-    if (!runs_of(runs, strategy).empty()) names.push_back(strategy);
+  for (const auto& v : variants(study)) {
+    if (!runs_of(runs, v.label).empty()) names.push_back(v.label);
   }
   if (names.empty()) {
     set.note = "no finished runs to plot";
@@ -128,7 +128,7 @@ PlotSet write_plots(const std::filesystem::path& plot_dir, const StudyDescriptio
       data += fmt::format("# {}\n", strategy);
       for (size_t i = 0; i < rows.size(); ++i) {
         data += fmt::format("{} {:.6g} {:.6g}\n", i, rows[i].stats.mean, rows[i].stats.std);
-        if (tick_labels.size() <= i) tick_labels.push_back(layer_label(rows[i].layer, rows[i].stride));
+        if (tick_labels.size() <= i) tick_labels.push_back(layer_label(rows[i].layer, rows[i].type, rows[i].stride));
       }
       data += "\n\n";
     }

@@ -10,13 +10,13 @@ namespace {
 std::string csv_header_for_stats(const std::string& key) { return fmt::format("{0}_mean,{0}_std,{0}_ci95", key); }
 
 std::string summary_csv(const std::vector<RunResult>& runs, const StudyDescription& study) {
-  std::string out = "strategy,seed,shift_mode,model,dataset,epochs,train_seconds";
+  std::string out = variant_header(study) + ",seed,shift_mode,model,dataset,epochs,train_seconds";
   for (const auto& c : metric_columns()) out += "," + c.key;
   out += "\n";
-  for (const auto& strategy : study.strategies) {
-    for (const RunResult* run : runs_of(runs, strategy)) {
+  for (const auto& v : variants(study)) {
+    for (const RunResult* run : runs_of(runs, v.label)) {
       for (const auto& m : run->shift) {
-        out += fmt::format("{},{},{},{},{},{},{:.3f}", csv(run->strategy), run->seed, to_string(m.mode),
+        out += fmt::format("{},{},{},{},{},{},{:.3f}", variant_fields(v), run->seed, to_string(m.mode),
                            csv(run->model), run->dataset, run->epochs, run->train_seconds);
         for (const auto& c : metric_columns()) out += fmt::format(",{:.6f}", c.get(m));
         out += "\n";
@@ -27,16 +27,16 @@ std::string summary_csv(const std::vector<RunResult>& runs, const StudyDescripti
 }
 
 std::string aggregate_csv(const std::vector<RunResult>& runs, const StudyDescription& study) {
-  std::string out = "strategy,shift_mode,n";
+  std::string out = variant_header(study) + ",shift_mode,n";
   for (const auto& c : metric_columns()) out += "," + csv_header_for_stats(c.key);
   out += "\n";
-  for (const auto& strategy : study.strategies) {
+  for (const auto& v : variants(study)) {
     for (const auto& mode : shift_modes(runs)) {
-      const Stats first = metric_stats(runs, strategy, mode, metric_columns()[0]);
+      const Stats first = metric_stats(runs, v.label, mode, metric_columns()[0]);
       if (first.n == 0) continue;
-      out += fmt::format("{},{},{}", csv(strategy), mode, first.n);
+      out += fmt::format("{},{},{}", variant_fields(v), mode, first.n);
       for (const auto& c : metric_columns()) {
-        const Stats s = metric_stats(runs, strategy, mode, c);
+        const Stats s = metric_stats(runs, v.label, mode, c);
         out += fmt::format(",{:.6f},{:.6f},{:.6f}", s.mean, s.std, s.ci95);
       }
       out += "\n";
@@ -46,11 +46,11 @@ std::string aggregate_csv(const std::vector<RunResult>& runs, const StudyDescrip
 }
 
 std::string shift_curve_csv(const std::vector<RunResult>& runs, const StudyDescription& study) {
-  std::string out = "strategy,shift_mode,curve,dx,dy,acc_mean,acc_std,n\n";
-  for (const auto& strategy : study.strategies) {
+  std::string out = variant_header(study) + ",shift_mode,curve,dx,dy,acc_mean,acc_std,n\n";
+  for (const auto& v : variants(study)) {
     for (const auto& mode : shift_modes(runs)) {
       std::map<std::pair<int64_t, int64_t>, std::vector<double>> grid, diagonal;
-      for (const RunResult* run : runs_of(runs, strategy)) {
+      for (const RunResult* run : runs_of(runs, v.label)) {
         const ShiftMetrics* m = metrics_for(*run, mode);
         if (m == nullptr) continue;
         for (const auto& p : m->grid) grid[{p.dy, p.dx}].push_back(p.acc);
@@ -59,7 +59,7 @@ std::string shift_curve_csv(const std::vector<RunResult>& runs, const StudyDescr
       for (const auto& [curve, points] : {std::pair{"grid", &grid}, std::pair{"diagonal", &diagonal}}) {
         for (const auto& [pos, values] : *points) {
           const Stats s = describe(values);
-          out += fmt::format("{},{},{},{},{},{:.6f},{:.6f},{}\n", csv(strategy), mode, curve, pos.second, pos.first, s.mean,
+          out += fmt::format("{},{},{},{},{},{:.6f},{:.6f},{}\n", variant_fields(v), mode, curve, pos.second, pos.first, s.mean,
                              s.std, s.n);
         }
       }
@@ -69,24 +69,26 @@ std::string shift_curve_csv(const std::vector<RunResult>& runs, const StudyDescr
 }
 
 std::string equivariance_csv(const std::vector<RunResult>& runs, const StudyDescription& study) {
-  std::string out = "strategy,layer_index,layer,stride,shift,error_mean,error_std,n\n";
-  for (const auto& strategy : study.strategies) {
+  std::string out = variant_header(study) + ",layer_index,layer,type,stride,shift,error_mean,error_std,n\n";
+  for (const auto& v : variants(study)) {
     std::vector<std::string> order;
     std::map<std::pair<std::string, int64_t>, std::vector<double>> values;
     std::map<std::string, int64_t> strides;
-    for (const RunResult* run : runs_of(runs, strategy)) {
+    std::map<std::string, std::string> types;
+    for (const RunResult* run : runs_of(runs, v.label)) {
       for (const auto& e : run->equivariance) {
         if (std::find(order.begin(), order.end(), e.layer) == order.end()) order.push_back(e.layer);
         values[{e.layer, e.shift}].push_back(e.error);
         strides[e.layer] = e.stride;
+        types[e.layer] = e.type;
       }
     }
     for (size_t i = 0; i < order.size(); ++i) {
-      for (const auto& [key, v] : values) {
+      for (const auto& [key, errors] : values) {
         if (key.first != order[i]) continue;
-        const Stats s = describe(v);
-        out += fmt::format("{},{},{},{},{},{:.6g},{:.6g},{}\n", csv(strategy), i, csv(order[i]), strides[order[i]], key.second,
-                           s.mean, s.std, s.n);
+        const Stats s = describe(errors);
+        out += fmt::format("{},{},{},{},{},{},{:.6g},{:.6g},{}\n", variant_fields(v), i, csv(order[i]), types[order[i]],
+                           strides[order[i]], key.second, s.mean, s.std, s.n);
       }
     }
   }
@@ -101,7 +103,9 @@ std::string csv(const std::string& field) {
   return quoted + "\"";
 }
 
-void write_tables(const std::filesystem::path& dir, const StudyDescription& study, const std::vector<RunResult>& runs) {
+void write_tables(const std::filesystem::path& dir, const StudyDescription& study, const std::vector<RunResult>& runs,
+                  const std::vector<Comparison>& comparisons) {
+  write_text(dir / "comparisons.csv", comparisons_csv(comparisons));
   write_text(dir / "summary.csv", summary_csv(runs, study));
   write_text(dir / "aggregate.csv", aggregate_csv(runs, study));
   write_text(dir / "shift_curve.csv", shift_curve_csv(runs, study));

@@ -4,11 +4,13 @@ source "$(dirname "$0")/lib.sh"
 STUDY=(--dataset shapes --quick --strategies max_pool,aps,max_blur_pool:filter=3 --seeds 2 --head gap
        --padding-mode circular)
 "$POOLNET" ablate "${STUDY[@]}" --quiet --out study > first.txt
-for f in summary.csv aggregate.csv shift_curve.csv equivariance.csv report.md report.html; do
+for f in summary.csv aggregate.csv shift_curve.csv equivariance.csv comparisons.csv report.md report.html; do
   [ -s study/$f ] || fail "missing $f"
 done
 ls study/plots/*.gp >/dev/null || fail "no plot scripts"
 ls study/plots/*.svg >/dev/null || fail "no plots drawn"
+grep -q '^## Findings' study/report.md || fail "the report has no Findings section"
+grep -q 'features.2 MaxPool2d (S=2)' study/report.md || fail "the equivariance table does not name the layer types"
 python3 - study <<'PY' || fail "the study's CSV files are not as documented"
 import csv, sys
 d = sys.argv[1]
@@ -22,7 +24,16 @@ metrics = ["clean_acc", "consistency", "flip_rate", "prob_change", "acc_shift_me
 assert columns("summary.csv") == ["strategy", "seed", "shift_mode", "model", "dataset", "epochs", "train_seconds"] + metrics
 assert columns("aggregate.csv") == ["strategy", "shift_mode", "n"] + [f"{m}_{s}" for m in metrics for s in ("mean", "std", "ci95")]
 assert columns("shift_curve.csv") == ["strategy", "shift_mode", "curve", "dx", "dy", "acc_mean", "acc_std", "n"]
-assert columns("equivariance.csv") == ["strategy", "layer_index", "layer", "stride", "shift", "error_mean", "error_std", "n"]
+assert columns("equivariance.csv") == ["strategy", "layer_index", "layer", "type", "stride", "shift", "error_mean", "error_std", "n"]
+assert columns("comparisons.csv") == ["strategy", "shift_mode", "metric", "baseline", "baseline_mean", "strategy_mean", "diff",
+                                      "ci_low", "ci_high", "seeds", "test", "better", "worse", "p", "p_holm", "significant"]
+comparisons = rows("comparisons.csv")
+assert len(comparisons) == 2 * (1 + 5 * 2), len(comparisons)  # 2 strategies x (clean + 5 metrics x 2 modes)
+assert all(r["baseline"] == "max_pool" and r["seeds"] == "2" for r in comparisons), comparisons
+aps = {(r["metric"], r["shift_mode"]): r for r in comparisons if r["strategy"] == "aps:norm=l2"}
+assert aps[("consistency", "circular")]["test"] == "mcnemar" and float(aps[("consistency", "circular")]["diff"]) > 0
+layers = {(r["strategy"], r["layer"]): r["type"] for r in rows("equivariance.csv")}
+assert layers[("max_pool", "features.2")] == "MaxPool2d", layers
 summary = rows("summary.csv")
 assert len(summary) == 12, len(summary)  # 3 strategies x 2 seeds x 2 shift modes
 for r in summary:

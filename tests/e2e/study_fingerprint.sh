@@ -38,7 +38,7 @@ grep -q '"eval.max_shift": "3"' study/runs/aps_norm=l2-seed0/fingerprint.json ||
 
 # 5. Another format version: both versions named.
 python3 -c 'import json; json.dump({"format_version": 1}, open("study/study.json", "w"))'
-expect_exit 2 "format version 1.*format version 2" -- "$POOLNET" ablate "${S[@]}" --strategies aps --epochs 2 --out study
+expect_exit 2 "format version 1.*format version 3" -- "$POOLNET" ablate "${S[@]}" --strategies aps --epochs 2 --out study
 
 # 6. Changed data files (same images, other bytes): named by file, with both hashes.
 src=/usr/share/datasets/fashion-mnist

@@ -122,7 +122,7 @@ TEST(Equivariance, IdentityIsEquivariantAndSubsamplingOnlyAtEvenShifts) {
     for (int64_t n = 0; n < x.size(0); ++n)
       for (int64_t h = 0; h < 4; ++h)
         for (int64_t w = 0; w < 4; ++w) sub.at({n, 0, h, w}) = x.at({n, 0, 2 * h, 2 * w});
-    return std::vector<FeatureMap>{{"identity", x, 1}, {"subsample", sub, 2}};
+    return std::vector<FeatureMap>{{"identity", "Identity", x, 1}, {"subsample", "Subsample", sub, 2}};
   };
   const auto points = evaluate_equivariance(trace, d.images, small_options());
   ASSERT_EQ(points.size(), 2u * 4u);  // t = 1..4, two layers
