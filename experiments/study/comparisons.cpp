@@ -56,7 +56,11 @@ bool good(const Metric& metric, uint8_t value, int unit) {
 
 std::string signed_value(double v) { return fmt::format("{:+.3f}", v); }
 
-std::string p_text(double p) { return p < 1e-4 ? fmt::format("{:.1e}", p) : fmt::format("{:.4f}", p); }
+// "= 0.0123", "= 4.5e-12", or "< 1e-300" where double's range ends (never "= 0").
+std::string p_text(double p) {
+  if (p < 1e-300) return "< 1e-300";
+  return p < 1e-4 ? fmt::format("= {:.1e}", p) : fmt::format("= {:.4f}", p);
+}
 
 }  // namespace
 
@@ -201,9 +205,10 @@ std::vector<std::string> findings(const std::vector<Comparison>& comparisons) {
     const std::string test = c->test == "mcnemar"
                                  ? fmt::format("exact McNemar over {} + {} discordant cases", c->better, c->worse)
                                  : "paired t-test over seeds";
-    out.push_back(fmt::format("`{}` has {} {} than `{}`{}: {:.3f} vs {:.3f}, difference {} ({}; {}, Holm-adjusted p = {}) — {}.",
+    out.push_back(fmt::format("`{}` has {} {} than `{}`{}: {:.3f} vs {:.3f}, difference {} ({}; {}, Holm-adjusted p {}) — {}.",
                               c->strategy, up ? "higher" : "lower", c->title, c->baseline, where, c->strategy_mean,
-                              c->baseline_mean, signed_value(c->difference.diff), interval, test, p_text(c->p_holm),
+                              c->baseline_mean, signed_value(c->difference.diff), interval, test,
+                              p_text(c->p_holm),
                               improves ? "better" : "worse"));
   }
   if (!order.empty()) {
