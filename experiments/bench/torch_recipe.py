@@ -8,12 +8,15 @@ and measures the clean test accuracy. Prints a Markdown table: per strategy the 
 sample std over the seeds and, with --poolnet-summary STUDY/summary.csv, poolnet's (clean_acc of
 the circular rows) and the difference of the means. --max-diff X exits with 1 when any
 |difference| exceeds X (accuracy units: 0.005 is half a point). With --poolnet-summary, the
-configurations recorded in STUDY/runs/*/metrics.json must be the recipe trained here.
+configurations recorded in STUDY/runs/*/metrics.json must be the recipe trained here. One
+configuration only: a [grid], or a list of heads or padding modes, is refused.
 
-Run with Debian's interpreter (the one with torch), on the same subset as the study:
+Run with Debian's interpreter (the one with torch), with the same config and overrides as the study:
   poolnet ablate --config experiments/configs/default.toml --strategies max_pool --seeds 3 --out STUDY
   /usr/bin/python3 experiments/bench/torch_recipe.py --strategies max_pool --seeds 3 \
-      --poolnet-summary STUDY/summary.csv [--max-diff 0.01] [--threads 2]
+      --poolnet-summary STUDY/summary.csv [--max-diff 0.01] [--threads 1]
+On a busy machine PyTorch's OpenMP threads slow down many times over; --threads 1 is the steady
+choice for these small models.
 
 What it mirrors, and from where:
   data        the IDX files on poolnet's search path, the first --train-samples / --test-samples
@@ -304,8 +307,9 @@ def poolnet_results(summary, recipe):
         with open(path) as f:
             used = json.load(f)["config"]
         for key in fields:
-            theirs, ours = used[key.replace("-", "_")], recipe[key]
-            if theirs != ours and not (isinstance(ours, float) and math.isclose(theirs, ours, rel_tol=1e-9)):
+            theirs, ours = used.get(key.replace("-", "_"), "(not recorded)"), recipe[key]
+            if theirs != ours and not (isinstance(ours, float) and isinstance(theirs, float)
+                                       and math.isclose(theirs, ours, rel_tol=1e-9)):
                 sys.exit(f"torch_recipe: {path} was trained with {key}={theirs}, this recipe has {key}={ours}: "
                          f"run both with the same --config and overrides")
     acc = {}
@@ -369,15 +373,15 @@ def main():
 
 
 def print_table(rows):
-    compare = rows and rows[0][2] is not None
-    print("| strategy | PyTorch clean acc | " + ("poolnet clean acc | PyTorch − poolnet |" if compare else ""))
-    print("|---|---:|" + ("---:|---:|" if compare else ""))
+    compare = bool(rows) and rows[0][2] is not None
+    columns = ["strategy", "PyTorch clean acc"] + (["poolnet clean acc", "PyTorch − poolnet"] if compare else [])
+    print("| " + " | ".join(columns) + " |")
+    print("|---|" + "---:|" * (len(columns) - 1))
     for label, theirs, ours in rows:
-        line = f"| {label} | {describe(theirs)} |"
+        cells = [label, describe(theirs)]
         if compare:
-            diff = f"{statistics.fmean(theirs) - statistics.fmean(ours):+.4f}" if ours else "—"
-            line += f" {describe(ours)} | {diff} |"
-        print(line)
+            cells += [describe(ours), f"{statistics.fmean(theirs) - statistics.fmean(ours):+.4f}" if ours else "—"]
+        print("| " + " | ".join(cells) + " |")
 
 
 def check(rows, max_diff):
