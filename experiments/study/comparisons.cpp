@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
-#include <functional>
 #include <map>
 
 #include "experiments/study/report_parts.h"
@@ -11,45 +10,16 @@
 namespace poolnet {
 
 namespace {
-using Outcomes = std::function<const std::vector<uint8_t>&(const ShiftMetrics&)>;
+using report::MetricColumn;
 
-struct Metric {
-  std::string key, title;
-  bool per_mode;  // false: the same under every shift mode (clean accuracy)
-  bool higher_is_better;
-  std::function<double(const ShiftMetrics&)> value;
-  Outcomes outcomes;  // null: no per-image outcome, the t-test over seeds
-  int units_per_image;  // 1, or 4 for the flip directions (one bit each)
-};
-
-const std::vector<Metric>& metrics() {
-  static const std::vector<Metric> list = {
-      {"clean_acc", "clean accuracy", false, true, [](const ShiftMetrics& m) { return m.clean_acc; },
-       [](const ShiftMetrics& m) -> const std::vector<uint8_t>& { return m.correct; }, 1},
-      {"consistency", "consistency", true, true, [](const ShiftMetrics& m) { return m.consistency; },
-       [](const ShiftMetrics& m) -> const std::vector<uint8_t>& { return m.consistent; }, 1},
-      {"flip_rate", "flip rate", true, false, [](const ShiftMetrics& m) { return m.flip_rate; },
-       [](const ShiftMetrics& m) -> const std::vector<uint8_t>& { return m.flipped; }, 4},
-      {"prob_change", "top-1 probability change", true, false, [](const ShiftMetrics& m) { return m.prob_change; }, nullptr, 1},
-      {"acc_shift_mean", "mean accuracy over shifts", true, true, [](const ShiftMetrics& m) { return m.acc_shift_mean; },
-       nullptr, 1},
-      {"acc_shift_min", "worst accuracy over shifts", true, true, [](const ShiftMetrics& m) { return m.acc_shift_min; },
-       nullptr, 1},
-  };
-  return list;
-}
-
+// The metrics of one shift mode; clean accuracy (the same in every mode) from the first.
 const ShiftMetrics* mode_metrics(const RunResult& run, const std::string& mode) {
-  if (run.shift.empty()) return nullptr;
-  if (mode.empty()) return &run.shift.front();
-  for (const auto& m : run.shift) {
-    if (to_string(m.mode) == mode) return &m;
-  }
-  return nullptr;
+  if (!mode.empty()) return report::metrics_for(run, mode);
+  return run.shift.empty() ? nullptr : &run.shift.front();
 }
 
 // Whether a unit's outcome is good: a set bit, except for flips, where no flip is good.
-bool good(const Metric& metric, uint8_t value, int unit) {
+bool good(const MetricColumn& metric, uint8_t value, int unit) {
   const bool set = metric.units_per_image == 1 ? value != 0 : ((value >> unit) & 1) != 0;
   return metric.higher_is_better ? set : !set;
 }
@@ -66,12 +36,7 @@ std::string p_text(double p) {
 
 std::vector<Comparison> compare_with_baseline(const std::vector<RunResult>& runs, const std::vector<std::string>& strategies,
                                               const std::vector<GridValues>& grid_points, const std::string& baseline) {
-  std::vector<std::string> modes;
-  for (const auto& run : runs) {
-    for (const auto& m : run.shift) {
-      if (std::find(modes.begin(), modes.end(), to_string(m.mode)) == modes.end()) modes.push_back(to_string(m.mode));
-    }
-  }
+  const std::vector<std::string> modes = report::shift_modes(runs);
   std::vector<Comparison> out;
   for (const auto& point : grid_points) {
     // seed -> run, for the baseline and each strategy at this grid point
@@ -86,22 +51,22 @@ std::vector<Comparison> compare_with_baseline(const std::vector<RunResult>& runs
     for (const auto& strategy : strategies) {
       if (strategy == baseline) continue;
       const auto other_runs = by_seed(strategy);
-      for (const Metric& metric : metrics()) {
+      for (const MetricColumn& metric : report::metric_columns()) {
         for (const std::string& mode : metric.per_mode ? modes : std::vector<std::string>{""}) {
           std::vector<double> a, b;
           int64_t better = 0, worse = 0;
-          bool per_image = static_cast<bool>(metric.outcomes);
+          bool per_image = metric.outcomes != nullptr;
           for (const auto& [seed, other] : other_runs) {
             const auto it = base_runs.find(seed);
             if (it == base_runs.end()) continue;
             const ShiftMetrics* mb = mode_metrics(*it->second, mode);
             const ShiftMetrics* ms = mode_metrics(*other, mode);
             if (mb == nullptr || ms == nullptr) continue;
-            a.push_back(metric.value(*mb));
-            b.push_back(metric.value(*ms));
+            a.push_back(metric.get(*mb));
+            b.push_back(metric.get(*ms));
             if (!per_image) continue;
-            const auto& ob = metric.outcomes(*mb);
-            const auto& os = metric.outcomes(*ms);
+            const auto& ob = (*mb).*metric.outcomes;
+            const auto& os = (*ms).*metric.outcomes;
             if (ob.size() != os.size() || ob.empty()) {
               per_image = false;  // not the same images: fall back to the t-test
               continue;
@@ -121,7 +86,7 @@ std::vector<Comparison> compare_with_baseline(const std::vector<RunResult>& runs
           c.grid = point;
           c.shift_mode = mode;
           c.metric = metric.key;
-          c.title = mode.empty() ? metric.title : fmt::format("{} under {} shifts", metric.title, mode);
+          c.title = mode.empty() ? metric.phrase : fmt::format("{} under {} shifts", metric.phrase, mode);
           c.higher_is_better = metric.higher_is_better;
           c.baseline_mean = describe(a).mean;
           c.strategy_mean = describe(b).mean;

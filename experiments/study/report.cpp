@@ -14,12 +14,18 @@ namespace report {
 
 const std::vector<MetricColumn>& metric_columns() {
   static const std::vector<MetricColumn> columns = {
-      {"clean_acc", "clean acc", [](const ShiftMetrics& m) { return m.clean_acc; }},
-      {"consistency", "consistency", [](const ShiftMetrics& m) { return m.consistency; }},
-      {"flip_rate", "flip rate", [](const ShiftMetrics& m) { return m.flip_rate; }},
-      {"prob_change", "|Δp| top-1", [](const ShiftMetrics& m) { return m.prob_change; }},
-      {"acc_shift_mean", "acc over shifts (mean)", [](const ShiftMetrics& m) { return m.acc_shift_mean; }},
-      {"acc_shift_min", "acc over shifts (min)", [](const ShiftMetrics& m) { return m.acc_shift_min; }},
+      {"clean_acc", "clean acc", "clean accuracy", [](const ShiftMetrics& m) { return m.clean_acc; }, false, true,
+       &ShiftMetrics::correct},
+      {"consistency", "consistency", "consistency", [](const ShiftMetrics& m) { return m.consistency; }, true, true,
+       &ShiftMetrics::consistent},
+      {"flip_rate", "flip rate", "flip rate", [](const ShiftMetrics& m) { return m.flip_rate; }, true, false,
+       &ShiftMetrics::flipped, 4},
+      {"prob_change", "|Δp| top-1", "top-1 probability change", [](const ShiftMetrics& m) { return m.prob_change; },
+       true, false},
+      {"acc_shift_mean", "acc over shifts (mean)", "mean accuracy over shifts",
+       [](const ShiftMetrics& m) { return m.acc_shift_mean; }},
+      {"acc_shift_min", "acc over shifts (min)", "worst accuracy over shifts",
+       [](const ShiftMetrics& m) { return m.acc_shift_min; }},
   };
   return columns;
 }

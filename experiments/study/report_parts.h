@@ -24,10 +24,18 @@ std::vector<std::string> grid_keys(const StudyDescription& study);
 std::string variant_header(const StudyDescription& study);
 std::string variant_fields(const Variant& v);
 
+// One shift metric of the report: its tables' column and what the paired comparisons need.
 struct MetricColumn {
-  std::string key;    // CSV column stem
-  std::string title;  // table heading
+  std::string key;     // CSV column stem
+  std::string title;   // table heading
+  std::string phrase;  // in the findings' sentences
   std::function<double(const ShiftMetrics&)> get;
+  bool per_mode = true;  // false: the same under every shift mode (clean accuracy)
+  bool higher_is_better = true;
+  // The per-image outcomes behind the rate (null: none, the t-test over seeds), and how many
+  // units each image holds (4 for the flip directions, one bit each).
+  const std::vector<uint8_t> ShiftMetrics::*outcomes = nullptr;
+  int units_per_image = 1;
 };
 const std::vector<MetricColumn>& metric_columns();
 

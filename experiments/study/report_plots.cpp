@@ -134,7 +134,7 @@ PlotSet write_plots(const std::filesystem::path& plot_dir, const StudyDescriptio
     }
     std::string xtics = "set xtics rotate by -30 (";
     for (size_t i = 0; i < tick_labels.size(); ++i) xtics += fmt::format("{}{} {}", i ? ", " : "", gp_string(tick_labels[i]), i);
-    xtics += ")\n";
+    xtics += ")\nset rmargin 22\n";  // room for the last rotated labels
     const std::string stem = "equivariance";
     const std::string title = "equivariance error by layer (circular shifts; mean over shifts, ± std over seeds)";
     std::string script = band_plot_script(stem, title, "layer (cumulative stride S)", names);
