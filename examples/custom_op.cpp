@@ -3,10 +3,10 @@
 // link poolnet::poolnet_testing (docs/library.md).
 #include <cstdio>
 
-#include "framework/autograd.h"
-#include "framework/errors.h"
-#include "framework/ops/ops.h"
-#include "testing/op_contract.h"
+#include <poolnet/framework/autograd.h>
+#include <poolnet/framework/errors.h>
+#include <poolnet/framework/ops/ops.h>
+#include <poolnet/testing/op_contract.h>
 
 using namespace poolnet;
 

@@ -6,10 +6,10 @@
 #include <memory>
 #include <string>
 
-#include "experiments/study/ablation.h"
-#include "framework/ops/ops.h"
-#include "layers/downsample.h"
-#include "layers/pool_window.h"
+#include <poolnet/experiments/study/ablation.h>
+#include <poolnet/framework/ops/ops.h>
+#include <poolnet/layers/downsample.h>
+#include <poolnet/layers/pool_window.h>
 
 using namespace poolnet;
 

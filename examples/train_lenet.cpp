@@ -7,19 +7,19 @@
 #include <filesystem>
 #include <string>
 
-#include "experiments/train/checkpoint.h"  // save_model
-#include "experiments/train/progress.h"
-#include "experiments/train/trainer.h"  // evaluate_accuracy
-#include "framework/data/loader.h"
-#include "framework/errors.h"
-#include "framework/ops/ops.h"
-#include "framework/optim/sgd.h"
-#include "layers/conv2d.h"
-#include "layers/flatten.h"
-#include "layers/linear.h"
-#include "layers/max_pool2d.h"
-#include "layers/relu.h"
-#include "models/model.h"
+#include <poolnet/experiments/train/checkpoint.h>  // save_model
+#include <poolnet/experiments/train/progress.h>
+#include <poolnet/experiments/train/trainer.h>  // evaluate_accuracy
+#include <poolnet/framework/data/loader.h>
+#include <poolnet/framework/errors.h>
+#include <poolnet/framework/ops/ops.h>
+#include <poolnet/framework/optim/sgd.h>
+#include <poolnet/layers/conv2d.h>
+#include <poolnet/layers/flatten.h>
+#include <poolnet/layers/linear.h>
+#include <poolnet/layers/max_pool2d.h>
+#include <poolnet/layers/relu.h>
+#include <poolnet/models/model.h>
 
 using namespace poolnet;
 
