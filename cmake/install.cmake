@@ -1,5 +1,7 @@
 # Install rules and an exported package: another CMake project can
 #   find_package(poolnet REQUIRED)  and  target_link_libraries(app PRIVATE poolnet::poolnet)
+# Headers go to include/poolnet/{framework,layers,models,experiments,testing}/ and
+# include/poolnet/poolnet.h (everything), included as <poolnet/framework/tensor.h>.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -9,12 +11,15 @@ set(POOLNET_LIBRARIES poolnet_framework poolnet_layers poolnet_models
 add_library(poolnet INTERFACE)
 target_link_libraries(poolnet INTERFACE ${POOLNET_LIBRARIES})
 
-install(TARGETS poolnet ${POOLNET_LIBRARIES} EXPORT poolnetTargets
+# The gradient checker and op contract (testing/), for ops written outside the library:
+#   target_link_libraries(app PRIVATE poolnet::poolnet_testing)
+install(TARGETS poolnet poolnet_testing ${POOLNET_LIBRARIES} EXPORT poolnetTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
-  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/poolnet)
-install(DIRECTORY framework layers models experiments DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/poolnet
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY framework layers models experiments testing DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/poolnet
   FILES_MATCHING PATTERN "*.h")
+install(FILES poolnet.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/poolnet)
 install(TARGETS poolnet_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 install(EXPORT poolnetTargets NAMESPACE poolnet:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/poolnet)

@@ -1,7 +1,7 @@
 // Built against an installed poolnet: a tiny gradient step through the public API.
 #include <cstdio>
 
-#include <framework/ops/ops.h>
+#include <poolnet/poolnet.h>
 
 int main() {
   using namespace poolnet;

@@ -1,4 +1,4 @@
-#include "tests/support/op_contract.h"
+#include "testing/op_contract.h"
 
 #include <exception>
 
@@ -39,8 +39,7 @@ bool any_requires_grad(const std::vector<Tensor>& inputs) {
 }
 }  // namespace
 
-::testing::AssertionResult backward_accumulates(const TensorFn& f, const std::vector<Tensor>& inputs, double atol,
-                                                double rtol) {
+CheckResult backward_accumulates(const TensorFn& f, const std::vector<Tensor>& inputs, double atol, double rtol) {
   zero_grads(inputs);
   const std::vector<Tensor> fresh = run_once(f, inputs);
   zero_grads(inputs);
@@ -58,16 +57,16 @@ bool any_requires_grad(const std::vector<Tensor>& inputs) {
     const auto same = all_close(x.grad(), want, atol, rtol);
     if (!same) {
       zero_grads(inputs);
-      return ::testing::AssertionFailure() << "input " << k << " " << shape_str(x.shape()) << ": backward into a "
-                                           << "gradient pre-filled with " << kPrefill << " does not add to it ("
-                                           << same.message() << ", pre-filled run vs fresh run + " << kPrefill << ")";
+      return CheckResult::fail("input ", k, " ", shape_str(x.shape()), ": backward into a ",
+                               "gradient pre-filled with ", kPrefill, " does not add to it (", same.message(),
+                               ", pre-filled run vs fresh run + ", kPrefill, ")");
     }
   }
   zero_grads(inputs);
-  return ::testing::AssertionSuccess();
+  return CheckResult::pass();
 }
 
-::testing::AssertionResult same_at_one_and_two_threads(const TensorFn& f, const std::vector<Tensor>& inputs) {
+CheckResult same_at_one_and_two_threads(const TensorFn& f, const std::vector<Tensor>& inputs) {
   std::vector<Tensor> runs[2];
   for (int threads : {1, 2}) {
     with_threads(threads, [&] {
@@ -81,13 +80,13 @@ bool any_requires_grad(const std::vector<Tensor>& inputs) {
     const auto same = bitwise_equal(runs[0][i], runs[1][i]);
     if (!same) {
       const std::string what = i == 0 ? "forward output" : "gradient of input " + std::to_string(i - 1);
-      return ::testing::AssertionFailure() << what << " differs between 1 and 2 threads: " << same.message();
+      return CheckResult::fail(what, " differs between 1 and 2 threads: ", same.message());
     }
   }
-  return ::testing::AssertionSuccess();
+  return CheckResult::pass();
 }
 
-::testing::AssertionResult shape_error_names(const std::string& op, const ShapeErrorCase& bad) {
+CheckResult shape_error_names(const std::string& op, const ShapeErrorCase& bad) {
   try {
     bad.call();
   } catch (const ShapeError& e) {
@@ -96,33 +95,33 @@ bool any_requires_grad(const std::vector<Tensor>& inputs) {
     parts.insert(parts.end(), bad.parts.begin(), bad.parts.end());
     for (const std::string& part : parts) {
       if (message.find(part) == std::string::npos) {
-        return ::testing::AssertionFailure() << "ShapeError message \"" << message << "\" lacks \"" << part << "\"";
+        return CheckResult::fail("ShapeError message \"", message, "\" lacks \"", part, "\"");
       }
     }
-    return ::testing::AssertionSuccess();
+    return CheckResult::pass();
   } catch (const std::exception& e) {
-    return ::testing::AssertionFailure() << "expected ShapeError, got another exception: " << e.what();
+    return CheckResult::fail("expected ShapeError, got another exception: ", e.what());
   }
-  return ::testing::AssertionFailure() << "expected ShapeError, nothing was thrown";
+  return CheckResult::fail("expected ShapeError, nothing was thrown");
 }
 
-::testing::AssertionResult repeatable(const TensorFn& f, const std::vector<Tensor>& inputs) {
+CheckResult repeatable(const TensorFn& f, const std::vector<Tensor>& inputs) {
   NoGradGuard no_grad;
   const Tensor first = f(inputs).clone();
   const auto same = bitwise_equal(first, f(inputs));
   if (!same) {
-    return ::testing::AssertionFailure() << "two forwards of the same inputs differ (" << same.message()
-                                         << "); a random op needs a fixed seed, a module its counters reset";
+    return CheckResult::fail("two forwards of the same inputs differ (", same.message(),
+                             "); a random op needs a fixed seed, a module its counters reset");
   }
-  return ::testing::AssertionSuccess();
+  return CheckResult::pass();
 }
 
-::testing::AssertionResult op_contract(const OpCase& c) {
-  const auto fail = [&](const char* part, const ::testing::AssertionResult& r) {
-    return ::testing::AssertionFailure() << c.op << ": " << part << ": " << r.message();
+CheckResult op_contract(const OpCase& c) {
+  const auto fail = [&](const char* part, const CheckResult& r) {
+    return CheckResult::fail(c.op, ": ", part, ": ", r.message());
   };
   if ((c.check_gradient || c.check_accumulate) && !any_requires_grad(c.inputs)) {
-    return ::testing::AssertionFailure() << c.op << ": no input requires grad, so no gradient would be checked";
+    return CheckResult::fail(c.op, ": no input requires grad, so no gradient would be checked");
   }
   if (const auto r = repeatable(c.f, c.inputs); !r) return fail("repeatable", r);
   if (c.check_gradient) {
@@ -137,16 +136,16 @@ bool any_requires_grad(const std::vector<Tensor>& inputs) {
   if (c.check_threads) {
     const std::vector<Tensor>& inputs = c.thread_inputs.empty() ? c.inputs : c.thread_inputs;
     if (!any_requires_grad(inputs)) {
-      return ::testing::AssertionFailure() << c.op << ": no thread input requires grad";
+      return CheckResult::fail(c.op, ": no thread input requires grad");
     }
     const auto r = same_at_one_and_two_threads(c.f, inputs);
     if (!r) return fail("1 vs 2 threads", r);
   }
   for (size_t i = 0; i < c.shape_errors.size(); ++i) {
     const auto r = shape_error_names(c.op, c.shape_errors[i]);
-    if (!r) return ::testing::AssertionFailure() << c.op << ": shape error " << i << ": " << r.message();
+    if (!r) return CheckResult::fail(c.op, ": shape error ", i, ": ", r.message());
   }
-  return ::testing::AssertionSuccess();
+  return CheckResult::pass();
 }
 
 }  // namespace poolnet::testing

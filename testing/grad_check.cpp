@@ -1,9 +1,10 @@
-#include "tests/support/grad_check.h"
+#include "testing/grad_check.h"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <fmt/format.h>
 
 #include "framework/autograd.h"
 #include "framework/ops/ops.h"
@@ -29,7 +30,7 @@ std::string index_str(const Shape& shape, int64_t flat) {
 }
 }  // namespace
 
-::testing::AssertionResult grad_check(const TensorFn& f, std::vector<Tensor> inputs, GradCheckOptions options) {
+CheckResult grad_check(const TensorFn& f, std::vector<Tensor> inputs, GradCheckOptions options) {
   for (Tensor& t : inputs) t.zero_grad();
   Tensor y = f(inputs);
   const Tensor r = random_tensor(y.shape(), options.seed);
@@ -68,9 +69,9 @@ std::string index_str(const Shape& shape, int64_t flat) {
                                 index_str(x.shape(), i), analytic, num);
       }
     }
-    if (worst > 0.0) return ::testing::AssertionFailure() << "gradient mismatch, worst element: " << worst_msg;
+    if (worst > 0.0) return CheckResult::fail("gradient mismatch, worst element: ", worst_msg);
   }
-  return ::testing::AssertionSuccess();
+  return CheckResult::pass();
 }
 
 Tensor random_tensor(const Shape& shape, uint64_t seed, float low, float high) {
@@ -83,7 +84,8 @@ Tensor separated_tensor(const Shape& shape, uint64_t seed, float gap) {
   std::vector<int64_t> order(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
   const RandomStream rng(seed, 0);
-  for (int64_t i = n - 1; i > 0; --i) std::swap(order[static_cast<size_t>(i)], order[static_cast<size_t>(rng.below(i, i + 1))]);
+  for (int64_t i = n - 1; i > 0; --i)
+    std::swap(order[static_cast<size_t>(i)], order[static_cast<size_t>(rng.below(i, i + 1))]);
   for (int64_t i = 0; i < n; ++i) t.data()[i] = (static_cast<float>(order[static_cast<size_t>(i)]) - n / 2.0f) * gap;
   return t;
 }
@@ -99,24 +101,23 @@ void with_threads(int n, const std::function<void()>& f) {
   parallel::set_num_threads(0);
 }
 
-::testing::AssertionResult bitwise_equal(const Tensor& a, const Tensor& b) {
+CheckResult bitwise_equal(const Tensor& a, const Tensor& b) {
   if (a.shape() != b.shape()) {
-    return ::testing::AssertionFailure() << "shapes differ: " << shape_str(a.shape()) << " vs " << shape_str(b.shape());
+    return CheckResult::fail("shapes differ: ", shape_str(a.shape()), " vs ", shape_str(b.shape()));
   }
   if (std::memcmp(a.data(), b.data(), static_cast<size_t>(a.numel()) * sizeof(float)) != 0) {
     for (int64_t i = 0; i < a.numel(); ++i) {
       if (std::memcmp(a.data() + i, b.data() + i, sizeof(float)) != 0) {
-        return ::testing::AssertionFailure() << "first difference at flat index " << i << ": " << a.data()[i]
-                                             << " vs " << b.data()[i];
+        return CheckResult::fail("first difference at flat index ", i, ": ", a.data()[i], " vs ", b.data()[i]);
       }
     }
   }
-  return ::testing::AssertionSuccess();
+  return CheckResult::pass();
 }
 
-::testing::AssertionResult all_close(const Tensor& a, const Tensor& b, double atol, double rtol) {
+CheckResult all_close(const Tensor& a, const Tensor& b, double atol, double rtol) {
   if (a.shape() != b.shape()) {
-    return ::testing::AssertionFailure() << "shapes differ: " << shape_str(a.shape()) << " vs " << shape_str(b.shape());
+    return CheckResult::fail("shapes differ: ", shape_str(a.shape()), " vs ", shape_str(b.shape()));
   }
   double worst = 0.0;
   int64_t at = -1;
@@ -130,10 +131,9 @@ void with_threads(int n, const std::function<void()>& f) {
     }
   }
   if (at >= 0) {
-    return ::testing::AssertionFailure() << "worst mismatch at " << index_str(a.shape(), at) << ": " << a.data()[at]
-                                         << " vs " << b.data()[at];
+    return CheckResult::fail("worst mismatch at ", index_str(a.shape(), at), ": ", a.data()[at], " vs ", b.data()[at]);
   }
-  return ::testing::AssertionSuccess();
+  return CheckResult::pass();
 }
 
 }  // namespace poolnet::testing
