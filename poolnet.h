@@ -39,6 +39,7 @@
 #include "poolnet/layers/max_unpool2d.h"
 #include "poolnet/layers/mixed_pool2d.h"
 #include "poolnet/layers/module.h"
+#include "poolnet/layers/polyphase_unpool2d.h"
 #include "poolnet/layers/pool_window.h"
 #include "poolnet/layers/relu.h"
 #include "poolnet/layers/sequential.h"

@@ -165,6 +165,21 @@ void aps_select_backward(const float* gy, float* gx, const Shape& xs, int64_t OH
     }
   });
 }
+
+// The phases, checked: one per sample of `t`, each in [0, s*s).
+std::vector<int64_t> checked_phases(const char* op, const Tensor& t, std::span<const int64_t> phases, int64_t stride) {
+  if (static_cast<int64_t>(phases.size()) != t.size(0)) {
+    throw ShapeError(fmt::format("{}: expected {} phases (one per sample of {}), got {}", op, t.size(0),
+                                 shape_str(t.shape()), phases.size()));
+  }
+  for (size_t n = 0; n < phases.size(); ++n) {
+    if (phases[n] < 0 || phases[n] >= stride * stride) {
+      throw ShapeError(fmt::format("{}: phase {} of sample {} is outside [0, {}) (stride {}, input {})", op, phases[n],
+                                   n, stride * stride, stride, shape_str(t.shape())));
+    }
+  }
+  return {phases.begin(), phases.end()};
+}
 }  // namespace
 
 std::vector<int64_t> aps_phases(const Tensor& x, const Aps& options) {
@@ -184,17 +199,7 @@ std::vector<int64_t> aps_phases(const Tensor& x, const Aps& options) {
 
 Tensor aps_select(const Tensor& x, std::span<const int64_t> phases, int64_t stride) {
   const Shape out_shape = aps_out_shape(x.shape(), stride, "aps_select");
-  if (static_cast<int64_t>(phases.size()) != x.size(0)) {
-    throw ShapeError(fmt::format("aps_select: expected {} phases (one per sample of x={}), got {}", x.size(0),
-                                 shape_str(x.shape()), phases.size()));
-  }
-  for (size_t n = 0; n < phases.size(); ++n) {
-    if (phases[n] < 0 || phases[n] >= stride * stride) {
-      throw ShapeError(fmt::format("aps_select: phase {} of sample {} is outside [0, {}) (stride {}, x={})", phases[n],
-                                   n, stride * stride, stride, shape_str(x.shape())));
-    }
-  }
-  std::vector<int64_t> chosen(phases.begin(), phases.end());
+  std::vector<int64_t> chosen = checked_phases("aps_select", x, phases, stride);
   Tensor y = Tensor::empty(out_shape);
   const int64_t OH = out_shape[2], OW = out_shape[3];
   aps_select_forward(x.data(), y.data(), x.shape(), OH, OW, stride, chosen);
@@ -215,5 +220,34 @@ ApsResult aps_downsample_with_phases(const Tensor& x, const Aps& options) {
 }
 
 Tensor aps_downsample(const Tensor& x, const Aps& options) { return aps_downsample_with_phases(x, options).y; }
+
+Tensor polyphase_unpool(const Tensor& y, std::span<const int64_t> phases, int64_t stride) {
+  if (y.dim() != 4) throw ShapeError(fmt::format("polyphase_unpool: expected y [N,C,H,W], got {}", shape_str(y.shape())));
+  return polyphase_unpool(y, phases, stride, Size2d{y.size(2) * stride, y.size(3) * stride});
+}
+
+Tensor polyphase_unpool(const Tensor& y, std::span<const int64_t> phases, int64_t stride, Size2d output_size) {
+  const auto [H, W] = output_size;
+  if (y.dim() != 4 || stride < 2 || H < 1 || W < 1 || blur_length(H, stride) != y.size(2) ||
+      blur_length(W, stride) != y.size(3)) {
+    throw ShapeError(fmt::format("polyphase_unpool: y {} with stride {} cannot make {}x{} (expected y [N,C,H,W], stride "
+                                 ">= 2, ceil(output/stride) = y's size)",
+                                 shape_str(y.shape()), stride, H, W));
+  }
+  std::vector<int64_t> chosen = checked_phases("polyphase_unpool", y, phases, stride);
+  const Shape xs = {y.size(0), y.size(1), H, W};
+  const int64_t OH = y.size(2), OW = y.size(3);
+  Tensor x = Tensor::zeros(xs);
+  aps_select_backward(y.data(), x.data(), xs, OH, OW, stride, chosen);
+  if (needs_grad({y})) {
+    record(x, "polyphase_unpool", {y}, [y, chosen = std::move(chosen), xs, OH, OW, stride](const Tensor& gx) {
+      std::vector<float> picked(static_cast<size_t>(y.numel()));
+      aps_select_forward(gx.data(), picked.data(), xs, OH, OW, stride, chosen);
+      float* gy = grad_buffer(y);
+      for (size_t k = 0; k < picked.size(); ++k) gy[k] += picked[k];
+    });
+  }
+  return x;
+}
 
 }  // namespace poolnet

@@ -16,9 +16,20 @@
 //                                   residual shortcut reuse the main branch's choice
 //   aps_downsample(x, options)   =  aps_select(x, aps_phases(x, options), s)
 //   aps_downsample_with_phases   -> both
+//   polyphase_unpool(y, phases, s, size)
+//                                -> x [N,C,H,W] (default H = OH*s, W = OW*s; any H, W with
+//                                   ceil(H/s) = OH, ceil(W/s) = OW): y[n] put back at component
+//                                   phases[n], zeros elsewhere, wrapping as above; the adjoint of
+//                                   aps_select, so aps_select(polyphase_unpool(y, p, s), p, s) = y.
+//                                   The upsampling of learnable polyphase sampling's encoder-
+//                                   decoders (Rojas-Gomez et al. 2022, raymondyeh07/
+//                                   learnable_polyphase_sampling, its unpooling layer): with the
+//                                   phases of the matching downsampling, a circular shift of that
+//                                   layer's input shifts the output of the pair alike.
 //
 // Gradient: flows only through the chosen component: gx[n,c,h mod H, w mod W] += gy[n,c,oh,ow]
 // for (h, w) = (oh*s + i, ow*s + j); the choice itself is piecewise constant (no gradient).
+// polyphase_unpool's gradient is aps_select of the output gradient at the same phases.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +38,7 @@
 #include <string_view>
 #include <vector>
 
+#include "framework/ops/geometry.h"
 #include "framework/tensor.h"
 
 namespace poolnet {
@@ -51,5 +63,7 @@ std::vector<int64_t> aps_phases(const Tensor& x, const Aps& options = {});
 Tensor aps_select(const Tensor& x, std::span<const int64_t> phases, int64_t stride);
 Tensor aps_downsample(const Tensor& x, const Aps& options = {});
 ApsResult aps_downsample_with_phases(const Tensor& x, const Aps& options = {});
+Tensor polyphase_unpool(const Tensor& y, std::span<const int64_t> phases, int64_t stride);
+Tensor polyphase_unpool(const Tensor& y, std::span<const int64_t> phases, int64_t stride, Size2d output_size);
 
 }  // namespace poolnet

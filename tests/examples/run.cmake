@@ -4,6 +4,8 @@
 #   train_lenet      trains on the first 3000 images, writes model.safetensors, which the
 #                    installed `poolnet eval` then loads
 #   my_downsampling  the study runner reports the user's strategy beside the built-in ones
+#   shift_equivariant_autoencoder
+#                    the polyphase encoder-decoder follows circular shifts (it exits 1 if not)
 file(REMOVE_RECURSE ${WORK_DIR})
 function(run what)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
@@ -48,3 +50,8 @@ foreach(file summary.csv comparisons.csv report.md report.html)
     endif()
   endforeach()
 endforeach()
+
+run("shift_equivariant_autoencoder" ${WORK_DIR}/build/shift_equivariant_autoencoder --limit 2000)
+if(NOT out MATCHES "polyphase: shift-equivariant")
+  message(FATAL_ERROR "shift_equivariant_autoencoder: not equivariant")
+endif()

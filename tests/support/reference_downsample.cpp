@@ -86,6 +86,19 @@ Tensor aps_select(const Tensor& x, const std::vector<int64_t>& phases, int64_t s
   return y;
 }
 
+Tensor polyphase_unpool(const Tensor& y, const std::vector<int64_t>& phases, int64_t stride, int64_t H, int64_t W) {
+  const int64_t N = y.size(0), C = y.size(1), OH = y.size(2), OW = y.size(3);
+  Tensor x = Tensor::zeros({N, C, H, W});
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t oh = 0; oh < OH; ++oh)
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          const int64_t i = phases[n] / stride, j = phases[n] % stride;
+          x.at({n, c, (oh * stride + i) % H, (ow * stride + j) % W}) += y.at({n, c, oh, ow});
+        }
+  return x;
+}
+
 namespace {
 // Calls f(values of the window) for every output element, storing the result.
 template <class F>

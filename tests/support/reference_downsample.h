@@ -22,6 +22,8 @@ Tensor blur_pool(const Tensor& x, int64_t filter, int64_t stride, const std::str
 // Adaptive polyphase sampling: norms per (sample, phase), chosen phases, selected output.
 std::vector<int64_t> aps_phases(const Tensor& x, int64_t stride, const std::string& norm);
 Tensor aps_select(const Tensor& x, const std::vector<int64_t>& phases, int64_t stride);
+// Polyphase unpooling to [N,C,H,W]: out[(oh*s + i) mod H, (ow*s + j) mod W] += y[oh, ow].
+Tensor polyphase_unpool(const Tensor& y, const std::vector<int64_t>& phases, int64_t stride, int64_t H, int64_t W);
 
 // SoftPool: softmax-weighted sum over windows (no padding, floor mode).
 Tensor soft_pool(const Tensor& x, int64_t kernel, int64_t stride);
