@@ -25,6 +25,16 @@ namespace {
 std::mutex g_mutex;
 std::unique_ptr<tbb::global_control> g_control;
 std::atomic<int> g_threads{0};
+std::atomic<int> g_requested{0};
+thread_local int t_depth = 0;  // parallel regions this thread is inside
+
+// Counts the calling thread into a parallel region for its lifetime.
+struct InRegion {
+  InRegion() { ++t_depth; }
+  ~InRegion() { --t_depth; }
+  InRegion(const InRegion&) = delete;
+  InRegion& operator=(const InRegion&) = delete;
+};
 
 int hardware_threads() {
   const unsigned n = std::thread::hardware_concurrency();
@@ -42,9 +52,11 @@ void happens_after(const char*) {}
 namespace detail {
 void run_chunks(int64_t chunks, ChunkFn chunk, const void* context) {
   char fork = 0, join = 0;  // only their addresses matter
+  const InRegion caller;
   happens_before(&fork);
   tbb::parallel_for(tbb::blocked_range<int64_t>(0, chunks, 1), [&](const tbb::blocked_range<int64_t>& r) {
     happens_after(&fork);
+    const InRegion worker;
     chunk(context, r.begin(), r.end());
     happens_before(&join);
   }, tbb::simple_partitioner());
@@ -60,7 +72,13 @@ void set_num_threads(int n) {
                                                     static_cast<size_t>(g_threads));
 }
 
+void request_num_threads(int n) { g_requested.store(n <= 0 ? -1 : n, std::memory_order_relaxed); }
+
 int num_threads() {
+  if (t_depth == 0 && g_requested.load(std::memory_order_relaxed) != 0) {
+    const int n = g_requested.exchange(0);
+    if (n != 0) set_num_threads(n);
+  }
   if (g_threads == 0) {
     return static_cast<int>(tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
   }

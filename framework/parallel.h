@@ -19,6 +19,9 @@ void run_chunks(int64_t chunks, ChunkFn chunk, const void* context);
 
 // Sets the number of worker threads for the whole process (n <= 0: all cores).
 void set_num_threads(int n);
+// The same, later: the next parallel_for called outside any parallel region applies it. Safe in
+// a signal handler (a process of `ablate --jobs` takes the cores another one has left).
+void request_num_threads(int n);
 int num_threads();
 
 // Number of chunks of size `chunk` (the last may be shorter) covering [0, n).

@@ -8,10 +8,13 @@
 
 #include "experiments/cli/cli_common.h"
 #include "experiments/cli/commands.h"
+#include "experiments/cli/workers.h"
 #include "experiments/study/ablation.h"
 #include "experiments/train/interrupt.h"
+#include "experiments/train/progress.h"
 #include "experiments/train/trainer.h"
 #include "framework/errors.h"
+#include "framework/parallel.h"
 #include "layers/downsample.h"
 
 namespace poolnet::cli {
@@ -19,7 +22,8 @@ namespace poolnet::cli {
 namespace {
 std::string default_strategies() { return fmt::format("{}", fmt::join(default_study_strategies(), ",")); }
 
-std::pair<int64_t, int64_t> parse_shard(const std::string& text) {
+// "i/N" with 0 <= i < N.
+std::pair<int64_t, int64_t> parse_slice(const std::string& option, const std::string& text) {
   const auto slash = text.find('/');
   try {
     if (slash != std::string::npos) {
@@ -28,7 +32,34 @@ std::pair<int64_t, int64_t> parse_shard(const std::string& text) {
     }
   } catch (const std::logic_error&) {
   }
-  throw ConfigError(fmt::format("--shard: expected i/N with 0 <= i < N (e.g. 0/4), got '{}'", text));
+  throw ConfigError(fmt::format("{}: expected i/N with 0 <= i < N (e.g. 0/4), got '{}'", option, text));
+}
+
+// The runs of this invocation trained by `jobs` worker processes (experiments/cli/workers.h),
+// then the report written from the study folder.
+StudyOutcome run_in_workers(StudyConfig study, const std::string& out, int64_t jobs, int64_t all_threads) {
+  const int64_t threads = std::max<int64_t>(1, all_threads / jobs);
+  std::vector<std::vector<std::string>> workers;
+  for (int64_t i = 0; i < jobs; ++i) {
+    auto args = command_args();
+    args.insert(args.end(), {"--jobs", "1", "--threads", std::to_string(threads), "--worker", fmt::format("{}/{}", i, jobs)});
+    workers.push_back(std::move(args));
+  }
+  spdlog::info("training in {} processes of {} thread{} each", jobs, threads, threads == 1 ? "" : "s");
+  const std::vector<WorkerExit> failed = run_workers(workers, static_cast<int>(all_threads));
+  if (interrupt_requested()) {
+    throw Interrupted("interrupted: each worker checkpointed its run; re-run the same ablate command to resume (finished "
+                      "runs are kept)");
+  }
+  study.report_only = true;
+  const StudyOutcome outcome = run_study(study, out);
+  if (!failed.empty()) {
+    throw std::runtime_error(fmt::format("worker process {} of {} exited with status {} (its message is above); "
+                                         "{} of {} runs complete, report: {}",
+                                         failed.front().index, jobs, failed.front().status, outcome.complete,
+                                         outcome.planned, outcome.report.string()));
+  }
+  return outcome;
 }
 
 }  // namespace
@@ -42,7 +73,8 @@ void add_ablate_command(CLI::App& app) {
     std::vector<std::string> grid;
     int64_t seeds = 3;
     bool quick = false, report_only = false, fallback_to_shapes = false, rerun_mismatched = false;
-    int64_t claim_timeout = 86400;
+    int64_t claim_timeout = 86400, jobs = 1;
+    std::string worker;
   };
   auto o = std::make_shared<Options>();
   CLI::App* sub = app.add_subcommand("ablate", "train strategies x seeds and report their shift robustness");
@@ -68,6 +100,12 @@ void add_ablate_command(CLI::App& app) {
                   "seconds after which a claim by a process on another host is taken over")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  sub->add_option("--jobs", o->jobs,
+                  "runs trained at once, each in a process of its own with --threads / N threads (0: one per core); "
+                  "results do not depend on it")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1024));
+  sub->add_option("--worker", o->worker)->group("");  // i/N: set by --jobs for the processes it starts
   sub->add_flag("--fallback-to-shapes", o->fallback_to_shapes, "use the built-in shapes data when --dataset is not installed");
   sub->callback([o] {
     apply(o->common);
@@ -122,12 +160,31 @@ void add_ablate_command(CLI::App& app) {
     study.shift_modes = parse_shift_modes(o->shift.shift_modes);
     const data::Dataset probe = open_test_set(study.base);
     study.shift = shift_eval_options(o->shift, probe.height(), probe.width(), study.base.seed);
-    std::tie(study.shard_index, study.shard_count) = parse_shard(o->shard);
+    std::tie(study.shard_index, study.shard_count) = parse_slice("--shard", o->shard);
     study.report_only = o->report_only;
     study.rerun_mismatched = o->rerun_mismatched;
     study.claim_timeout = o->claim_timeout;
     study.quiet = o->common.quiet;
     study.command = command_line();
+    if (!o->worker.empty()) {
+      const auto [index, count] = parse_slice("--worker", o->worker);
+      study.worker = true;
+      accept_thread_counts();
+      Progress::use_log_lines();
+      spdlog::set_pattern(fmt::format("[%H:%M:%S] [job {}/{}] %v", index + 1, count));
+      run_study(study, o->out);
+      return;
+    }
+    const int64_t threads = parallel::num_threads();
+    const int64_t runs = static_cast<int64_t>(shard(plan_runs(study), study.shard_index, study.shard_count).size());
+    const int64_t jobs = std::min(o->jobs == 0 ? threads : o->jobs, runs);
+    if (jobs > 1 && !study.report_only) {
+      const StudyOutcome outcome = run_in_workers(study, o->out, jobs, threads);
+      fmt::print("{} of {} runs complete (trained by {} processes, {} failed); report: {}\n", outcome.complete,
+                 outcome.planned, jobs, outcome.failed, outcome.report.string());
+      if (outcome.failed > 0) throw std::runtime_error(fmt::format("{} run(s) failed; see the report", outcome.failed));
+      return;
+    }
     const StudyOutcome outcome = run_study(study, o->out);
     for (const auto& line : outcome.busy) fmt::print("{}\n", line);
     fmt::print("{} of {} runs complete ({} trained now, {} failed); report: {}\n", outcome.complete, outcome.planned,

@@ -30,7 +30,7 @@ void add_train_command(CLI::App& app) {
   sub->callback([o] {
     apply(o->common);
     install_interrupt_handlers();
-    const TrainResult r = train_run(o->config, o->out, TrainOptions{.resume = o->resume, .quiet = o->common.quiet});
+    const TrainResult r = train_run(o->config, o->out, TrainOptions{.resume = o->resume, .quiet = o->common.quiet, .label = {}});
     const auto& last = r.history.last();
     fmt::print("{}: test accuracy {:.4f} after {} ({:.1f} s of training); wrote {}/model.safetensors\n",
                canonical_name(r.model->spec()), last.test_acc, count_of(last.epoch, "epoch"), r.seconds, o->out);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -21,8 +22,9 @@ void add_strategies_command(CLI::App& app);
 // Registers every subcommand above.
 void add_all_commands(CLI::App& app);
 
-// The command line being run, as typed (for reports).
+// The command line being run, as typed (for reports), and its arguments after the program name.
 const std::string& command_line();
+const std::vector<std::string>& command_args();
 
 // Runs the command line; returns the process exit status (0 ok, 1 runtime failure, 2 usage
 // or configuration error). Every error becomes one message on stderr.

@@ -45,6 +45,7 @@ std::vector<std::string> expand_config(const std::vector<std::string>& args) {
 }
 
 std::string g_command_line;
+std::vector<std::string> g_command_args;
 
 int fail(int status, const std::string& message) {
   std::fflush(stdout);
@@ -54,6 +55,7 @@ int fail(int status, const std::string& message) {
 }  // namespace
 
 const std::string& command_line() { return g_command_line; }
+const std::vector<std::string>& command_args() { return g_command_args; }
 
 void add_all_commands(CLI::App& app) {
   add_train_command(app);
@@ -70,7 +72,8 @@ void add_all_commands(CLI::App& app) {
 int run(int argc, char** argv) {
   CLI::App app{"poolnet: train small CNNs and study how downsampling affects translation robustness", "poolnet"};
   g_command_line = "poolnet";
-  for (int i = 1; i < argc; ++i) g_command_line += std::string(" ") + argv[i];
+  g_command_args.assign(argv + 1, argv + argc);
+  for (const auto& arg : g_command_args) g_command_line += " " + arg;
   try {
     build_app(app);
     std::vector<std::string> args(argv + 1, argv + argc);

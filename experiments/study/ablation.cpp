@@ -347,7 +347,9 @@ Step work_on_run(const PlannedRun& run, const Fingerprint& current, const StudyC
   const ClaimResult claim = try_claim(claim_path, study.claim_timeout);
   if (!claim.claimed) {
     busy = claim.holder ? fmt::format("{}:{}", claim.holder->host, claim.holder->pid) : "another process";
-    spdlog::info("{} {}: being trained by {}, skipped", tag, run.id, busy);
+    // The workers of one `ablate --jobs` hold each other's runs all the time: not news.
+    spdlog::log(study.worker ? spdlog::level::debug : spdlog::level::info, "{} {}: being trained by {}, skipped", tag,
+                run.id, busy);
     return Step::kBusy;
   }
   if (claim.took_over) spdlog::info("{}: took over a stale claim", run.id);
@@ -418,8 +420,9 @@ StudyOutcome run_study(const StudyConfig& study, const fs::path& dir) {
       if (step == Step::kTrained) ++outcome.trained_now;
       if (step == Step::kReevaluated) ++outcome.reevaluated;
       // Whoever finishes a run rewrites the report (plots are drawn at the end).
-      write_study_report(study, dir, all, fingerprints, outcome.report, false);
+      if (!study.worker) write_study_report(study, dir, all, fingerprints, outcome.report, false);
     }
+    if (study.worker) return outcome;
   }
   // The report covers every complete run of the grid made under this configuration.
   const Scan final_scan = write_study_report(study, dir, all, fingerprints, outcome.report, true);

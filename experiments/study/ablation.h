@@ -41,6 +41,7 @@ struct StudyConfig {
   bool rerun_mismatched = false;        // retrain runs recorded under another configuration
   int64_t claim_timeout = 86400;        // seconds after which another host's claim is stale
   bool quiet = false;
+  bool worker = false;                  // one of the processes of `ablate --jobs`: trains, writes no report
   std::string command;                  // for the report
 };
 
@@ -63,6 +64,8 @@ struct StudyOutcome {
   std::filesystem::path report;
 };
 
+// Trains and evaluates this process's runs, then writes the report (a worker only trains and
+// returns the counts of what it did: complete and failed stay 0).
 StudyOutcome run_study(const StudyConfig& study, const std::filesystem::path& dir);
 
 // "max_blur_pool:filter=3" -> "max_blur_pool_filter=3": a folder-name-safe strategy.

@@ -1,5 +1,6 @@
 #include "experiments/train/progress.h"
 
+#include <atomic>
 #include <cstdio>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -8,6 +9,8 @@
 namespace poolnet {
 
 namespace {
+std::atomic<bool> g_log_lines{false};
+
 std::string clock_text(double seconds) {
   const auto s = static_cast<int64_t>(seconds + 0.5);
   return s >= 3600 ? fmt::format("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60) : fmt::format("{}:{:02}", s / 60, s % 60);
@@ -15,7 +18,9 @@ std::string clock_text(double seconds) {
 }  // namespace
 
 Progress::Progress(bool quiet, std::string label)
-    : quiet_(quiet), terminal_(isatty(fileno(stderr)) != 0), label_(std::move(label)) {}
+    : quiet_(quiet), terminal_(!g_log_lines && isatty(fileno(stderr)) != 0), label_(std::move(label)) {}
+
+void Progress::use_log_lines() { g_log_lines = true; }
 
 void Progress::start_epoch(int64_t epoch, int64_t epochs, int64_t batches, int64_t first_batch) {
   epoch_ = epoch;

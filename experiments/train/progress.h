@@ -14,6 +14,9 @@ class Progress {
   void start_epoch(int64_t epoch, int64_t epochs, int64_t batches, int64_t first_batch);
   void update(int64_t batch, int64_t images, double loss, double accuracy);
   void end_epoch(const std::string& summary);
+  // Log lines instead of a bar redrawn in place, even on a terminal (for processes that share
+  // one terminal, as the workers of `ablate --jobs` do).
+  static void use_log_lines();
 
  private:
   bool quiet_;

@@ -35,10 +35,31 @@ Strides broadcast_strides(const Shape& in, const Shape& out) {
   return s;
 }
 
+int64_t trailing_block(const Shape& full, const Shape& target) {
+  if (full.size() != target.size() || full == target) return 0;
+  size_t kept = full.size();
+  while (kept > 0 && target[kept - 1] == 1) --kept;
+  int64_t block = 1;
+  for (size_t d = 0; d < full.size(); ++d) {
+    if (d < kept && full[d] != target[d]) return 0;
+    if (d >= kept) block *= full[d];
+  }
+  return block;
+}
+
 void sum_into(const float* g, const Shape& full, float* target, const Shape& target_shape) {
   if (full == target_shape) {
     const int64_t n = numel_of(full);
     for (int64_t i = 0; i < n; ++i) target[i] += g[i];
+    return;
+  }
+  if (const int64_t block = trailing_block(full, target_shape); block > 0) {
+    const int64_t n = numel_of(target_shape);
+    for (int64_t t = 0; t < n; ++t) {
+      float acc = target[t];
+      for (const float *p = g + t * block, *end = p + block; p < end; ++p) acc += *p;
+      target[t] = acc;
+    }
     return;
   }
   broadcast_loop(full, full, target_shape, 0, row_count(full),

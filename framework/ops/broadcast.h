@@ -55,4 +55,10 @@ inline int64_t row_count(const Shape& s) {
 // broadcast. Serial, so the summation order is fixed.
 void sum_into(const float* g, const Shape& full, float* target, const Shape& target_shape);
 
+// The size of the contiguous block of `full` behind each element of `target`, when `target` is
+// `full` with its trailing dimensions (one or more) reduced to 1 (a global average pool's [N, C,
+// 1, 1] of [N, C, H, W]); else 0. sum_into and the sum's gradient take a direct loop there, with
+// the same additions in the same order as broadcast_loop.
+int64_t trailing_block(const Shape& full, const Shape& target);
+
 }  // namespace poolnet::detail

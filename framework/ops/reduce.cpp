@@ -38,6 +38,12 @@ Tensor sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
       // gx += gy broadcast over the reduced dims.
       float* gx = grad_buffer(x);
       const float* g = gy.data();
+      if (const int64_t block = detail::trailing_block(x.shape(), kept); block > 0) {
+        for (int64_t t = 0; t < numel_of(kept); ++t) {
+          for (int64_t j = 0; j < block; ++j) gx[t * block + j] += g[t];
+        }
+        return;
+      }
       detail::broadcast_loop(x.shape(), x.shape(), kept, 0, detail::row_count(x.shape()),
                              [&](int64_t i, int64_t, int64_t ig) { gx[i] += g[ig]; });
     });

@@ -35,6 +35,27 @@ TEST(Reduce, SumMatchesNaiveOverEachDimension) {
   EXPECT_NEAR(sum(x).item(), sum(sum(sum(x, {2}), {1}), {0}).item(), 1e-5);
 }
 
+// Sums over trailing dimensions (a global average pool's) add each block in order, left to
+// right: bitwise the naive running sum, forward and gradient.
+TEST(Reduce, TrailingSumsAddInOrder) {
+  const Tensor x = random_tensor({3, 4, 5, 6}, 4);
+  for (const std::vector<int64_t>& dims : {std::vector<int64_t>{3}, {2, 3}, {1, 2, 3}, {0, 1, 2, 3}}) {
+    const int64_t block = [&] {
+      int64_t b = 1;
+      for (int64_t d : dims) b *= x.size(d);
+      return b;
+    }();
+    std::vector<float> want(static_cast<size_t>(x.numel() / block), 0.0f);
+    for (size_t t = 0; t < want.size(); ++t) {
+      for (int64_t j = 0; j < block; ++j) want[t] += x.data()[static_cast<int64_t>(t) * block + j];
+    }
+    EXPECT_EQ(sum(x, dims).to_vector(), want) << dims.size();
+  }
+  Tensor v = random_tensor({2, 3, 4, 4}, 5).set_requires_grad();
+  sum(mul(mean(v, {2, 3}), Tensor::from_vector({2, 3}, {1, 2, 3, 4, 5, 6}))).backward();
+  for (int64_t i = 0; i < v.numel(); ++i) EXPECT_EQ(v.grad().data()[i], static_cast<float>(i / 16 + 1) / 16.0f) << i;
+}
+
 TEST(Reduce, MeanDividesByReducedCount) {
   Tensor x = Tensor::from_vector({2, 2}, {1, 2, 3, 4});
   EXPECT_EQ(mean(x, {1}).to_vector(), (std::vector<float>{1.5f, 3.5f}));
