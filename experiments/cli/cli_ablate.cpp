@@ -178,17 +178,13 @@ void add_ablate_command(CLI::App& app) {
     const int64_t threads = parallel::num_threads();
     const int64_t runs = static_cast<int64_t>(shard(plan_runs(study), study.shard_index, study.shard_count).size());
     const int64_t jobs = std::min(o->jobs == 0 ? threads : o->jobs, runs);
-    if (jobs > 1 && !study.report_only) {
-      const StudyOutcome outcome = run_in_workers(study, o->out, jobs, threads);
-      fmt::print("{} of {} runs complete (trained by {} processes, {} failed); report: {}\n", outcome.complete,
-                 outcome.planned, jobs, outcome.failed, outcome.report.string());
-      if (outcome.failed > 0) throw std::runtime_error(fmt::format("{} run(s) failed; see the report", outcome.failed));
-      return;
-    }
-    const StudyOutcome outcome = run_study(study, o->out);
+    const bool in_workers = jobs > 1 && !study.report_only;
+    const StudyOutcome outcome = in_workers ? run_in_workers(study, o->out, jobs, threads) : run_study(study, o->out);
     for (const auto& line : outcome.busy) fmt::print("{}\n", line);
-    fmt::print("{} of {} runs complete ({} trained now, {} failed); report: {}\n", outcome.complete, outcome.planned,
-               outcome.trained_now, outcome.failed, outcome.report.string());
+    const std::string trained = in_workers ? fmt::format("trained by {} processes", jobs)
+                                           : fmt::format("{} trained now", outcome.trained_now);
+    fmt::print("{} of {} runs complete ({}, {} failed); report: {}\n", outcome.complete, outcome.planned, trained,
+               outcome.failed, outcome.report.string());
     if (outcome.failed > 0) throw std::runtime_error(fmt::format("{} run(s) failed; see the report", outcome.failed));
   });
 }
