@@ -59,7 +59,7 @@ import torch.nn.functional as F
 # The keys of `poolnet ablate` that define its runs, with poolnet's defaults
 # (experiments/train/train_config.h, experiments/cli/cli_ablate.cpp).
 DEFAULTS = {
-    "dataset": "fashion-mnist", "data-dir": "", "train-samples": 0, "test-samples": 0, "validation": 0.0,
+    "dataset": "fashion-mnist", "data-dir": "", "train-samples": 0, "test-samples": 0, "validation": 0.0, "image-size": 0,
     "model": "lenet", "head": "flatten", "padding-mode": "zeros", "width": 1.0, "batch-norm": False, "depth": 20,
     "epochs": 3, "batch": 64, "optimizer": "sgd", "lr": 0.05, "momentum": 0.9, "nesterov": False,
     "weight-decay": 0.0, "schedule": "constant", "label-smoothing": 0.0, "augment-shift": 0,

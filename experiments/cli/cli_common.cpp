@@ -35,6 +35,8 @@ void add_train_options(CLI::App& app, TrainConfig& c) {
   app.add_option("--train-samples", c.train_samples, "use only the first N training images (0: all)")->capture_default_str();
   app.add_option("--test-samples", c.test_samples, "use only the first N test images (0: all)")->capture_default_str();
   app.add_option("--validation", c.validation, "share of the training set held out for validation")->capture_default_str();
+  app.add_option("--image-size", c.image_size, "shapes only: the images' height and width, 16 to 128 (0: 28)")
+      ->capture_default_str();
   app.add_option("--model", c.model, "lenet | vgg | allconv | resnet")->capture_default_str();
   app.add_option("--downsample", c.downsample, "downsampling strategy spec, e.g. max_blur_pool:filter=3")->capture_default_str();
   app.add_option("--head", c.head, "flatten | gap | gmp | gap_gmp")->capture_default_str();

@@ -121,6 +121,7 @@ Fingerprint run_fingerprint(const TrainConfig& c, const DataIdentity& data, cons
   f["train.train_samples"] = std::to_string(c.train_samples);
   f["train.test_samples"] = std::to_string(c.test_samples);
   f["train.validation"] = num(c.validation);
+  if (c.image_size > 0) f["train.image_size"] = std::to_string(c.image_size);  // absent at its default
   f["train.model"] = c.model;
   f["train.downsample"] = c.downsample;
   // Every key of the strategy with the value it takes, defaults included: a default that

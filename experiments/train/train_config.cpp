@@ -11,6 +11,7 @@
 namespace poolnet {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, dataset, data_dir, train_samples, test_samples, validation,
+                                                image_size,
                                                 model, downsample, head, padding_mode, width, batch_norm, depth, epochs,
                                                 batch, optimizer, lr, momentum, nesterov, weight_decay, schedule,
                                                 label_smoothing, augment_shift, augment_shift_mode, augment_crop,
@@ -46,6 +47,8 @@ void validate(const TrainConfig& c) {
   require(c.train_samples >= 0, "train-samples", c.train_samples, "must be >= 0 (0: all)");
   require(c.test_samples >= 0, "test-samples", c.test_samples, "must be >= 0 (0: all)");
   require(c.validation >= 0 && c.validation < 1, "validation", c.validation, "must be in [0, 1)");
+  require(c.image_size == 0 || (c.dataset == "shapes" && c.image_size >= 16 && c.image_size <= 128), "image-size",
+          c.image_size, "applies to the shapes data set only, 16 to 128 (0: its default)");
   require(c.lr >= 0 && std::isfinite(c.lr), "lr", c.lr, "must be finite and >= 0");
   require(c.momentum >= 0 && c.momentum < 1, "momentum", c.momentum, "must be in [0, 1)");
   require(c.weight_decay >= 0, "weight-decay", c.weight_decay, "must be >= 0");

@@ -17,6 +17,7 @@ struct TrainConfig {
   int64_t train_samples = 0;   // > 0: only the first N training images
   int64_t test_samples = 0;    // > 0: only the first N test images
   double validation = 0.0;     // share of the training set held out for validation
+  int64_t image_size = 0;      // shapes only: H = W of the generated images (0: the set's 28)
   // Model (family, strategy, head, width, padding mode, batch norm, depth).
   std::string model = "lenet";
   std::string downsample = "max_pool";

@@ -30,6 +30,7 @@ data::DatasetOptions dataset_options(const TrainConfig& c, int64_t limit) {
   o.validation_fraction = c.validation;
   o.validation_seed = c.seed;
   o.limit = limit;
+  if (c.image_size > 0) o.shapes.image_size = c.image_size;
   return o;
 }
 

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "experiments/train/train_config.h"
+#include "experiments/train/trainer.h"
 #include "framework/errors.h"
 
 namespace poolnet {
@@ -17,6 +18,33 @@ TEST(TrainConfig, AugmentShiftModeIsZerosWithZeroAsAnAlias) {
   }
   c.augment_shift_mode = "reflect";
   EXPECT_THROW(validate(c), ConfigError);
+}
+
+// --image-size sizes the generated shapes (so a total stride of 9 can divide it) and is refused
+// for the data sets read from files.
+TEST(TrainConfig, ImageSizeIsForShapesOnly) {
+  TrainConfig c;
+  c.dataset = "shapes";
+  c.test_samples = 4;
+  c.image_size = 27;
+  EXPECT_NO_THROW(validate(c));
+  const data::Dataset test = open_test_set(c);
+  EXPECT_EQ(test.size(), 4);
+  EXPECT_EQ(test.height(), 27);
+  EXPECT_EQ(test.width(), 27);
+  for (int64_t bad : {15, 129, -1}) {
+    c.image_size = bad;
+    EXPECT_THROW(validate(c), ConfigError) << bad;
+  }
+  c.dataset = "fashion-mnist";
+  c.image_size = 28;
+  try {
+    validate(c);
+    ADD_FAILURE();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("--image-size: applies to the shapes data set only"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(TrainConfig, JsonRoundTripsAndReadsTheOldSpelling) {
