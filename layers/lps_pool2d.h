@@ -29,7 +29,13 @@
 //      milestones 0.7/0.5/0.3): set_tau() lets a schedule change it.
 //   5. Evaluation: the phase of the largest logit per sample (ties: the lowest phase; a NaN
 //      logit wins, as torch.argmax), y = aps_select(x, phases, stride). Deterministic; the
-//      scorer runs without recording gradients.
+//      scorer runs without recording gradients. With circular padding and H, W multiples of
+//      the stride, a circular shift of x by t permutes the logits (the scorer is equivariant,
+//      the mean invariant), so the chosen phase follows the shift and y shifts by t / stride;
+//      in float, only up to the scorer's rounding: logits that agree to a few ulps may swap.
+//      They do after a blur at stride 2: every binomial filter gives all components the same
+//      mean, so only the scorer's ReLU tells them apart (the reference's
+//      selection_noantialias option, logits from the unblurred components, avoids it; not here).
 // last_phases(): the phases of the latest forward (evaluation: the chosen ones; training: the
 // arg-max of logits + g, the phase the mixture weights most), so a PolyphaseUnpool2d can undo
 // an evaluation-mode downsampling. Gradient: through the components and mixture weights

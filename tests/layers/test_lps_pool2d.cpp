@@ -210,7 +210,8 @@ TEST(LpsPool2dLayer, SameAtOneAndTwoThreads) {
 }
 
 // With circular padding throughout, evaluation commutes with circular shifts by multiples of
-// the stride, and the chosen phase follows a shift by one pixel.
+// the stride, and the chosen phase follows a shift by one pixel (given logits apart by more
+// than their rounding).
 TEST(LpsPool2dLayer, EvalFollowsCircularShifts) {
   for (Size2d s : {Size2d{2, 2}, Size2d{2, 3}, Size2d{3, 3}}) {
     for (int64_t filter : {1, 3}) {
@@ -219,6 +220,14 @@ TEST(LpsPool2dLayer, EvalFollowsCircularShifts) {
       const Tensor x = random_tensor({3, 3, 4 * s.h, 3 * s.w}, 10);
       const Tensor y = layer(x);
       const std::vector<int64_t> phases = layer.last_phases();
+      // Phases whose logits agree to rounding could swap under a shift: make sure these do not.
+      const Tensor logits = layer.phase_logits(filter == 1 ? x : blur_pool2d(x, {.filter_size = filter, .stride = 1,
+                                                                              .padding_mode = PadMode::kCircular}));
+      for (int64_t n = 0; n < 3; ++n) {
+        std::vector<float> row(logits.data() + n * s.h * s.w, logits.data() + (n + 1) * s.h * s.w);
+        std::sort(row.rbegin(), row.rend());
+        ASSERT_GT(row[0] - row[1], 1e-5f) << to_string(s) << " filter " << filter << " sample " << n;
+      }
       for (Size2d k : {Size2d{1, 0}, Size2d{0, 1}, Size2d{-1, 2}, Size2d{3, -2}}) {
         const Size2d t{k.h * s.h, k.w * s.w};
         EXPECT_TRUE(all_close(layer(roll(x, t)), roll(y, k), 1e-6, 1e-5)) << to_string(s) << " shift " << to_string(t);
