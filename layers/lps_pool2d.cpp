@@ -92,10 +92,12 @@ Tensor LpsPool2d::phase_logits(const Tensor& x) {
   return reshape(mean(scores, {1, 2, 3}), {N, P});
 }
 
+Blur2d LpsPool2d::stride_one_blur() const {
+  return {.filter_size = options_.blur_filter, .stride = {1, 1}, .padding_mode = options_.blur_padding};
+}
+
 Tensor LpsPool2d::blurred(const Tensor& x) const {
-  const LpsPool2dOptions& o = options_;
-  if (o.blur_filter == 1) return x;
-  return blur_pool2d(x, {.filter_size = o.blur_filter, .stride = 1, .padding_mode = o.blur_padding});
+  return options_.blur_filter == 1 ? x : blur_pool2d(x, stride_one_blur());
 }
 
 Tensor LpsPool2d::forward(const Tensor& x) {
@@ -130,7 +132,7 @@ Tensor LpsPool2d::forward_with_noise(const Tensor& x, const Tensor& noise) {
 
 std::vector<Window> LpsPool2d::windows() const {
   std::vector<Window> out;
-  if (options_.blur_filter > 1) out.push_back(blur_window(options_.blur_filter, 1));
+  if (options_.blur_filter > 1) out.push_back(blur_window(stride_one_blur()));
   // Output i reads input i*s + phase for a phase in [0, s): a window of s bounds it (the
   // scorer only picks the phase).
   out.push_back(Window{.kernel = options_.stride, .stride = options_.stride, .adaptive = true});

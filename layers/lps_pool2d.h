@@ -48,6 +48,7 @@
 #include <memory>
 #include <vector>
 
+#include "framework/ops/blur_pool.h"
 #include "layers/conv2d.h"
 #include "layers/module.h"
 
@@ -87,6 +88,7 @@ class LpsPool2d : public Module {
   uint64_t calls() const { return calls_; }  // training forwards so far
 
  private:
+  Blur2d stride_one_blur() const;
   Tensor blurred(const Tensor& x) const;
 
   LpsPool2dOptions options_;

@@ -134,7 +134,7 @@ TEST(LpsPool2dLayer, EvalPicksTheLargestLogitsPhase) {
   EXPECT_TRUE(bitwise_equal(layer(x), y));
   EXPECT_EQ(layer.calls(), 0u);
   // Undone by polyphase_unpool at the kept phases.
-  EXPECT_TRUE(bitwise_equal(aps_select(polyphase_unpool(y, layer.last_phases(), 2), layer.last_phases(), 2), y));
+  EXPECT_TRUE(bitwise_equal(aps_select(polyphase_unpool(y, layer.last_phases(), Size2d{2, 2}), layer.last_phases(), Size2d{2, 2}), y));
 }
 
 TEST(LpsPool2dLayer, TrainingIsTheGumbelSoftmaxMixture) {
@@ -221,7 +221,7 @@ TEST(LpsPool2dLayer, EvalFollowsCircularShifts) {
       const Tensor y = layer(x);
       const std::vector<int64_t> phases = layer.last_phases();
       // Phases whose logits agree to rounding could swap under a shift: make sure these do not.
-      const Tensor logits = layer.phase_logits(filter == 1 ? x : blur_pool2d(x, {.filter_size = filter, .stride = 1,
+      const Tensor logits = layer.phase_logits(filter == 1 ? x : blur_pool2d(x, {.filter_size = filter, .stride = {1, 1},
                                                                               .padding_mode = PadMode::kCircular}));
       for (int64_t n = 0; n < 3; ++n) {
         std::vector<float> row(logits.data() + n * s.h * s.w, logits.data() + (n + 1) * s.h * s.w);
@@ -272,7 +272,7 @@ TEST_P(LpsGolden, MatchesPyTorch) {
   const Tensor xg = x.detach().set_requires_grad();
   const int64_t filter = layer.options().blur_filter;
   const Tensor blurred =
-      filter == 1 ? x : blur_pool2d(x, {.filter_size = filter, .stride = 1, .padding_mode = layer.options().blur_padding});
+      filter == 1 ? x : blur_pool2d(x, {.filter_size = filter, .stride = {1, 1}, .padding_mode = layer.options().blur_padding});
   EXPECT_TRUE(all_close(layer.phase_logits(blurred), testing::tensor_of(c.at("logits")), 1e-6, 1e-4));
   const Tensor y = layer.forward_with_noise(xg, testing::tensor_of(c.at("g")));
   EXPECT_TRUE(all_close(y, testing::tensor_of(c.at("train_y")), 1e-5, 1e-4));
