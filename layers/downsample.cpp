@@ -17,6 +17,7 @@
 #include "layers/fractional_max_pool2d.h"
 #include "layers/identity.h"
 #include "layers/lp_pool2d.h"
+#include "layers/lps_pool2d.h"
 #include "layers/max_blur_pool2d.h"
 #include "layers/max_pool2d.h"
 #include "layers/mixed_pool2d.h"
@@ -308,6 +309,25 @@ std::vector<Strategy>& rows() {
              } catch (const ShapeError& e) {
                throw ConfigError(fmt::format("downsample: '{}' cannot work: {}", to_string(s), e.what()));
              }
+           }},
+      {.name = "lps",
+       .keys = {integer_key("filter", 1, 1, 7, true),
+                integer_key("hidden", std::nullopt, 1, kBig, false, "the input channels"),
+                {.name = "tau", .type = KeyType::kReal, .default_value = 1.0, .low = 0.001, .high = kInf}},
+       .description = "learnable polyphase sampling: a shared two-conv scorer gives each polyphase component a logit; "
+                      "training: Gumbel-softmax mixture at temperature tau; evaluation: the arg-max phase; filter > 1 "
+                      "blurs first; Rojas-Gomez et al. 2022",
+       .build =
+           [](const DownsampleSpec& s, const DownsampleContext& c) -> std::shared_ptr<Module> {
+             require_channels(s, c);
+             require_stride(s, c, 2);
+             return std::make_shared<LpsPool2d>(LpsPool2dOptions{.channels = c.channels,
+                                                                 .hidden = s.has("hidden") ? s.integer("hidden") : 0,
+                                                                 .stride = square(c),
+                                                                 .blur_filter = s.integer("filter"),
+                                                                 .blur_padding = c.padding_mode,
+                                                                 .tau = s.real("tau"),
+                                                                 .seed = c.seed});
            }},
       {.name = "none",
        .description = "no downsampling: stride 1 throughout (the equivariance ceiling)",

@@ -315,6 +315,44 @@ class FractionalMaxPool2d(nn.Module):
         return F.fractional_max_pool2d(x, self.kernel_size, output_size=size, _random_samples=samples)
 
 
+class LpsPool2d(nn.Module):
+    """Learnable polyphase sampling (Rojas-Gomez et al. 2022): an optional stride-1 blur, then the
+    sh*sw polyphase components (phase i*sw + j = xp[:, :, i::sh, j::sw], xp wrapped circularly at
+    the bottom/right), scored by conv1 -> ReLU -> conv2 (3x3, 'same', circular) averaged over
+    channels and positions; training: the F.gumbel_softmax (soft) mixture of the components at
+    temperature tau (torch's own noise: poolnet draws from its counter-based streams, so training
+    draws differ); eval: the component of the largest logit, kept in last_phases."""
+
+    def __init__(self, stride, blur_filter, blur_padding, tau, conv1, conv2):
+        super().__init__()
+        self.stride = tuple(stride) if isinstance(stride, (tuple, list)) else (stride, stride)
+        self.blur_filter, self.blur_padding, self.tau = blur_filter, blur_padding, tau
+        self.conv1, self.conv2 = conv1, conv2
+        self.last_phases = None
+
+    def components(self, x):
+        """[N, P, C, OH, OW]."""
+        sh, sw = self.stride
+        h, w = x.shape[2], x.shape[3]
+        rows = torch.tensor([r % h for r in range(-(-h // sh) * sh)], dtype=torch.long, device=x.device)
+        cols = torch.tensor([c % w for c in range(-(-w // sw) * sw)], dtype=torch.long, device=x.device)
+        xp = x.index_select(2, rows).index_select(3, cols)
+        return torch.stack([xp[:, :, i::sh, j::sw] for i in range(sh) for j in range(sw)], 1)
+
+    def forward(self, x):
+        if self.blur_filter > 1:
+            x = blur(x, self.blur_filter, 1, self.blur_padding)
+        comps = self.components(x)
+        n, p = comps.shape[0], comps.shape[1]
+        logits = self.conv2(F.relu(self.conv1(comps.flatten(0, 1)))).mean(dim=(1, 2, 3)).view(n, p)
+        if self.training:
+            weights = F.gumbel_softmax(logits, tau=self.tau, hard=False)
+            self.last_phases = weights.argmax(1)
+            return (comps * weights.view(n, p, 1, 1, 1)).sum(1)
+        self.last_phases = logits.argmax(1)
+        return comps[torch.arange(n, device=x.device), self.last_phases]
+
+
 class GlobalAvgMaxPool(nn.Module):
     """Global average and global max pooling side by side: [N, C, H, W] -> [N, 2C]."""
 

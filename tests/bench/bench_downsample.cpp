@@ -11,6 +11,7 @@
 #include "layers/conv2d.h"
 #include "layers/downsample.h"
 #include "layers/linear.h"
+#include "layers/lps_pool2d.h"
 #include "layers/max_blur_pool2d.h"
 #include "layers/relu.h"
 #include "layers/sequential.h"
@@ -70,6 +71,13 @@ void BM_StochasticPool(benchmark::State& state) {
 void BM_FractionalMaxPool(benchmark::State& state) {
   run(state, [](const Tensor& x) { return poolnet::fractional_max_pool2d(x, {.ratio = 0.7, .seed = 1}); });
 }
+
+// Learnable polyphase sampling in training mode (the scorer's two convolutions with hidden = C,
+// the Gumbel-softmax mixture), the scorer's weights learning too.
+void BM_Lps(benchmark::State& state) {
+  poolnet::LpsPool2d layer({.channels = kShapes[static_cast<size_t>(state.range(0))][0], .seed = 1});
+  run(state, [&](const Tensor& x) { return layer.forward(x); });
+}
 // One SGD training step (forward, cross-entropy, backward) of a LeNet-style CNN on a batch of 64
 // 1x28x28 images: conv 5x5 (1->6, padding 2), ReLU, downsample, conv 5x5 (6->16), ReLU,
 // downsample, flatten, linear -> 10. Argument: index into kStepStrategies; 2 threads.
@@ -116,3 +124,4 @@ POOLNET_BENCH(BM_Aps);
 POOLNET_BENCH(BM_SoftPool);
 POOLNET_BENCH(BM_StochasticPool);
 POOLNET_BENCH(BM_FractionalMaxPool);
+POOLNET_BENCH(BM_Lps);

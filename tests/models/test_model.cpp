@@ -45,6 +45,7 @@ int64_t down_length(const std::string& strategy, int64_t n, PadMode mode) {
 int64_t down_params(const std::string& strategy, int64_t c) {
   if (strategy == "strided_conv" || strategy == "conv_blur_pool") return c * c * 9 + c;
   if (strategy == "mixed_pool") return 1;
+  if (strategy == "lps") return 2 * (c * c * 9 + c);  // the scorer: two 3x3 convolutions, hidden = c
   return 0;
 }
 

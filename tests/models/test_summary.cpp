@@ -119,7 +119,7 @@ Rect arithmetic(const LayerSummary& l, int64_t oh, int64_t ow) {
 class FieldMeasurement : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(FieldMeasurement, ArithmeticFieldMatchesPerturbations) {
-  const bool adaptive = GetParam() == "aps" || GetParam() == "aps_blur";
+  const bool adaptive = GetParam() == "aps" || GetParam() == "aps_blur" || GetParam() == "lps";
   auto model = build_model(testing::small_spec("lenet", GetParam(), "gap", {1, kSize, kSize}), 0);
   make_weights_positive(*model);
   model->eval();

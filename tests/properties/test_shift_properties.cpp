@@ -72,7 +72,7 @@ TEST_P(InvariantStrategy, ThenGlobalPoolingIsInvariantToEveryShift) {
 
 INSTANTIATE_TEST_SUITE_P(Downsample, InvariantStrategy,
                          ::testing::Values("aps", "aps:norm=l1", "aps:norm=linf", "aps_blur",
-                                           "aps_blur:filter=5,norm=l1", "none"),
+                                           "aps_blur:filter=5,norm=l1", "lps", "none"),
                          sanitized);
 
 TEST(StrideOneOps, CommuteWithEveryShift) {
