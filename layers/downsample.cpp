@@ -313,17 +313,18 @@ std::vector<Strategy>& rows() {
       {.name = "lps",
        .keys = {integer_key("filter", 1, 1, 7, true),
                 integer_key("hidden", std::nullopt, 1, kBig, false, "the input channels"),
-                {.name = "tau", .type = KeyType::kReal, .default_value = 1.0, .low = 0.001, .high = kInf}},
+                {.name = "tau", .type = KeyType::kReal, .default_value = 1.0, .low = 0.001, .high = kInf},
+                stride_key()},
        .description = "learnable polyphase sampling: a shared two-conv scorer gives each polyphase component a logit; "
                       "training: Gumbel-softmax mixture at temperature tau; evaluation: the arg-max phase; filter > 1 "
                       "blurs first; Rojas-Gomez et al. 2022",
        .build =
            [](const DownsampleSpec& s, const DownsampleContext& c) -> std::shared_ptr<Module> {
              require_channels(s, c);
-             require_stride(s, c, 2);
+             if (!s.has("stride")) require_stride(s, c, 2);
              return std::make_shared<LpsPool2d>(LpsPool2dOptions{.channels = c.channels,
                                                                  .hidden = s.has("hidden") ? s.integer("hidden") : 0,
-                                                                 .stride = square(c),
+                                                                 .stride = stride_of(s, c),
                                                                  .blur_filter = s.integer("filter"),
                                                                  .blur_padding = c.padding_mode,
                                                                  .tau = s.real("tau"),

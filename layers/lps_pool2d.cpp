@@ -141,7 +141,7 @@ std::vector<Window> LpsPool2d::windows() const {
 
 std::string LpsPool2d::describe() const {
   const LpsPool2dOptions& o = options_;
-  std::string s = fmt::format("LpsPool2d({}, hidden={}, stride={}, tau={}", o.channels, o.hidden, to_string(o.stride),
+  std::string s = fmt::format("LpsPool2d({}, hidden={}, stride={}, tau={}", o.channels, o.hidden, stride_string(o.stride),
                               o.tau);
   if (o.blur_filter > 1) s += fmt::format(", blur={}, padding={}", o.blur_filter, to_string(o.blur_padding));
   return s + ")";

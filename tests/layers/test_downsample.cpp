@@ -132,7 +132,9 @@ TEST(DownsampleSpec, StrideKeyTakesSquareAndAnisotropicStrides) {
       {"aps_blur:stride=3", "ApsPool2d(stride=3, norm=l2, blur=3, padding=circular)"},
       {"blur_pool:stride=1x3", "BlurPool2d(filter=3, stride=1x3, padding=circular)"},
       {"max_blur_pool:stride=3", "MaxBlurPool2d(filter=3, stride=3, padding=circular)"},
-      {"conv_blur_pool:stride=2x3", "ConvBlurPool2d(2, filter=3, stride=2x3, padding=circular)"}};
+      {"conv_blur_pool:stride=2x3", "ConvBlurPool2d(2, filter=3, stride=2x3, padding=circular)"},
+      {"lps:stride=3", "LpsPool2d(2, hidden=2, stride=3, tau=1)"},
+      {"lps:stride=1x2", "LpsPool2d(2, hidden=2, stride=1x2, tau=1)"}};
   const Tensor x = testing::random_tensor({1, 2, 12, 12}, 1);
   for (const auto& [spec, describe] : built) {
     const auto m = make_downsample(parse_downsample(spec), two);
@@ -227,6 +229,7 @@ TEST(DownsampleSpec, BadValuesSayWhatIsExpected) {
 
 TEST(DownsampleSpec, StrategyKeys) {
   EXPECT_EQ(strategy_keys("aps_blur"), (std::vector<std::string>{"filter", "norm", "stride"}));
+  EXPECT_EQ(strategy_keys("lps"), (std::vector<std::string>{"filter", "hidden", "stride", "tau"}));
   EXPECT_TRUE(strategy_keys("none").empty());
   EXPECT_THROW(strategy_keys("nope"), ConfigError);
 }
@@ -258,8 +261,8 @@ TEST(MakeDownsample, EveryStrategyBuildsItsModule) {
       {"mixed_pool", "MixedPool2d(kernel=2x2, stride=2x2)", 1, {2, 4, 4, 3}},
       {"soft_pool", "SoftPool2d(kernel=2x2, stride=2x2)", 0, {2, 4, 4, 3}},
       {"fractional_max_pool:ratio=0.7", "FractionalMaxPool2d(kernel=2x2, ratio=0.7)", 0, {2, 4, 5, 4}},
-      {"lps", "LpsPool2d(4, hidden=4, stride=2x2, tau=1)", 2 * (4 * 4 * 9 + 4), {2, 4, 4, 3}},
-      {"lps:filter=3,hidden=2,tau=0.5", "LpsPool2d(4, hidden=2, stride=2x2, tau=0.5, blur=3, padding=zeros)",
+      {"lps", "LpsPool2d(4, hidden=4, stride=2, tau=1)", 2 * (4 * 4 * 9 + 4), {2, 4, 4, 3}},
+      {"lps:filter=3,hidden=2,tau=0.5", "LpsPool2d(4, hidden=2, stride=2, tau=0.5, blur=3, padding=zeros)",
        4 * 2 * 9 + 2 + 2 * 2 * 9 + 2, {2, 4, 4, 3}},
       {"none", "Identity()", 0, {2, 4, 8, 6}},
   };

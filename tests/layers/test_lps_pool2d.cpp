@@ -67,7 +67,7 @@ std::vector<int64_t> first_max(const Tensor& logits) {
 
 TEST(LpsPool2dLayer, ShapesDescribeConfigAndParameters) {
   LpsPool2d layer({.channels = 3, .seed = 1});
-  EXPECT_EQ(layer.describe(), "LpsPool2d(3, hidden=3, stride=2x2, tau=1)");
+  EXPECT_EQ(layer.describe(), "LpsPool2d(3, hidden=3, stride=2, tau=1)");
   EXPECT_EQ(layer.parameter_count(), 2 * (3 * 3 * 9 + 3));
   const NamedTensors params = layer.named_parameters();
   ASSERT_EQ(params.size(), 4u);
@@ -79,7 +79,7 @@ TEST(LpsPool2dLayer, ShapesDescribeConfigAndParameters) {
   EXPECT_EQ(layer(random_tensor({2, 3, 7, 6}, 1)).shape(), (Shape{2, 3, 4, 3}));
 
   const LpsPool2d wide({.channels = 2, .hidden = 5, .stride = {3, 3}, .blur_filter = 3, .tau = 0.5});
-  EXPECT_EQ(wide.describe(), "LpsPool2d(2, hidden=5, stride=3x3, tau=0.5, blur=3, padding=zeros)");
+  EXPECT_EQ(wide.describe(), "LpsPool2d(2, hidden=5, stride=3, tau=0.5, blur=3, padding=zeros)");
   const ModuleConfig c = wide.config();
   EXPECT_EQ(c.type, "LpsPool2d");
   ASSERT_EQ(c.args.size(), 4u);

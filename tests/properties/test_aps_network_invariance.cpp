@@ -13,7 +13,9 @@
 // padding anywhere. Global average pooling then removes the remaining shift. What is left is
 // rounding from summation order (GEMM, GAP), hence a 1e-6 bound on the logits; a few shifts
 // agree bitwise (recorded as test properties). Every stride: 2, 3 (18x18 inputs, divisible by
-// 3*3) and the anisotropic 2x3 (16x18). Max pooling in the same network is not invariant.
+// 3*3) and the anisotropic 2x3 (16x18). Learnable polyphase sampling (evaluation mode: the
+// arg-max phase of a circular, shift-equivariant scorer whose mean is shift-invariant) likewise.
+// Max pooling in the same network is not invariant.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -62,6 +64,7 @@ class TinyNet : public Module {
 // how many of the H*W shifts agree bitwise.
 std::pair<double, int> worst_shift_change(TinyNet& net, const Tensor& x) {
   NoGradGuard no_grad;
+  net.eval();  // learnable polyphase sampling mixes phases with random weights in training
   const Tensor base = net.forward(x);
   double worst = 0.0;
   int exact = 0;
@@ -79,6 +82,7 @@ std::pair<double, int> worst_shift_change(TinyNet& net, const Tensor& x) {
 
 // A few steps of plain SGD on cross-entropy with fixed labels; returns the first and last loss.
 std::pair<float, float> train(TinyNet& net, const Tensor& x, int steps) {
+  net.train();
   const std::vector<int32_t> labels = {0, 3, 1, 4};
   float first = 0.0f, last = 0.0f;
   for (int step = 0; step < steps; ++step) {
@@ -117,7 +121,8 @@ TEST_P(ApsNetwork, LogitsAreInvariantToEveryCircularShift) {
 INSTANTIATE_TEST_SUITE_P(Downsample, ApsNetwork,
                          ::testing::Values(Case{"aps"}, Case{"aps:norm=l1"}, Case{"aps:norm=linf"}, Case{"aps_blur"},
                                            Case{"aps_blur:filter=5"}, Case{"aps:stride=3", 18, 18},
-                                           Case{"aps:stride=2x3", 16, 18}, Case{"aps_blur:stride=3", 18, 18}),
+                                           Case{"aps:stride=2x3", 16, 18}, Case{"aps_blur:stride=3", 18, 18},
+                                           Case{"lps"}, Case{"lps:stride=3", 18, 18}, Case{"lps:stride=3x2", 18, 16}),
                          [](const ::testing::TestParamInfo<Case>& info) {
                            std::string name = info.param.spec;
                            for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
