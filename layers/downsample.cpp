@@ -314,10 +314,13 @@ std::vector<Strategy>& rows() {
        .keys = {integer_key("filter", 1, 1, 7, true),
                 integer_key("hidden", std::nullopt, 1, kBig, false, "the input channels"),
                 {.name = "tau", .type = KeyType::kReal, .default_value = 1.0, .low = 0.001, .high = kInf},
+                {.name = "tau_decay", .type = KeyType::kReal, .default_value = 1.0, .low = 0.001, .high = 1},
+                integer_key("tau_every", 1000, 1, kBig),
+                {.name = "tau_min", .type = KeyType::kReal, .default_value = 0.025, .low = 0.001, .high = kInf},
                 stride_key()},
        .description = "learnable polyphase sampling: a shared two-conv scorer gives each polyphase component a logit; "
-                      "training: Gumbel-softmax mixture at temperature tau; evaluation: the arg-max phase; filter > 1 "
-                      "blurs first; Rojas-Gomez et al. 2022",
+                      "training: Gumbel-softmax mixture at temperature tau (times tau_decay every tau_every steps, "
+                      "down to tau_min); evaluation: the arg-max phase; filter > 1 blurs first; Rojas-Gomez et al. 2022",
        .build =
            [](const DownsampleSpec& s, const DownsampleContext& c) -> std::shared_ptr<Module> {
              require_channels(s, c);
@@ -328,6 +331,9 @@ std::vector<Strategy>& rows() {
                                                                  .blur_filter = s.integer("filter"),
                                                                  .blur_padding = c.padding_mode,
                                                                  .tau = s.real("tau"),
+                                                                 .tau_decay = s.real("tau_decay"),
+                                                                 .tau_every = s.integer("tau_every"),
+                                                                 .tau_min = s.real("tau_min"),
                                                                  .seed = c.seed});
            }},
       {.name = "none",

@@ -66,6 +66,10 @@ LpsPool2d::LpsPool2d(LpsPool2dOptions options) : options_(options) {
   if (o.stride.h < 1 || o.stride.w < 1) fail("stride must be >= 1 along each axis");
   if (o.blur_filter < 1 || o.blur_filter > 7) fail("blur_filter must be 1 (none) or 2..7");
   if (!(o.tau > 0.0) || !std::isfinite(o.tau)) fail("tau must be a finite number > 0");
+  if (!(o.tau_decay > 0.0 && o.tau_decay <= 1.0) || o.tau_every < 1 || !(o.tau_min > 0.0)) {
+    fail(fmt::format("the annealing needs 0 < tau_decay <= 1, tau_every >= 1 and tau_min > 0 (got {}, {}, {})",
+                     o.tau_decay, o.tau_every, o.tau_min));
+  }
   if (o.hidden == 0) o.hidden = o.channels;
   register_counter("calls", &calls_);
   conv1_ = register_module("conv1", std::make_shared<Conv2d>(scorer_conv(o.channels, o.hidden), stream_id(o.seed, 0)));
@@ -75,6 +79,13 @@ LpsPool2d::LpsPool2d(LpsPool2dOptions options) : options_(options) {
 void LpsPool2d::set_tau(double tau) {
   if (!(tau > 0.0) || !std::isfinite(tau)) throw ConfigError(fmt::format("LpsPool2d: tau must be > 0, got {}", tau));
   options_.tau = tau;
+}
+
+double LpsPool2d::current_tau() const {
+  const LpsPool2dOptions& o = options_;
+  if (o.tau_decay == 1.0) return o.tau;
+  const double steps = std::floor(static_cast<double>(calls_) / static_cast<double>(o.tau_every));
+  return std::max(std::min(o.tau, o.tau_min), o.tau * std::pow(o.tau_decay, steps));
 }
 
 Tensor LpsPool2d::phase_logits(const Tensor& x) {
@@ -126,7 +137,7 @@ Tensor LpsPool2d::forward_with_noise(const Tensor& x, const Tensor& noise) {
   }
   const Tensor perturbed = add(logits, noise);
   last_phases_ = arg_max_rows(perturbed.detach());
-  const Tensor weights = softmax(div(perturbed, Tensor::full({1}, static_cast<float>(options_.tau))));  // [N, P]
+  const Tensor weights = softmax(div(perturbed, Tensor::full({1}, static_cast<float>(current_tau()))));  // [N, P]
   return polyphase_mix(in, weights, options_.stride);
 }
 

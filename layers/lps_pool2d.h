@@ -26,7 +26,10 @@
 //      step (the registered counter "calls"), bitwise the same at any thread count and across
 //      resume. tau is the reference's gumbel_tau buffer (default 1); its training recipes
 //      anneal it (configs/tau_*.json: step decay by 0.85 every 10 epochs down to 0.025, or
-//      milestones 0.7/0.5/0.3): set_tau() lets a schedule change it.
+//      milestones 0.7/0.5/0.3). Here the step decay, counted in training steps so it needs no
+//      epoch and survives resume with the counter: at training step k,
+//        tau(k) = max(min(tau, tau_min), tau * tau_decay^floor(k / tau_every))
+//      (tau_decay = 1, the default: constant tau).
 //   5. Evaluation: the phase of the largest logit per sample (ties: the lowest phase; a NaN
 //      logit wins, as torch.argmax), y = aps_select(x, phases, stride). Deterministic; the
 //      scorer runs without recording gradients. With circular padding and H, W multiples of
@@ -60,7 +63,10 @@ struct LpsPool2dOptions {
   Size2d stride{2, 2};   // each >= 1, and sh*sw >= 2
   int64_t blur_filter = 1;  // 1: no blur; 2..7: binomial blur of that size first
   PadMode blur_padding = PadMode::kZeros;
-  double tau = 1.0;   // Gumbel-softmax temperature, > 0
+  double tau = 1.0;        // Gumbel-softmax temperature, > 0
+  double tau_decay = 1.0;  // in (0, 1]: tau's factor every tau_every training steps
+  int64_t tau_every = 1000;
+  double tau_min = 0.025;  // > 0: the annealed tau's floor
   uint64_t seed = 0;  // parameters and training draws
 };
 
@@ -84,7 +90,8 @@ class LpsPool2d : public Module {
   Tensor phase_logits(const Tensor& x);
   const LpsPool2dOptions& options() const { return options_; }
   const std::vector<int64_t>& last_phases() const { return last_phases_; }
-  void set_tau(double tau);  // ConfigError unless tau > 0
+  void set_tau(double tau);   // the starting tau; ConfigError unless tau > 0
+  double current_tau() const;  // tau(calls()): the temperature of the next training forward
   uint64_t calls() const { return calls_; }  // training forwards so far
 
  private:

@@ -10,35 +10,18 @@
 
 #include "framework/errors.h"
 #include "framework/ops/ops.h"
+#include "layers/downsample.h"
 #include "layers/lps_pool2d.h"
 #include "tests/support/golden_cases.h"
 #include "tests/support/grad_check.h"
 #include "tests/support/op_contract.h"
+#include "tests/support/reference_downsample.h"
 
 namespace poolnet {
 namespace {
 using testing::all_close;
 using testing::bitwise_equal;
 using testing::random_tensor;
-
-// sum_p w[n,p] * component_p, by plain loops (independent of polyphase_mix and aps_select).
-Tensor naive_mixture(const Tensor& x, const Tensor& w, Size2d s) {
-  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
-  const int64_t OH = (H + s.h - 1) / s.h, OW = (W + s.w - 1) / s.w, P = s.h * s.w;
-  Tensor y = Tensor::zeros({N, C, OH, OW});
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t c = 0; c < C; ++c)
-      for (int64_t oh = 0; oh < OH; ++oh)
-        for (int64_t ow = 0; ow < OW; ++ow) {
-          double acc = 0;
-          for (int64_t p = 0; p < P; ++p) {
-            const int64_t h = (oh * s.h + p / s.w) % H, v = (ow * s.w + p % s.w) % W;
-            acc += double(w.data()[n * P + p]) * x.data()[((n * C + c) * H + h) * W + v];
-          }
-          y.data()[((n * C + c) * OH + oh) * OW + ow] = static_cast<float>(acc);
-        }
-  return y;
-}
 
 Tensor softmax_rows(const Tensor& logits, const Tensor& noise, double tau) {
   const int64_t N = logits.size(0), P = logits.size(1);
@@ -106,7 +89,7 @@ TEST(LpsPool2dLayer, NonSquareAndStrideThree) {
     EXPECT_EQ(layer.last_phases(), first_max(layer.phase_logits(x))) << to_string(s);
     std::vector<float> onehot(static_cast<size_t>(2 * s.h * s.w), 0.0f);
     for (int64_t n = 0; n < 2; ++n) onehot[static_cast<size_t>(n * s.h * s.w + layer.last_phases()[n])] = 1.0f;
-    EXPECT_TRUE(all_close(y, naive_mixture(x, Tensor::from_vector({2, s.h * s.w}, onehot), s), 0, 0));
+    EXPECT_TRUE(all_close(y, reference::polyphase_mix(x, Tensor::from_vector({2, s.h * s.w}, onehot), s), 0, 0));
   }
 }
 
@@ -145,7 +128,7 @@ TEST(LpsPool2dLayer, TrainingIsTheGumbelSoftmaxMixture) {
   const Tensor noise = lps_gumbel_noise(3, 6, 9, 0);
   EXPECT_TRUE(bitwise_equal(y, layer.forward_with_noise(x, noise)));
   const Tensor weights = softmax_rows(layer.phase_logits(x).detach(), noise, 0.7);
-  EXPECT_TRUE(all_close(y, naive_mixture(x, weights, s), 1e-6, 1e-5));
+  EXPECT_TRUE(all_close(y, reference::polyphase_mix(x, weights, s), 1e-6, 1e-5));
   // The kept phases are those the noisy logits favour.
   EXPECT_EQ(layer.last_phases(), first_max(add(layer.phase_logits(x), noise)));
   // The noise is finite and standard Gumbel-like: mean ~ 0.577 over many draws.
@@ -176,6 +159,30 @@ TEST(LpsPool2dLayer, NoisePerStepSameAfterResume) {
     *counter = 2;
   }
   EXPECT_TRUE(bitwise_equal(resumed(x), a(x)));
+}
+
+// The step decay of tau, counted in training forwards (the resumable counter): 1, 1, 0.5, 0.5,
+// 0.25, 0.25, then the floor 0.2; the mixture uses it.
+TEST(LpsPool2dLayer, TauAnnealsByStepDecayToItsFloor) {
+  LpsPool2d layer({.channels = 2, .tau = 1.0, .tau_decay = 0.5, .tau_every = 2, .tau_min = 0.2, .seed = 3});
+  const Tensor x = random_tensor({2, 2, 6, 6}, 1);
+  std::vector<double> taus;
+  for (int step = 0; step < 8; ++step) {
+    taus.push_back(layer.current_tau());
+    const Tensor noise = lps_gumbel_noise(2, 4, 3, layer.calls());
+    const Tensor weights = softmax_rows(layer.phase_logits(x).detach(), noise, taus.back());
+    EXPECT_TRUE(all_close(layer(x), reference::polyphase_mix(x, weights, {2, 2}), 1e-6, 1e-5)) << step;
+  }
+  EXPECT_EQ(taus, (std::vector<double>{1, 1, 0.5, 0.5, 0.25, 0.25, 0.2, 0.2}));
+  EXPECT_EQ(LpsPool2d({.channels = 2, .tau = 0.7}).current_tau(), 0.7);  // no decay: constant
+  EXPECT_THROW(LpsPool2d({.channels = 2, .tau_decay = 1.5}), ConfigError);
+  EXPECT_THROW(LpsPool2d({.channels = 2, .tau_every = 0}), ConfigError);
+  const DownsampleSpec spec = parse_downsample("lps:tau_decay=0.85,tau_every=100");
+  EXPECT_EQ(to_string(spec), "lps:filter=1,tau_decay=0.85,tau_every=100");
+  const auto built = std::dynamic_pointer_cast<LpsPool2d>(make_downsample(spec, {.channels = 2}));
+  ASSERT_TRUE(built);
+  EXPECT_EQ(built->options().tau_decay, 0.85);
+  EXPECT_EQ(built->options().tau_every, 100);
 }
 
 // The training forward as a function of the input and the scorer's parameters, with the same
