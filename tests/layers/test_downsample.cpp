@@ -25,7 +25,7 @@ TEST(StrategyRegistry, NamesAreDesignsTable) {
   EXPECT_EQ(all_strategy_names(),
             (std::vector<std::string>{"max_pool", "avg_pool", "lp_pool", "strided_conv", "max_blur_pool", "blur_pool",
                                       "conv_blur_pool", "aps", "aps_blur", "stochastic_pool", "mixed_pool", "soft_pool",
-                                      "fractional_max_pool", "none"}));
+                                      "fractional_max_pool", "s3_pool", "none"}));
 }
 
 TEST(StrategyRegistry, DefaultListsComeFromTheRows) {
@@ -221,6 +221,7 @@ TEST(MakeDownsample, EveryStrategyBuildsItsModule) {
       {"mixed_pool", "MixedPool2d(kernel=2x2, stride=2x2)", 1, {2, 4, 4, 3}},
       {"soft_pool", "SoftPool2d(kernel=2x2, stride=2x2)", 0, {2, 4, 4, 3}},
       {"fractional_max_pool:ratio=0.7", "FractionalMaxPool2d(kernel=2x2, ratio=0.7)", 0, {2, 4, 5, 4}},
+      {"s3_pool", "S3Pool2d(stride=2x2)", 0, {2, 4, 4, 3}},
       {"none", "Identity()", 0, {2, 4, 8, 6}},
   };
   std::vector<std::string> covered;
