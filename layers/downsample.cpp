@@ -301,7 +301,8 @@ std::vector<Strategy>& rows() {
        .keys = {integer_key("grid", std::nullopt, 1, kBig)},
        .description = "max pool k=2 s=1, then per training step grid/stride random rows and columns (sorted) from "
                       "each grid of `grid`, one draw for the whole batch; evaluation: exclusive average pooling "
-                      "(kernel = stride, padding stride/2) of the max map; Zhai et al. 2017",
+                      "(kernel = stride, padding stride/2) of the max map, as the authors' code (its size is "
+                      "training's when the grid divides the input; else use a global head); Zhai et al. 2017",
        .build =
            [](const DownsampleSpec& s, const DownsampleContext& c) -> std::shared_ptr<Module> {
              require_stride(s, c, 2);
