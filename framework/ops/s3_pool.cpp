@@ -126,9 +126,10 @@ Tensor sample_rows_cols(const Tensor& x, std::span<const int64_t> rows, std::spa
 
 int64_t s3_pool_kept_length(int64_t n, int64_t grid, int64_t stride) {
   if (stride < 1 || grid < stride || n < std::max<int64_t>(grid, 2)) {
-    throw ShapeError(fmt::format("s3_pool_kept_length: needs stride >= 1, grid >= stride and length >= max(grid, 2), "
-                                 "got length {}, grid {}, stride {}",
-                                 n, grid, stride));
+    throw ShapeError(
+        fmt::format("s3_pool_kept_length: needs stride >= 1, grid >= stride and length >= max(grid, 2), "
+                    "got length {}, grid {}, stride {}",
+                    n, grid, stride));
   }
   const int64_t grids = n / grid, k = grid / stride, last = n - 1 - grid * (grids - 1);
   return (grids - 1) * k + std::min(k, last);
@@ -137,13 +138,15 @@ int64_t s3_pool_kept_length(int64_t n, int64_t grid, int64_t stride) {
 Shape s3_pool2d_out_shape(const Shape& x, const S3Pool& o) {
   require_nchw(x, kOp);
   if (o.stride.h < 1 || o.stride.w < 1) {
-    throw ShapeError(fmt::format("{}: stride must be >= 1, got stride={} (x={})", kOp, to_string(o.stride), shape_str(x)));
+    throw ShapeError(
+        fmt::format("{}: stride must be >= 1, got stride={} (x={})", kOp, to_string(o.stride), shape_str(x)));
   }
   const Size2d g = effective_grid(o);
   if (g.h < o.stride.h || g.w < o.stride.w) {
-    throw ShapeError(fmt::format("{}: grid must be at least the stride (grid / stride rows kept per grid), got grid={}, "
-                                 "stride={} (x={})",
-                                 kOp, to_string(g), to_string(o.stride), shape_str(x)));
+    throw ShapeError(
+        fmt::format("{}: grid must be at least the stride (grid / stride rows kept per grid), got grid={}, "
+                    "stride={} (x={})",
+                    kOp, to_string(g), to_string(o.stride), shape_str(x)));
   }
   if (x[2] < std::max<int64_t>(g.h, 2) || x[3] < std::max<int64_t>(g.w, 2)) {
     throw ShapeError(fmt::format("{}: input {}x{} is smaller than one grid {} (or 2x2) (x={})", kOp, x[2], x[3],
@@ -171,8 +174,7 @@ Tensor s3_pool2d(const Tensor& x, const S3Pool& options) {
   return sample_rows_cols(x, d.rows, d.cols);
 }
 
-Tensor s3_pool2d(const Tensor& x, std::span<const int64_t> rows, std::span<const int64_t> cols,
-                 const S3Pool& options) {
+Tensor s3_pool2d(const Tensor& x, std::span<const int64_t> rows, std::span<const int64_t> cols, const S3Pool& options) {
   S3Pool o = options;
   o.training = true;
   s3_pool2d_out_shape(x.shape(), o);

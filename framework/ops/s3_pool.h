@@ -53,7 +53,7 @@ struct S3Pool {
   Size2d grid{0, 0};     // g >= s per axis; {0, 0}: the stride (the reference's default)
   bool training = true;  // training: sampled rows and columns; eval: average pooling
   uint64_t seed = 0;
-  uint64_t step = 0;     // call counter: a new draw for every training call
+  uint64_t step = 0;  // call counter: a new draw for every training call
 };
 
 // The rows and columns kept in training, sorted indices into the pooled [H-1, W-1] map.

@@ -105,13 +105,13 @@ std::vector<int64_t> naive_axis(uint64_t seed, uint64_t step, uint64_t axis, int
 
 TEST(S3Pool, KeptLengthByHand) {
   EXPECT_EQ(s3_pool_kept_length(8, 2, 2), 4);
-  EXPECT_EQ(s3_pool_kept_length(7, 2, 2), 3);   // grids 0-1, 2-3, 4-5 (the last holds 2 pooled rows)
+  EXPECT_EQ(s3_pool_kept_length(7, 2, 2), 3);  // grids 0-1, 2-3, 4-5 (the last holds 2 pooled rows)
   EXPECT_EQ(s3_pool_kept_length(16, 4, 2), 8);
   EXPECT_EQ(s3_pool_kept_length(11, 4, 2), 4);  // 2 grids of the input: 0-3 and 4-9
   EXPECT_EQ(s3_pool_kept_length(15, 5, 2), 6);  // g not a multiple of s: 5 / 2 = 2 per grid
   EXPECT_EQ(s3_pool_kept_length(9, 3, 3), 3);
   EXPECT_EQ(s3_pool_kept_length(10, 3, 3), 3);
-  EXPECT_EQ(s3_pool_kept_length(7, 1, 1), 6);   // stride 1: all of max pooling's rows
+  EXPECT_EQ(s3_pool_kept_length(7, 1, 1), 6);  // stride 1: all of max pooling's rows
   EXPECT_EQ(s3_pool_kept_length(9, 2, 1), 8);
   EXPECT_EQ(s3_pool_kept_length(11, 3, 1), 9);  // the last grid holds 4 and keeps 3
   EXPECT_EQ(s3_pool_kept_length(6, 6, 2), 3);   // one grid: 5 pooled rows, keeps 3
@@ -133,8 +133,16 @@ TEST(S3Pool, OutputShapeInTrainingAndEvaluation) {
 }
 
 TEST(S3Pool, DrawsFollowTheGridRule) {
-  for (auto [n, g, s] : {std::tuple{8, 2, 2}, {7, 2, 2}, {16, 4, 2}, {11, 4, 2}, {15, 5, 2}, {10, 3, 3}, {11, 3, 1},
-                         {32, 16, 2}, {6, 6, 2}, {13, 6, 3}}) {
+  for (auto [n, g, s] : {std::tuple{8, 2, 2},
+                         {7, 2, 2},
+                         {16, 4, 2},
+                         {11, 4, 2},
+                         {15, 5, 2},
+                         {10, 3, 3},
+                         {11, 3, 1},
+                         {32, 16, 2},
+                         {6, 6, 2},
+                         {13, 6, 3}}) {
     for (uint64_t step = 0; step < 20; ++step) {
       const S3PoolDraw d = s3_pool2d_draw(n, 2 * n, {.stride = {s, 1}, .grid = {g, 2 * n}, .seed = 3, .step = step});
       ASSERT_EQ(std::ssize(d.rows), s3_pool_kept_length(n, g, s));
@@ -158,7 +166,7 @@ TEST(S3Pool, EveryRowOfAGridIsDrawnAboutEquallyOften) {
   for (uint64_t step = 0; step < kSteps; ++step) {
     for (int64_t r : s3_pool2d_draw(16, 4, {.grid = {4, 4}, .seed = 1, .step = step}).rows) ++seen[r];
   }
-  for (int r = 0; r < 12; ++r) EXPECT_NEAR(seen[r], kSteps / 2, kSteps / 8) << r;      // 2 of 4
+  for (int r = 0; r < 12; ++r) EXPECT_NEAR(seen[r], kSteps / 2, kSteps / 8) << r;       // 2 of 4
   for (int r = 12; r < 15; ++r) EXPECT_NEAR(seen[r], 2 * kSteps / 3, kSteps / 8) << r;  // 2 of 3
 }
 
@@ -257,9 +265,9 @@ TEST(S3Pool, Contract) {
     S3Pool o;
   };
   const std::vector<Tensor> big{random_tensor({16, 8, 24, 20}, 3).set_requires_grad()};
-  for (const Case& c : {Case{{2, 3, 8, 8}, {}}, Case{{2, 2, 7, 9}, {.grid = {4, 4}}},
-                        Case{{2, 2, 9, 8}, {.stride = {3, 3}}}, Case{{2, 2, 8, 7}, {.stride = {2, 1}}},
-                        Case{{1, 2, 12, 11}, {.stride = {3, 2}, .grid = {6, 5}}}}) {
+  for (const Case& c :
+       {Case{{2, 3, 8, 8}, {}}, Case{{2, 2, 7, 9}, {.grid = {4, 4}}}, Case{{2, 2, 9, 8}, {.stride = {3, 3}}},
+        Case{{2, 2, 8, 7}, {.stride = {2, 1}}}, Case{{1, 2, 12, 11}, {.stride = {3, 2}, .grid = {6, 5}}}}) {
     for (bool training : {true, false}) {
       S3Pool o = c.o;
       o.training = training;
@@ -279,13 +287,16 @@ TEST(S3Pool, ShapeErrorsNameOpAndShape) {
   const std::string op = "s3_pool2d";
   EXPECT_TRUE(shape_error_names(op, {bad({4, 4}, {}), {"[4,4]"}}));
   EXPECT_TRUE(shape_error_names(op, {bad({1, 2, 6, 6}, {.stride = {0, 2}}), {"stride=0x2", "[1,2,6,6]"}}));
-  EXPECT_TRUE(shape_error_names(op, {bad({1, 2, 6, 6}, {.stride = {2, 2}, .grid = {4, 1}}),
-                                     {"grid=4x1, stride=2x2", "[1,2,6,6]"}}));
-  EXPECT_TRUE(shape_error_names(op, {bad({1, 2, 3, 8}, {.grid = {4, 4}}), {"input 3x8 is smaller than one grid 4x4", "[1,2,3,8]"}}));
-  EXPECT_TRUE(shape_error_names(op, {bad({1, 2, 1, 8}, {.stride = {1, 1}, .training = false}), {"input 1x8", "[1,2,1,8]"}}));
+  EXPECT_TRUE(shape_error_names(
+      op, {bad({1, 2, 6, 6}, {.stride = {2, 2}, .grid = {4, 1}}), {"grid=4x1, stride=2x2", "[1,2,6,6]"}}));
+  EXPECT_TRUE(shape_error_names(
+      op, {bad({1, 2, 3, 8}, {.grid = {4, 4}}), {"input 3x8 is smaller than one grid 4x4", "[1,2,3,8]"}}));
+  EXPECT_TRUE(
+      shape_error_names(op, {bad({1, 2, 1, 8}, {.stride = {1, 1}, .training = false}), {"input 1x8", "[1,2,1,8]"}}));
   const Tensor x = Tensor::zeros({2, 3, 6, 6});
   const std::vector<int64_t> ok{0, 2}, far{0, 5}, none{};
-  EXPECT_TRUE(shape_error_names(op, {[&] { s3_pool2d(x, far, ok); }, {"rows must lie in [0, 5) (the pooled map), got 5", "[2,3,6,6]"}}));
+  EXPECT_TRUE(shape_error_names(
+      op, {[&] { s3_pool2d(x, far, ok); }, {"rows must lie in [0, 5) (the pooled map), got 5", "[2,3,6,6]"}}));
   EXPECT_TRUE(shape_error_names(op, {[&] { s3_pool2d(x, ok, none); }, {"cols must not be empty", "[2,3,6,6]"}}));
 }
 
