@@ -42,6 +42,7 @@
 #include "poolnet/layers/polyphase_unpool2d.h"
 #include "poolnet/layers/pool_window.h"
 #include "poolnet/layers/relu.h"
+#include "poolnet/layers/s3_pool2d.h"
 #include "poolnet/layers/sequential.h"
 #include "poolnet/layers/soft_pool2d.h"
 #include "poolnet/layers/stochastic_pool2d.h"

@@ -22,6 +22,7 @@
 #include "layers/max_pool2d.h"
 #include "layers/mixed_pool2d.h"
 #include "layers/relu.h"
+#include "layers/s3_pool2d.h"
 #include "layers/sequential.h"
 #include "layers/soft_pool2d.h"
 #include "layers/stochastic_pool2d.h"
@@ -335,6 +336,22 @@ std::vector<Strategy>& rows() {
                                                                  .tau_every = s.integer("tau_every"),
                                                                  .tau_min = s.real("tau_min"),
                                                                  .seed = c.seed});
+           }},
+      {.name = "s3_pool",
+       .keys = {integer_key("grid", std::nullopt, 1, kBig)},
+       .description = "max pool k=2 s=1, then per training step grid/stride random rows and columns (sorted) from "
+                      "each grid of `grid`, one draw for the whole batch; evaluation: exclusive average pooling "
+                      "(kernel = stride, padding stride/2) of the max map, as the authors' code (its size is "
+                      "training's when the grid divides the input; else use a global head); Zhai et al. 2017",
+       .build =
+           [](const DownsampleSpec& s, const DownsampleContext& c) -> std::shared_ptr<Module> {
+             require_stride(s, c, 2);
+             const int64_t g = s.has("grid") ? s.integer("grid") : 0;
+             try {
+               return std::make_shared<S3Pool2d>(S3Pool2dOptions{.stride = square(c), .grid = {g, g}, .seed = c.seed});
+             } catch (const ShapeError& e) {
+               throw ConfigError(fmt::format("downsample: '{}' cannot work: {}", to_string(s), e.what()));
+             }
            }},
       {.name = "none",
        .description = "no downsampling: stride 1 throughout (the equivariance ceiling)",

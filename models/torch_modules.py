@@ -351,6 +351,37 @@ class LpsPool2d(nn.Module):
             return (comps * weights.view(n, p, 1, 1, 1)).sum(1)
         self.last_phases = logits.argmax(1)
         return comps[torch.arange(n, device=x.device), self.last_phases]
+class S3Pool2d(nn.Module):
+    """S3Pool (Zhai et al. 2017, the authors' StochasticPool2DLayer): max pool kernel 2 stride 1
+    without padding, then eval: average pooling with kernel = stride = `stride`, padding
+    stride // 2, padding excluded; training: per axis, from each grid of `grid` rows (grid
+    (0, 0): the stride) grid // stride rows drawn without replacement and sorted, one draw for
+    the whole batch from torch's generator (poolnet draws from its own counter-based streams, so
+    training draws differ)."""
+
+    def __init__(self, stride, grid):
+        super().__init__()
+        self.stride = tuple(stride)
+        self.grid = tuple(stride) if tuple(grid) == (0, 0) else tuple(grid)
+
+    @staticmethod
+    def draw(n, grid, stride):
+        """Kept indices of the pooled length n - 1: grids of the input length n, the last grid
+        takes the rest, min(grid // stride, its size) of each."""
+        grids, kept = n // grid, []
+        for i in range(grids):
+            start = grid * i
+            size = grid if i < grids - 1 else n - 1 - start
+            kept += sorted((start + torch.randperm(size)[: grid // stride]).tolist())
+        return kept
+
+    def forward(self, x):
+        m = F.max_pool2d(x, 2, 1)
+        (sh, sw), (gh, gw) = self.stride, self.grid
+        if not self.training:
+            return F.avg_pool2d(m, (sh, sw), (sh, sw), (sh // 2, sw // 2), count_include_pad=False)
+        rows, cols = self.draw(x.shape[2], gh, sh), self.draw(x.shape[3], gw, sw)
+        return m[:, :, rows][:, :, :, cols]
 
 
 class GlobalAvgMaxPool(nn.Module):

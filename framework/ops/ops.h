@@ -19,6 +19,7 @@
 #include "framework/ops/pad.h"
 #include "framework/ops/pool_window.h"
 #include "framework/ops/reduce.h"
+#include "framework/ops/s3_pool.h"
 #include "framework/ops/shape_ops.h"
 #include "framework/ops/soft_pool.h"
 #include "framework/ops/softmax.h"

@@ -78,6 +78,11 @@ void BM_Lps(benchmark::State& state) {
   poolnet::LpsPool2d layer({.channels = kShapes[static_cast<size_t>(state.range(0))][0], .seed = 1});
   run(state, [&](const Tensor& x) { return layer.forward(x); });
 }
+
+void BM_S3Pool(benchmark::State& state) {
+  run(state, [](const Tensor& x) { return poolnet::s3_pool2d(x, {.grid = {4, 4}, .seed = 1}); });
+}
+
 // One SGD training step (forward, cross-entropy, backward) of a LeNet-style CNN on a batch of 64
 // 1x28x28 images: conv 5x5 (1->6, padding 2), ReLU, downsample, conv 5x5 (6->16), ReLU,
 // downsample, flatten, linear -> 10. Argument: index into kStepStrategies; 2 threads.
@@ -125,3 +130,4 @@ POOLNET_BENCH(BM_SoftPool);
 POOLNET_BENCH(BM_StochasticPool);
 POOLNET_BENCH(BM_FractionalMaxPool);
 POOLNET_BENCH(BM_Lps);
+POOLNET_BENCH(BM_S3Pool);

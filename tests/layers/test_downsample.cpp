@@ -25,7 +25,7 @@ TEST(StrategyRegistry, NamesAreDesignsTable) {
   EXPECT_EQ(all_strategy_names(),
             (std::vector<std::string>{"max_pool", "avg_pool", "lp_pool", "strided_conv", "max_blur_pool", "blur_pool",
                                       "conv_blur_pool", "aps", "aps_blur", "stochastic_pool", "mixed_pool", "soft_pool",
-                                      "fractional_max_pool", "lps", "none"}));
+                                      "fractional_max_pool", "lps", "s3_pool", "none"}));
 }
 
 TEST(StrategyRegistry, DefaultListsComeFromTheRows) {
@@ -229,7 +229,8 @@ TEST(DownsampleSpec, BadValuesSayWhatIsExpected) {
 
 TEST(DownsampleSpec, StrategyKeys) {
   EXPECT_EQ(strategy_keys("aps_blur"), (std::vector<std::string>{"filter", "norm", "stride"}));
-  EXPECT_EQ(strategy_keys("lps"), (std::vector<std::string>{"filter", "hidden", "stride", "tau"}));
+  EXPECT_EQ(strategy_keys("lps"),
+            (std::vector<std::string>{"filter", "hidden", "stride", "tau", "tau_decay", "tau_every", "tau_min"}));
   EXPECT_TRUE(strategy_keys("none").empty());
   EXPECT_THROW(strategy_keys("nope"), ConfigError);
 }
@@ -264,6 +265,7 @@ TEST(MakeDownsample, EveryStrategyBuildsItsModule) {
       {"lps", "LpsPool2d(4, hidden=4, stride=2, tau=1)", 2 * (4 * 4 * 9 + 4), {2, 4, 4, 3}},
       {"lps:filter=3,hidden=2,tau=0.5", "LpsPool2d(4, hidden=2, stride=2, tau=0.5, blur=3, padding=zeros)",
        4 * 2 * 9 + 2 + 2 * 2 * 9 + 2, {2, 4, 4, 3}},
+      {"s3_pool", "S3Pool2d(stride=2x2)", 0, {2, 4, 4, 3}},
       {"none", "Identity()", 0, {2, 4, 8, 6}},
   };
   std::vector<std::string> covered;
