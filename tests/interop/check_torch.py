@@ -36,6 +36,7 @@ CASES = [
     ("lenet", "soft_pool", "gap_gmp", "circular", []),
     ("lenet", "stochastic_pool", "flatten", "zeros", []),
     ("lenet", "fractional_max_pool:ratio=0.7", "gap", "zeros", []),
+    ("lenet", "tips:kernel=5", "gap", "circular", []),
     ("lenet", "lp_pool:kernel=3,p=3,ceil_mode=true", "gap", "zeros", []),
     ("lenet", "max_pool:kernel=3,padding=1,ceil_mode=true", "gap", "zeros", []),
     ("lenet", "avg_pool:kernel=3,padding=1,count_include_pad=false", "flatten", "zeros", []),

@@ -25,7 +25,7 @@ TEST(StrategyRegistry, NamesAreDesignsTable) {
   EXPECT_EQ(all_strategy_names(),
             (std::vector<std::string>{"max_pool", "avg_pool", "lp_pool", "strided_conv", "max_blur_pool", "blur_pool",
                                       "conv_blur_pool", "aps", "aps_blur", "stochastic_pool", "mixed_pool", "soft_pool",
-                                      "fractional_max_pool", "none"}));
+                                      "tips", "fractional_max_pool", "none"}));
 }
 
 TEST(StrategyRegistry, DefaultListsComeFromTheRows) {
@@ -220,6 +220,7 @@ TEST(MakeDownsample, EveryStrategyBuildsItsModule) {
       {"stochastic_pool", "StochasticPool2d(kernel=2x2, stride=2x2)", 0, {2, 4, 4, 3}},
       {"mixed_pool", "MixedPool2d(kernel=2x2, stride=2x2)", 1, {2, 4, 4, 3}},
       {"soft_pool", "SoftPool2d(kernel=2x2, stride=2x2)", 0, {2, 4, 4, 3}},
+      {"tips", "TipsPool2d(4, kernel=3, stride=2x2)", 4 * 9 + 4, {2, 4, 4, 3}},
       {"fractional_max_pool:ratio=0.7", "FractionalMaxPool2d(kernel=2x2, ratio=0.7)", 0, {2, 4, 5, 4}},
       {"none", "Identity()", 0, {2, 4, 8, 6}},
   };
@@ -271,6 +272,9 @@ TEST(MakeDownsample, RejectsContextsThatCannotWork) {
   EXPECT_NE(message("conv_blur_pool", {}).find("channel count"), std::string::npos);
   EXPECT_NE(message("aps", {.stride = 1}).find("aps needs a context stride >= 2"), std::string::npos);
   EXPECT_NE(message("max_pool", {.stride = 0}).find("stride must be >= 1"), std::string::npos);
+  EXPECT_NE(message("tips", {}).find("tips needs the channel count"), std::string::npos);
+  EXPECT_NE(message("tips:kernel=4", {.channels = 2}).find("'tips:kernel=4' cannot work: kernel must be odd"),
+            std::string::npos);
   const std::string m = message("max_pool:kernel=2,padding=2", {});
   EXPECT_NE(m.find("max_pool:kernel=2,padding=2"), std::string::npos) << m;
   EXPECT_NE(m.find("padding"), std::string::npos) << m;
