@@ -279,7 +279,11 @@ std::vector<Strategy>& rows() {
                throw ConfigError(fmt::format("downsample: '{}' cannot work: kernel must be odd", to_string(s)));
              }
              return std::make_shared<TipsPool2d>(
-                 TipsPool2dOptions{.channels = c.channels, .kernel = s.integer("kernel"), .stride = square(c), .seed = c.seed});
+                 TipsPool2dOptions{.channels = c.channels,
+                                   .kernel = s.integer("kernel"),
+                                   .stride = square(c),
+                                   .padding_mode = c.padding_mode,
+                                   .seed = c.seed});
            }},
       {.name = "fractional_max_pool",
        .keys = {{.name = "ratio", .type = KeyType::kReal, .low = 0, .high = 1, .unset = "1/the context's stride"},

@@ -20,25 +20,26 @@ const TipsPool2dOptions& checked(const TipsPool2dOptions& o) {
   return o;
 }
 
-std::shared_ptr<Conv2d> depthwise(int64_t channels, int64_t kernel, uint64_t seed) {
+std::shared_ptr<Conv2d> depthwise(int64_t channels, int64_t kernel, PadMode mode, uint64_t seed) {
   return std::make_shared<Conv2d>(Conv2d::Options{.in_channels = channels,
                                                   .out_channels = channels,
                                                   .kernel = {kernel, kernel},
                                                   .padding = {(kernel - 1) / 2, (kernel - 1) / 2},
                                                   .groups = channels,
-                                                  .bias = false},
+                                                  .bias = false,
+                                                  .padding_mode = mode},
                                   seed);
 }
 }  // namespace
 
 TipsPool2d::TipsPool2d(TipsPool2dOptions options) : options_(checked(options)) {
-  conv1_ = register_module("conv1", depthwise(options_.channels, options_.kernel, stream_id(options_.seed, 1)));
-  conv2_ = register_module("conv2", depthwise(options_.channels, 1, stream_id(options_.seed, 2)));
+  conv1_ = register_module("conv1", depthwise(options_.channels, options_.kernel, options_.padding_mode, stream_id(options_.seed, 1)));
+  conv2_ = register_module("conv2", depthwise(options_.channels, 1, PadMode::kZeros, stream_id(options_.seed, 2)));
   register_counter("calls", &calls_);
 }
 
 Tensor TipsPool2d::forward(const Tensor& x) {
-  TipsOutput out = tips_downsample(x, conv1_->weight(), conv2_->weight(), options_.stride);
+  TipsOutput out = tips_downsample(x, conv1_->weight(), conv2_->weight(), options_.stride, options_.padding_mode);
   regulariser_ = Tensor();
   if (is_training()) {
     last_shift_ = tips_draw_shift(options_.max_shift, options_.seed, calls_++);
@@ -54,13 +55,16 @@ std::vector<Window> TipsPool2d::windows() const {
 }
 
 std::string TipsPool2d::describe() const {
-  return fmt::format("TipsPool2d({}, kernel={}, stride={})", options_.channels, options_.kernel,
-                     to_string(options_.stride));
+  return fmt::format("TipsPool2d({}, kernel={}, stride={}, padding={})", options_.channels, options_.kernel,
+                     to_string(options_.stride), to_string(options_.padding_mode));
 }
 
 ModuleConfig TipsPool2d::config() const {  // the seed and the shifts only concern training draws
   return {"TipsPool2d",
-          {{"channels", options_.channels}, {"kernel", options_.kernel}, {"stride", options_.stride}}};
+          {{"channels", options_.channels},
+           {"kernel", options_.kernel},
+           {"stride", options_.stride},
+           {"padding_mode", to_string(options_.padding_mode)}}};
 }
 
 }  // namespace poolnet

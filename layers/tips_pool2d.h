@@ -4,8 +4,9 @@
 //   x [N,C,H,W] -> y [N,C,ceil(H/sh),ceil(W/sw)], the per-channel softmax mixture of the sh*sw
 //   polyphase components of x (reflect-padded at the top/left to a multiple of the stride).
 // Parameters (PyTorch names of tips.py's TIPS): conv1.weight [C,1,K,K] (the depthwise KxK
-// convolution of the branch), conv2.weight [C,1,1,1] (its depthwise 1x1 convolution), both
-// without bias, initialised as PyTorch's Conv2d from the seed.
+// convolution of the branch, zero padding as tips.py or the model's padding mode), conv2.weight
+// [C,1,1,1] (its depthwise 1x1 convolution), both without bias, initialised as PyTorch's Conv2d
+// from the seed.
 // The output is the same in training and evaluation. In training, each forward also draws a
 // shift t (tips_draw_shift from (seed, calls)) and keeps regulariser() = tips_regulariser(xp,
 // psi, t, shift_mode) of that forward, which the trainer adds to the loss (--tips-loss); the call
@@ -25,6 +26,7 @@ struct TipsPool2dOptions {
   int64_t channels = 0;
   int64_t kernel = 3;                // K, odd: the branch's depthwise convolution (tips.py's default)
   Size2d stride{2, 2};
+  PadMode padding_mode = PadMode::kZeros;  // of the KxK convolution (tips.py: zeros)
   Size2d max_shift{2, 2};            // the regulariser's shifts: uniform in [-max, max] (tips.py's default)
   TipsShiftMode shift_mode = TipsShiftMode::kCircular;  // train_test.py trains with 'circular'
   uint64_t seed = 0;                 // parameter init and the shifts
@@ -35,7 +37,7 @@ class TipsPool2d : public Module {
   // ConfigError for channels < 1, an even or non-positive kernel, a stride < 1 or a negative shift.
   explicit TipsPool2d(TipsPool2dOptions options);
   Tensor forward(const Tensor& x) override;
-  std::string describe() const override;  // "TipsPool2d(4, kernel=3, stride=2x2)"
+  std::string describe() const override;  // "TipsPool2d(4, kernel=3, stride=2x2, padding=zeros)"
   ModuleConfig config() const override;
   std::vector<Window> windows() const override;
   const TipsPool2dOptions& options() const { return options_; }

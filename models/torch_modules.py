@@ -302,11 +302,12 @@ class TipsPool2d(nn.Module):
     component (i, j) = x[:, :, i::sh, j::sw] weighted by bin j*sh + i (tips.py's stacking order).
     The regulariser (framework/ops/tips.h) is a training loss, not part of the output."""
 
-    def __init__(self, channels, kernel, stride):
+    def __init__(self, channels, kernel, stride, padding_mode, conv1=None, conv2=None):
         super().__init__()
         self.stride = tuple(stride) if isinstance(stride, (tuple, list)) else (stride, stride)
-        self.conv1 = nn.Conv2d(channels, channels, kernel, padding=(kernel - 1) // 2, groups=channels, bias=False)
-        self.conv2 = nn.Conv2d(channels, channels, 1, groups=channels, bias=False)
+        self.conv1 = conv1 or nn.Conv2d(channels, channels, kernel, padding=(kernel - 1) // 2, groups=channels,
+                                        bias=False, padding_mode=padding_mode)
+        self.conv2 = conv2 or nn.Conv2d(channels, channels, 1, groups=channels, bias=False)
 
     def forward(self, x):
         sh, sw = self.stride

@@ -55,7 +55,7 @@ Tensor tips_pad(const Tensor& x, Size2d stride) {
   return pad(x, amount, PadMode::kReflect);
 }
 
-TipsBranch tips_branch(const Tensor& xp, const Tensor& w1, const Tensor& w2, Size2d stride) {
+TipsBranch tips_branch(const Tensor& xp, const Tensor& w1, const Tensor& w2, Size2d stride, PadMode padding_mode) {
   if (xp.dim() != 4) throw ShapeError(fmt::format("tips: expected x [N,C,H,W], got {}", shape_str(xp.shape())));
   check_stride(stride, xp.shape());
   const int64_t N = xp.size(0), C = xp.size(1);
@@ -70,17 +70,17 @@ TipsBranch tips_branch(const Tensor& xp, const Tensor& w1, const Tensor& w2, Siz
   }
   const int64_t half = (k[2] - 1) / 2, P = stride.h * stride.w;
   TipsBranch b;
-  b.psi = relu(conv2d(xp, w1, Tensor(), {.padding = {half, half}, .groups = C}));
+  b.psi = relu(conv2d(xp, w1, Tensor(), {.padding = {half, half}, .groups = C, .padding_mode = padding_mode}));
   const Tensor a = mul(adaptive_avg_pool2d(b.psi, stride), reshape(w2, {1, C, 1, 1}));
   const Tensor tau = softmax(reshape(a, {N * C, P}));
   b.weights = reshape(matmul(tau, phase_order(stride)), {N, C, P});
   return b;
 }
 
-TipsOutput tips_downsample(const Tensor& x, const Tensor& w1, const Tensor& w2, Size2d stride) {
+TipsOutput tips_downsample(const Tensor& x, const Tensor& w1, const Tensor& w2, Size2d stride, PadMode padding_mode) {
   TipsOutput out;
   out.xp = tips_pad(x, stride);
-  TipsBranch b = tips_branch(out.xp, w1, w2, stride);
+  TipsBranch b = tips_branch(out.xp, w1, w2, stride, padding_mode);
   out.y = polyphase_mix(out.xp, b.weights, stride);
   out.psi = std::move(b.psi);
   return out;

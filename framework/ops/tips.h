@@ -9,9 +9,10 @@
 //     columns at the LEFT (tips.py: an odd H gets ReflectionPad2d((0, 0, 1, 0)), an odd W
 //     ReflectionPad2d((1, 0, 0, 0)); the rule here is the same for s = 2 and extends it to any
 //     stride). Reflection needs the pad < H (W): ShapeError otherwise.
-//   tips_branch(xp, w1 [C,1,K,K], w2 [C,1,1,1], s) -> {psi, weights}:
-//     psi = relu(depthwise_conv(xp, w1, padding (K-1)/2 zeros, stride 1, no bias))  [N,C,HP,WP]
-//       (K odd, so psi has xp's size)
+//   tips_branch(xp, w1 [C,1,K,K], w2 [C,1,1,1], s, mode) -> {psi, weights}:
+//     psi = relu(depthwise_conv(xp, w1, padding (K-1)/2, stride 1, no bias))  [N,C,HP,WP]
+//       (K odd, so psi has xp's size; the padding is zeros as tips.py, or `mode`, the model's
+//       padding mode: circular makes psi commute with circular shifts)
 //     a   = adaptive_avg_pool2d(psi, (sh, sw)) * w2 (a per-channel 1x1 depthwise conv)  [N,C,sh,sw]
 //     tau = softmax over the P = sh*sw bins of a, flattened row-major (bin index bi*sw + bj)
 //     weights[n,c,i*sw + j] = tau[n,c, j*sh + i]   [N,C,P]
@@ -19,7 +20,7 @@
 //       x[1::2,1::2]: component (i, j) at stack index j*sh + i) and multiplies the k-th of them
 //       by the k-th flattened pooled bin; the weight of component (i, j) (rows i::sh, columns
 //       j::sw) is therefore the bin (j, i) for a square stride: a transpose, kept here.
-//   tips_downsample(x, w1, w2, s) -> {y, psi, xp}:
+//   tips_downsample(x, w1, w2, s, mode) -> {y, psi, xp}:
 //     y[n,c] = sum_p weights[n,c,p] * component_p(xp) = polyphase_mix(xp, weights, s)
 //     [N,C,HP/sh,WP/sw]; the same in training and evaluation (deterministic, no draw).
 //   tips_regulariser(xp, psi, shift, mode): the shift-consistency ("undo") term of train_test.py
@@ -62,8 +63,10 @@ struct TipsOutput {
 };
 
 Tensor tips_pad(const Tensor& x, Size2d stride);
-TipsBranch tips_branch(const Tensor& xp, const Tensor& w1, const Tensor& w2, Size2d stride);
-TipsOutput tips_downsample(const Tensor& x, const Tensor& w1, const Tensor& w2, Size2d stride);
+TipsBranch tips_branch(const Tensor& xp, const Tensor& w1, const Tensor& w2, Size2d stride,
+                       PadMode padding_mode = PadMode::kZeros);
+TipsOutput tips_downsample(const Tensor& x, const Tensor& w1, const Tensor& w2, Size2d stride,
+                           PadMode padding_mode = PadMode::kZeros);
 Tensor tips_regulariser(const Tensor& xp, const Tensor& psi, Size2d shift, TipsShiftMode mode);
 Size2d tips_draw_shift(Size2d max_shift, uint64_t seed, uint64_t step);
 

@@ -17,6 +17,7 @@
 #include "tests/support/grad_check.h"
 #include "tests/support/op_contract.h"
 #include "tests/support/reference.h"
+#include "tests/support/reference_conv.h"
 
 namespace poolnet {
 namespace {
@@ -113,6 +114,13 @@ TEST(Tips, WeightsAreASoftmaxOverThePhases) {
     for (int64_t p = 0; p < 6; ++p) sum += b.weights.data()[r * 6 + p];
     EXPECT_NEAR(sum, 1.0f, 1e-6);
   }
+}
+
+TEST(Tips, CircularPaddingModeWrapsTheBranchConvolution) {
+  const Tensor xp = random_tensor({2, 2, 6, 8}, 20), w1 = random_tensor({2, 1, 5, 5}, 21);
+  const Tensor psi = tips_branch(xp, w1, random_tensor({2, 1, 1, 1}, 22), {2, 2}, PadMode::kCircular).psi;
+  const Tensor expected = relu(reference::conv2d(reference::pad_circular(xp, 2, 2, 2, 2), w1, Tensor(), {.groups = 2}));
+  EXPECT_TRUE(all_close(psi, expected, 1e-5, 1e-5));
 }
 
 TEST(Tips, PadsTheTopAndLeftByReflection) {

@@ -220,7 +220,7 @@ TEST(MakeDownsample, EveryStrategyBuildsItsModule) {
       {"stochastic_pool", "StochasticPool2d(kernel=2x2, stride=2x2)", 0, {2, 4, 4, 3}},
       {"mixed_pool", "MixedPool2d(kernel=2x2, stride=2x2)", 1, {2, 4, 4, 3}},
       {"soft_pool", "SoftPool2d(kernel=2x2, stride=2x2)", 0, {2, 4, 4, 3}},
-      {"tips", "TipsPool2d(4, kernel=3, stride=2x2)", 4 * 9 + 4, {2, 4, 4, 3}},
+      {"tips", "TipsPool2d(4, kernel=3, stride=2x2, padding=zeros)", 4 * 9 + 4, {2, 4, 4, 3}},
       {"fractional_max_pool:ratio=0.7", "FractionalMaxPool2d(kernel=2x2, ratio=0.7)", 0, {2, 4, 5, 4}},
       {"none", "Identity()", 0, {2, 4, 8, 6}},
   };

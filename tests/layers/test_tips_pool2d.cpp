@@ -29,7 +29,7 @@ TEST(TipsPool2dLayer, ParametersAndShapes) {
   };
   for (const Case& c : {Case{{2, 2}, {2, 3, 4, 5}}, Case{{2, 3}, {2, 3, 4, 3}}, Case{{3, 3}, {2, 3, 3, 3}}}) {
     TipsPool2d layer({.channels = 3, .kernel = 5, .stride = c.stride, .seed = 4});
-    EXPECT_EQ(layer.describe(), "TipsPool2d(3, kernel=5, stride=" + to_string(c.stride) + ")");
+    EXPECT_EQ(layer.describe(), "TipsPool2d(3, kernel=5, stride=" + to_string(c.stride) + ", padding=zeros)");
     const NamedTensors params = layer.named_parameters();
     ASSERT_EQ(params.size(), 2u);
     EXPECT_EQ(params[0].first, "conv1.weight");

@@ -41,6 +41,10 @@ std::shared_ptr<Module> circular_module(const std::string& spec) {
 class StrategyShift : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(StrategyShift, CommutesWithShiftsByMultiplesOfTheStride) {
+  if (GetParam() == "tips") {
+    GTEST_SKIP() << "tips mixes its phases with weights from averages over s x s spatial bins of the map "
+                    "(tips.py's AdaptiveAvgPool2d((s, s))); a shift moves content across the bins";
+  }
   auto m = circular_module(GetParam());
   const int64_t s = GetParam() == "none" ? 1 : 2;
   const Tensor x = testing::random_tensor({2, 3, 12, 8}, 5, 0.05f, 1.0f);
