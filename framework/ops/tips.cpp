@@ -16,7 +16,6 @@
 
 namespace poolnet {
 
-Tensor polyphase_mix(const Tensor& x, const Tensor& weights, Size2d stride);  // TEMP until main lands
 
 namespace {
 constexpr uint64_t kTipsStream = 0x7469707300000000ULL;  // "tips": the regulariser's shifts
