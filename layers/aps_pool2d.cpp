@@ -19,25 +19,29 @@ Tensor ApsPool2d::forward(const Tensor& x) {
   Tensor in =
       options_.blur_filter == 0
           ? x
-          : blur_pool2d(x, {.filter_size = options_.blur_filter, .stride = 1, .padding_mode = options_.blur_padding});
+          : blur_pool2d(x, stride_one_blur());
   ApsResult r = aps_downsample_with_phases(in, options_.aps);
   last_phases_ = std::move(r.phases);
   return r.y;
 }
 
+Blur2d ApsPool2d::stride_one_blur() const {
+  return {.filter_size = options_.blur_filter, .stride = {1, 1}, .padding_mode = options_.blur_padding};
+}
+
 std::vector<Window> ApsPool2d::windows() const {
   std::vector<Window> out;
   if (options_.blur_filter > 0) {
-    out.push_back(blur_window(options_.blur_filter, 1));
+    out.push_back(blur_window(stride_one_blur()));
   }
   // Output i reads input i*s + phase for a phase in [0, s): a window of s bounds it.
-  const int64_t s = options_.aps.stride;
-  out.push_back(Window{.kernel = {s, s}, .stride = {s, s}, .adaptive = true});
+  const Size2d s = options_.aps.stride;
+  out.push_back(Window{.kernel = s, .stride = s, .adaptive = true});
   return out;
 }
 
 std::string ApsPool2d::describe() const {
-  std::string s = fmt::format("ApsPool2d(stride={}, norm={}", options_.aps.stride, to_string(options_.aps.norm));
+  std::string s = fmt::format("ApsPool2d(stride={}, norm={}", stride_string(options_.aps.stride), to_string(options_.aps.norm));
   if (options_.blur_filter > 0) {
     s += fmt::format(", blur={}, padding={}", options_.blur_filter, to_string(options_.blur_padding));
   }

@@ -28,6 +28,7 @@ class ApsPool2d : public Module {
   std::vector<Window> windows() const override;
   const ApsPool2dOptions& options() const { return options_; }
   const std::vector<int64_t>& last_phases() const { return last_phases_; }
+  Blur2d stride_one_blur() const;  // the blur before the selection (blur_filter > 0)
 
  private:
   ApsPool2dOptions options_;

@@ -13,11 +13,11 @@ BlurPool2d::BlurPool2d(Blur2d options) : options_(options) {
 Tensor BlurPool2d::forward(const Tensor& x) { return blur_pool2d(x, options_); }
 
 std::vector<Window> BlurPool2d::windows() const {
-  return {blur_window(options_.filter_size, options_.stride)};
+  return {blur_window(options_)};
 }
 
 std::string BlurPool2d::describe() const {
-  return fmt::format("BlurPool2d(filter={}, stride={}, padding={})", options_.filter_size, options_.stride,
+  return fmt::format("BlurPool2d(filter={}, stride={}, padding={})", options_.filter_size, stride_string(options_.stride),
                      to_string(options_.padding_mode));
 }
 

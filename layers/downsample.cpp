@@ -49,6 +49,7 @@ StrategyKey flag_key(std::string name, bool def) {
   return {.name = std::move(name), .type = KeyType::kFlag, .default_value = def};
 }
 StrategyKey filter_key() { return integer_key("filter", 3, 1, 7, true); }
+StrategyKey stride_key() { return {.name = "stride", .type = KeyType::kStride}; }
 StrategyKey norm_key() {
   return {.name = "norm", .type = KeyType::kChoice, .default_value = "l2", .choices = {"l2", "l1", "linf"},
           .always_written = true};
@@ -69,6 +70,8 @@ std::string expects(const StrategyKey& k) {
       return k.high == kInf ? fmt::format("a number >= {}", k.low) : fmt::format("a number in {}..{}", k.low, k.high);
     case KeyType::kFlag:
       return "true or false";
+    case KeyType::kStride:
+      return "S or SHxSW (integers >= 1, one of them >= 2)";
     case KeyType::kChoice: {
       std::vector<std::string> c(k.choices.begin(), k.choices.end() - 1);
       return fmt::format("{} or {}", fmt::join(c, ", "), k.choices.back());
@@ -100,6 +103,11 @@ std::optional<SpecValue> read_value(const StrategyKey& k, std::string_view v) {
     case KeyType::kChoice:
       if (std::find(k.choices.begin(), k.choices.end(), v) == k.choices.end()) return std::nullopt;
       return std::string(v);
+    case KeyType::kStride: {
+      const std::optional<Size2d> s = parse_stride(v);
+      if (!s) return std::nullopt;
+      return stride_string(*s);
+    }
   }
   return std::nullopt;
 }
@@ -150,8 +158,13 @@ Pool2d pool_options(const DownsampleSpec& spec, const DownsampleContext& c) {
   return o;
 }
 
+// The `stride` key's value, else the context's stride along both axes.
+Size2d stride_of(const DownsampleSpec& spec, const DownsampleContext& c) {
+  return spec.has("stride") ? *parse_stride(spec.choice("stride")) : Size2d{c.stride, c.stride};
+}
+
 Blur2d blur_options(const DownsampleSpec& spec, const DownsampleContext& c) {
-  return {.filter_size = spec.integer("filter"), .stride = c.stride, .padding_mode = c.padding_mode};
+  return {.filter_size = spec.integer("filter"), .stride = stride_of(spec, c), .padding_mode = c.padding_mode};
 }
 
 // A window of s x s, stride s.
@@ -172,9 +185,9 @@ std::shared_ptr<Module> strided_conv(const DownsampleSpec& spec, const Downsampl
 }
 
 std::shared_ptr<Module> aps(const DownsampleSpec& spec, const DownsampleContext& c, int64_t blur_filter) {
-  require_stride(spec, c, 2);
+  if (!spec.has("stride")) require_stride(spec, c, 2);
   return std::make_shared<ApsPool2d>(
-      ApsPool2dOptions{.aps = {.stride = c.stride, .norm = parse_aps_norm(spec.choice("norm"))},
+      ApsPool2dOptions{.aps = {.stride = stride_of(spec, c), .norm = parse_aps_norm(spec.choice("norm"))},
                        .blur_filter = blur_filter,
                        .blur_padding = blur_filter > 0 ? c.padding_mode : PadMode::kCircular});
 }
@@ -212,39 +225,39 @@ std::vector<Strategy>& rows() {
        .in_default_study = true,
        .in_bench = true},
       {.name = "max_blur_pool",
-       .keys = {filter_key()},
+       .keys = {filter_key(), stride_key()},
        .description = "max pool 2x2 with stride 1, then binomial blur and subsampling; Zhang 2019",
        .build = [](const DownsampleSpec& s,
                    const DownsampleContext& c) { return std::make_shared<MaxBlurPool2d>(blur_options(s, c)); },
        .in_default_study = true,
        .in_bench = true},
       {.name = "blur_pool",
-       .keys = {filter_key()},
+       .keys = {filter_key(), stride_key()},
        .description = "binomial low-pass filter, then subsampling (replaces average pooling); Zhang 2019",
        .build = [](const DownsampleSpec& s,
                    const DownsampleContext& c) { return std::make_shared<BlurPool2d>(blur_options(s, c)); },
        .in_default_study = true},
       {.name = "conv_blur_pool",
-       .keys = {filter_key()},
+       .keys = {filter_key(), stride_key()},
        .description = "3x3 convolution with stride 1 and ReLU, then blur and subsampling; Zhang 2019",
        .build =
            [](const DownsampleSpec& s, const DownsampleContext& c) {
              require_channels(s, c);
              return std::make_shared<ConvBlurPool2d>(ConvBlurPool2dOptions{.channels = c.channels,
                                                                            .filter_size = s.integer("filter"),
-                                                                           .stride = c.stride,
+                                                                           .stride = stride_of(s, c),
                                                                            .padding_mode = c.padding_mode},
                                                      c.seed);
            }},
       {.name = "aps",
-       .keys = {norm_key()},
+       .keys = {norm_key(), stride_key()},
        .description = "adaptive polyphase sampling: per sample, the polyphase component of largest norm; "
                       "Chaman & Dokmanic 2021",
        .build = [](const DownsampleSpec& s, const DownsampleContext& c) { return aps(s, c, 0); },
        .in_default_study = true,
        .in_bench = true},
       {.name = "aps_blur",
-       .keys = {filter_key(), norm_key()},
+       .keys = {filter_key(), norm_key(), stride_key()},
        .description = "stride-1 binomial blur, then adaptive polyphase sampling; Chaman & Dokmanic 2021",
        .build = [](const DownsampleSpec& s, const DownsampleContext& c) { return aps(s, c, s.integer("filter")); }},
       {.name = "stochastic_pool",
@@ -419,6 +432,9 @@ std::string describe_key(const StrategyKey& k) {
     case KeyType::kChoice:
       range = fmt::format("{}", fmt::join(k.choices, "/"));
       break;
+    case KeyType::kStride:
+      range = "S or SHxSW";
+      break;
   }
   if (!k.default_value) return fmt::format("{} ({}; default: {})", k.name, range, k.unset);
   return fmt::format("{}={} ({})", k.name, print_value(*k.default_value), range);
@@ -452,6 +468,20 @@ std::string strategy_table() {
                        s.description);
   }
   return out;
+}
+
+std::optional<Size2d> parse_stride(std::string_view text) {
+  const auto read = [](std::string_view v) -> std::optional<int64_t> {
+    int64_t out = 0;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+    if (ec != std::errc() || end != v.data() + v.size() || out < 1 || out > (int64_t{1} << 30)) return std::nullopt;
+    return out;
+  };
+  const size_t x = text.find('x');
+  const std::optional<int64_t> h = read(text.substr(0, x));
+  const std::optional<int64_t> w = x == std::string_view::npos ? h : read(text.substr(x + 1));
+  if (!h || !w || *h * *w < 2) return std::nullopt;
+  return Size2d{*h, *w};
 }
 
 DownsampleSpec parse_downsample(std::string_view text) {

@@ -54,7 +54,9 @@ struct DownsampleContext {
   int64_t stride = 2;                      // downsampling factor s
 };
 
-enum class KeyType { kInteger, kReal, kFlag, kChoice };
+// kStride: "S" or "SHxSW" (integers >= 1, one of them >= 2), kept as its canonical text ("3x3"
+// is "3"); read with parse_stride.
+enum class KeyType { kInteger, kReal, kFlag, kChoice, kStride };
 
 struct StrategyKey {
   std::string name{};
@@ -99,6 +101,9 @@ std::string describe_key(const StrategyKey& key);
 std::string strategy_help();
 // The Markdown table of every row (spec with its keys, description): the README's table.
 std::string strategy_table();
+
+// The value of a kStride key: "3" -> 3x3, "2x1" -> 2x1; nullopt if it is not one.
+std::optional<Size2d> parse_stride(std::string_view text);
 
 // Parses a spec string; ConfigError naming the valid names / keys / values otherwise.
 DownsampleSpec parse_downsample(std::string_view spec);

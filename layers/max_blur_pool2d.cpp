@@ -15,11 +15,11 @@ MaxBlurPool2d::MaxBlurPool2d(Blur2d blur) : blur_(blur) {
 Tensor MaxBlurPool2d::forward(const Tensor& x) { return max_blur_pool2d(x, blur_); }
 
 std::vector<Window> MaxBlurPool2d::windows() const {
-  return {Window{.kernel = {2, 2}}, blur_window(blur_.filter_size, blur_.stride)};
+  return {Window{.kernel = {2, 2}}, blur_window(blur_)};
 }
 
 std::string MaxBlurPool2d::describe() const {
-  return fmt::format("MaxBlurPool2d(filter={}, stride={}, padding={})", blur_.filter_size, blur_.stride,
+  return fmt::format("MaxBlurPool2d(filter={}, stride={}, padding={})", blur_.filter_size, stride_string(blur_.stride),
                      to_string(blur_.padding_mode));
 }
 

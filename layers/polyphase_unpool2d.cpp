@@ -6,8 +6,11 @@
 
 namespace poolnet {
 
-PolyphaseUnpool2d::PolyphaseUnpool2d(int64_t stride) : stride_(stride) {
-  if (stride < 2) throw ConfigError(fmt::format("PolyphaseUnpool2d: stride must be >= 2, got {}", stride));
+PolyphaseUnpool2d::PolyphaseUnpool2d(Size2d stride) : stride_(stride) {
+  if (stride.h < 1 || stride.w < 1 || stride.h * stride.w < 2) {
+    throw ConfigError(fmt::format("PolyphaseUnpool2d: stride must be >= 1 along each axis and >= 2 along one, got {}",
+                                  to_string(stride)));
+  }
 }
 
 Tensor PolyphaseUnpool2d::forward(const Tensor&) {
@@ -22,7 +25,7 @@ Tensor PolyphaseUnpool2d::forward(const Tensor& x, std::span<const int64_t> phas
   return polyphase_unpool(x, phases, stride_, output_size);
 }
 
-std::string PolyphaseUnpool2d::describe() const { return fmt::format("PolyphaseUnpool2d(stride={})", stride_); }
+std::string PolyphaseUnpool2d::describe() const { return fmt::format("PolyphaseUnpool2d(stride={})", stride_string(stride_)); }
 
 ModuleConfig PolyphaseUnpool2d::config() const { return {"PolyphaseUnpool2d", {{"stride", stride_}}}; }
 

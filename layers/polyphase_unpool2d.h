@@ -20,17 +20,18 @@ namespace poolnet {
 
 class PolyphaseUnpool2d : public Module {
  public:
-  explicit PolyphaseUnpool2d(int64_t stride = 2);
+  explicit PolyphaseUnpool2d(int64_t stride = 2) : PolyphaseUnpool2d(Size2d{stride, stride}) {}
+  explicit PolyphaseUnpool2d(Size2d stride);
   Tensor forward(const Tensor& x) override;
   // Output stride * the input's size, or `output_size` (ceil(output_size / stride) = input size).
   Tensor forward(const Tensor& x, std::span<const int64_t> phases);
   Tensor forward(const Tensor& x, std::span<const int64_t> phases, Size2d output_size);
-  std::string describe() const override;  // "PolyphaseUnpool2d(stride=2)"
+  std::string describe() const override;  // "PolyphaseUnpool2d(stride=2)", "...(stride=2x1)"
   ModuleConfig config() const override;
-  int64_t stride() const { return stride_; }
+  Size2d stride() const { return stride_; }
 
  private:
-  int64_t stride_;
+  Size2d stride_;
 };
 
 }  // namespace poolnet

@@ -2,6 +2,7 @@
 // constructor arguments (see ModuleConfig).
 #pragma once
 
+#include "framework/ops/blur_pool.h"
 #include "framework/ops/pool_window.h"
 #include "layers/module.h"
 
@@ -11,11 +12,11 @@ inline Window pool_window(const Pool2d& o) {
   return Window{.kernel = o.kernel, .stride = effective_stride(o.stride, o.kernel), .padding = o.padding, .dilation = o.dilation};
 }
 
-// The window of a binomial blur of `filter_size` taps subsampled by `stride` (blur_padding's
-// 'same' rule: the padding before the first row/column).
-inline Window blur_window(int64_t filter_size, int64_t stride) {
-  const int64_t pad = blur_padding(filter_size).before;
-  return Window{.kernel = {filter_size, filter_size}, .stride = {stride, stride}, .padding = {pad, pad}};
+// The window of a binomial blur (blur_filter_sizes taps per axis, subsampled by its stride;
+// blur_padding's 'same' rule: the padding before the first row/column).
+inline Window blur_window(const Blur2d& blur) {
+  const Size2d f = blur_filter_sizes(blur);
+  return Window{.kernel = f, .stride = blur.stride, .padding = {blur_padding(f.h).before, blur_padding(f.w).before}};
 }
 
 // Pool2d as ModuleConfig arguments, the stride resolved as pool_window does.

@@ -41,7 +41,7 @@ Tensor BasicBlock::forward(const Tensor& x) {
   if (aps_) {
     const auto& o = aps_->options();
     if (o.blur_filter > 1) {
-      s = blur_pool2d(s, Blur2d{.filter_size = o.blur_filter, .stride = 1, .padding_mode = o.blur_padding});
+      s = blur_pool2d(s, aps_->stride_one_blur());
     }
     s = aps_select(s, aps_->last_phases(), o.aps.stride);
   } else if (shortcut_down_) {

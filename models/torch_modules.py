@@ -106,53 +106,73 @@ def _binomial(size):
     return [v / 2.0 ** (size - 1) for v in k]
 
 
+def _pair(stride):
+    """A stride as (sh, sw): an int s is (s, s)."""
+    return (stride, stride) if isinstance(stride, int) else tuple(stride)
+
+
 def blur(x, size, stride, mode):
     """poolnet's blur_pool2d: binomial filter of `size` taps, padded floor((size-1)/2) before and
-    floor(size/2) after in `mode`, output ceil(H/stride) x ceil(W/stride): one depthwise
-    convolution with the outer product of the 1-D filter."""
-    before, after = (size - 1) // 2, size // 2
+    floor(size/2) after in `mode`, output ceil(H/sh) x ceil(W/sw): one depthwise convolution with
+    the outer product of the 1-D filters. An axis with stride 1 while the other's is above 1 is
+    not filtered (1 tap, no padding)."""
+    sh, sw = _pair(stride)
+    pure = sh == 1 and sw == 1
+    fh, fw = (size if sh > 1 or pure else 1), (size if sw > 1 or pure else 1)
     h, w = x.shape[2], x.shape[3]
-    fits = mode == "zeros" or (after <= min(h, w) if mode == "circular" else after < min(h, w))
-    if fits:  # F.pad's own modes cover these pads
-        xp = F.pad(x, (before, after, before, after), mode={"zeros": "constant"}.get(mode, mode))
-    else:  # pads larger than the map repeat the wrap or mirror
-        xp = _padded(_padded(x, 2, before, after, mode), 3, before, after, mode)
-    k = torch.tensor(_binomial(size), dtype=x.dtype, device=x.device)
+    xp = x
+    for dim, f, n in ((2, fh, h), (3, fw, w)):
+        before, after = (f - 1) // 2, f // 2
+        fits = mode == "zeros" or (after <= n if mode == "circular" else after < n)
+        if before + after == 0:
+            continue
+        if fits:  # F.pad's own modes cover these pads
+            pads = (0, 0, before, after) if dim == 2 else (before, after, 0, 0)
+            xp = F.pad(xp, pads, mode={"zeros": "constant"}.get(mode, mode))
+        else:  # pads larger than the map repeat the wrap or mirror
+            xp = _padded(xp, dim, before, after, mode)
     c = x.shape[1]
-    weight = torch.outer(k, k).expand(c, 1, size, size)
-    return F.conv2d(xp, weight, stride=stride, groups=c)
+    kh = torch.tensor(_binomial(fh), dtype=x.dtype, device=x.device)
+    kw = torch.tensor(_binomial(fw), dtype=x.dtype, device=x.device)
+    weight = torch.outer(kh, kw).expand(c, 1, fh, fw)
+    return F.conv2d(xp, weight, stride=(sh, sw), groups=c)
 
 
 def _wrapped(x, stride):
-    """x padded circularly at the bottom/right up to multiples of stride."""
+    """x padded circularly at the bottom/right up to multiples of the stride (sh, sw)."""
+    sh, sw = _pair(stride)
     h, w = x.shape[2], x.shape[3]
-    rows = torch.tensor([i % h for i in range(-(-h // stride) * stride)], dtype=torch.long, device=x.device)
-    cols = torch.tensor([j % w for j in range(-(-w // stride) * stride)], dtype=torch.long, device=x.device)
+    rows = torch.tensor([i % h for i in range(-(-h // sh) * sh)], dtype=torch.long, device=x.device)
+    cols = torch.tensor([j % w for j in range(-(-w // sw) * sw)], dtype=torch.long, device=x.device)
     return x.index_select(2, rows).index_select(3, cols)
 
 
+def polyphase_components(x, stride):
+    """The sh*sw polyphase components of x [N, C, H, W], phase i*sw + j: [N, P, C, OH, OW]."""
+    sh, sw = _pair(stride)
+    xp = _wrapped(x, stride)
+    return torch.stack([xp[:, :, i::sh, j::sw] for i in range(sh) for j in range(sw)], 1)
+
+
 def aps_phases(x, stride, norm):
-    """Per sample, the phase i*stride + j of the polyphase component with the largest norm over
+    """Per sample, the phase i*sw + j of the polyphase component with the largest norm over
     all channels and positions (in double; l2 compares sums of squares); ties: lowest phase."""
-    xp = _wrapped(x, stride).detach().double()
+    comps = polyphase_components(x.detach().double(), stride)
     norms = []
-    for i in range(stride):
-        for j in range(stride):
-            c = xp[:, :, i::stride, j::stride]
-            if norm == "l2":
-                norms.append((c * c).sum((1, 2, 3)))
-            elif norm == "l1":
-                norms.append(c.abs().sum((1, 2, 3)))
-            else:
-                norms.append(c.abs().amax((1, 2, 3)))
+    for p in range(comps.shape[1]):
+        c = comps[:, p]
+        if norm == "l2":
+            norms.append((c * c).sum((1, 2, 3)))
+        elif norm == "l1":
+            norms.append(c.abs().sum((1, 2, 3)))
+        else:
+            norms.append(c.abs().amax((1, 2, 3)))
     return torch.stack(norms, 1).argmax(1)
 
 
 def aps_select(x, phases, stride):
     """y[n] = polyphase component phases[n] of x[n] (circularly padded to multiples of stride)."""
-    xp = _wrapped(x, stride)
-    comps = torch.stack([xp[:, :, i::stride, j::stride] for i in range(stride) for j in range(stride)], 1)
-    return comps[torch.arange(x.shape[0], device=x.device), phases]
+    return polyphase_components(x, stride)[torch.arange(x.shape[0], device=x.device), phases]
 
 
 def _windows(x, kernel, stride):

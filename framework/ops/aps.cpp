@@ -32,17 +32,21 @@ std::string to_string(ApsNorm norm) {
   return "?";
 }
 
-Shape aps_out_shape(const Shape& x, int64_t stride, std::string_view op) {
+Shape aps_out_shape(const Shape& x, Size2d stride, std::string_view op) {
   require_nchw(x, op);
-  if (stride < 2) throw ShapeError(fmt::format("{}: stride must be >= 2, got {} (x={})", op, stride, shape_str(x)));
+  if (stride.h < 1 || stride.w < 1 || stride.h * stride.w < 2) {
+    throw ShapeError(fmt::format("{}: stride must be >= 1 along each axis and >= 2 along one, got {} (x={})", op,
+                                 to_string(stride), shape_str(x)));
+  }
   if (x[2] < 1 || x[3] < 1) throw ShapeError(fmt::format("{}: needs H, W >= 1, got x={}", op, shape_str(x)));
-  return {x[0], x[1], blur_length(x[2], stride), blur_length(x[3], stride)};
+  return {x[0], x[1], blur_length(x[2], stride.h), blur_length(x[3], stride.w)};
 }
 
 namespace {
 double norm_term(double v, ApsNorm norm) { return norm == ApsNorm::kL2 ? v * v : std::fabs(v); }
 
-// Adds the terms of one padded row (W real columns, Wp padded) into acc[j], j = column mod s.
+// Adds the terms of one padded row (W real columns, Wp padded) into acc[j], j = column mod s
+// (s: the column stride).
 // Fixed order: position by position within each phase column; for stride 2 (l1, l2) the row's
 // terms go to two partial sums per phase column (positions 4k+j and 4k+2+j), added at the end.
 template <ApsNorm kNorm, int64_t kS>
@@ -81,25 +85,26 @@ void accumulate_row(const float* row, int64_t W, int64_t Wp, int64_t s, double* 
   }
 }
 
-// norms [s*s] of the polyphase components of one sample xs [C,H,W] (circularly padded to
-// OH*s x OW*s). Fixed summation order: channel, padded row, phase column, position.
+// norms [sh*sw] of the polyphase components of one sample xs [C,H,W] (circularly padded to
+// OH*sh x OW*sw). Fixed summation order: channel, padded row, phase column, position.
 template <ApsNorm kNorm, int64_t kS>
-void aps_norms(const float* xs, int64_t C, int64_t H, int64_t W, int64_t s, double* out) {
-  const int64_t Hp = blur_length(H, s) * s, Wp = blur_length(W, s) * s;  // OH*s, OW*s
-  std::fill(out, out + s * s, 0.0);
+void aps_norms(const float* xs, int64_t C, int64_t H, int64_t W, Size2d s, double* out) {
+  const int64_t Hp = blur_length(H, s.h) * s.h, Wp = blur_length(W, s.w) * s.w;  // OH*sh, OW*sw
+  std::fill(out, out + s.h * s.w, 0.0);
   for (int64_t c = 0; c < C; ++c) {
     for (int64_t h = 0; h < Hp; ++h) {
-      accumulate_row<kNorm, kS>(xs + (c * H + h % H) * W, W, Wp, s, out + (h % s) * s);
+      accumulate_row<kNorm, kS>(xs + (c * H + h % H) * W, W, Wp, s.w, out + (h % s.h) * s.w);
     }
   }
 }
 
-void aps_norms(const float* xs, int64_t C, int64_t H, int64_t W, int64_t s, ApsNorm norm, double* out) {
+void aps_norms(const float* xs, int64_t C, int64_t H, int64_t W, Size2d s, ApsNorm norm, double* out) {
+  const bool two = s.w == 2;
   switch (norm) {
     case ApsNorm::kL2:
-      return s == 2 ? aps_norms<ApsNorm::kL2, 2>(xs, C, H, W, s, out) : aps_norms<ApsNorm::kL2, 0>(xs, C, H, W, s, out);
+      return two ? aps_norms<ApsNorm::kL2, 2>(xs, C, H, W, s, out) : aps_norms<ApsNorm::kL2, 0>(xs, C, H, W, s, out);
     case ApsNorm::kL1:
-      return s == 2 ? aps_norms<ApsNorm::kL1, 2>(xs, C, H, W, s, out) : aps_norms<ApsNorm::kL1, 0>(xs, C, H, W, s, out);
+      return two ? aps_norms<ApsNorm::kL1, 2>(xs, C, H, W, s, out) : aps_norms<ApsNorm::kL1, 0>(xs, C, H, W, s, out);
     case ApsNorm::kLinf:
       return aps_norms<ApsNorm::kLinf, 0>(xs, C, H, W, s, out);
   }
@@ -120,62 +125,74 @@ int64_t unwrapped_columns(int64_t W, int64_t OW, int64_t s, int64_t j) {
   return j >= W ? 0 : std::min(OW, (W - 1 - j) / s + 1);
 }
 
+// Copies component (i, j) of the plane x [H,W] into y [OH,OW].
+void copy_component(const float* x, float* y, int64_t H, int64_t W, int64_t OH, int64_t OW, Size2d st, int64_t i,
+                    int64_t j) {
+  const int64_t s = st.w, direct = unwrapped_columns(W, OW, s, j);
+  for (int64_t oh = 0; oh < OH; ++oh) {
+    const float* row = x + ((oh * st.h + i) % H) * W;
+    float* out = y + oh * OW;
+    if (s == 2) {
+      row_copy::copy_row_stride2(out, row + j, direct);
+    } else {
+      for (int64_t ow = 0; ow < direct; ++ow) out[ow] = row[ow * s + j];
+    }
+    for (int64_t ow = direct; ow < OW; ++ow) out[ow] = row[(ow * s + j) % W];
+  }
+}
+
+// The transpose of copy_component: gx [H,W] += gy [OH,OW] scattered to component (i, j).
+void add_component(const float* gy, float* gx, int64_t H, int64_t W, int64_t OH, int64_t OW, Size2d st, int64_t i,
+                   int64_t j) {
+  const int64_t s = st.w, direct = unwrapped_columns(W, OW, s, j);
+  for (int64_t oh = 0; oh < OH; ++oh) {
+    float* row = gx + ((oh * st.h + i) % H) * W;
+    const float* in = gy + oh * OW;
+    if (s == 2) {
+      row_copy::add_row_stride2(row + j, in, direct);
+    } else {
+      for (int64_t ow = 0; ow < direct; ++ow) row[ow * s + j] += in[ow];
+    }
+    for (int64_t ow = direct; ow < OW; ++ow) row[(ow * s + j) % W] += in[ow];
+  }
+}
+
+int64_t plane_grain(int64_t OH, int64_t OW) { return std::max<int64_t>(1, 4096 / (OH * OW)); }
+
 // y [N,C,OH,OW] = component phases[n] of x [N,C,H,W]; parallel over the N*C planes.
-void aps_select_forward(const float* x, float* y, const Shape& xs, int64_t OH, int64_t OW, int64_t s,
+void aps_select_forward(const float* x, float* y, const Shape& xs, int64_t OH, int64_t OW, Size2d s,
                         const std::vector<int64_t>& phases) {
   const int64_t C = xs[1], H = xs[2], W = xs[3];
-  parallel::parallel_for(0, xs[0] * C, std::max<int64_t>(1, 4096 / (OH * OW)), [&](int64_t b, int64_t e) {
+  parallel::parallel_for(0, xs[0] * C, plane_grain(OH, OW), [&](int64_t b, int64_t e) {
     for (int64_t q = b; q < e; ++q) {
-      const int64_t i = phases[q / C] / s, j = phases[q / C] % s, direct = unwrapped_columns(W, OW, s, j);
-      const float* xp = x + q * H * W;
-      float* yp = y + q * OH * OW;
-      for (int64_t oh = 0; oh < OH; ++oh) {
-        const float* row = xp + ((oh * s + i) % H) * W;
-        float* out = yp + oh * OW;
-        if (s == 2) {
-          row_copy::copy_row_stride2(out, row + j, direct);
-        } else {
-          for (int64_t ow = 0; ow < direct; ++ow) out[ow] = row[ow * s + j];
-        }
-        for (int64_t ow = direct; ow < OW; ++ow) out[ow] = row[(ow * s + j) % W];
-      }
+      const int64_t p = phases[q / C];
+      copy_component(x + q * H * W, y + q * OH * OW, H, W, OH, OW, s, p / s.w, p % s.w);
     }
   });
 }
 
 // gx [N,C,H,W] += scatter of gy [N,C,OH,OW] back to the chosen component; same split as forward.
-void aps_select_backward(const float* gy, float* gx, const Shape& xs, int64_t OH, int64_t OW, int64_t s,
+void aps_select_backward(const float* gy, float* gx, const Shape& xs, int64_t OH, int64_t OW, Size2d s,
                          const std::vector<int64_t>& phases) {
   const int64_t C = xs[1], H = xs[2], W = xs[3];
-  parallel::parallel_for(0, xs[0] * C, std::max<int64_t>(1, 4096 / (OH * OW)), [&](int64_t b, int64_t e) {
+  parallel::parallel_for(0, xs[0] * C, plane_grain(OH, OW), [&](int64_t b, int64_t e) {
     for (int64_t q = b; q < e; ++q) {
-      const int64_t i = phases[q / C] / s, j = phases[q / C] % s, direct = unwrapped_columns(W, OW, s, j);
-      float* gp = gx + q * H * W;
-      const float* g = gy + q * OH * OW;
-      for (int64_t oh = 0; oh < OH; ++oh) {
-        float* row = gp + ((oh * s + i) % H) * W;
-        const float* in = g + oh * OW;
-        if (s == 2) {
-          row_copy::add_row_stride2(row + j, in, direct);
-        } else {
-          for (int64_t ow = 0; ow < direct; ++ow) row[ow * s + j] += in[ow];
-        }
-        for (int64_t ow = direct; ow < OW; ++ow) row[(ow * s + j) % W] += in[ow];
-      }
+      const int64_t p = phases[q / C];
+      add_component(gy + q * OH * OW, gx + q * H * W, H, W, OH, OW, s, p / s.w, p % s.w);
     }
   });
 }
 
 // The phases, checked: one per sample of `t`, each in [0, s*s).
-std::vector<int64_t> checked_phases(const char* op, const Tensor& t, std::span<const int64_t> phases, int64_t stride) {
+std::vector<int64_t> checked_phases(const char* op, const Tensor& t, std::span<const int64_t> phases, Size2d stride) {
   if (static_cast<int64_t>(phases.size()) != t.size(0)) {
     throw ShapeError(fmt::format("{}: expected {} phases (one per sample of {}), got {}", op, t.size(0),
                                  shape_str(t.shape()), phases.size()));
   }
   for (size_t n = 0; n < phases.size(); ++n) {
-    if (phases[n] < 0 || phases[n] >= stride * stride) {
+    if (phases[n] < 0 || phases[n] >= stride.h * stride.w) {
       throw ShapeError(fmt::format("{}: phase {} of sample {} is outside [0, {}) (stride {}, input {})", op, phases[n],
-                                   n, stride * stride, stride, shape_str(t.shape())));
+                                   n, stride.h * stride.w, to_string(stride), shape_str(t.shape())));
     }
   }
   return {phases.begin(), phases.end()};
@@ -184,20 +201,21 @@ std::vector<int64_t> checked_phases(const char* op, const Tensor& t, std::span<c
 
 std::vector<int64_t> aps_phases(const Tensor& x, const Aps& options) {
   aps_out_shape(x.shape(), options.stride, "aps_phases");
-  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), s = options.stride;
+  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
+  const Size2d s = options.stride;
   std::vector<int64_t> phases(static_cast<size_t>(N), 0);
   const float* px = x.data();
   parallel::parallel_for(0, N, 1, [&](int64_t b, int64_t e) {
-    std::vector<double> norms(static_cast<size_t>(s * s));
+    std::vector<double> norms(static_cast<size_t>(s.h * s.w));
     for (int64_t n = b; n < e; ++n) {
       aps_norms(px + n * C * H * W, C, H, W, s, options.norm, norms.data());
-      phases[static_cast<size_t>(n)] = argmax_phase(norms.data(), s * s);
+      phases[static_cast<size_t>(n)] = argmax_phase(norms.data(), s.h * s.w);
     }
   });
   return phases;
 }
 
-Tensor aps_select(const Tensor& x, std::span<const int64_t> phases, int64_t stride) {
+Tensor aps_select(const Tensor& x, std::span<const int64_t> phases, Size2d stride) {
   const Shape out_shape = aps_out_shape(x.shape(), stride, "aps_select");
   std::vector<int64_t> chosen = checked_phases("aps_select", x, phases, stride);
   Tensor y = Tensor::empty(out_shape);
@@ -221,18 +239,19 @@ ApsResult aps_downsample_with_phases(const Tensor& x, const Aps& options) {
 
 Tensor aps_downsample(const Tensor& x, const Aps& options) { return aps_downsample_with_phases(x, options).y; }
 
-Tensor polyphase_unpool(const Tensor& y, std::span<const int64_t> phases, int64_t stride) {
+Tensor polyphase_unpool(const Tensor& y, std::span<const int64_t> phases, Size2d stride) {
   if (y.dim() != 4) throw ShapeError(fmt::format("polyphase_unpool: expected y [N,C,H,W], got {}", shape_str(y.shape())));
-  return polyphase_unpool(y, phases, stride, Size2d{y.size(2) * stride, y.size(3) * stride});
+  return polyphase_unpool(y, phases, stride, Size2d{y.size(2) * stride.h, y.size(3) * stride.w});
 }
 
-Tensor polyphase_unpool(const Tensor& y, std::span<const int64_t> phases, int64_t stride, Size2d output_size) {
+Tensor polyphase_unpool(const Tensor& y, std::span<const int64_t> phases, Size2d stride, Size2d output_size) {
   const auto [H, W] = output_size;
-  if (y.dim() != 4 || stride < 2 || H < 1 || W < 1 || blur_length(H, stride) != y.size(2) ||
-      blur_length(W, stride) != y.size(3)) {
+  const bool valid_stride = stride.h >= 1 && stride.w >= 1 && stride.h * stride.w >= 2;
+  if (y.dim() != 4 || !valid_stride || H < 1 || W < 1 || blur_length(H, stride.h) != y.size(2) ||
+      blur_length(W, stride.w) != y.size(3)) {
     throw ShapeError(fmt::format("polyphase_unpool: y {} with stride {} cannot make {}x{} (expected y [N,C,H,W], stride "
-                                 ">= 2, ceil(output/stride) = y's size)",
-                                 shape_str(y.shape()), stride, H, W));
+                                 ">= 1 along each axis and >= 2 along one, ceil(output/stride) = y's size)",
+                                 shape_str(y.shape()), to_string(stride), H, W));
   }
   std::vector<int64_t> chosen = checked_phases("polyphase_unpool", y, phases, stride);
   const Shape xs = {y.size(0), y.size(1), H, W};
@@ -248,6 +267,65 @@ Tensor polyphase_unpool(const Tensor& y, std::span<const int64_t> phases, int64_
     });
   }
   return x;
+}
+
+Tensor polyphase_mix(const Tensor& x, const Tensor& weights, Size2d stride) {
+  const Shape out_shape = aps_out_shape(x.shape(), stride, "polyphase_mix");
+  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), OH = out_shape[2], OW = out_shape[3];
+  const int64_t P = stride.h * stride.w;
+  const bool per_channel = weights.dim() == 3;
+  if (!(weights.shape() == Shape{N, P} || weights.shape() == Shape{N, C, P})) {
+    throw ShapeError(fmt::format("polyphase_mix: weights must be [N, P] = [{}, {}] or [N, C, P] = [{}, {}, {}] for x {} "
+                                 "and stride {}, got {}",
+                                 N, P, N, C, P, shape_str(x.shape()), to_string(stride), shape_str(weights.shape())));
+  }
+  // The weight of phase p for plane q = n*C + c.
+  const auto weight_row = [per_channel, C, P](int64_t q) { return (per_channel ? q : q / C) * P; };
+  Tensor y = Tensor::zeros(out_shape);
+  const float *px = x.data(), *pw = weights.data();
+  float* py = y.data();
+  parallel::parallel_for(0, N * C, plane_grain(OH, OW), [&](int64_t b, int64_t e) {
+    std::vector<float> component(static_cast<size_t>(OH * OW));
+    for (int64_t q = b; q < e; ++q) {
+      float* out = py + q * OH * OW;
+      for (int64_t p = 0; p < P; ++p) {
+        copy_component(px + q * H * W, component.data(), H, W, OH, OW, stride, p / stride.w, p % stride.w);
+        const float wp = pw[weight_row(q) + p];
+        for (int64_t k = 0; k < OH * OW; ++k) out[k] += wp * component[static_cast<size_t>(k)];
+      }
+    }
+  });
+  check_finite(y, "polyphase_mix", "output");
+  if (needs_grad({x, weights})) {
+    record(y, "polyphase_mix", {x, weights}, [=](const Tensor& gy) {
+      float* gx = x.requires_grad() ? grad_buffer(x) : nullptr;
+      std::vector<float> gw(static_cast<size_t>(weights.numel()), 0.0f);
+      // Per sample (all its planes in one task), so each weight gradient has one writer.
+      parallel::parallel_for(0, N, 1, [&](int64_t b, int64_t e) {
+        std::vector<float> scaled(static_cast<size_t>(OH * OW)), component(static_cast<size_t>(OH * OW));
+        for (int64_t q = b * C; q < e * C; ++q) {
+          const float* g = gy.data() + q * OH * OW;
+          for (int64_t p = 0; p < P; ++p) {
+            const int64_t i = p / stride.w, j = p % stride.w;
+            if (gx) {
+              const float wp = pw[weight_row(q) + p];
+              for (int64_t k = 0; k < OH * OW; ++k) scaled[static_cast<size_t>(k)] = wp * g[k];
+              add_component(scaled.data(), gx + q * H * W, H, W, OH, OW, stride, i, j);
+            }
+            copy_component(px + q * H * W, component.data(), H, W, OH, OW, stride, i, j);
+            double dot = 0.0;
+            for (int64_t k = 0; k < OH * OW; ++k) dot += double(g[k]) * component[static_cast<size_t>(k)];
+            gw[static_cast<size_t>(weight_row(q) + p)] += static_cast<float>(dot);
+          }
+        }
+      });
+      if (weights.requires_grad()) {
+        float* g = grad_buffer(weights);
+        for (size_t k = 0; k < gw.size(); ++k) g[k] += gw[k];
+      }
+    });
+  }
+  return y;
 }
 
 }  // namespace poolnet

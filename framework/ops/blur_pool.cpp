@@ -25,18 +25,23 @@ std::vector<float> binomial_filter(int64_t size) {
   return k;
 }
 
+Size2d blur_filter_sizes(const Blur2d& o) {
+  const bool pure_blur = o.stride.h == 1 && o.stride.w == 1;
+  return {o.stride.h > 1 || pure_blur ? o.filter_size : 1, o.stride.w > 1 || pure_blur ? o.filter_size : 1};
+}
+
 Shape blur_pool2d_out_shape(const Shape& x, const Blur2d& o) {
   require_nchw(x, "blur_pool2d");
-  if (o.filter_size < 1 || o.filter_size > 7 || o.stride < 1) {
+  if (o.filter_size < 1 || o.filter_size > 7 || o.stride.h < 1 || o.stride.w < 1) {
     throw ShapeError(
         fmt::format("blur_pool2d: filter_size must be in 1..7 and stride >= 1, got filter_size={}, "
                     "stride={} (x={})",
-                    o.filter_size, o.stride, shape_str(x)));
+                    o.filter_size, to_string(o.stride), shape_str(x)));
   }
   if (x[2] < 1 || x[3] < 1) {
     throw ShapeError(fmt::format("blur_pool2d: needs H, W >= 1, got x={}", shape_str(x)));
   }
-  return {x[0], x[1], blur_length(x[2], o.stride), blur_length(x[3], o.stride)};
+  return {x[0], x[1], blur_length(x[2], o.stride.h), blur_length(x[3], o.stride.w)};
 }
 
 namespace {
@@ -71,16 +76,13 @@ Tensor blur_pool2d(const Tensor& x, const Blur2d& options) {
   Tensor y = Tensor::empty(out_shape);
   auto plan = std::make_shared<const BlurPlan>(detail::make_blur_plan(x.shape(), out_shape, options));
   const int64_t planes = x.size(0) * x.size(1);
-  dispatch_blur(options.filter_size, options.stride,
-                [&](auto f, auto s) { blur_pool2d_forward<f(), s()>(*plan, planes, x.data(), y.data()); });
+  dispatch_blur(*plan, [&](auto f, auto s) { blur_pool2d_forward<f(), s()>(*plan, planes, x.data(), y.data()); });
   check_finite(y, "blur_pool2d", "output");
   if (needs_grad({x})) {
-    record(y, "blur_pool2d", {x},
-           [x, plan, planes, f = options.filter_size, stride = options.stride](const Tensor& gy) {
-             float* gx = grad_buffer(x);
-             dispatch_blur(f, stride,
-                           [&](auto fc, auto sc) { blur_pool2d_backward<fc(), sc()>(*plan, planes, gy.data(), gx); });
-           });
+    record(y, "blur_pool2d", {x}, [x, plan, planes](const Tensor& gy) {
+      float* gx = grad_buffer(x);
+      dispatch_blur(*plan, [&](auto fc, auto sc) { blur_pool2d_backward<fc(), sc()>(*plan, planes, gy.data(), gx); });
+    });
   }
   return y;
 }

@@ -8,6 +8,8 @@ namespace poolnet {
 
 std::string to_string(Size2d s) { return fmt::format("{}x{}", s.h, s.w); }
 
+std::string stride_string(Size2d s) { return s.h == s.w ? std::to_string(s.h) : to_string(s); }
+
 PadMode parse_pad_mode(std::string_view name) {
   if (name == "zeros") return PadMode::kZeros;
   if (name == "reflect") return PadMode::kReflect;

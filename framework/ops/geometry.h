@@ -18,6 +18,8 @@ struct Size2d {
 };
 
 std::string to_string(Size2d s);  // "3x3"
+// A stride as spec strings and layer descriptions write it: "2" when square, else "2x1".
+std::string stride_string(Size2d s);
 
 // How values beyond the border are made up.
 //   zeros:    0 (or a given fill value)

@@ -172,7 +172,7 @@ Tensor max_blur_pool2d(const Tensor& x, const Blur2d& options) {
   Tensor y = Tensor::empty(out_shape);
   const float* px = x.data();
   float* py = y.data();
-  detail::dispatch_blur(options.filter_size, options.stride, [&](auto f, auto s) {
+  detail::dispatch_blur(*plan, [&](auto f, auto s) {
     parallel::parallel_for(0, g.planes, g.grain(), [&](int64_t b, int64_t e) {
       std::vector<float> m(static_cast<size_t>(g.Hm * g.Wm)), t(static_cast<size_t>(plan->Wp)),
           zero(static_cast<size_t>(g.Wm), 0.0f), pairs(static_cast<size_t>(2 * g.Wm));
@@ -189,10 +189,10 @@ Tensor max_blur_pool2d(const Tensor& x, const Blur2d& options) {
   });
   check_finite(y, "max_blur_pool2d", "output");
   if (needs_grad({x})) {
-    record(y, "max_blur_pool2d", {x}, [x, plan, g, filter = options.filter_size](const Tensor& gy) {
+    record(y, "max_blur_pool2d", {x}, [x, plan, g](const Tensor& gy) {
       const float* pg = gy.data();
       float* gx = grad_buffer(x);
-      detail::dispatch_blur(filter, plan->s, [&](auto f, auto s) {
+      detail::dispatch_blur(*plan, [&](auto f, auto s) {
         parallel::parallel_for(0, g.planes, g.grain(), [&](int64_t b, int64_t e) {
           std::vector<float> gm(static_cast<size_t>(g.Hm * g.Wm)), t(static_cast<size_t>(plan->Wp));
           DenseMaxScratch scratch(g.Hm, g.Wm, g.Hm == g.H);

@@ -2,14 +2,15 @@
 // binomial blur that subsamples (blur_pool2d), fused into one op so the dense max never becomes
 // a tensor of its own (it is ~4x the size of a stride-2 max pool's output).
 //
-//   max_blur_pool2d(x, Blur2d{.filter_size = F, .stride = s, .padding_mode = m})
+//   max_blur_pool2d(x, Blur2d{.filter_size = F, .stride = {sh, sw}, .padding_mode = m})
 //     m[n,c,h,w] = max of x[n,c, h..h+1, w..w+1]
 //       zeros / reflect: unpadded (the reference implementation's MaxPool2d(2, stride=1)):
 //                        m [N,C,H-1,W-1], so H, W >= 2;
 //       circular: the window wraps around (x padded circularly by one row and column at the
 //                 bottom/right first): m [N,C,H,W], and the op commutes with circular shifts
-//                 by multiples of s.
-//     y = blur_pool2d(m, {F, s, m})  ->  [N,C,ceil(Hm/s),ceil(Wm/s)]
+//                 by multiples of the stride.
+//     y = blur_pool2d(m, {F, {sh, sw}, m})  ->  [N,C,ceil(Hm/sh),ceil(Wm/sw)] (its rule for
+//       anisotropic strides: blur_pool.h)
 //   Max tie rule and NaN as max_pool2d: the first maximum in row-major window order wins; a NaN
 //   in the window is the maximum (the last NaN in window order).
 //   Equal to blur_pool2d(max_pool2d(x, {.kernel = {2, 2}, .stride = {1, 1}}), options) (with the

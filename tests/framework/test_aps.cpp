@@ -49,11 +49,11 @@ TEST(Aps, NormsDisagreeWhereTheyShould) {
 }
 
 TEST(Aps, TiesGoToTheLowestPhase) {
-  EXPECT_EQ(aps_phases(Tensor::ones({3, 2, 4, 6}), {.stride = 2}), (std::vector<int64_t>{0, 0, 0}));
+  EXPECT_EQ(aps_phases(Tensor::ones({3, 2, 4, 6}), {.stride = {2, 2}}), (std::vector<int64_t>{0, 0, 0}));
   Tensor x = Tensor::zeros({1, 1, 3, 3});
   x.at({0, 0, 1, 1}) = 1;   // phase 4
   x.at({0, 0, 2, 0}) = -1;  // phase 6, same norm
-  EXPECT_EQ(aps_phases(x, {.stride = 3}), (std::vector<int64_t>{4}));
+  EXPECT_EQ(aps_phases(x, {.stride = {3, 3}}), (std::vector<int64_t>{4}));
 }
 
 TEST(Aps, MatchesNaiveReferenceForAnyStrideAndSize) {
@@ -62,9 +62,9 @@ TEST(Aps, MatchesNaiveReferenceForAnyStrideAndSize) {
       for (Shape shape : {Shape{3, 2, 8, 8}, Shape{2, 3, 7, 5}, Shape{2, 1, 1, 3}}) {
         Tensor x = random_tensor(shape, 17 * s + shape[2]);
         const std::vector<int64_t> want = reference::aps_phases(x, s, to_string(norm));
-        ApsResult r = aps_downsample_with_phases(x, {.stride = s, .norm = norm});
+        ApsResult r = aps_downsample_with_phases(x, {.stride = {s, s}, .norm = norm});
         EXPECT_EQ(r.phases, want) << to_string(norm) << " stride " << s << " " << shape_str(shape);
-        EXPECT_TRUE(bitwise_equal(r.y, reference::aps_select(x, want, s)));
+        EXPECT_TRUE(bitwise_equal(r.y, reference::aps_select(x, want, Size2d{s, s})));
       }
     }
   }
@@ -96,9 +96,9 @@ TEST(Aps, CircularShiftSelectsTheSameComponent) {
 
 TEST(Aps, SelectAppliesGivenPhases) {
   Tensor x = random_tensor({2, 2, 6, 6}, 4);
-  EXPECT_TRUE(bitwise_equal(aps_select(x, std::vector<int64_t>{3, 1}, 2), reference::aps_select(x, {3, 1}, 2)));
+  EXPECT_TRUE(bitwise_equal(aps_select(x, std::vector<int64_t>{3, 1}, Size2d{2, 2}), reference::aps_select(x, {3, 1}, Size2d{2, 2})));
   ApsResult r = aps_downsample_with_phases(x, {});
-  EXPECT_TRUE(bitwise_equal(aps_select(x, r.phases, 2), r.y));
+  EXPECT_TRUE(bitwise_equal(aps_select(x, r.phases, Size2d{2, 2}), r.y));
 }
 
 // Gradient, accumulation and 1 vs 2 threads for each norm, even and odd (wrapping) sizes, and
@@ -118,20 +118,86 @@ TEST(Aps, Contract) {
                            .f = [&](const std::vector<Tensor>& in) {
                              std::vector<int64_t> phases;  // 8, 4, 0, 5, ...
                              for (int64_t n = 0; n < in[0].size(0); ++n) phases.push_back((5 * n + 8) % 9);
-                             return aps_select(in[0], phases, 3);
+                             return aps_select(in[0], phases, Size2d{3, 3});
                            },
                            .inputs = {random_tensor({2, 2, 7, 7}, 3).set_requires_grad()},
                            .thread_inputs = big}));
 }
 
+const Size2d kStrides[] = {{3, 3}, {2, 1}, {1, 2}, {2, 3}, {3, 2}};
+
+TEST(Aps, AnyStrideMatchesNaiveReference) {
+  for (Size2d s : kStrides) {
+    for (Shape shape : {Shape{3, 2, 7, 8}, Shape{2, 3, 6, 9}}) {
+      const Tensor x = random_tensor(shape, 5 + s.h * 3 + s.w);
+      for (ApsNorm norm : kNorms) {
+        SCOPED_TRACE(to_string(s) + " " + shape_str(shape) + " " + to_string(norm));
+        const ApsResult r = aps_downsample_with_phases(x, {.stride = s, .norm = norm});
+        EXPECT_EQ(r.phases, reference::aps_phases(x, s, to_string(norm)));
+        EXPECT_TRUE(bitwise_equal(r.y, reference::aps_select(x, r.phases, s)));
+        EXPECT_EQ(r.y.shape(), (Shape{shape[0], shape[1], (shape[2] + s.h - 1) / s.h, (shape[3] + s.w - 1) / s.w}));
+      }
+    }
+  }
+}
+
+TEST(Aps, AnisotropicContract) {
+  for (Size2d s : {Size2d{2, 3}, Size2d{1, 2}}) {
+    SCOPED_TRACE(to_string(s));
+    EXPECT_TRUE(op_contract({.op = "aps_downsample",
+                             .f = [&](const std::vector<Tensor>& in) { return aps_downsample(in[0], {.stride = s}); },
+                             .inputs = {testing::separated_tensor({2, 2, 5, 7}, 3).set_requires_grad()},
+                             .thread_inputs = {random_tensor({32, 8, 13, 11}, 3).set_requires_grad()}}));
+  }
+}
+
+// Weights [N, P] (one mixture per sample) and [N, C, P] (per channel), at strides 2, 3 and 2x1.
+TEST(PolyphaseMix, MatchesNaiveReference) {
+  for (Size2d s : {Size2d{2, 2}, Size2d{3, 3}, Size2d{2, 1}}) {
+    const int64_t P = s.h * s.w;
+    const Tensor x = random_tensor({2, 3, 7, 6}, 8);
+    for (Shape ws : {Shape{2, P}, Shape{2, 3, P}}) {
+      SCOPED_TRACE(to_string(s) + " weights " + shape_str(ws));
+      const Tensor w = random_tensor(ws, 9);
+      EXPECT_TRUE(testing::all_close(polyphase_mix(x, w, s), reference::polyphase_mix(x, w, s), 1e-6, 1e-5));
+    }
+  }
+}
+
+TEST(PolyphaseMix, OneHotWeightsSelectThatPhase) {
+  const Tensor x = random_tensor({3, 2, 7, 8}, 2);
+  const std::vector<int64_t> phases{5, 0, 3};
+  Tensor w = Tensor::zeros({3, 6});
+  for (int64_t n = 0; n < 3; ++n) w.at({n, phases[static_cast<size_t>(n)]}) = 1.0f;
+  EXPECT_TRUE(bitwise_equal(polyphase_mix(x, w, {2, 3}), aps_select(x, phases, {2, 3})));
+}
+
+TEST(PolyphaseMix, Contract) {
+  for (Shape ws : {Shape{2, 6}, Shape{2, 2, 6}}) {
+    SCOPED_TRACE(shape_str(ws));
+    Shape big_ws = ws;
+    big_ws[0] = 32;
+    if (big_ws.size() == 3) big_ws[1] = 8;
+    EXPECT_TRUE(op_contract({.op = "polyphase_mix",
+                             .f = [](const std::vector<Tensor>& in) { return polyphase_mix(in[0], in[1], {3, 2}); },
+                             .inputs = {random_tensor({2, 2, 5, 4}, 3).set_requires_grad(),
+                                        random_tensor(ws, 4).set_requires_grad()},
+                             .thread_inputs = {random_tensor({32, 8, 13, 11}, 3).set_requires_grad(),
+                                               random_tensor(big_ws, 5).set_requires_grad()}}));
+  }
+  EXPECT_TRUE(shape_error_names(
+      "polyphase_mix", {[] { polyphase_mix(Tensor::zeros({2, 1, 4, 4}), Tensor::zeros({2, 3}), {2, 2}); },
+                        {"[2,1,4,4]", "[2,3]", "[2, 4]"}}));
+}
+
 TEST(Aps, ShapeErrorsNameOpAndShape) {
   EXPECT_TRUE(shape_error_names("aps_downsample", {[] { aps_downsample(Tensor::zeros({2, 4, 4})); }, {"[2,4,4]"}}));
   EXPECT_TRUE(shape_error_names("aps_downsample",
-                                {[] { aps_downsample(Tensor::zeros({1, 1, 4, 4}), {.stride = 1}); }, {"stride", "[1,1,4,4]"}}));
+                                {[] { aps_downsample(Tensor::zeros({1, 1, 4, 4}), {.stride = {1, 1}}); }, {"stride", "[1,1,4,4]"}}));
   EXPECT_TRUE(shape_error_names(
-      "aps_select", {[] { aps_select(Tensor::zeros({2, 1, 4, 4}), std::vector<int64_t>{0}, 2); }, {"[2,1,4,4]"}}));
+      "aps_select", {[] { aps_select(Tensor::zeros({2, 1, 4, 4}), std::vector<int64_t>{0}, Size2d{2, 2}); }, {"[2,1,4,4]"}}));
   EXPECT_TRUE(
-      shape_error_names("aps_select", {[] { aps_select(Tensor::zeros({1, 1, 4, 4}), std::vector<int64_t>{4}, 2); }, {"phase 4"}}));
+      shape_error_names("aps_select", {[] { aps_select(Tensor::zeros({1, 1, 4, 4}), std::vector<int64_t>{4}, Size2d{2, 2}); }, {"phase 4"}}));
 }
 
 TEST(Aps, OddSizesWrapAndGradientsAddUp) {

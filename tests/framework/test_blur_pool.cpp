@@ -40,8 +40,8 @@ TEST(BlurPool, FiltersAreRowsOfPascalsTriangle) {
 TEST(BlurPool, OutputIsCeilOfInputOverStride) {
   EXPECT_EQ(blur_pool2d_out_shape({2, 3, 28, 28}, {}), (Shape{2, 3, 14, 14}));
   EXPECT_EQ(blur_pool2d_out_shape({2, 3, 7, 5}, {}), (Shape{2, 3, 4, 3}));
-  EXPECT_EQ(blur_pool2d_out_shape({1, 1, 7, 5}, {.filter_size = 5, .stride = 3}), (Shape{1, 1, 3, 2}));
-  EXPECT_EQ(blur_pool2d_out_shape({1, 1, 7, 5}, {.stride = 1}), (Shape{1, 1, 7, 5}));
+  EXPECT_EQ(blur_pool2d_out_shape({1, 1, 7, 5}, {.filter_size = 5, .stride = {3, 3}}), (Shape{1, 1, 3, 2}));
+  EXPECT_EQ(blur_pool2d_out_shape({1, 1, 7, 5}, {.stride = {1, 1}}), (Shape{1, 1, 7, 5}));
 }
 
 TEST(BlurPool, HandComputedReflectExample) {
@@ -56,21 +56,31 @@ TEST(BlurPool, HandComputedReflectExample) {
 TEST(BlurPool, MatchesNaiveReference) {
   for (int64_t f = 1; f <= 7; ++f) {
     for (PadMode mode : kModes) {
-      for (int64_t s : {1, 2, 3}) {
+      for (Size2d s : {Size2d{1, 1}, Size2d{2, 2}, Size2d{3, 3}, Size2d{2, 1}, Size2d{1, 2}, Size2d{2, 3}}) {
         for (Shape shape : {Shape{2, 3, 8, 8}, Shape{1, 2, 7, 5}, Shape{1, 1, 2, 3}}) {
-          Tensor x = random_tensor(shape, 10 * f + s);
+          Tensor x = random_tensor(shape, 10 * f + s.h + 5 * s.w);
           Tensor y = blur_pool2d(x, {.filter_size = f, .stride = s, .padding_mode = mode});
           EXPECT_TRUE(all_close(y, reference::blur_pool(x, f, s, to_string(mode)), 1e-6, 1e-5))
-              << "filter " << f << " stride " << s << " " << to_string(mode) << " " << shape_str(shape);
+              << "filter " << f << " stride " << to_string(s) << " " << to_string(mode) << " " << shape_str(shape);
         }
       }
     }
   }
 }
 
+TEST(BlurPool, AnAxisLeftAtStrideOneIsNotFiltered) {
+  EXPECT_EQ(blur_filter_sizes({.filter_size = 5, .stride = {2, 1}}), (Size2d{5, 1}));
+  EXPECT_EQ(blur_filter_sizes({.filter_size = 5, .stride = {1, 3}}), (Size2d{1, 5}));
+  EXPECT_EQ(blur_filter_sizes({.filter_size = 5, .stride = {1, 1}}), (Size2d{5, 5}));
+  // Stride 2x1 on a constant-along-H image: each column's values pass through unchanged.
+  Tensor x = Tensor::from_vector({1, 1, 2, 3}, {1, 5, 9, 1, 5, 9});
+  EXPECT_EQ(blur_pool2d(x, {.filter_size = 3, .stride = {2, 1}, .padding_mode = PadMode::kCircular}).to_vector(),
+            (std::vector<float>{1, 5, 9}));
+}
+
 TEST(BlurPool, FilterSizeOneIsPlainSubsampling) {
   Tensor x = random_tensor({2, 2, 7, 6}, 3);
-  Tensor y = blur_pool2d(x, {.filter_size = 1, .stride = 2});
+  Tensor y = blur_pool2d(x, {.filter_size = 1, .stride = {2, 2}});
   ASSERT_EQ(y.shape(), (Shape{2, 2, 4, 3}));
   for (int64_t n = 0; n < 2; ++n)
     for (int64_t c = 0; c < 2; ++c)
@@ -91,7 +101,7 @@ TEST(BlurPool, ConstantImageStaysConstant) {
 TEST(BlurPool, CircularBlurCommutesWithShiftsByTheStride) {
   Tensor x = random_tensor({2, 3, 12, 8}, 5);
   for (int64_t f : {2, 3, 5}) {
-    const Blur2d o{.filter_size = f, .stride = 2, .padding_mode = PadMode::kCircular};
+    const Blur2d o{.filter_size = f, .stride = {2, 2}, .padding_mode = PadMode::kCircular};
     EXPECT_TRUE(bitwise_equal(blur_pool2d(roll(x, {4, -2}), o), roll(blur_pool2d(x, o), {2, -1})));
   }
 }
@@ -105,12 +115,16 @@ TEST(BlurPool, Contract) {
   };
   std::vector<Case> cases;
   for (int64_t f = 1; f <= 7; ++f) {
-    for (PadMode mode : kModes) cases.push_back({{2, 2, 6, 5}, {.filter_size = f, .stride = 2, .padding_mode = mode}});
+    for (PadMode mode : kModes) cases.push_back({{2, 2, 6, 5}, {.filter_size = f, .stride = {2, 2}, .padding_mode = mode}});
   }
-  for (int64_t s : {1, 3}) cases.push_back({{1, 2, 5, 7}, {.filter_size = 4, .stride = s, .padding_mode = PadMode::kReflect}});
-  for (PadMode mode : kModes) cases.push_back({{1, 1, 2, 1}, {.filter_size = 7, .stride = 1, .padding_mode = mode}});
+  for (int64_t s : {1, 3}) cases.push_back({{1, 2, 5, 7}, {.filter_size = 4, .stride = {s, s}, .padding_mode = PadMode::kReflect}});
+  for (PadMode mode : kModes) cases.push_back({{1, 1, 2, 1}, {.filter_size = 7, .stride = {1, 1}, .padding_mode = mode}});
+  // Anisotropic: the axis left at stride 1 is not filtered (blur_filter_sizes).
+  for (Size2d s : {Size2d{2, 1}, Size2d{1, 3}, Size2d{3, 2}}) {
+    cases.push_back({{2, 2, 7, 6}, {.filter_size = 3, .stride = s, .padding_mode = PadMode::kCircular}});
+  }
   for (const Case& c : cases) {
-    SCOPED_TRACE(fmt::format("filter {} stride {} {} {}", c.o.filter_size, c.o.stride, to_string(c.o.padding_mode),
+    SCOPED_TRACE(fmt::format("filter {} stride {} {} {}", c.o.filter_size, to_string(c.o.stride), to_string(c.o.padding_mode),
                              shape_str(c.shape)));
     EXPECT_TRUE(op_contract({.op = "blur_pool2d",
                              .f = [&](const std::vector<Tensor>& in) { return blur_pool2d(in[0], c.o); },
@@ -123,7 +137,7 @@ TEST(BlurPool, ShapeErrorsNameOpAndShape) {
   const auto bad = [](const Shape& shape, const Blur2d& o) { return [=] { blur_pool2d(Tensor::zeros(shape), o); }; };
   EXPECT_TRUE(shape_error_names("blur_pool2d", {bad({2, 3, 4}, {}), {"[2,3,4]"}}));
   EXPECT_TRUE(shape_error_names("blur_pool2d", {bad({1, 1, 4, 4}, {.filter_size = 8}), {"filter_size", "[1,1,4,4]"}}));
-  EXPECT_TRUE(shape_error_names("blur_pool2d", {bad({1, 1, 4, 4}, {.stride = 0}), {"stride"}}));
+  EXPECT_TRUE(shape_error_names("blur_pool2d", {bad({1, 1, 4, 4}, {.stride = {0, 0}}), {"stride"}}));
   EXPECT_TRUE(shape_error_names("blur_pool2d", {bad({1, 1, 0, 4}, {}), {"[1,1,0,4]"}}));
 }
 

@@ -77,8 +77,8 @@ TEST(Geometry, BlurWindowPadsFloorHalvesAndKeepsCeilOfTheStride) {
   EXPECT_EQ(blur_length(1, 2), 1);
   EXPECT_EQ(blur_length(10, 3), 4);
   EXPECT_EQ(blur_length(5, 1), 5);
-  EXPECT_EQ(blur_pool2d_out_shape({2, 3, 7, 8}, {.filter_size = 4, .stride = 2}), (Shape{2, 3, 4, 4}));
-  EXPECT_EQ(aps_out_shape({2, 3, 7, 8}, 3), (Shape{2, 3, 3, 3}));
+  EXPECT_EQ(blur_pool2d_out_shape({2, 3, 7, 8}, {.filter_size = 4, .stride = {2, 2}}), (Shape{2, 3, 4, 4}));
+  EXPECT_EQ(aps_out_shape({2, 3, 7, 8}, Size2d{3, 3}), (Shape{2, 3, 3, 3}));
 }
 
 TEST(Geometry, ConvolutionOutputShapeUsesTheWindowLength) {
@@ -115,7 +115,7 @@ TEST(Geometry, EveryWindowedOpRunsTheNchwCheck) {
       {"max_blur_pool2d", [&] { max_blur_pool2d_out_shape(x, {}); }},
       {"soft_pool2d", [&] { soft_pool2d_out_shape(x, {}); }},
       {"stochastic_pool2d", [&] { stochastic_pool2d_out_shape(x, {}); }},
-      {"aps_downsample", [&] { aps_out_shape(x, 2); }},
+      {"aps_downsample", [&] { aps_out_shape(x, Size2d{2, 2}); }},
       {"adaptive_avg_pool2d", [&] { adaptive_pool2d_out_shape(x, {1, 1}, "adaptive_avg_pool2d"); }},
       {"conv2d", [&] { conv2d_out_shape(x, {4, 3, 3, 3}, {}); }},
   };

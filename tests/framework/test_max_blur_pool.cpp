@@ -30,7 +30,7 @@ TEST(MaxBlurPool, EqualsDenseMaxPoolThenBlur) {
     for (int64_t f = 1; f <= 7; ++f) {
       for (Shape shape : {Shape{2, 3, 8, 8}, Shape{1, 2, 7, 5}, Shape{1, 1, 3, 2}}) {
         Tensor x = testing::random_tensor(shape, 3 * f).set_requires_grad();
-        const Blur2d o{.filter_size = f, .stride = 2, .padding_mode = mode};
+        const Blur2d o{.filter_size = f, .stride = {2, 2}, .padding_mode = mode};
         Tensor up = testing::random_tensor(max_blur_pool2d_out_shape(shape, o), 4);
         max_blur_pool2d(x, o).backward(up);
         const Tensor g = x.grad().clone();
@@ -53,10 +53,10 @@ TEST(MaxBlurPool, OutputSizes) {
 
 TEST(MaxBlurPool, TiesGoToTheFirstMaximumAndNanPropagates) {
   Tensor x = Tensor::from_vector({1, 1, 2, 2}, {1, 1, 1, 1}).set_requires_grad();
-  max_blur_pool2d(x, {.filter_size = 1, .stride = 1}).backward(Tensor::ones({1, 1, 1, 1}));
+  max_blur_pool2d(x, {.filter_size = 1, .stride = {1, 1}}).backward(Tensor::ones({1, 1, 1, 1}));
   EXPECT_EQ(x.grad().to_vector(), (std::vector<float>{1, 0, 0, 0}));
   Tensor n = Tensor::from_vector({1, 1, 2, 2}, {1, NAN, 2, 0});
-  EXPECT_TRUE(std::isnan(max_blur_pool2d(n, {.filter_size = 1, .stride = 1}).item()));
+  EXPECT_TRUE(std::isnan(max_blur_pool2d(n, {.filter_size = 1, .stride = {1, 1}}).item()));
 }
 
 // Gradient, accumulation and 1 vs 2 threads for every padding mode and several filters.
@@ -65,7 +65,7 @@ TEST(MaxBlurPool, Contract) {
   for (PadMode mode : kModes) {
     for (int64_t f : {1, 2, 3, 5, 7}) {
       SCOPED_TRACE(to_string(mode) + " filter " + std::to_string(f));
-      const Blur2d o{.filter_size = f, .stride = 2, .padding_mode = mode};
+      const Blur2d o{.filter_size = f, .stride = {2, 2}, .padding_mode = mode};
       EXPECT_TRUE(op_contract({.op = "max_blur_pool2d",
                                .f = [&](const std::vector<Tensor>& in) { return max_blur_pool2d(in[0], o); },
                                .inputs = {testing::separated_tensor({2, 2, 6, 5}, f).set_requires_grad()},

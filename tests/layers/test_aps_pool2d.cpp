@@ -10,17 +10,17 @@ namespace poolnet {
 namespace {
 
 TEST(ApsPool2dLayer, SelectsLikeTheOpAndKeepsThePhases) {
-  ApsPool2d layer({.aps = {.stride = 2, .norm = ApsNorm::kL1}});
+  ApsPool2d layer({.aps = {.stride = {2, 2}, .norm = ApsNorm::kL1}});
   EXPECT_EQ(layer.describe(), "ApsPool2d(stride=2, norm=l1)");
   EXPECT_EQ(layer.parameter_count(), 0);
   Tensor x = testing::random_tensor({4, 3, 8, 6}, 1);
   Tensor y = layer(x);
   EXPECT_EQ(layer.last_phases(), reference::aps_phases(x, 2, "l1"));
-  EXPECT_TRUE(testing::bitwise_equal(y, reference::aps_select(x, layer.last_phases(), 2)));
+  EXPECT_TRUE(testing::bitwise_equal(y, reference::aps_select(x, layer.last_phases(), Size2d{2, 2})));
   // A residual shortcut reuses the choice.
   Tensor shortcut = testing::random_tensor({4, 5, 8, 6}, 2);
-  EXPECT_TRUE(testing::bitwise_equal(aps_select(shortcut, layer.last_phases(), 2),
-                                     reference::aps_select(shortcut, layer.last_phases(), 2)));
+  EXPECT_TRUE(testing::bitwise_equal(aps_select(shortcut, layer.last_phases(), Size2d{2, 2}),
+                                     reference::aps_select(shortcut, layer.last_phases(), Size2d{2, 2})));
 }
 
 TEST(ApsPool2dLayer, BlurVariantBlursFirst) {
@@ -30,16 +30,16 @@ TEST(ApsPool2dLayer, BlurVariantBlursFirst) {
   Tensor blurred = reference::blur_pool(x, 3, 1, "circular");
   Tensor y = layer(x);
   EXPECT_EQ(layer.last_phases(), reference::aps_phases(blurred, 2, "l2"));
-  EXPECT_TRUE(testing::all_close(y, reference::aps_select(blurred, layer.last_phases(), 2), 1e-6, 1e-5));
+  EXPECT_TRUE(testing::all_close(y, reference::aps_select(blurred, layer.last_phases(), Size2d{2, 2}), 1e-6, 1e-5));
 }
 
 TEST(ApsPool2dLayer, RejectsBadOptionsAtConstruction) {
-  EXPECT_THROW(ApsPool2d({.aps = {.stride = 1}}), ShapeError);
+  EXPECT_THROW(ApsPool2d({.aps = {.stride = {1, 1}}}), ShapeError);
   EXPECT_THROW(ApsPool2d({.blur_filter = 9}), ConfigError);
 }
 
 TEST(ApsPool2dLayer, WindowsAreAdaptive) {
-  std::vector<Window> w = ApsPool2d({.aps = {.stride = 3}}).windows();
+  std::vector<Window> w = ApsPool2d({.aps = {.stride = {3, 3}}}).windows();
   ASSERT_EQ(w.size(), 1u);
   EXPECT_EQ(w[0].kernel, (Size2d{3, 3}));
   EXPECT_EQ(w[0].stride, (Size2d{3, 3}));

@@ -11,7 +11,7 @@ namespace {
 
 TEST(ConvBlurPool2dLayer, ConvReluThenBlur) {
   for (PadMode mode : {PadMode::kZeros, PadMode::kCircular}) {
-    ConvBlurPool2d layer({.channels = 3, .filter_size = 3, .stride = 2, .padding_mode = mode}, 5);
+    ConvBlurPool2d layer({.channels = 3, .filter_size = 3, .stride = {2, 2}, .padding_mode = mode}, 5);
     const NamedTensors params = layer.named_parameters();
     ASSERT_EQ(params.size(), 2u);
     EXPECT_EQ(params[0].first, "conv.weight");

@@ -108,6 +108,43 @@ TEST(DownsampleSpec, CanonicalFormMakesDefaultsExplicit) {
   EXPECT_EQ(to_string(parse_downsample("strided_conv")), "strided_conv");
 }
 
+// stride=S or SHxSW on the blur and polyphase rows: "3x3" is written "3"; every axis >= 1 and
+// one >= 2. It overrides the context's stride.
+TEST(DownsampleSpec, StrideKeyTakesSquareAndAnisotropicStrides) {
+  EXPECT_EQ(to_string(parse_downsample("aps:stride=3")), "aps:norm=l2,stride=3");
+  EXPECT_EQ(to_string(parse_downsample("aps:stride=3x3")), "aps:norm=l2,stride=3");
+  EXPECT_EQ(to_string(parse_downsample("blur_pool:stride=2x1")), "blur_pool:filter=3,stride=2x1");
+  EXPECT_EQ(parse_stride("1x2"), (Size2d{1, 2}));
+  EXPECT_EQ(parse_stride("4"), (Size2d{4, 4}));
+  for (const char* bad : {"1", "1x1", "0x2", "2x", "x2", "ax2", "2x3x4", "-2", ""}) {
+    EXPECT_FALSE(parse_stride(bad).has_value()) << bad;
+    try {
+      parse_downsample(std::string("aps:stride=") + bad);
+      ADD_FAILURE() << bad;
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find("stride must be S or SHxSW"), std::string::npos) << e.what();
+    }
+  }
+  const DownsampleContext two{.channels = 2, .padding_mode = PadMode::kCircular, .seed = 1, .stride = 2};
+  const std::vector<std::pair<std::string, std::string>> built = {
+      {"aps:stride=3", "ApsPool2d(stride=3, norm=l2)"},
+      {"aps:stride=2x1", "ApsPool2d(stride=2x1, norm=l2)"},
+      {"aps_blur:stride=3", "ApsPool2d(stride=3, norm=l2, blur=3, padding=circular)"},
+      {"blur_pool:stride=1x3", "BlurPool2d(filter=3, stride=1x3, padding=circular)"},
+      {"max_blur_pool:stride=3", "MaxBlurPool2d(filter=3, stride=3, padding=circular)"},
+      {"conv_blur_pool:stride=2x3", "ConvBlurPool2d(2, filter=3, stride=2x3, padding=circular)"}};
+  const Tensor x = testing::random_tensor({1, 2, 12, 12}, 1);
+  for (const auto& [spec, describe] : built) {
+    const auto m = make_downsample(parse_downsample(spec), two);
+    EXPECT_EQ(m->describe(), describe);
+    const Size2d s = *parse_stride(parse_downsample(spec).choice("stride"));
+    EXPECT_EQ(m->forward(x).shape(), (Shape{1, 2, 12 / s.h, 12 / s.w})) << spec;
+  }
+  // A stride key lets APS work where the context does not subsample.
+  EXPECT_EQ(make_downsample(parse_downsample("aps:stride=2"), {.channels = 2, .stride = 1})->describe(),
+            "ApsPool2d(stride=2, norm=l2)");
+}
+
 TEST(DownsampleSpec, ParsesValues) {
   const DownsampleSpec s = parse_downsample("max_pool:kernel=3,stride=2,padding=1,dilation=2,ceil_mode=true");
   EXPECT_EQ(s.name, "max_pool");
@@ -189,7 +226,7 @@ TEST(DownsampleSpec, BadValuesSayWhatIsExpected) {
 }
 
 TEST(DownsampleSpec, StrategyKeys) {
-  EXPECT_EQ(strategy_keys("aps_blur"), (std::vector<std::string>{"filter", "norm"}));
+  EXPECT_EQ(strategy_keys("aps_blur"), (std::vector<std::string>{"filter", "norm", "stride"}));
   EXPECT_TRUE(strategy_keys("none").empty());
   EXPECT_THROW(strategy_keys("nope"), ConfigError);
 }

@@ -29,7 +29,7 @@ Tensor dense_max(const Tensor& x, bool wrap) {
 TEST(MaxBlurPool2dLayer, DenseMaxThenBlur) {
   Tensor x = testing::random_tensor({2, 3, 9, 8}, 1);
   for (PadMode mode : {PadMode::kZeros, PadMode::kReflect, PadMode::kCircular}) {
-    MaxBlurPool2d layer({.filter_size = 3, .stride = 2, .padding_mode = mode});
+    MaxBlurPool2d layer({.filter_size = 3, .stride = {2, 2}, .padding_mode = mode});
     const Tensor want = reference::blur_pool(dense_max(x, mode == PadMode::kCircular), 3, 2, to_string(mode));
     EXPECT_TRUE(testing::all_close(layer(x), want, 1e-6, 1e-5)) << to_string(mode);
   }

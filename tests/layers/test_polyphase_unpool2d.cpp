@@ -23,8 +23,8 @@ TEST(PolyphaseUnpool2dLayer, UnpoolsAtTheDownsamplingsPhases) {
   const Tensor x = random_tensor({3, 2, 7, 6}, 1);
   const Tensor y = pool(x);
   const Tensor restored = unpool.forward(y, pool.last_phases(), {7, 6});
-  EXPECT_TRUE(testing::bitwise_equal(restored, polyphase_unpool(y, pool.last_phases(), 2, {7, 6})));
-  EXPECT_TRUE(testing::bitwise_equal(aps_select(restored, pool.last_phases(), 2), y));
+  EXPECT_TRUE(testing::bitwise_equal(restored, polyphase_unpool(y, pool.last_phases(), Size2d{2, 2}, {7, 6})));
+  EXPECT_TRUE(testing::bitwise_equal(aps_select(restored, pool.last_phases(), Size2d{2, 2}), y));
   EXPECT_EQ(unpool.forward(y, pool.last_phases()).shape(), (Shape{3, 2, 8, 6}));
   EXPECT_THROW(unpool.forward(y), ConfigError);
   EXPECT_THROW(PolyphaseUnpool2d(1), ConfigError);

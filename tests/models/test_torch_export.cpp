@@ -39,7 +39,7 @@ TEST(TorchExport, EveryLayerIsItsConfig) {
   EXPECT_TRUE(has(lenet, "GlobalAvgPool()"));
   EXPECT_TRUE(has(lenet, "Linear(\n            in_features=84,\n            out_features=10,\n            bias=True,"));
   const std::string blur = torch_source(*build_model(testing::small_spec("lenet", "max_blur_pool:filter=5", "gap"), 0));
-  EXPECT_TRUE(has(blur, "MaxBlurPool2d(\n            filter_size=5,\n            stride=2,\n            padding_mode=\"zeros\","))
+  EXPECT_TRUE(has(blur, "MaxBlurPool2d(\n            filter_size=5,\n            stride=(2, 2),\n            padding_mode=\"zeros\","))
       << blur;
   const std::string resnet = torch_source(*build_model(testing::small_spec("resnet", "aps:norm=linf", "gap"), 0));
   EXPECT_TRUE(has(resnet, "norm=\"linf\","));

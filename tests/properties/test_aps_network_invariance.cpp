@@ -5,14 +5,15 @@
 // every circular shift (each output is the same sum of the same products; conv2d's GEMM may add
 // them in another order depending on the output's column, which changes the last bit only).
 // With H and W divisible by the total stride, a shift t of an APS input maps polyphase
-// component (i, j) onto component ((i + t) mod 2, (j + t) mod 2) with its content circularly
+// component (i, j) onto component ((i + ty) mod sh, (j + tx) mod sw) with its content circularly
 // shifted, so the per-sample largest-norm component is the same values, shifted: the choice is
 // made per sample over all channels, from norms that do not depend on where the content sits
 // (up to summation order: with continuous inputs no two components' norms are within rounding
 // of each other). Odd sizes would break this (APS pads them circularly), and so would zero
 // padding anywhere. Global average pooling then removes the remaining shift. What is left is
 // rounding from summation order (GEMM, GAP), hence a 1e-6 bound on the logits; a few shifts
-// agree bitwise (recorded as test properties). Max pooling in the same network is not invariant.
+// agree bitwise (recorded as test properties). Every stride: 2, 3 (18x18 inputs, divisible by
+// 3*3) and the anisotropic 2x3 (16x18). Max pooling in the same network is not invariant.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -57,15 +58,15 @@ class TinyNet : public Module {
   std::shared_ptr<Linear> head_;
 };
 
-// The largest |logits(roll(x, t)) - logits(x)| over every circular shift t of a 16x16 input,
-// and how many of the 256 shifts agree bitwise.
+// The largest |logits(roll(x, t)) - logits(x)| over every circular shift t of the input, and
+// how many of the H*W shifts agree bitwise.
 std::pair<double, int> worst_shift_change(TinyNet& net, const Tensor& x) {
   NoGradGuard no_grad;
   const Tensor base = net.forward(x);
   double worst = 0.0;
   int exact = 0;
-  for (int64_t dy = 0; dy < 16; ++dy) {
-    for (int64_t dx = 0; dx < 16; ++dx) {
+  for (int64_t dy = 0; dy < x.size(2); ++dy) {
+    for (int64_t dx = 0; dx < x.size(3); ++dx) {
       const Tensor y = net.forward(roll(x, {dy, dx}));
       exact += testing::bitwise_equal(y, base) ? 1 : 0;
       for (int64_t i = 0; i < y.numel(); ++i) {
@@ -92,25 +93,33 @@ std::pair<float, float> train(TinyNet& net, const Tensor& x, int steps) {
   return {first, last};
 }
 
-class ApsNetwork : public ::testing::TestWithParam<std::string> {};
+struct Case {
+  std::string spec;
+  int64_t h = 16, w = 16;  // divisible by the total stride (two layers)
+};
+
+class ApsNetwork : public ::testing::TestWithParam<Case> {};
 
 TEST_P(ApsNetwork, LogitsAreInvariantToEveryCircularShift) {
-  TinyNet net(GetParam());
-  const Tensor x = testing::random_tensor({4, 3, 16, 16}, 1);
+  const Case& c = GetParam();
+  TinyNet net(c.spec);
+  const Tensor x = testing::random_tensor({4, 3, c.h, c.w}, 1);
   auto [worst, exact] = worst_shift_change(net, x);
-  EXPECT_LE(worst, 1e-6) << GetParam() << " untrained; bitwise-equal shifts: " << exact << "/256";
+  EXPECT_LE(worst, 1e-6) << c.spec << " untrained; bitwise-equal shifts: " << exact << "/" << c.h * c.w;
   RecordProperty("bitwise_equal_shifts_untrained", exact);
   const auto [first, last] = train(net, x, 4);
   EXPECT_LT(last, first) << "the SGD steps should lower the loss";
   std::tie(worst, exact) = worst_shift_change(net, x);
-  EXPECT_LE(worst, 1e-6) << GetParam() << " after SGD; bitwise-equal shifts: " << exact << "/256";
+  EXPECT_LE(worst, 1e-6) << c.spec << " after SGD; bitwise-equal shifts: " << exact << "/" << c.h * c.w;
   RecordProperty("bitwise_equal_shifts_trained", exact);
 }
 
 INSTANTIATE_TEST_SUITE_P(Downsample, ApsNetwork,
-                         ::testing::Values("aps", "aps:norm=l1", "aps:norm=linf", "aps_blur", "aps_blur:filter=5"),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string name = info.param;
+                         ::testing::Values(Case{"aps"}, Case{"aps:norm=l1"}, Case{"aps:norm=linf"}, Case{"aps_blur"},
+                                           Case{"aps_blur:filter=5"}, Case{"aps:stride=3", 18, 18},
+                                           Case{"aps:stride=2x3", 16, 18}, Case{"aps_blur:stride=3", 18, 18}),
+                         [](const ::testing::TestParamInfo<Case>& info) {
+                           std::string name = info.param.spec;
                            for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
                            return name;
                          });

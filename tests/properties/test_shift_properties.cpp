@@ -84,7 +84,7 @@ TEST(StrideOneOps, CommuteWithEveryShift) {
   const Tensor w = testing::random_tensor({4, 3, 3, 3}, 8);
   for (Size2d t : {Size2d{1, 0}, Size2d{0, 1}, Size2d{-2, 3}, Size2d{5, -4}}) {
     for (int64_t f = 1; f <= 7; ++f) {
-      const Blur2d blur{.filter_size = f, .stride = 1, .padding_mode = PadMode::kCircular};
+      const Blur2d blur{.filter_size = f, .stride = {1, 1}, .padding_mode = PadMode::kCircular};
       EXPECT_TRUE(bitwise_equal(blur_pool2d(roll(x, t), blur), roll(blur_pool2d(x, blur), t))) << f;
     }
     const Conv2dOptions conv{.padding = {1, 1}, .padding_mode = PadMode::kCircular};

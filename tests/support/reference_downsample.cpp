@@ -26,75 +26,99 @@ int64_t padded_source(int64_t p, int64_t n, const std::string& mode) {
   return p;
 }
 
-Tensor blur_pool(const Tensor& x, int64_t filter, int64_t stride, const std::string& mode) {
+Tensor blur_pool(const Tensor& x, int64_t filter, Size2d stride, const std::string& mode) {
   const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
-  const int64_t OH = (H + stride - 1) / stride, OW = (W + stride - 1) / stride, before = (filter - 1) / 2;
-  const double total = std::pow(2.0, 2 * (filter - 1));
+  const int64_t OH = (H + stride.h - 1) / stride.h, OW = (W + stride.w - 1) / stride.w;
+  // An axis left at stride 1 while the other is subsampled is not filtered.
+  const bool pure_blur = stride.h == 1 && stride.w == 1;
+  const int64_t fh = stride.h > 1 || pure_blur ? filter : 1, fw = stride.w > 1 || pure_blur ? filter : 1;
+  const double total = std::pow(2.0, fh - 1 + fw - 1);
   Tensor y = Tensor::zeros({N, C, OH, OW});
   for (int64_t n = 0; n < N; ++n)
     for (int64_t c = 0; c < C; ++c)
       for (int64_t oh = 0; oh < OH; ++oh)
         for (int64_t ow = 0; ow < OW; ++ow) {
           double s = 0.0;
-          for (int64_t i = 0; i < filter; ++i)
-            for (int64_t j = 0; j < filter; ++j) {
-              const int64_t h = padded_source(oh * stride + i - before, H, mode);
-              const int64_t w = padded_source(ow * stride + j - before, W, mode);
+          for (int64_t i = 0; i < fh; ++i)
+            for (int64_t j = 0; j < fw; ++j) {
+              const int64_t h = padded_source(oh * stride.h + i - (fh - 1) / 2, H, mode);
+              const int64_t w = padded_source(ow * stride.w + j - (fw - 1) / 2, W, mode);
               if (h < 0 || w < 0) continue;
-              s += binomial(filter - 1, i) * binomial(filter - 1, j) / total * x.at({n, c, h, w});
+              s += binomial(fh - 1, i) * binomial(fw - 1, j) / total * x.at({n, c, h, w});
             }
           y.at({n, c, oh, ow}) = static_cast<float>(s);
         }
   return y;
 }
 
-std::vector<int64_t> aps_phases(const Tensor& x, int64_t stride, const std::string& norm) {
+namespace {
+// Element (oh, ow) of polyphase component p of x[n, c] (circular wrap at the bottom/right).
+float component_at(const Tensor& x, int64_t n, int64_t c, int64_t p, Size2d s, int64_t oh, int64_t ow) {
+  return x.at({n, c, (oh * s.h + p / s.w) % x.size(2), (ow * s.w + p % s.w) % x.size(3)});
+}
+}  // namespace
+
+std::vector<int64_t> aps_phases(const Tensor& x, Size2d stride, const std::string& norm) {
   const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
-  const int64_t OH = (H + stride - 1) / stride, OW = (W + stride - 1) / stride;
+  const int64_t OH = (H + stride.h - 1) / stride.h, OW = (W + stride.w - 1) / stride.w;
   std::vector<int64_t> phases;
   for (int64_t n = 0; n < N; ++n) {
     std::vector<double> norms;
-    for (int64_t i = 0; i < stride; ++i)
-      for (int64_t j = 0; j < stride; ++j) {
-        double v = 0.0;
-        for (int64_t c = 0; c < C; ++c)
-          for (int64_t oh = 0; oh < OH; ++oh)
-            for (int64_t ow = 0; ow < OW; ++ow) {
-              const double a = x.at({n, c, (oh * stride + i) % H, (ow * stride + j) % W});
-              if (norm == "l2") v += a * a;
-              if (norm == "l1") v += std::fabs(a);
-              if (norm == "linf") v = std::max(v, std::fabs(a));
-            }
-        norms.push_back(v);
-      }
+    for (int64_t p = 0; p < stride.h * stride.w; ++p) {
+      double v = 0.0;
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t oh = 0; oh < OH; ++oh)
+          for (int64_t ow = 0; ow < OW; ++ow) {
+            const double a = component_at(x, n, c, p, stride, oh, ow);
+            if (norm == "l2") v += a * a;
+            if (norm == "l1") v += std::fabs(a);
+            if (norm == "linf") v = std::max(v, std::fabs(a));
+          }
+      norms.push_back(v);
+    }
     phases.push_back(std::max_element(norms.begin(), norms.end()) - norms.begin());  // first maximum
   }
   return phases;
 }
 
-Tensor aps_select(const Tensor& x, const std::vector<int64_t>& phases, int64_t stride) {
+Tensor aps_select(const Tensor& x, const std::vector<int64_t>& phases, Size2d stride) {
   const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
-  const int64_t OH = (H + stride - 1) / stride, OW = (W + stride - 1) / stride;
+  const int64_t OH = (H + stride.h - 1) / stride.h, OW = (W + stride.w - 1) / stride.w;
+  Tensor y = Tensor::zeros({N, C, OH, OW});
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t oh = 0; oh < OH; ++oh)
+        for (int64_t ow = 0; ow < OW; ++ow) y.at({n, c, oh, ow}) = component_at(x, n, c, phases[n], stride, oh, ow);
+  return y;
+}
+
+Tensor polyphase_mix(const Tensor& x, const Tensor& weights, Size2d stride) {
+  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
+  const int64_t OH = (H + stride.h - 1) / stride.h, OW = (W + stride.w - 1) / stride.w;
   Tensor y = Tensor::zeros({N, C, OH, OW});
   for (int64_t n = 0; n < N; ++n)
     for (int64_t c = 0; c < C; ++c)
       for (int64_t oh = 0; oh < OH; ++oh)
         for (int64_t ow = 0; ow < OW; ++ow) {
-          const int64_t i = phases[n] / stride, j = phases[n] % stride;
-          y.at({n, c, oh, ow}) = x.at({n, c, (oh * stride + i) % H, (ow * stride + j) % W});
+          double v = 0.0;
+          for (int64_t p = 0; p < stride.h * stride.w; ++p) {
+            const double w = weights.dim() == 2 ? weights.at({n, p}) : weights.at({n, c, p});
+            v += w * component_at(x, n, c, p, stride, oh, ow);
+          }
+          y.at({n, c, oh, ow}) = static_cast<float>(v);
         }
   return y;
 }
 
-Tensor polyphase_unpool(const Tensor& y, const std::vector<int64_t>& phases, int64_t stride, int64_t H, int64_t W) {
+Tensor polyphase_unpool(const Tensor& y, const std::vector<int64_t>& phases, Size2d stride, int64_t H, int64_t W) {
   const int64_t N = y.size(0), C = y.size(1), OH = y.size(2), OW = y.size(3);
   Tensor x = Tensor::zeros({N, C, H, W});
   for (int64_t n = 0; n < N; ++n)
     for (int64_t c = 0; c < C; ++c)
       for (int64_t oh = 0; oh < OH; ++oh)
         for (int64_t ow = 0; ow < OW; ++ow) {
-          const int64_t i = phases[n] / stride, j = phases[n] % stride;
-          x.at({n, c, (oh * stride + i) % H, (ow * stride + j) % W}) += y.at({n, c, oh, ow});
+          const int64_t i = phases[n] / stride.w, j = phases[n] % stride.w;
+          x.at({n, c, (oh * stride.h + i) % H, (ow * stride.w + j) % W}) += y.at({n, c, oh, ow});
         }
   return x;
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "framework/ops/geometry.h"
 #include "framework/tensor.h"
 
 namespace poolnet::reference {
@@ -16,14 +17,31 @@ int64_t binomial(int64_t n, int64_t k);
 // "circular", by stepping the mirror / wrap one pixel at a time.
 int64_t padded_source(int64_t p, int64_t n, const std::string& mode);
 
-// Zhang's BlurPool: pad (F-1)/2 before, F/2 after, 2-D binomial filter, stride s.
-Tensor blur_pool(const Tensor& x, int64_t filter, int64_t stride, const std::string& mode);
+// Zhang's BlurPool: pad (F-1)/2 before, F/2 after, 2-D binomial filter, stride s (an axis with
+// stride 1 while the other's is above 1 is not filtered).
+Tensor blur_pool(const Tensor& x, int64_t filter, Size2d stride, const std::string& mode);
+inline Tensor blur_pool(const Tensor& x, int64_t filter, int64_t stride, const std::string& mode) {
+  return blur_pool(x, filter, Size2d{stride, stride}, mode);
+}
 
-// Adaptive polyphase sampling: norms per (sample, phase), chosen phases, selected output.
-std::vector<int64_t> aps_phases(const Tensor& x, int64_t stride, const std::string& norm);
-Tensor aps_select(const Tensor& x, const std::vector<int64_t>& phases, int64_t stride);
-// Polyphase unpooling to [N,C,H,W]: out[(oh*s + i) mod H, (ow*s + j) mod W] += y[oh, ow].
-Tensor polyphase_unpool(const Tensor& y, const std::vector<int64_t>& phases, int64_t stride, int64_t H, int64_t W);
+// Adaptive polyphase sampling: norms per (sample, phase), chosen phases, selected output; phase
+// p = i*sw + j is component (i, j).
+std::vector<int64_t> aps_phases(const Tensor& x, Size2d stride, const std::string& norm);
+Tensor aps_select(const Tensor& x, const std::vector<int64_t>& phases, Size2d stride);
+inline std::vector<int64_t> aps_phases(const Tensor& x, int64_t stride, const std::string& norm) {
+  return aps_phases(x, Size2d{stride, stride}, norm);
+}
+inline Tensor aps_select(const Tensor& x, const std::vector<int64_t>& phases, int64_t stride) {
+  return aps_select(x, phases, Size2d{stride, stride});
+}
+// y[n,c] = sum_p w[n,(c),p] component p of x[n,c] (weights [N,P] or [N,C,P]), in double.
+Tensor polyphase_mix(const Tensor& x, const Tensor& weights, Size2d stride);
+// Polyphase unpooling to [N,C,H,W]: out[(oh*sh + i) mod H, (ow*sw + j) mod W] += y[oh, ow].
+Tensor polyphase_unpool(const Tensor& y, const std::vector<int64_t>& phases, Size2d stride, int64_t H, int64_t W);
+inline Tensor polyphase_unpool(const Tensor& y, const std::vector<int64_t>& phases, int64_t stride, int64_t H,
+                               int64_t W) {
+  return polyphase_unpool(y, phases, Size2d{stride, stride}, H, W);
+}
 
 // SoftPool: softmax-weighted sum over windows (no padding, floor mode).
 Tensor soft_pool(const Tensor& x, int64_t kernel, int64_t stride);
