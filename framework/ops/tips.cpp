@@ -16,7 +16,6 @@
 
 namespace poolnet {
 
-
 namespace {
 constexpr uint64_t kTipsStream = 0x7469707300000000ULL;  // "tips": the regulariser's shifts
 
