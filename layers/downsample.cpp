@@ -26,6 +26,7 @@
 #include "layers/sequential.h"
 #include "layers/soft_pool2d.h"
 #include "layers/stochastic_pool2d.h"
+#include "layers/tips_pool2d.h"
 
 namespace poolnet {
 
@@ -280,6 +281,25 @@ std::vector<Strategy>& rows() {
        .build =
            [](const DownsampleSpec&, const DownsampleContext& c) {
              return std::make_shared<SoftPool2d>(SoftPool{.kernel = square(c), .stride = square(c)});
+           }},
+      {.name = "tips",
+       .keys = {integer_key("kernel", 3, 1, 15, true), stride_key()},
+       .description = "translation invariant polyphase sampling: per channel, the softmax mixture of the s^2 "
+                      "polyphase components, weighted by a learned depthwise KxK conv, ReLU, average pool to s x s "
+                      "and 1x1 depthwise conv (+ the shift-consistency loss of --tips-loss); Saha & Gokhale 2024",
+       .build =
+           [](const DownsampleSpec& s, const DownsampleContext& c) -> std::shared_ptr<Module> {
+             require_channels(s, c);
+             if (!s.has("stride")) require_stride(s, c, 2);
+             if (s.integer("kernel") % 2 == 0) {
+               throw ConfigError(fmt::format("downsample: '{}' cannot work: kernel must be odd", to_string(s)));
+             }
+             return std::make_shared<TipsPool2d>(
+                 TipsPool2dOptions{.channels = c.channels,
+                                   .kernel = s.integer("kernel"),
+                                   .stride = stride_of(s, c),
+                                   .padding_mode = c.padding_mode,
+                                   .seed = c.seed});
            }},
       {.name = "fractional_max_pool",
        .keys = {{.name = "ratio", .type = KeyType::kReal, .low = 0, .high = 1, .unset = "1/the context's stride"},

@@ -382,6 +382,31 @@ class S3Pool2d(nn.Module):
             return F.avg_pool2d(m, (sh, sw), (sh, sw), (sh // 2, sw // 2), count_include_pad=False)
         rows, cols = self.draw(x.shape[2], gh, sh), self.draw(x.shape[3], gw, sw)
         return m[:, :, rows][:, :, :, cols]
+class TipsPool2d(nn.Module):
+    """Translation invariant polyphase sampling (sourajitcs/tips, tips.py): reflect-pad the top/left
+    to a multiple of the stride; psi = relu(conv1(x)) (depthwise KxK, no bias); per channel the
+    softmax over the flattened (sh, sw) bins of conv2(adaptive_avg_pool(psi)) (depthwise 1x1);
+    component (i, j) = x[:, :, i::sh, j::sw] weighted by bin j*sh + i (tips.py's stacking order).
+    The regulariser (framework/ops/tips.h) is a training loss, not part of the output."""
+
+    def __init__(self, channels, kernel, stride, padding_mode, conv1=None, conv2=None):
+        super().__init__()
+        self.stride = tuple(stride) if isinstance(stride, (tuple, list)) else (stride, stride)
+        self.conv1 = conv1 or nn.Conv2d(channels, channels, kernel, padding=(kernel - 1) // 2, groups=channels,
+                                        bias=False, padding_mode=padding_mode)
+        self.conv2 = conv2 or nn.Conv2d(channels, channels, 1, groups=channels, bias=False)
+
+    def forward(self, x):
+        sh, sw = self.stride
+        h, w = x.shape[-2:]
+        top, left = (sh - h % sh) % sh, (sw - w % sw) % sw
+        if top or left:
+            x = F.pad(x, (left, 0, top, 0), mode="reflect")
+        n, c = x.shape[:2]
+        psi = F.relu(self.conv1(x))
+        tau = torch.softmax(self.conv2(F.adaptive_avg_pool2d(psi, (sh, sw))).view(n, c, -1), dim=-1)
+        comps = torch.stack([x[:, :, i::sh, j::sw] for j in range(sw) for i in range(sh)], dim=2)
+        return (tau.view(n, c, sh * sw, 1, 1) * comps).sum(dim=2)
 
 
 class GlobalAvgMaxPool(nn.Module):

@@ -54,6 +54,8 @@ void add_train_options(CLI::App& app, TrainConfig& c) {
   app.add_option("--schedule", c.schedule, "constant | step:step_size=N,gamma=G | cosine | one_cycle (keys: warmup=N)")
       ->capture_default_str();
   app.add_option("--label-smoothing", c.label_smoothing, "label smoothing of the cross-entropy")->capture_default_str();
+  app.add_option("--tips-loss", c.tips_loss,
+                 "alpha=A,start_epoch=E: from epoch E on, add A * the tips layers' shift-consistency loss (none: off)");
   app.add_option("--augment-shift", c.augment_shift, "random shifts of up to +-N pixels while training")->capture_default_str();
   app.add_option("--augment-shift-mode", c.augment_shift_mode, "zeros | circular")
       ->capture_default_str()

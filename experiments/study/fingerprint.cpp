@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 #include <sstream>
 
+#include "experiments/train/tips_loss.h"
 #include "experiments/train/trainer.h"
 #include "framework/errors.h"
 #include "framework/io/atomic_file.h"
@@ -153,6 +154,8 @@ Fingerprint run_fingerprint(const TrainConfig& c, const DataIdentity& data, cons
   f["train.weight_decay"] = num(c.weight_decay);
   f["train.schedule"] = c.schedule;
   f["train.label_smoothing"] = num(c.label_smoothing);
+  // Only when set, so that the folders of studies without it keep their fingerprints.
+  if (const TipsLoss t = parse_tips_loss(c.tips_loss); t.enabled) f["train.tips_loss"] = to_string(t);
   f["train.augment_shift"] = std::to_string(c.augment_shift);
   f["train.augment_shift_mode"] = canonical_augment_shift_mode(c.augment_shift_mode);
   f["train.augment_crop"] = std::to_string(c.augment_crop);

@@ -7,6 +7,7 @@
 
 #include "framework/errors.h"
 #include "framework/optim/factory.h"
+#include "experiments/train/tips_loss.h"
 
 namespace poolnet {
 
@@ -14,7 +15,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, dataset, data_dir, 
                                                 image_size,
                                                 model, downsample, head, padding_mode, width, batch_norm, depth, epochs,
                                                 batch, optimizer, lr, momentum, nesterov, weight_decay, schedule,
-                                                label_smoothing, augment_shift, augment_shift_mode, augment_crop,
+                                                label_smoothing, tips_loss, augment_shift, augment_shift_mode, augment_crop,
                                                 augment_flip, seed, checkpoint_every, detect_anomaly)
 
 namespace {
@@ -53,6 +54,7 @@ void validate(const TrainConfig& c) {
   require(c.momentum >= 0 && c.momentum < 1, "momentum", c.momentum, "must be in [0, 1)");
   require(c.weight_decay >= 0, "weight-decay", c.weight_decay, "must be >= 0");
   require(c.label_smoothing >= 0 && c.label_smoothing <= 1, "label-smoothing", c.label_smoothing, "must be in [0, 1]");
+  parse_tips_loss(c.tips_loss);  // ConfigError naming --tips-loss
   require(c.augment_shift >= 0, "augment-shift", c.augment_shift, "must be >= 0");
   require(c.augment_crop >= 0, "augment-crop", c.augment_crop, "must be >= 0");
   require(canonical_augment_shift_mode(c.augment_shift_mode) == "zeros" || c.augment_shift_mode == "circular",

@@ -36,6 +36,7 @@ struct TrainConfig {
   double weight_decay = 0.0;
   std::string schedule = "constant";  // constant | step:step_size=..,gamma=.. | cosine | one_cycle (+ warmup=N)
   double label_smoothing = 0.0;
+  std::string tips_loss;  // "" (off) | alpha=A,start_epoch=E: experiments/train/tips_loss.h
   // Augmentation.
   int64_t augment_shift = 0;           // random shifts of up to +-N px
   std::string augment_shift_mode = "zeros";  // zeros | circular

@@ -10,6 +10,7 @@
 #include "experiments/train/checkpoint.h"
 #include "experiments/train/interrupt.h"
 #include "experiments/train/progress.h"
+#include "experiments/train/tips_loss.h"
 #include "framework/autograd.h"
 #include "framework/data/loader.h"
 #include "framework/errors.h"
@@ -119,6 +120,7 @@ class TrainingRun {
         loader_(train_set_, loader_options(config)),
         batches_(loader_.batches_per_epoch()),
         schedule_(parse_schedule(config.schedule, config.lr, config.epochs * batches_)),
+        tips_loss_(parse_tips_loss(config.tips_loss)),
         progress_(options.quiet, options.label) {}
 
   // Continues from the newest intact checkpoint in the run folder, if there is one.
@@ -190,6 +192,11 @@ class TrainingRun {
     try {
       f.logits = model_->forward(batch.images);
       f.loss = cross_entropy(f.logits, batch.labels, static_cast<float>(config_.label_smoothing));
+      if (tips_loss_.enabled && position_.epoch + 1 >= tips_loss_.start_epoch) {
+        if (const Tensor r = tips_regulariser_sum(*model_); r.defined()) {
+          f.loss = add(f.loss, mul(r, static_cast<float>(tips_loss_.alpha)));
+        }
+      }
     } catch (const NumericalError& e) {  // --detect-anomaly
       throw diverged_at_step(e);
     }
@@ -286,6 +293,7 @@ class TrainingRun {
   data::Loader loader_;
   int64_t batches_;
   Schedule schedule_;
+  TipsLoss tips_loss_;
   TrainPosition position_;  // where the run stands, with the history of the finished epochs
   Progress progress_;
   double seconds_ = 0;      // training time of this process

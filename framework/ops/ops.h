@@ -24,3 +24,4 @@
 #include "framework/ops/soft_pool.h"
 #include "framework/ops/softmax.h"
 #include "framework/ops/stochastic_pool.h"
+#include "framework/ops/tips.h"

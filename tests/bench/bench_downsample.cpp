@@ -15,6 +15,7 @@
 #include "layers/max_blur_pool2d.h"
 #include "layers/relu.h"
 #include "layers/sequential.h"
+#include "layers/tips_pool2d.h"
 
 namespace {
 using poolnet::Tensor;
@@ -83,12 +84,18 @@ void BM_S3Pool(benchmark::State& state) {
   run(state, [](const Tensor& x) { return poolnet::s3_pool2d(x, {.grid = {4, 4}, .seed = 1}); });
 }
 
+// The layer in training mode (its shift-consistency regulariser computed too, not back-propagated).
+void BM_Tips(benchmark::State& state) {
+  poolnet::TipsPool2d layer({.channels = kShapes[static_cast<size_t>(state.range(0))][0], .seed = 1});
+  run(state, [&](const Tensor& x) { return layer.forward(x); });
+}
 // One SGD training step (forward, cross-entropy, backward) of a LeNet-style CNN on a batch of 64
 // 1x28x28 images: conv 5x5 (1->6, padding 2), ReLU, downsample, conv 5x5 (6->16), ReLU,
 // downsample, flatten, linear -> 10. Argument: index into kStepStrategies; 2 threads.
 const std::vector<std::string> kStepStrategies = {"max_pool",  "max_blur_pool",   "blur_pool",    "avg_pool",
                                                   "aps",       "aps_blur",        "strided_conv", "conv_blur_pool",
-                                                  "soft_pool", "stochastic_pool", "mixed_pool",   "lp_pool"};
+                                                  "soft_pool", "stochastic_pool", "mixed_pool",   "lp_pool",
+                                                  "tips"};
 
 void BM_LeNetStep(benchmark::State& state) {
   using namespace poolnet;
@@ -118,7 +125,7 @@ void BM_LeNetStep(benchmark::State& state) {
 }
 }  // namespace
 
-BENCHMARK(BM_LeNetStep)->DenseRange(0, 11)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LeNetStep)->DenseRange(0, 12)->Unit(benchmark::kMillisecond);
 
 #define POOLNET_BENCH(fn) BENCHMARK(fn)->ArgsProduct({{0, 1, 2, 3}, {1, 2}})->Unit(benchmark::kMicrosecond)
 POOLNET_BENCH(BM_MaxPool);
@@ -131,3 +138,4 @@ POOLNET_BENCH(BM_StochasticPool);
 POOLNET_BENCH(BM_FractionalMaxPool);
 POOLNET_BENCH(BM_Lps);
 POOLNET_BENCH(BM_S3Pool);
+POOLNET_BENCH(BM_Tips);

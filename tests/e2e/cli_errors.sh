@@ -37,6 +37,10 @@ expect_exit 2 "--max-shift" -- "$POOLNET" ablate "${SMALL[@]}" --max-shift 33 --
 expect_exit 2 "--lr.*-1" -- "$POOLNET" train "${SMALL[@]}" --lr -1 --out x
 expect_exit 2 "--optimizer.*rmsprop" -- "$POOLNET" train "${SMALL[@]}" --optimizer rmsprop --out x
 expect_exit 2 "--padding-mode.*mirror" -- "$POOLNET" train "${SMALL[@]}" --padding-mode mirror --out x
+expect_exit 2 "^poolnet: error: --tips-loss: .*alpha=two" -- "$POOLNET" train "${SMALL[@]}" --downsample tips --tips-loss alpha=two --out x
+expect_exit 2 "^poolnet: error: --tips-loss: .*start_epoch" -- "$POOLNET" ablate "${SMALL[@]}" --strategies tips --tips-loss alpha=1,start_epoch=0 --out study
+printf 'tips-loss = "gamma=1"\n' > bad_tips.toml
+expect_exit 2 "--tips-loss: .*gamma" -- "$POOLNET" train "${SMALL[@]}" --config bad_tips.toml --out x
 expect_exit 2 "--checkpoint.*missing" -- "$POOLNET" predict --checkpoint missing.safetensors --image missing.png
 expect_exit 2 "--config.*nowhere" -- "$POOLNET" ablate --config "$WORK/nowhere/study.toml" --out study
 expect_exit 1 "not found" -- "$POOLNET" train --dataset mnist --data-dir "$WORK/nowhere" --out x

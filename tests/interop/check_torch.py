@@ -39,6 +39,7 @@ CASES = [
     ("lenet", "lps", "gap", "circular", []),
     ("lenet", "lps:filter=3,hidden=4,tau=0.5", "flatten", "zeros", []),
     ("lenet", "s3_pool:grid=4", "gap", "zeros", []),
+    ("lenet", "tips:kernel=5", "gap", "circular", []),
     ("lenet", "lp_pool:kernel=3,p=3,ceil_mode=true", "gap", "zeros", []),
     ("lenet", "max_pool:kernel=3,padding=1,ceil_mode=true", "gap", "zeros", []),
     ("lenet", "avg_pool:kernel=3,padding=1,count_include_pad=false", "flatten", "zeros", []),

@@ -25,7 +25,7 @@ TEST(StrategyRegistry, NamesAreDesignsTable) {
   EXPECT_EQ(all_strategy_names(),
             (std::vector<std::string>{"max_pool", "avg_pool", "lp_pool", "strided_conv", "max_blur_pool", "blur_pool",
                                       "conv_blur_pool", "aps", "aps_blur", "stochastic_pool", "mixed_pool", "soft_pool",
-                                      "fractional_max_pool", "lps", "s3_pool", "none"}));
+                                      "tips", "fractional_max_pool", "lps", "s3_pool", "none"}));
 }
 
 TEST(StrategyRegistry, DefaultListsComeFromTheRows) {
@@ -134,7 +134,9 @@ TEST(DownsampleSpec, StrideKeyTakesSquareAndAnisotropicStrides) {
       {"max_blur_pool:stride=3", "MaxBlurPool2d(filter=3, stride=3, padding=circular)"},
       {"conv_blur_pool:stride=2x3", "ConvBlurPool2d(2, filter=3, stride=2x3, padding=circular)"},
       {"lps:stride=3", "LpsPool2d(2, hidden=2, stride=3, tau=1)"},
-      {"lps:stride=1x2", "LpsPool2d(2, hidden=2, stride=1x2, tau=1)"}};
+      {"lps:stride=1x2", "LpsPool2d(2, hidden=2, stride=1x2, tau=1)"},
+      {"tips:stride=3", "TipsPool2d(2, kernel=3, stride=3, padding=circular)"},
+      {"tips:stride=2x3", "TipsPool2d(2, kernel=3, stride=2x3, padding=circular)"}};
   const Tensor x = testing::random_tensor({1, 2, 12, 12}, 1);
   for (const auto& [spec, describe] : built) {
     const auto m = make_downsample(parse_downsample(spec), two);
@@ -231,6 +233,7 @@ TEST(DownsampleSpec, StrategyKeys) {
   EXPECT_EQ(strategy_keys("aps_blur"), (std::vector<std::string>{"filter", "norm", "stride"}));
   EXPECT_EQ(strategy_keys("lps"),
             (std::vector<std::string>{"filter", "hidden", "stride", "tau", "tau_decay", "tau_every", "tau_min"}));
+  EXPECT_EQ(strategy_keys("tips"), (std::vector<std::string>{"kernel", "stride"}));
   EXPECT_TRUE(strategy_keys("none").empty());
   EXPECT_THROW(strategy_keys("nope"), ConfigError);
 }
@@ -261,6 +264,7 @@ TEST(MakeDownsample, EveryStrategyBuildsItsModule) {
       {"stochastic_pool", "StochasticPool2d(kernel=2x2, stride=2x2)", 0, {2, 4, 4, 3}},
       {"mixed_pool", "MixedPool2d(kernel=2x2, stride=2x2)", 1, {2, 4, 4, 3}},
       {"soft_pool", "SoftPool2d(kernel=2x2, stride=2x2)", 0, {2, 4, 4, 3}},
+      {"tips", "TipsPool2d(4, kernel=3, stride=2, padding=zeros)", 4 * 9 + 4, {2, 4, 4, 3}},
       {"fractional_max_pool:ratio=0.7", "FractionalMaxPool2d(kernel=2x2, ratio=0.7)", 0, {2, 4, 5, 4}},
       {"lps", "LpsPool2d(4, hidden=4, stride=2, tau=1)", 2 * (4 * 4 * 9 + 4), {2, 4, 4, 3}},
       {"lps:filter=3,hidden=2,tau=0.5", "LpsPool2d(4, hidden=2, stride=2, tau=0.5, blur=3, padding=zeros)",
@@ -316,6 +320,9 @@ TEST(MakeDownsample, RejectsContextsThatCannotWork) {
   EXPECT_NE(message("conv_blur_pool", {}).find("channel count"), std::string::npos);
   EXPECT_NE(message("aps", {.stride = 1}).find("aps needs a context stride >= 2"), std::string::npos);
   EXPECT_NE(message("max_pool", {.stride = 0}).find("stride must be >= 1"), std::string::npos);
+  EXPECT_NE(message("tips", {}).find("tips needs the channel count"), std::string::npos);
+  EXPECT_NE(message("tips:kernel=4", {.channels = 2}).find("'tips:kernel=4' cannot work: kernel must be odd"),
+            std::string::npos);
   const std::string m = message("max_pool:kernel=2,padding=2", {});
   EXPECT_NE(m.find("max_pool:kernel=2,padding=2"), std::string::npos) << m;
   EXPECT_NE(m.find("padding"), std::string::npos) << m;

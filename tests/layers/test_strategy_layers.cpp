@@ -106,7 +106,7 @@ INSTANTIATE_TEST_SUITE_P(AllStrategies, StrategyLayer, ::testing::ValuesIn(all_s
 
 TEST(StrategyLayers, LearnableStrategiesHaveParameters) {
   // The contract above checks parameter gradients; make sure it sees the learnable strategies'.
-  for (const std::string name : {"strided_conv", "conv_blur_pool", "mixed_pool", "lps"}) {
+  for (const std::string name : {"strided_conv", "conv_blur_pool", "mixed_pool", "lps", "tips"}) {
     EXPECT_GT(build(name)->parameter_count(), 0) << name;
   }
 }

@@ -35,7 +35,7 @@ int64_t down_length(const std::string& strategy, int64_t n, PadMode mode) {
   if (strategy == "none") return n;
   if (strategy == "max_blur_pool") return mode == PadMode::kCircular ? (n + 1) / 2 : n / 2;  // ceil((n-1)/2)
   if (strategy == "strided_conv" || strategy == "blur_pool" || strategy == "conv_blur_pool" || strategy == "aps" ||
-      strategy == "aps_blur") {
+      strategy == "aps_blur" || strategy == "tips") {
     return (n + 1) / 2;
   }
   return n / 2;  // 2x2 windows, stride 2, floor
@@ -46,6 +46,7 @@ int64_t down_params(const std::string& strategy, int64_t c) {
   if (strategy == "strided_conv" || strategy == "conv_blur_pool") return c * c * 9 + c;
   if (strategy == "mixed_pool") return 1;
   if (strategy == "lps") return 2 * (c * c * 9 + c);  // the scorer: two 3x3 convolutions, hidden = c
+  if (strategy == "tips") return c * 9 + c;  // depthwise 3x3 and 1x1, no bias
   return 0;
 }
 

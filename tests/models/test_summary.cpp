@@ -119,11 +119,23 @@ Rect arithmetic(const LayerSummary& l, int64_t oh, int64_t ow) {
 class FieldMeasurement : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(FieldMeasurement, ArithmeticFieldMatchesPerturbations) {
-  const bool adaptive = GetParam() == "aps" || GetParam() == "aps_blur" || GetParam() == "lps";
+  const bool adaptive = GetParam() == "aps" || GetParam() == "aps_blur" || GetParam() == "lps" ||
+                        GetParam() == "tips";
   auto model = build_model(testing::small_spec("lenet", GetParam(), "gap", {1, kSize, kSize}), 0);
   make_weights_positive(*model);
   model->eval();
   const ModelSummary s = summarize(*model);
+  if (GetParam() == "tips") {
+    // Its mixing weights are a softmax of averages over the whole map (tips.py's
+    // AdaptiveAvgPool2d((s, s))), so every input pixel reaches every output: no local field
+    // holds the dependence; the window (s x s, stride s) bounds the mixture alone.
+    for (size_t l = 0; l < s.layers.size() && l < 6; ++l) {  // the features
+      const int64_t downsamplers = l >= 5 ? 2 : (l >= 2 ? 1 : 0);
+      EXPECT_EQ(s.layers[l].field_h.jump, int64_t{1} << downsamplers) << s.layers[l].name;
+      EXPECT_EQ(s.layers[l].field_is_bound, l >= 2) << s.layers[l].name;
+    }
+    return;
+  }
   const Tensor x = testing::random_tensor({1, 1, kSize, kSize}, 7, 0.5f, 1.0f);
   // changed[l][o][p]: whether input pixel p changes output position o of layer l.
   std::vector<std::vector<std::vector<bool>>> changed;

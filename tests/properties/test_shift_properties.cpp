@@ -42,6 +42,10 @@ class StrategyShift : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(StrategyShift, CommutesWithShiftsByMultiplesOfTheStride) {
   if (GetParam().starts_with("s3_pool")) GTEST_SKIP() << "unpadded borders: S3Pool.EvalCommutesWithShiftsAwayFromTheBorders";
+  if (GetParam() == "tips") {
+    GTEST_SKIP() << "tips mixes its phases with weights from averages over s x s spatial bins of the map "
+                    "(tips.py's AdaptiveAvgPool2d((s, s))); a shift moves content across the bins";
+  }
   auto m = circular_module(GetParam());
   const int64_t s = GetParam() == "none" ? 1 : 2;
   const Tensor x = testing::random_tensor({2, 3, 12, 8}, 5, 0.05f, 1.0f);
