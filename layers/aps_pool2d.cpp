@@ -25,6 +25,11 @@ Tensor ApsPool2d::forward(const Tensor& x) {
   return r.y;
 }
 
+Tensor ApsPool2d::follow(const Tensor& t) const {
+  const Tensor in = options_.blur_filter == 0 ? t : blur_pool2d(t, stride_one_blur());
+  return aps_select(in, last_phases_, options_.aps.stride);
+}
+
 Blur2d ApsPool2d::stride_one_blur() const {
   return {.filter_size = options_.blur_filter, .stride = {1, 1}, .padding_mode = options_.blur_padding};
 }

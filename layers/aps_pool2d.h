@@ -9,6 +9,7 @@
 #include "framework/ops/aps.h"
 #include "framework/ops/blur_pool.h"
 #include "layers/module.h"
+#include "layers/polyphase_choice.h"
 
 namespace poolnet {
 
@@ -18,7 +19,7 @@ struct ApsPool2dOptions {
   PadMode blur_padding = PadMode::kCircular;
 };
 
-class ApsPool2d : public Module {
+class ApsPool2d : public Module, public PolyphaseChoice {
  public:
   explicit ApsPool2d(ApsPool2dOptions options = {});
   Tensor forward(const Tensor& x) override;
@@ -28,6 +29,7 @@ class ApsPool2d : public Module {
   std::vector<Window> windows() const override;
   const ApsPool2dOptions& options() const { return options_; }
   const std::vector<int64_t>& last_phases() const { return last_phases_; }
+  Tensor follow(const Tensor& t) const override;
   Blur2d stride_one_blur() const;  // the blur before the selection (blur_filter > 0)
 
  private:

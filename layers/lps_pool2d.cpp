@@ -125,6 +125,7 @@ Tensor LpsPool2d::forward(const Tensor& x) {
     logits = phase_logits(in);
   }
   last_phases_ = arg_max_rows(logits);
+  last_weights_ = Tensor();
   return aps_select(in, last_phases_, options_.stride);
 }
 
@@ -138,7 +139,14 @@ Tensor LpsPool2d::forward_with_noise(const Tensor& x, const Tensor& noise) {
   const Tensor perturbed = add(logits, noise);
   last_phases_ = arg_max_rows(perturbed.detach());
   const Tensor weights = softmax(div(perturbed, Tensor::full({1}, static_cast<float>(current_tau()))));  // [N, P]
+  last_weights_ = weights;
   return polyphase_mix(in, weights, options_.stride);
+}
+
+Tensor LpsPool2d::follow(const Tensor& t) const {
+  const Tensor in = blurred(t);
+  return last_weights_.defined() ? polyphase_mix(in, last_weights_, options_.stride)
+                                 : aps_select(in, last_phases_, options_.stride);
 }
 
 std::vector<Window> LpsPool2d::windows() const {

@@ -54,6 +54,7 @@
 #include "framework/ops/blur_pool.h"
 #include "layers/conv2d.h"
 #include "layers/module.h"
+#include "layers/polyphase_choice.h"
 
 namespace poolnet {
 
@@ -73,7 +74,7 @@ struct LpsPool2dOptions {
 // The Gumbel noise of a training step: [N, P], g[n,p] as in the header.
 Tensor lps_gumbel_noise(int64_t N, int64_t P, uint64_t seed, uint64_t step);
 
-class LpsPool2d : public Module {
+class LpsPool2d : public Module, public PolyphaseChoice {
  public:
   explicit LpsPool2d(LpsPool2dOptions options);  // ConfigError for options that cannot work
   Tensor forward(const Tensor& x) override;
@@ -90,6 +91,9 @@ class LpsPool2d : public Module {
   Tensor phase_logits(const Tensor& x);
   const LpsPool2dOptions& options() const { return options_; }
   const std::vector<int64_t>& last_phases() const { return last_phases_; }
+  // Training: the latest forward's mixture weights [N, P] (recorded, so a shortcut's gradient
+  // reaches the scorer too); evaluation: its phases.
+  Tensor follow(const Tensor& t) const override;
   void set_tau(double tau);   // the starting tau; ConfigError unless tau > 0
   double current_tau() const;  // tau(calls()): the temperature of the next training forward
   uint64_t calls() const { return calls_; }  // training forwards so far
@@ -101,6 +105,7 @@ class LpsPool2d : public Module {
   LpsPool2dOptions options_;
   std::shared_ptr<Conv2d> conv1_, conv2_;
   std::vector<int64_t> last_phases_;
+  Tensor last_weights_;  // training: the latest mixture weights; evaluation: undefined
   uint64_t calls_ = 0;
 };
 

@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include "framework/ops/ops.h"
-#include "layers/aps_pool2d.h"
 #include "layers/batch_norm2d.h"
 #include "layers/linear.h"
 #include "layers/relu.h"
@@ -24,9 +23,9 @@ BasicBlock::BasicBlock(const ModelSpec& spec, int64_t in, int64_t out, bool down
   if (downsample) down_ = register_module("down", down(spec, out, seeds));
   conv2_ = register_module("conv2", conv(spec, out, out, 3, seeds, -1, false));
   bn2_ = register_module("bn2", batch_norm(out));
-  aps_ = dynamic_cast<ApsPool2d*>(down_.get());
+  choice_ = dynamic_cast<const PolyphaseChoice*>(down_.get());
   const bool strided = downsample && spec.downsample.name == "strided_conv";
-  if (downsample && !aps_ && !strided) shortcut_down_ = register_module("shortcut_down", down(spec, in, seeds));
+  if (downsample && !choice_ && !strided) shortcut_down_ = register_module("shortcut_down", down(spec, in, seeds));
   if (downsample || in != out) {
     shortcut_conv_ = register_module("shortcut_conv", conv(spec, in, out, 1, seeds, 0, false, strided ? 2 : 1));
     shortcut_bn_ = register_module("shortcut_bn", batch_norm(out));
@@ -38,12 +37,8 @@ Tensor BasicBlock::forward(const Tensor& x) {
   if (down_) h = down_->forward(h);
   h = bn2_->forward(conv2_->forward(h));
   Tensor s = x;
-  if (aps_) {
-    const auto& o = aps_->options();
-    if (o.blur_filter > 1) {
-      s = blur_pool2d(s, aps_->stride_one_blur());
-    }
-    s = aps_select(s, aps_->last_phases(), o.aps.stride);
+  if (choice_) {
+    s = choice_->follow(s);
   } else if (shortcut_down_) {
     s = shortcut_down_->forward(s);
   }

@@ -246,6 +246,12 @@ class ApsPool2d(nn.Module):
         self.last_phases = aps_phases(x, self.stride, self.norm)
         return aps_select(x, self.last_phases, self.stride)
 
+    def follow(self, t):
+        """t downsampled with the latest forward's phases (after the same blur)."""
+        if self.blur_filter > 0:
+            t = blur(t, self.blur_filter, 1, self.blur_padding)
+        return aps_select(t, self.last_phases, self.stride)
+
 
 class MixedPool2d(nn.Module):
     """a * max + (1 - a) * avg over the same windows, a = sigmoid(gate)."""
@@ -328,29 +334,29 @@ class LpsPool2d(nn.Module):
         self.stride = tuple(stride) if isinstance(stride, (tuple, list)) else (stride, stride)
         self.blur_filter, self.blur_padding, self.tau = blur_filter, blur_padding, tau
         self.conv1, self.conv2 = conv1, conv2
-        self.last_phases = None
-
-    def components(self, x):
-        """[N, P, C, OH, OW]."""
-        sh, sw = self.stride
-        h, w = x.shape[2], x.shape[3]
-        rows = torch.tensor([r % h for r in range(-(-h // sh) * sh)], dtype=torch.long, device=x.device)
-        cols = torch.tensor([c % w for c in range(-(-w // sw) * sw)], dtype=torch.long, device=x.device)
-        xp = x.index_select(2, rows).index_select(3, cols)
-        return torch.stack([xp[:, :, i::sh, j::sw] for i in range(sh) for j in range(sw)], 1)
+        self.last_phases, self.last_weights = None, None
 
     def forward(self, x):
         if self.blur_filter > 1:
             x = blur(x, self.blur_filter, 1, self.blur_padding)
-        comps = self.components(x)
+        comps = polyphase_components(x, self.stride)
         n, p = comps.shape[0], comps.shape[1]
         logits = self.conv2(F.relu(self.conv1(comps.flatten(0, 1)))).mean(dim=(1, 2, 3)).view(n, p)
         if self.training:
-            weights = F.gumbel_softmax(logits, tau=self.tau, hard=False)
-            self.last_phases = weights.argmax(1)
-            return (comps * weights.view(n, p, 1, 1, 1)).sum(1)
-        self.last_phases = logits.argmax(1)
+            self.last_weights = F.gumbel_softmax(logits, tau=self.tau, hard=False)
+            self.last_phases = self.last_weights.argmax(1)
+            return (comps * self.last_weights.view(n, p, 1, 1, 1)).sum(1)
+        self.last_phases, self.last_weights = logits.argmax(1), None
         return comps[torch.arange(n, device=x.device), self.last_phases]
+
+    def follow(self, t):
+        """t downsampled with the latest forward's choice (training: its mixture weights)."""
+        if self.blur_filter > 1:
+            t = blur(t, self.blur_filter, 1, self.blur_padding)
+        comps = polyphase_components(t, self.stride)
+        if self.last_weights is not None:
+            return (comps * self.last_weights.view(comps.shape[0], comps.shape[1], 1, 1, 1)).sum(1)
+        return comps[torch.arange(comps.shape[0], device=t.device), self.last_phases]
 class S3Pool2d(nn.Module):
     """S3Pool (Zhai et al. 2017, the authors' StochasticPool2DLayer): max pool kernel 2 stride 1
     without padding, then eval: average pooling with kernel = stride = `stride`, padding
@@ -418,14 +424,14 @@ class GlobalAvgMaxPool(nn.Module):
 
 class BasicBlock(nn.Module):
     """conv1 -> bn1 -> ReLU -> [down] -> conv2 -> bn2, plus the shortcut ([shortcut_down] or, with
-    aps_shortcut, the phases `down` chose; then [shortcut_conv -> shortcut_bn]), then ReLU."""
+    phase_shortcut, `down`'s polyphase choice: down.follow; then [shortcut_conv -> shortcut_bn]), then ReLU."""
 
-    def __init__(self, aps_shortcut, conv1, bn1, conv2, bn2, down=None, shortcut_down=None, shortcut_conv=None,
+    def __init__(self, phase_shortcut, conv1, bn1, conv2, bn2, down=None, shortcut_down=None, shortcut_conv=None,
                  shortcut_bn=None):
         super().__init__()
         self.conv1, self.bn1, self.down, self.conv2, self.bn2 = conv1, bn1, down, conv2, bn2
         self.shortcut_down, self.shortcut_conv, self.shortcut_bn = shortcut_down, shortcut_conv, shortcut_bn
-        self.aps_shortcut = aps_shortcut
+        self.phase_shortcut = phase_shortcut
 
     def forward(self, x):
         h = F.relu(self.bn1(self.conv1(x)))
@@ -433,10 +439,8 @@ class BasicBlock(nn.Module):
             h = self.down(h)
         h = self.bn2(self.conv2(h))
         s = x
-        if self.aps_shortcut:
-            if self.down.blur_filter > 1:
-                s = blur(s, self.down.blur_filter, 1, self.down.blur_padding)
-            s = aps_select(s, self.down.last_phases, self.down.stride)
+        if self.phase_shortcut:
+            s = self.down.follow(s)
         elif self.shortcut_down is not None:
             s = self.shortcut_down(s)
         if self.shortcut_conv is not None:

@@ -48,6 +48,7 @@ CASES = [
     ("vgg", "aps:norm=linf", "gap", "circular", SMALL + ["--batch-norm"]),
     ("allconv", "blur_pool:filter=3", "gap_gmp", "circular", SMALL + ["--batch-norm"]),
     ("resnet", "aps_blur:filter=3", "gap", "circular", RESNET8),
+    ("resnet", "lps", "gap", "circular", RESNET8),
     ("resnet", "max_blur_pool:filter=3", "gap_gmp", "zeros", RESNET8),
     ("resnet", "strided_conv", "flatten", "zeros", RESNET8),
     ("resnet", "mixed_pool", "gap", "circular", RESNET8),

@@ -161,6 +161,20 @@ TEST(LpsPool2dLayer, NoisePerStepSameAfterResume) {
   EXPECT_TRUE(bitwise_equal(resumed(x), a(x)));
 }
 
+// A residual shortcut follows the latest forward: its mixture weights in training, its phases in
+// evaluation, on a tensor with other channels.
+TEST(LpsPool2dLayer, FollowAppliesTheLatestChoiceToAnotherTensor) {
+  LpsPool2d layer({.channels = 2, .stride = {2, 3}, .seed = 5});
+  const Tensor x = random_tensor({3, 2, 6, 9}, 1), shortcut = random_tensor({3, 4, 6, 9}, 2);
+  layer(x);
+  const Tensor noise = lps_gumbel_noise(3, 6, 5, 0);
+  const Tensor weights = softmax_rows(layer.phase_logits(x).detach(), noise, 1.0);
+  EXPECT_TRUE(all_close(layer.follow(shortcut), reference::polyphase_mix(shortcut, weights, {2, 3}), 1e-6, 1e-5));
+  layer.eval();
+  layer(x);
+  EXPECT_TRUE(bitwise_equal(layer.follow(shortcut), aps_select(shortcut, layer.last_phases(), {2, 3})));
+}
+
 // The step decay of tau, counted in training forwards (the resumable counter): 1, 1, 0.5, 0.5,
 // 0.25, 0.25, then the floor 0.2; the mixture uses it.
 TEST(LpsPool2dLayer, TauAnnealsByStepDecayToItsFloor) {

@@ -39,10 +39,11 @@ TEST(Resnet, ShortcutPerStrategy) {
     auto model = build_model(testing::small_spec("resnet", strategy, "gap", {3, 32, 32}), 0);
     ASSERT_EQ(model->features().size(), 6u) << strategy;  // conv, bn, relu, 3 blocks
     EXPECT_EQ(child_names(model->features()[3]), plain) << strategy;
-    const bool shared = strategy == "aps" || strategy == "aps_blur" || strategy == "strided_conv";
+    const bool follows = strategy == "aps" || strategy == "aps_blur" || strategy == "lps";
+    const bool shared = follows || strategy == "strided_conv";
     EXPECT_EQ(child_names(model->features()[4]), shared ? shared_down : with_down) << strategy;
     const auto& block = dynamic_cast<const BasicBlock&>(model->features()[5]);
-    EXPECT_EQ(block.aps() != nullptr, strategy == "aps" || strategy == "aps_blur") << strategy;
+    EXPECT_EQ(block.phase_choice() != nullptr, follows) << strategy;
   }
 }
 
@@ -61,7 +62,7 @@ TEST_P(ResnetInvariance, ApsCircularGapIsShiftInvariant) {
   testing::expect_circular_gap_invariance("resnet", GetParam());
 }
 
-INSTANTIATE_TEST_SUITE_P(Aps, ResnetInvariance, ::testing::Values("aps", "aps_blur:filter=3"),
+INSTANTIATE_TEST_SUITE_P(Aps, ResnetInvariance, ::testing::Values("aps", "aps_blur:filter=3", "lps"),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            return testing::sanitized(info.param);
                          });

@@ -43,7 +43,7 @@ TEST(TorchExport, EveryLayerIsItsConfig) {
       << blur;
   const std::string resnet = torch_source(*build_model(testing::small_spec("resnet", "aps:norm=linf", "gap"), 0));
   EXPECT_TRUE(has(resnet, "norm=\"linf\","));
-  EXPECT_TRUE(has(resnet, "aps_shortcut=True,"));
+  EXPECT_TRUE(has(resnet, "phase_shortcut=True,"));
   EXPECT_TRUE(has(resnet, "conv1=Conv2d("));
   const std::string lp =
       torch_source(*build_model(testing::small_spec("vgg", "lp_pool:p=3,kernel=3,ceil_mode=true", "gap"), 0));
