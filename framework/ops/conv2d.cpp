@@ -10,6 +10,7 @@
 #include "framework/eigen_view.h"
 #include "framework/errors.h"
 #include "framework/gemm.h"
+#include "framework/ops/conv2d_depthwise.h"
 #include "framework/ops/conv2d_direct.h"
 #include "framework/ops/conv2d_implicit.h"
 #include "framework/ops/conv2d_winograd.h"
@@ -305,6 +306,10 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
     conv2d_direct::forward(g.problem, x, w, b, y);
     return;
   }
+  if (g.kernel == Conv2dKernel::kDepthwise) {
+    conv2d_depthwise::forward(g.problem, x, w, b, y);
+    return;
+  }
   parallel::parallel_for(0, g.N, g.batch_chunk, [&](int64_t n0, int64_t n1) {
     for_each_tile(g, n0, n1, [&](const Tile& t, int64_t) {
       const int64_t width = tile_width(g, t);
@@ -336,6 +341,10 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
 // in order); the partials are added in chunk order, then transposed into gw.
 void conv2d_backward(const ConvGeometry& g, const float* x, const float* kept, const float* w, const float* gy,
                      float* gx, float* gw, float* gb) {
+  if (g.kernel == Conv2dKernel::kDepthwise) {
+    conv2d_depthwise::backward(g.problem, x, w, gy, gx, gw, gb);
+    return;
+  }
   const int64_t ohw = g.ohw(), ckk = g.ckk();
   // Weight-gradient partials: Winograd's dU [16][C][OC], otherwise transposed [groups][ckk][OCg].
   const int64_t wsize = g.winograd ? g.winograd->transformed_weight_size() : g.OC * ckk;

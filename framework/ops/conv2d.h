@@ -16,8 +16,8 @@
 // Gradient: gx += col2im(W^T gy), gweight += gy col(x)^T, gbias += sum of gy over N, OH, OW;
 // padded positions send their gradient back to the pixel they copied (reflect/circular).
 //
-// Kernels: Winograd, implicit GEMM, direct or im2col, chosen by the table of conv2d_kernel.h
-// (or forced with set_conv2d_kernel). im2col cuts the batch into tiles sized for the L2 cache
+// Kernels: Winograd, implicit GEMM, direct, depthwise or im2col, chosen by the table of
+// conv2d_kernel.h (or forced with set_conv2d_kernel). im2col cuts the batch into tiles sized for the L2 cache
 // (several samples, or a band of one sample's output rows) and runs one GEMM per tile and group.
 // The batch is cut into at most 16 chunks whose size depends only on the shapes; each chunk is
 // one parallel task with its own partial weight and bias gradients, added in chunk order:

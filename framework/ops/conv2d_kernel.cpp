@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "framework/errors.h"
+#include "framework/ops/conv2d_depthwise.h"
 #include "framework/ops/conv2d_direct.h"
 #include "framework/ops/conv2d_implicit.h"
 #include "framework/ops/conv2d_winograd.h"
@@ -16,17 +17,18 @@ namespace {
 std::atomic<Conv2dKernel> g_kernel{Conv2dKernel::kAuto};
 
 constexpr std::array kKernels{Conv2dKernel::kAuto, Conv2dKernel::kDirect, Conv2dKernel::kIm2col,
-                              Conv2dKernel::kImplicit, Conv2dKernel::kWinograd};
+                              Conv2dKernel::kImplicit, Conv2dKernel::kWinograd, Conv2dKernel::kDepthwise};
 
 // The table's rows, in order.
 constexpr std::array kTable{Conv2dKernel::kWinograd, Conv2dKernel::kImplicit, Conv2dKernel::kDirect,
-                            Conv2dKernel::kIm2col};
+                            Conv2dKernel::kDepthwise, Conv2dKernel::kIm2col};
 
 bool row_holds(Conv2dKernel kernel, const ConvProblem& p) {
   switch (kernel) {
     case Conv2dKernel::kWinograd: return p.groups == 1 && p.N > 0 && conv2d_winograd::preferred(p);
     case Conv2dKernel::kImplicit: return p.groups == 1 && p.N > 0 && conv2d_implicit::preferred(p);
     case Conv2dKernel::kDirect: return p.groups == 1 && conv2d_direct::preferred(p);
+    case Conv2dKernel::kDepthwise: return conv2d_depthwise::supports(p);
     case Conv2dKernel::kIm2col: return true;
     case Conv2dKernel::kAuto: return false;
   }
@@ -41,6 +43,7 @@ std::string to_string(Conv2dKernel kernel) {
     case Conv2dKernel::kIm2col: return "im2col";
     case Conv2dKernel::kImplicit: return "implicit";
     case Conv2dKernel::kWinograd: return "winograd";
+    case Conv2dKernel::kDepthwise: return "depthwise";
   }
   return "?";
 }
@@ -71,6 +74,11 @@ Conv2dKernel select_conv2d_kernel(const ConvProblem& p, std::span<const Conv2dKe
 
 std::string conv2d_kernel_limit(Conv2dKernel kernel, const ConvProblem& p) {
   if (kernel == Conv2dKernel::kAuto || kernel == Conv2dKernel::kIm2col) return "";
+  if (kernel == Conv2dKernel::kDepthwise) {
+    if (conv2d_depthwise::supports(p)) return "";
+    return fmt::format("needs groups == C == OC (one filter per channel), got groups {}, C {}, OC {}", p.groups,
+                       p.C, p.OC);
+  }
   if (p.groups != 1) return fmt::format("needs groups 1, got groups {}", p.groups);
   if (kernel == Conv2dKernel::kWinograd && !conv2d_winograd::supports(p)) {
     return fmt::format("needs a 3x3 kernel at stride 1x1 and dilation 1x1, got kernel {}x{}, stride {}x{}, "

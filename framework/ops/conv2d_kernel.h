@@ -6,6 +6,8 @@
 //   im2col    conv2d.cpp: im2col tiles sized for the L2 cache and one GEMM per tile and group.
 //   implicit  conv2d_implicit.h: implicit GEMM over the polyphase split input (no im2col copy).
 //   winograd  conv2d_winograd.h: Winograd F(2x2, 3x3), 16 GEMMs over transformed tiles.
+//   depthwise conv2d_depthwise.h: one filter per channel, each (sample, channel) plane on its
+//             own (forward and backward).
 //
 // Selection table (kAuto): the first row whose condition holds.
 //
@@ -21,13 +23,16 @@
 //   direct    groups 1, an AVX-512 build, C * OC <= 256        few channels (LeNet's 1->6): im2col
 //                                                              would copy each input KH*KW times
 //                                                              for a GEMM of a few rows
-//   im2col    every other shape (groups > 1, large maps,       runs anything
-//             builds without AVX-512)
+//   depthwise groups == C == OC (any kernel size, stride,      im2col would run one GEMM of a
+//             dilation, padding mode)                          single row per channel
+//   im2col    every other shape (other groups > 1, large       runs anything
+//             maps, builds without AVX-512)
 //
 // A row whose LIBXSMM kernels cannot be generated for this CPU falls through to the next one.
 //
 // What a forced kernel can run (else conv2d throws ShapeError naming the kernel and the shape):
-//   winograd: groups 1, 3x3, stride 1, dilation 1.   implicit, direct: groups 1.   im2col: any.
+//   winograd: groups 1, 3x3, stride 1, dilation 1.   implicit, direct: groups 1.
+//   depthwise: groups == C == OC.   im2col: any.
 #pragma once
 
 #include <span>
@@ -38,11 +43,11 @@
 
 namespace poolnet {
 
-enum class Conv2dKernel { kAuto, kDirect, kIm2col, kImplicit, kWinograd };
+enum class Conv2dKernel { kAuto, kDirect, kIm2col, kImplicit, kWinograd, kDepthwise };
 
 std::string to_string(Conv2dKernel kernel);                // "auto", "direct", "im2col", ...
 Conv2dKernel parse_conv2d_kernel(std::string_view name);  // else ConfigError listing the names
-std::string conv2d_kernel_names();                        // "auto, direct, im2col, implicit, winograd"
+std::string conv2d_kernel_names();  // "auto, direct, im2col, implicit, winograd, depthwise"
 
 // The kernel every conv2d call of the process runs (kAuto, the default: the selection table).
 void set_conv2d_kernel(Conv2dKernel kernel);

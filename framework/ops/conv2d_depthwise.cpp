@@ -1,0 +1,211 @@
+#include "framework/ops/conv2d_depthwise.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "framework/parallel.h"
+#include "framework/scratch.h"
+
+namespace poolnet::conv2d_depthwise {
+
+namespace {
+constexpr int64_t kMaxChunks = 32;  // parallel tasks over planes or channels
+
+// A plane's padded copy xq [PH, sw, L] and where each of its positions comes from.
+struct Layout {
+  int64_t PH, L, row, plane;  // padded rows, floats per phase, per padded row (sw * L), per plane
+  std::vector<int64_t> rows;  // [PH]: source row, -1 for a zero
+  std::vector<int64_t> cols;  // [row]: source column of phase position j*L + u, -1 for a zero
+};
+
+Layout layout(const Problem& p) {
+  Layout l{};
+  l.PH = (p.OH - 1) * p.sh + (p.KH - 1) * p.dh + 1;
+  const int64_t PW = (p.OW - 1) * p.sw + (p.KW - 1) * p.dw + 1;
+  l.L = (PW + p.sw - 1) / p.sw;
+  l.row = p.sw * l.L;
+  l.plane = l.PH * l.row;
+  l.rows.resize(static_cast<size_t>(l.PH));
+  for (int64_t r = 0; r < l.PH; ++r) l.rows[static_cast<size_t>(r)] = pad_source_index(r - p.pt, p.H, p.padding_mode);
+  l.cols.resize(static_cast<size_t>(l.row));
+  for (int64_t j = 0; j < p.sw; ++j) {
+    for (int64_t u = 0; u < l.L; ++u) {
+      const int64_t q = u * p.sw + j;
+      l.cols[static_cast<size_t>(j * l.L + u)] = q < PW ? pad_source_index(q - p.pl, p.W, p.padding_mode) : -1;
+    }
+  }
+  return l;
+}
+
+// Padded row positions [lo, hi) that copy source columns k - pl in order (stride 1 only): the
+// part of a row handled as one contiguous run.
+struct Run {
+  int64_t lo, hi;
+};
+
+Run interior(const Problem& p, const Layout& l) {
+  if (p.sw != 1) return {0, 0};
+  const int64_t lo = std::min(p.pl, l.row);
+  return {lo, std::clamp(p.pl + p.W, lo, l.row)};
+}
+
+// xq [PH, sw, L] = the padded plane x [H, W].
+void pad_plane(const Layout& l, Run run, int64_t W, const float* x, float* xq) {
+  for (int64_t r = 0; r < l.PH; ++r) {
+    float* dst = xq + r * l.row;
+    const int64_t h = l.rows[static_cast<size_t>(r)];
+    if (h < 0) {
+      std::fill(dst, dst + l.row, 0.0f);
+      continue;
+    }
+    const float* s = x + h * W;
+    for (int64_t k = 0; k < l.row; ++k) {
+      if (k == run.lo && run.hi > run.lo) {
+        std::copy(s + k - run.lo, s + run.hi - run.lo, dst + k);
+        k = run.hi - 1;
+        continue;
+      }
+      const int64_t i = l.cols[static_cast<size_t>(k)];
+      dst[k] = i < 0 ? 0.0f : s[i];
+    }
+  }
+}
+
+// gx [H, W] += the padded plane gradient gq [PH, sw, L], each position added to the pixel it copied.
+void fold_plane(const Layout& l, Run run, int64_t W, const float* gq, float* gx) {
+  for (int64_t r = 0; r < l.PH; ++r) {
+    const int64_t h = l.rows[static_cast<size_t>(r)];
+    if (h < 0) continue;
+    const float* src = gq + r * l.row;
+    float* dst = gx + h * W;
+    for (int64_t k = 0; k < l.row; ++k) {
+      if (k == run.lo && run.hi > run.lo) {
+        float* __restrict d = dst;
+        const float* __restrict s = src + run.lo;
+        for (int64_t i = 0; i < run.hi - run.lo; ++i) d[i] += s[i];
+        k = run.hi - 1;
+        continue;
+      }
+      const int64_t i = l.cols[static_cast<size_t>(k)];
+      if (i >= 0) dst[i] += src[k];
+    }
+  }
+}
+
+// The input positions kernel offset (kh, kw) reads for output row oh, contiguous over ow.
+inline int64_t tap_offset(const Problem& p, const Layout& l, int64_t oh, int64_t kh, int64_t kw) {
+  const int64_t t = kw * p.dw;
+  return (oh * p.sh + kh * p.dh) * l.row + (t % p.sw) * l.L + t / p.sw;
+}
+
+// y [OH, OW] = bias + the plane xq convolved with the filter wc [KH, KW].
+void plane_forward(const Problem& p, const Layout& l, const float* xq, const float* wc, float bias, float* y) {
+  for (int64_t oh = 0; oh < p.OH; ++oh) {
+    float* __restrict yr = y + oh * p.OW;
+    std::fill(yr, yr + p.OW, bias);
+    for (int64_t kh = 0; kh < p.KH; ++kh) {
+      for (int64_t kw = 0; kw < p.KW; ++kw) {
+        const float* __restrict src = xq + tap_offset(p, l, oh, kh, kw);
+        const float wv = wc[kh * p.KW + kw];
+        for (int64_t ow = 0; ow < p.OW; ++ow) yr[ow] += wv * src[ow];
+      }
+    }
+  }
+}
+
+// gq [PH, sw, L] = the adjoint of plane_forward's taps applied to gy [OH, OW].
+void plane_backward_input(const Problem& p, const Layout& l, const float* gy, const float* wc, float* gq) {
+  std::fill(gq, gq + l.plane, 0.0f);
+  for (int64_t oh = 0; oh < p.OH; ++oh) {
+    const float* __restrict gr = gy + oh * p.OW;
+    for (int64_t kh = 0; kh < p.KH; ++kh) {
+      for (int64_t kw = 0; kw < p.KW; ++kw) {
+        float* __restrict dst = gq + tap_offset(p, l, oh, kh, kw);
+        const float wv = wc[kh * p.KW + kw];
+        for (int64_t ow = 0; ow < p.OW; ++ow) dst[ow] += wv * gr[ow];
+      }
+    }
+  }
+}
+
+// acc [KH*KW, OW] += per output column, the products of gy [OH, OW] with each tap's inputs in xq.
+void plane_backward_weight(const Problem& p, const Layout& l, const float* xq, const float* gy, float* acc) {
+  for (int64_t oh = 0; oh < p.OH; ++oh) {
+    const float* __restrict gr = gy + oh * p.OW;
+    for (int64_t kh = 0; kh < p.KH; ++kh) {
+      for (int64_t kw = 0; kw < p.KW; ++kw) {
+        const float* __restrict src = xq + tap_offset(p, l, oh, kh, kw);
+        float* __restrict a = acc + (kh * p.KW + kw) * p.OW;
+        for (int64_t ow = 0; ow < p.OW; ++ow) a[ow] += gr[ow] * src[ow];
+      }
+    }
+  }
+}
+
+int64_t grain(int64_t n) { return std::max<int64_t>(1, (n + kMaxChunks - 1) / kMaxChunks); }
+
+thread_local ScratchBuffer t_padded, t_acc;
+}  // namespace
+
+bool supports(const Problem& p) { return p.groups == p.C && p.C == p.OC; }
+
+void forward(const Problem& p, const float* x, const float* w, const float* b, float* y) {
+  const Layout l = layout(p);
+  const Run run = interior(p, l);
+  const int64_t planes = p.N * p.C, hw = p.H * p.W, ohw = p.OH * p.OW, taps = p.KH * p.KW;
+  parallel::parallel_for(0, planes, grain(planes), [&](int64_t i0, int64_t i1) {
+    float* xq = t_padded.get(l.plane);
+    for (int64_t i = i0; i < i1; ++i) {
+      const int64_t c = i % p.C;
+      pad_plane(l, run, p.W, x + i * hw, xq);
+      plane_forward(p, l, xq, w + c * taps, b != nullptr ? b[c] : 0.0f, y + i * ohw);
+    }
+  });
+}
+
+void backward(const Problem& p, const float* x, const float* w, const float* gy, float* gx, float* gw, float* gb) {
+  const Layout l = layout(p);
+  const Run run = interior(p, l);
+  const int64_t planes = p.N * p.C, hw = p.H * p.W, ohw = p.OH * p.OW, taps = p.KH * p.KW;
+  if (gx != nullptr) {
+    parallel::parallel_for(0, planes, grain(planes), [&](int64_t i0, int64_t i1) {
+      float* gq = t_padded.get(l.plane);
+      for (int64_t i = i0; i < i1; ++i) {
+        plane_backward_input(p, l, gy + i * ohw, w + i % p.C * taps, gq);
+        fold_plane(l, run, p.W, gq, gx + i * hw);
+      }
+    });
+  }
+  if (gw == nullptr && gb == nullptr) return;
+  parallel::parallel_for(0, p.C, grain(p.C), [&](int64_t c0, int64_t c1) {
+    // acc [KH*KW, OW] per-column weight-gradient sums, then bacc [OW] the bias gradient's.
+    float* acc = t_acc.get((taps + 1) * p.OW);
+    float* bacc = acc + taps * p.OW;
+    float* xq = gw != nullptr ? t_padded.get(l.plane) : nullptr;
+    for (int64_t c = c0; c < c1; ++c) {
+      std::fill(acc, acc + (taps + 1) * p.OW, 0.0f);
+      for (int64_t n = 0; n < p.N; ++n) {
+        const float* g = gy + (n * p.C + c) * ohw;
+        if (gb != nullptr) {
+          for (int64_t oh = 0; oh < p.OH; ++oh) {
+            float* __restrict a = bacc;
+            const float* __restrict gr = g + oh * p.OW;
+            for (int64_t ow = 0; ow < p.OW; ++ow) a[ow] += gr[ow];
+          }
+        }
+        if (gw == nullptr) continue;
+        pad_plane(l, run, p.W, x + (n * p.C + c) * hw, xq);
+        plane_backward_weight(p, l, xq, g, acc);
+      }
+      for (int64_t k = 0; k <= taps; ++k) {
+        float* out = k < taps ? (gw != nullptr ? gw + c * taps + k : nullptr) : gb != nullptr ? gb + c : nullptr;
+        if (out == nullptr) continue;
+        float s = 0.0f;
+        for (int64_t ow = 0; ow < p.OW; ++ow) s += acc[k * p.OW + ow];
+        *out += s;
+      }
+    }
+  });
+}
+
+}  // namespace poolnet::conv2d_depthwise
