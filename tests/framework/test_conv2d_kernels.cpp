@@ -1,6 +1,7 @@
 // conv2d's kernels by name (conv2d_kernel.h): every kernel forced on the same shapes against
-// the naive reference (forward, input, weight and bias gradients), the selection table at
-// representative shapes, names, and the errors of a forced kernel that cannot run a shape.
+// the naive reference (forward, input, weight and bias gradients), the depthwise kernel's op
+// contract, the selection table at representative shapes, names, and the errors of a forced
+// kernel that cannot run a shape.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -11,16 +12,18 @@
 #include "framework/ops/conv2d_kernel.h"
 #include "framework/ops/geometry.h"
 #include "tests/support/grad_check.h"
+#include "tests/support/op_contract.h"
 #include "tests/support/reference_conv.h"
 
 namespace poolnet {
 namespace {
 using testing::all_close;
 using testing::bitwise_equal;
+using testing::op_contract;
 using testing::random_tensor;
 
 constexpr Conv2dKernel kForced[] = {Conv2dKernel::kDirect, Conv2dKernel::kIm2col, Conv2dKernel::kImplicit,
-                                    Conv2dKernel::kWinograd};
+                                    Conv2dKernel::kWinograd, Conv2dKernel::kDepthwise};
 
 struct KernelCase {
   std::string name;
@@ -45,13 +48,30 @@ std::vector<KernelCase> kernel_cases() {
        {.stride = {3, 2}, .padding = {2, 1}, .padding_mode = kCircular}},
       {"c16_stride2_reflect", {2, 16, 10, 10}, {16, 16, 3, 3},
        {.stride = {2, 2}, .padding = {1, 1}, .padding_mode = kReflect}},
+      // depthwise (groups == C == OC), as the tips branch: 'same' zero or circular padding
+      {"c1_3x3_pad1", {2, 1, 9, 9}, {1, 1, 3, 3}, {.padding = {1, 1}}},
+      {"dw5_3x3_same", {2, 5, 9, 11}, {5, 1, 3, 3}, {.same = true, .groups = 5}},
+      {"dw4_3x3_same_circular", {3, 4, 8, 7}, {4, 1, 3, 3}, {.same = true, .groups = 4, .padding_mode = kCircular}},
+      {"dw6_5x5_same", {2, 6, 13, 10}, {6, 1, 5, 5}, {.same = true, .groups = 6}},
+      {"dw3_5x5_same_circular", {2, 3, 7, 9}, {3, 1, 5, 5}, {.same = true, .groups = 3, .padding_mode = kCircular}},
+      {"dw2_4x4_same_even_kernel", {2, 2, 9, 8}, {2, 1, 4, 4}, {.same = true, .groups = 2}},
+      {"dw4_3x3_stride2_pad1", {2, 4, 11, 9}, {4, 1, 3, 3}, {.stride = {2, 2}, .padding = {1, 1}, .groups = 4}},
+      {"dw3_5x5_stride2_circular", {2, 3, 11, 12}, {3, 1, 5, 5},
+       {.stride = {2, 2}, .padding = {2, 2}, .groups = 3, .padding_mode = kCircular}},
+      {"dw3_stride21_dilated_reflect", {2, 3, 12, 11}, {3, 1, 3, 2},
+       {.stride = {2, 1}, .padding = {2, 1}, .dilation = {2, 2}, .groups = 3, .padding_mode = kReflect}},
+      {"dw5_stride32_no_pad", {1, 5, 10, 11}, {5, 1, 2, 3}, {.stride = {3, 2}, .groups = 5}},
+      {"dw3_circular_full", {1, 3, 3, 3}, {3, 1, 3, 3}, {.padding = {3, 3}, .groups = 3, .padding_mode = kCircular}},
   };
 }
 
 // The kernel's documented limits, written out independently of the library.
 bool runs(Conv2dKernel kernel, const KernelCase& c) {
-  if (kernel != Conv2dKernel::kWinograd) return true;
   const Conv2dOptions& o = c.options;
+  if (kernel == Conv2dKernel::kIm2col) return true;
+  if (kernel == Conv2dKernel::kDepthwise) return o.groups == c.x[1] && c.w[0] == c.x[1];
+  if (o.groups != 1) return false;
+  if (kernel != Conv2dKernel::kWinograd) return true;
   return c.w[2] == 3 && c.w[3] == 3 && o.stride == Size2d{1, 1} && o.dilation == Size2d{1, 1};
 }
 
@@ -134,6 +154,37 @@ TEST_P(Conv2dKernelRuns, ForwardAndGradientsMatchNaiveReference) {
 INSTANTIATE_TEST_SUITE_P(Conv2dKernels, Conv2dKernelRuns, ::testing::ValuesIn(kernel_runs()),
                          [](const auto& info) { return info.param.c.name + "_" + to_string(info.param.kernel); });
 
+// The op contract through the depthwise kernel: finite differences, accumulation, and 1 vs 2
+// threads on a batch of many planes and channels (uneven parallel chunks).
+TEST(Conv2dKernels, DepthwiseKernelKeepsTheOpContract) {
+  struct Case {
+    Shape x, w;
+    bool bias;
+    Conv2dOptions o;
+  };
+  const std::vector<Case> cases{
+      {{2, 3, 7, 6}, {3, 1, 3, 3}, false, {.same = true, .groups = 3}},
+      {{2, 3, 5, 7}, {3, 1, 5, 5}, true, {.same = true, .groups = 3, .padding_mode = PadMode::kCircular}},
+      {{1, 4, 9, 8}, {4, 1, 3, 3}, true, {.stride = {2, 2}, .padding = {1, 1}, .groups = 4}},
+  };
+  const ScopedConv2dKernel force(Conv2dKernel::kDepthwise);
+  for (const Case& c : cases) {
+    SCOPED_TRACE(shape_str(c.x) + " " + shape_str(c.w));
+    const auto inputs = [&](const Shape& x, uint64_t seed) {
+      std::vector<Tensor> in{random_tensor(x, seed).set_requires_grad(),
+                             random_tensor(c.w, seed + 1).set_requires_grad()};
+      if (c.bias) in.push_back(random_tensor({c.w[0]}, seed + 2).set_requires_grad());
+      return in;
+    };
+    EXPECT_TRUE(op_contract({.op = "conv2d",
+                             .f = [&](const std::vector<Tensor>& in) {
+                               return conv2d(in[0], in[1], c.bias ? in[2] : Tensor(), c.o);
+                             },
+                             .inputs = inputs(c.x, 71),
+                             .thread_inputs = inputs({37, c.x[1], 2 * c.x[2] + 1, 2 * c.x[3] + 3}, 74)}));
+  }
+}
+
 // The selection table of conv2d_kernel.h at representative shapes; running the chosen kernel
 // forced gives the automatic result bit for bit.
 TEST(Conv2dKernels, AutoPicksTheDocumentedKernel) {
@@ -161,6 +212,14 @@ TEST(Conv2dKernels, AutoPicksTheDocumentedKernel) {
        Conv2dKernel::kWinograd},
       {"3x3 stride 1, 64 channels, reflect", {2, 64, 8, 8}, {64, 64, 3, 3},
        {.padding = {1, 1}, .padding_mode = PadMode::kReflect}, Conv2dKernel::kWinograd},
+      {"depthwise 3x3 'same' circular, as the tips branch", {2, 64, 16, 16}, {64, 1, 3, 3},
+       {.same = true, .groups = 64, .padding_mode = PadMode::kCircular}, Conv2dKernel::kDepthwise},
+      {"depthwise 5x5 'same'", {2, 24, 14, 14}, {24, 1, 5, 5}, {.same = true, .groups = 24},
+       Conv2dKernel::kDepthwise},
+      {"depthwise 3x3 stride 2", {2, 8, 15, 15}, {8, 1, 3, 3}, {.stride = {2, 2}, .padding = {1, 1}, .groups = 8},
+       Conv2dKernel::kDepthwise},
+      {"depthwise with two filters per channel", {2, 4, 10, 10}, {8, 1, 3, 3}, {.padding = {1, 1}, .groups = 4},
+       Conv2dKernel::kIm2col},
       {"groups 2", {2, 8, 10, 10}, {8, 4, 3, 3}, {.padding = {1, 1}, .groups = 2}, Conv2dKernel::kIm2col},
       {"a sample beyond the L2 cache", {1, 64, 128, 128}, {16, 64, 3, 3}, {.padding = {1, 1}},
        Conv2dKernel::kIm2col},
@@ -179,10 +238,10 @@ TEST(Conv2dKernels, AutoPicksTheDocumentedKernel) {
 
 TEST(Conv2dKernels, NamesRoundTrip) {
   for (Conv2dKernel k : {Conv2dKernel::kAuto, Conv2dKernel::kDirect, Conv2dKernel::kIm2col, Conv2dKernel::kImplicit,
-                         Conv2dKernel::kWinograd}) {
+                         Conv2dKernel::kWinograd, Conv2dKernel::kDepthwise}) {
     EXPECT_EQ(parse_conv2d_kernel(to_string(k)), k);
   }
-  EXPECT_EQ(conv2d_kernel_names(), "auto, direct, im2col, implicit, winograd");
+  EXPECT_EQ(conv2d_kernel_names(), "auto, direct, im2col, implicit, winograd, depthwise");
   try {
     parse_conv2d_kernel("fft");
     FAIL() << "no ConfigError";
@@ -220,6 +279,9 @@ TEST(Conv2dKernels, ForcedKernelThatCannotRunAShapeThrows) {
       {Conv2dKernel::kWinograd, {1, 4, 9, 9}, {4, 2, 3, 3}, {.groups = 2}, "groups 2"},
       {Conv2dKernel::kImplicit, {1, 4, 9, 9}, {4, 1, 3, 3}, {.groups = 4}, "groups 4"},
       {Conv2dKernel::kDirect, {1, 4, 9, 9}, {4, 2, 3, 3}, {.groups = 2}, "groups 2"},
+      {Conv2dKernel::kDepthwise, {1, 4, 9, 9}, {4, 2, 3, 3}, {.groups = 2}, "groups 2, C 4, OC 4"},
+      {Conv2dKernel::kDepthwise, {1, 4, 9, 9}, {4, 4, 3, 3}, {}, "groups 1, C 4, OC 4"},
+      {Conv2dKernel::kDepthwise, {1, 4, 9, 9}, {8, 1, 3, 3}, {.groups = 4}, "groups 4, C 4, OC 8"},
   };
   for (const Case& c : cases) {
     const ScopedConv2dKernel force(c.kernel);
