@@ -62,6 +62,10 @@ std::vector<KernelCase> kernel_cases() {
        {.stride = {2, 1}, .padding = {2, 1}, .dilation = {2, 2}, .groups = 3, .padding_mode = kReflect}},
       {"dw5_stride32_no_pad", {1, 5, 10, 11}, {5, 1, 2, 3}, {.stride = {3, 2}, .groups = 5}},
       {"dw3_circular_full", {1, 3, 3, 3}, {3, 1, 3, 3}, {.padding = {3, 3}, .groups = 3, .padding_mode = kCircular}},
+      // rows of 16 or more outputs: vector blocks, the last overlapping the one before
+      {"dw3_3x3_same_circular_wide", {2, 3, 6, 37}, {3, 1, 3, 3},
+       {.same = true, .groups = 3, .padding_mode = kCircular}},
+      {"dw2_5x5_stride2_wide", {1, 2, 9, 45}, {2, 1, 5, 5}, {.stride = {2, 2}, .padding = {2, 2}, .groups = 2}},
   };
 }
 
