@@ -1,13 +1,17 @@
 // conv2d forward and forward+backward at batch 64 on the LeNet/VGG-style shapes of the models,
 // at 1 and 2 threads, plus the 3x3 stride-2 convolutions of the strided_conv strategy in vgg.
 // Args: C, OC, H (= W), K, padding, threads, stride, kernel (conv2d_kernel.h: 0 auto, 1 direct,
-// 2 im2col, 3 implicit, 4 winograd; the label names it). BM_Conv2dKernel* force each kernel on a
-// few shapes (skipped where the kernel cannot run the shape). Compare with PyTorch using
-// tests/bench/compare_conv2d_torch.py (same shapes, same protocol).
+// 2 im2col, 3 implicit, 4 winograd, 5 depthwise; the label names it). BM_Conv2dKernel* force each kernel on a
+// few shapes (skipped where the kernel cannot run the shape). BM_Conv2dDepthwise* time the 3x3
+// 'same' depthwise convolutions of the tips branch (framework/ops/tips.cpp) under the im2col
+// and depthwise kernels; their args: N, C, H (= W), K, circular (0: zero padding), threads,
+// kernel. Compare with PyTorch using tests/bench/compare_conv2d_torch.py (same shapes, same
+// protocol).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "framework/errors.h"
@@ -20,13 +24,13 @@ namespace {
 using poolnet::Conv2dKernel;
 using poolnet::Tensor;
 constexpr int64_t kBatch = 64;
-constexpr Conv2dKernel kKernels[] = {Conv2dKernel::kAuto, Conv2dKernel::kDirect, Conv2dKernel::kIm2col,
-                                     Conv2dKernel::kImplicit, Conv2dKernel::kWinograd};
+constexpr Conv2dKernel kKernels[] = {Conv2dKernel::kAuto,     Conv2dKernel::kDirect,   Conv2dKernel::kIm2col,
+                                     Conv2dKernel::kImplicit, Conv2dKernel::kWinograd, Conv2dKernel::kDepthwise};
 
-// Forces the benchmark's kernel (arg 7); false (the benchmark skipped) if it cannot run the shape.
+// Forces the benchmark's kernel (arg `arg`); false (the benchmark skipped) if it cannot run the shape.
 bool force_kernel(benchmark::State& state, const Tensor& x, const Tensor& w, const poolnet::Conv2dOptions& o,
-                  std::optional<poolnet::ScopedConv2dKernel>& force) {
-  const Conv2dKernel kernel = kKernels[state.range(7)];
+                  std::optional<poolnet::ScopedConv2dKernel>& force, int arg = 7) {
+  const Conv2dKernel kernel = kKernels[state.range(arg)];
   force.emplace(kernel);
   state.SetLabel(poolnet::to_string(kernel));
   try {
@@ -86,9 +90,50 @@ void BM_Conv2dForwardBackward(benchmark::State& state) {
   poolnet::parallel::set_num_threads(0);
 }
 
+// Depthwise KxK 'same' convolution without bias: x [N,C,H,H], w [C,1,K,K], groups C.
+Setup make_depthwise_setup(const benchmark::State& state, bool grad) {
+  const int64_t N = state.range(0), C = state.range(1), H = state.range(2), K = state.range(3);
+  poolnet::parallel::set_num_threads(static_cast<int>(state.range(5)));
+  const auto mode = state.range(4) != 0 ? poolnet::PadMode::kCircular : poolnet::PadMode::kZeros;
+  Setup s{Tensor::uniform({N, C, H, H}, -1, 1, 1), Tensor::uniform({C, 1, K, K}, -1, 1, 2), Tensor(),
+          {.same = true, .groups = C, .padding_mode = mode}, 2.0 * N * C * H * H * K * K};
+  if (grad) {
+    s.x.set_requires_grad();
+    s.w.set_requires_grad();
+  }
+  return s;
+}
+
+void BM_Conv2dDepthwiseForward(benchmark::State& state) {
+  Setup s = make_depthwise_setup(state, false);
+  poolnet::NoGradGuard no_grad;
+  std::optional<poolnet::ScopedConv2dKernel> force;
+  if (!force_kernel(state, s.x, s.w, s.options, force, 6)) return;
+  for (auto _ : state) benchmark::DoNotOptimize(poolnet::conv2d(s.x, s.w, s.b, s.options).data());
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(s.flops, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
+  poolnet::parallel::set_num_threads(0);
+}
+
+void BM_Conv2dDepthwiseForwardBackward(benchmark::State& state) {
+  Setup s = make_depthwise_setup(state, true);
+  const Tensor gy = Tensor::uniform(poolnet::conv2d_out_shape(s.x.shape(), s.w.shape(), s.options), -1, 1, 4);
+  std::optional<poolnet::ScopedConv2dKernel> force;
+  if (!force_kernel(state, s.x, s.w, s.options, force, 6)) return;
+  for (auto _ : state) {
+    Tensor y = poolnet::conv2d(s.x, s.w, s.b, s.options);
+    y.backward(gy);
+    benchmark::DoNotOptimize(s.w.grad().data());
+  }
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(3.0 * s.flops, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
+  poolnet::parallel::set_num_threads(0);
+}
+
 // The machine is shared: the minimum over repetitions is the least disturbed measurement.
-void protocol(benchmark::internal::Benchmark* b) {
-  b->ArgNames({"C", "OC", "H", "K", "pad", "threads", "stride", "kernel"});
+void protocol(benchmark::internal::Benchmark* b,
+              const std::vector<std::string>& names = {"C", "OC", "H", "K", "pad", "threads", "stride", "kernel"}) {
+  b->ArgNames(names);
   b->Unit(benchmark::kMillisecond)->UseRealTime()->ComputeStatistics("min", [](const std::vector<double>& v) {
     return *std::min_element(v.begin(), v.end());
   });
@@ -119,9 +164,23 @@ void kernel_shapes(benchmark::internal::Benchmark* b) {
     b->Args({32, 32, 32, 3, 1, 1, 2, kernel});
   }
 }
+// The tips branch at [64,32,32,32] (zeros and circular, 1 and 2 threads) and [128,24,28,28]:
+// im2col (2) against depthwise (5).
+void depthwise_shapes(benchmark::internal::Benchmark* b) {
+  protocol(b, {"N", "C", "H", "K", "circular", "threads", "kernel"});
+  for (int64_t kernel : {2, 5}) {
+    for (int64_t threads : {1, 2}) {
+      b->Args({64, 32, 32, 3, 0, threads, kernel});
+      b->Args({64, 32, 32, 3, 1, threads, kernel});
+    }
+    b->Args({128, 24, 28, 3, 1, 2, kernel});
+  }
+}
 }  // namespace
 
 BENCHMARK(BM_Conv2dForward)->Apply(shapes);
 BENCHMARK(BM_Conv2dForwardBackward)->Apply(shapes);
 BENCHMARK(BM_Conv2dForward)->Name("BM_Conv2dKernelForward")->Apply(kernel_shapes);
 BENCHMARK(BM_Conv2dForwardBackward)->Name("BM_Conv2dKernelForwardBackward")->Apply(kernel_shapes);
+BENCHMARK(BM_Conv2dDepthwiseForward)->Apply(depthwise_shapes);
+BENCHMARK(BM_Conv2dDepthwiseForwardBackward)->Apply(depthwise_shapes);
