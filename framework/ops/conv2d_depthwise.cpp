@@ -67,14 +67,14 @@ Layout layout(const Problem& p) {
   return l;
 }
 
-// Padded row positions [lo, hi) that copy source columns k - pl in order (stride 1 only): the
-// part of a row handled as one contiguous run.
+// Padded row positions [lo, hi) that copy source columns k - pl in order: the part of a row
+// handled as one contiguous run (at stride 1; otherwise empty, at the end of the row).
 struct Run {
   int64_t lo, hi;
 };
 
 Run interior(const Problem& p, const Layout& l) {
-  if (p.sw != 1) return {0, 0};
+  if (p.sw != 1) return {l.row, l.row};
   const int64_t lo = std::min(p.pl, l.row);
   return {lo, std::clamp(p.pl + p.W, lo, l.row)};
 }
@@ -89,15 +89,15 @@ void pad_plane(const Layout& l, Run run, int64_t W, const float* x, float* xq) {
       continue;
     }
     const float* s = x + h * W;
-    for (int64_t k = 0; k < l.row; ++k) {
-      if (k == run.lo && run.hi > run.lo) {
-        std::copy(s + k - run.lo, s + run.hi - run.lo, dst + k);
-        k = run.hi - 1;
-        continue;
+    const auto edge = [&](int64_t k0, int64_t k1) {
+      for (int64_t k = k0; k < k1; ++k) {
+        const int64_t i = l.cols[static_cast<size_t>(k)];
+        dst[k] = i < 0 ? 0.0f : s[i];
       }
-      const int64_t i = l.cols[static_cast<size_t>(k)];
-      dst[k] = i < 0 ? 0.0f : s[i];
-    }
+    };
+    edge(0, run.lo);
+    std::copy(s, s + run.hi - run.lo, dst + run.lo);
+    edge(run.hi, l.row);
   }
 }
 
@@ -108,17 +108,17 @@ void fold_plane(const Layout& l, Run run, int64_t W, const float* gq, float* gx)
     if (h < 0) continue;
     const float* src = gq + r * l.row;
     float* dst = gx + h * W;
-    for (int64_t k = 0; k < l.row; ++k) {
-      if (k == run.lo && run.hi > run.lo) {
-        float* __restrict d = dst;
-        const float* __restrict s = src + run.lo;
-        for (int64_t i = 0; i < run.hi - run.lo; ++i) d[i] += s[i];
-        k = run.hi - 1;
-        continue;
+    const auto edge = [&](int64_t k0, int64_t k1) {
+      for (int64_t k = k0; k < k1; ++k) {
+        const int64_t i = l.cols[static_cast<size_t>(k)];
+        if (i >= 0) dst[i] += src[k];
       }
-      const int64_t i = l.cols[static_cast<size_t>(k)];
-      if (i >= 0) dst[i] += src[k];
-    }
+    };
+    edge(0, run.lo);
+    float* __restrict d = dst;
+    const float* __restrict s = src + run.lo;
+    for (int64_t i = 0; i < run.hi - run.lo; ++i) d[i] += s[i];
+    edge(run.hi, l.row);
   }
 }
 

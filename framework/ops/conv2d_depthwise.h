@@ -1,19 +1,21 @@
 // Depthwise convolution kernels (an internal kernel of conv2d, not an op): groups == C == OC,
 // one KHxKW filter per channel, as the branch of the tips strategy (framework/ops/tips.cpp).
 // im2col would run one GEMM of a single row per group; here every (sample, channel) plane is
-// convolved on its own with loops over whole output rows that the compiler vectorises.
+// convolved on its own, blocks of 16 (or 8) output columns held in vector registers over all
+// taps (a row's last block ends at OW, overlapping the one before).
 //
 //   y [N,C,OH,OW] = b [C] (or 0) + sum over (kh, kw) of w[c,0,kh,kw] * xpad[n,c,oh*sh+kh*dh,ow*sw+kw*dw]
 //   Any kernel size, stride, dilation and padding mode (pad_source_index). A plane's padded copy
 //   xq [PH, sw, L] holds padded row r split into its sw column phases (xq[r,j,u] = xpad[r,u*sw+j]),
 //   so every kernel offset reads a contiguous run of an output row's inputs.
-//   Gradient: gx += the padded input gradient (the same taps scattered into a zeroed xq) folded
-//   back onto the pixels it copied; gw[c,kh,kw] += sum over n, oh, ow of gy * xpad;
-//   gb[c] += sum of gy over n, oh, ow.
+//   Gradient: gx += the padded input gradient gxq folded back onto the pixels it copied, where
+//   gxq is, at stride 1, the forward kernel run over gy zero-padded by the dilated kernel's
+//   extent with the filter flipped in both axes, and otherwise the taps scattered into a zeroed
+//   xq; gw[c,kh,kw] += sum over n, oh, ow of gy * xpad; gb[c] += sum of gy over n, oh, ow.
 //
-// Forward and input gradient run in parallel over the N*C planes (each plane's values are
-// summed in (kh, kw) order); weight and bias gradients in parallel over channels, each adding
-// its samples in order into per-column partial sums that are then added left to right. Every
+// Forward and input gradient run in parallel over the N*C planes (each value summed in a fixed
+// (kh, kw) order); weight and bias gradients in parallel over channels: per output column, each
+// plane's sum over rows, added in sample order, then the columns added left to right. Every
 // result depends only on the operands and the shapes, never on the thread count.
 #pragma once
 
