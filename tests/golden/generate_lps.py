@@ -33,12 +33,10 @@ import os
 import torch
 import torch.nn.functional as F
 
+from generate import tensor_json
+
 torch.manual_seed(0)
 DTYPE = torch.float32
-
-
-def tensor_json(t):
-    return {"shape": list(t.shape), "data": [float("%.9g" % v) for v in t.detach().flatten().tolist()]}
 
 
 def wrap(x, sh, sw):

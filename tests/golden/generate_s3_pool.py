@@ -28,25 +28,10 @@ import os
 import torch
 import torch.nn.functional as F
 
+from generate import tensor_json, distinct, ties
+
 torch.manual_seed(0)
 DTYPE = torch.float32
-
-
-def tensor_json(t):
-    return {"shape": list(t.shape), "data": [float("%.9g" % v) for v in t.detach().flatten().tolist()]}
-
-
-def distinct(shape, scale=0.1):
-    """Distinct values in random order (no ties in any window)."""
-    n = 1
-    for s in shape:
-        n *= s
-    return ((torch.randperm(n).to(DTYPE) - n / 2) * scale).reshape(shape)
-
-
-def ties(shape, levels=3):
-    """Small integers: many ties in every window."""
-    return torch.randint(0, levels, shape).to(DTYPE)
 
 
 def grid_draw(n, grid, stride):
