@@ -97,7 +97,8 @@ Expected expected(const ModelSpec& s) {
     return {{K, H, W}, p};
   }
   // resnet, depth 6n+2: a stem, then n blocks per stage; the first block of stages 1 and 2
-  // downsamples both branches.
+  // downsamples both branches (the shortcut of aps, aps_blur and lps follows the branch's
+  // choice without parameters of its own; strided_conv's is its strided 1x1 convolution).
   const int64_t n = (s.depth - 2) / 6;
   int64_t c = scaled(16, s.width);
   p = conv_params(C, c, 3, false) + 2 * c;
@@ -108,7 +109,7 @@ Expected expected(const ModelSpec& s) {
       p += conv_params(c, out, 3, false) + 2 * out + conv_params(out, out, 3, false) + 2 * out;
       if (downsample) {
         p += down_params(d, out);
-        if (d != "aps" && d != "aps_blur" && d != "strided_conv") p += down_params(d, c);
+        if (d != "aps" && d != "aps_blur" && d != "lps" && d != "strided_conv") p += down_params(d, c);
         H = down(H);
         W = down(W);
       }
