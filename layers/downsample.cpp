@@ -30,8 +30,6 @@
 namespace poolnet {
 
 namespace {
-constexpr double kBig = double(int64_t{1} << 30);
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // ---- keys -------------------------------------------------------------------------------------
 
@@ -57,8 +55,8 @@ StrategyKey norm_key() {
 }
 // The pooling window of max_pool, avg_pool and lp_pool: kernel and stride follow the context.
 std::vector<StrategyKey> window_keys(std::vector<StrategyKey> extra) {
-  extra.push_back(integer_key("kernel", std::nullopt, 1, kBig));
-  extra.push_back(integer_key("stride", std::nullopt, 1, kBig));
+  extra.push_back(integer_key("kernel", std::nullopt, 1, kUnboundedInteger));
+  extra.push_back(integer_key("stride", std::nullopt, 1, kUnboundedInteger));
   extra.push_back(flag_key("ceil_mode", false));
   return extra;
 }
@@ -138,22 +136,22 @@ std::shared_ptr<Module> aps(const DownsampleSpec& spec, const DownsampleContext&
 std::vector<Strategy>& rows() {
   static std::vector<Strategy> table = {
       {.name = "max_pool",
-       .keys = window_keys({integer_key("padding", 0, 0, kBig), integer_key("dilation", 1, 1, kBig)}),
+       .keys = window_keys({integer_key("padding", 0, 0, kUnboundedInteger), integer_key("dilation", 1, 1, kUnboundedInteger)}),
        .description = "max over each window (PyTorch MaxPool2d); classic",
        .build = [](const DownsampleSpec& s,
                    const DownsampleContext& c) { return std::make_shared<MaxPool2d>(pool_options(s, c)); },
        .in_default_study = true,
        .in_bench = true},
       {.name = "avg_pool",
-       .keys = window_keys({integer_key("padding", 0, 0, kBig), flag_key("count_include_pad", true),
-                            integer_key("divisor_override", std::nullopt, 1, kBig, false, "the window size")}),
+       .keys = window_keys({integer_key("padding", 0, 0, kUnboundedInteger), flag_key("count_include_pad", true),
+                            integer_key("divisor_override", std::nullopt, 1, kUnboundedInteger, false, "the window size")}),
        .description = "mean over each window (PyTorch AvgPool2d); classic",
        .build = [](const DownsampleSpec& s,
                    const DownsampleContext& c) { return std::make_shared<AvgPool2d>(pool_options(s, c)); },
        .in_default_study = true,
        .in_bench = true},
       {.name = "lp_pool",
-       .keys = window_keys({{.name = "p", .type = KeyType::kReal, .default_value = 2.0, .low = 1, .high = kInf,
+       .keys = window_keys({{.name = "p", .type = KeyType::kReal, .default_value = 2.0, .low = 1, .high = kUnboundedReal,
                              .always_written = true}}),
        .description = "(sum x^p)^(1/p) over each window (PyTorch LPPool2d); Sermanet et al. 2012",
        .build =
@@ -242,7 +240,7 @@ std::vector<Strategy>& rows() {
            }},
       {.name = "fractional_max_pool",
        .keys = {{.name = "ratio", .type = KeyType::kReal, .low = 0, .high = 1, .unset = "1/the context's stride"},
-                integer_key("output", std::nullopt, 1, kBig, false, "from the ratio"), integer_key("kernel", 2, 1, kBig),
+                integer_key("output", std::nullopt, 1, kUnboundedInteger, false, "from the ratio"), integer_key("kernel", 2, 1, kUnboundedInteger),
                 {.name = "eval_u", .type = KeyType::kReal, .default_value = 0.5, .low = 0, .high = 1}},
        .description = "max over kernel-sized windows at pseudo-random fractional strides, output floor(ratio * "
                       "input) or `output` (PyTorch FractionalMaxPool2d's intervals); training: one draw per sample, "
@@ -272,11 +270,11 @@ std::vector<Strategy>& rows() {
            }},
       {.name = "lps",
        .keys = {integer_key("filter", 1, 1, 7, true),
-                integer_key("hidden", std::nullopt, 1, kBig, false, "the input channels"),
-                {.name = "tau", .type = KeyType::kReal, .default_value = 1.0, .low = 0.001, .high = kInf},
+                integer_key("hidden", std::nullopt, 1, kUnboundedInteger, false, "the input channels"),
+                {.name = "tau", .type = KeyType::kReal, .default_value = 1.0, .low = 0.001, .high = kUnboundedReal},
                 {.name = "tau_decay", .type = KeyType::kReal, .default_value = 1.0, .low = 0.001, .high = 1},
-                integer_key("tau_every", 1000, 1, kBig),
-                {.name = "tau_min", .type = KeyType::kReal, .default_value = 0.025, .low = 0.001, .high = kInf},
+                integer_key("tau_every", 1000, 1, kUnboundedInteger),
+                {.name = "tau_min", .type = KeyType::kReal, .default_value = 0.025, .low = 0.001, .high = kUnboundedReal},
                 stride_key()},
        .description = "learnable polyphase sampling: a shared two-conv scorer gives each polyphase component a logit; "
                       "training: Gumbel-softmax mixture at temperature tau (times tau_decay every tau_every steps, "
@@ -297,7 +295,7 @@ std::vector<Strategy>& rows() {
                                                                  .seed = c.seed});
            }},
       {.name = "s3_pool",
-       .keys = {integer_key("grid", std::nullopt, 1, kBig)},
+       .keys = {integer_key("grid", std::nullopt, 1, kUnboundedInteger)},
        .description = "max pool k=2 s=1, then per training step grid/stride random rows and columns (sorted) from "
                       "each grid of `grid`, one draw for the whole batch; evaluation: exclusive average pooling "
                       "(kernel = stride, padding stride/2) of the max map, as the authors' code (its size is "

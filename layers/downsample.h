@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -57,6 +58,10 @@ struct DownsampleContext {
 // kStride: "S" or "SHxSW" (integers >= 1, one of them >= 2), kept as its canonical text ("3x3"
 // is "3"); read with parse_stride.
 enum class KeyType { kInteger, kReal, kFlag, kChoice, kStride };
+
+// A key's `high` when it has no upper bound: kUnboundedInteger for kInteger, kUnboundedReal for kReal.
+inline constexpr double kUnboundedInteger = double(int64_t{1} << 30);
+inline constexpr double kUnboundedReal = std::numeric_limits<double>::infinity();
 
 struct StrategyKey {
   std::string name{};

@@ -13,15 +13,13 @@
 namespace poolnet {
 
 namespace {
-constexpr double kBig = double(int64_t{1} << 30);  // an integer key's "no upper bound"
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 std::string expects(const StrategyKey& k) {
   switch (k.type) {
     case KeyType::kInteger:
-      return k.high >= kBig ? fmt::format("an integer >= {}", k.low) : fmt::format("an integer in {}..{}", k.low, k.high);
+      return k.high >= kUnboundedInteger ? fmt::format("an integer >= {}", k.low) : fmt::format("an integer in {}..{}", k.low, k.high);
     case KeyType::kReal:
-      return k.high == kInf ? fmt::format("a number >= {}", k.low) : fmt::format("a number in {}..{}", k.low, k.high);
+      return k.high == kUnboundedReal ? fmt::format("a number >= {}", k.low) : fmt::format("a number in {}..{}", k.low, k.high);
     case KeyType::kFlag:
       return "true or false";
     case KeyType::kStride:
@@ -112,7 +110,7 @@ std::string describe_key(const StrategyKey& k) {
   switch (k.type) {
     case KeyType::kInteger:
     case KeyType::kReal:
-      range = k.high >= kBig ? fmt::format(">= {}", k.low) : fmt::format("{}..{}", k.low, k.high);
+      range = k.high >= kUnboundedInteger ? fmt::format(">= {}", k.low) : fmt::format("{}..{}", k.low, k.high);
       break;
     case KeyType::kFlag:
       range = "true/false";
