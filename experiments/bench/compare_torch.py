@@ -6,7 +6,7 @@ downsampling strategies PyTorch lacks come from models/torch_modules.py), then m
 (`poolnet bench --json` for one configuration at a time, in a subprocess) and PyTorch alternately,
 configuration by configuration and round by round, so both see the same machine load. Prints a
 Markdown table: the median images/s over the rounds of each side and the median of the per-round
-ratios poolnet / PyTorch.
+ratios poolnet / PyTorch with their range (lowest-highest round).
 
 Run with Debian's interpreter (the one with torch):
   /usr/bin/python3 experiments/bench/compare_torch.py [--rounds 3] [--threads 1,2]
@@ -103,8 +103,8 @@ def main():
     print(f"torch {torch.__version__}, batch {a.batch}, {a.rounds} alternating rounds per row; "
           f"load average at start: {os.getloadavg()[0]:.2f}", flush=True)
     print()
-    print("| model | strategy | workload | threads | poolnet img/s | PyTorch img/s | poolnet / PyTorch |")
-    print("|---|---|---|---:|---:|---:|---:|")
+    print("| model | strategy | workload | threads | poolnet img/s | PyTorch img/s | poolnet / PyTorch | range |")
+    print("|---|---|---|---:|---:|---:|---:|---:|")
     for threads in [int(t) for t in a.threads.split(",")]:
         torch.set_num_threads(threads)
         for model_name in a.models.split(","):
@@ -119,7 +119,8 @@ def main():
                         theirs.append(t)
                         ratios.append(o / t)
                     print(f"| {model_name} | {strategy} | {workload} | {threads} | {statistics.median(ours):.0f} | "
-                          f"{statistics.median(theirs):.0f} | {statistics.median(ratios):.2f} |", flush=True)
+                          f"{statistics.median(theirs):.0f} | {statistics.median(ratios):.2f} | "
+                          f"{min(ratios):.2f}-{max(ratios):.2f} |", flush=True)
     print()
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
 

@@ -42,7 +42,8 @@ Tensor reshape(const Tensor& x, Shape shape) {
     record(y, "reshape", {x}, [x](const Tensor& gy) {
       float* gx = grad_buffer(x);
       const float* g = gy.data();
-      for (int64_t i = 0; i < gy.numel(); ++i) gx[i] += g[i];
+      const int64_t n = gy.numel();  // once: the loop's stores could alias the shape
+      for (int64_t i = 0; i < n; ++i) gx[i] += g[i];
     });
   }
   return y;
