@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 #include "framework/errors.h"
 #include "framework/random.h"
 
@@ -40,12 +42,17 @@ TipsPool2d::TipsPool2d(TipsPool2dOptions options) : options_(checked(options)) {
 
 Tensor TipsPool2d::forward(const Tensor& x) {
   TipsOutput out = tips_downsample(x, conv1_->weight(), conv2_->weight(), options_.stride, options_.padding_mode);
-  regulariser_ = Tensor();
+  last_xp_ = last_psi_ = Tensor();
   if (is_training()) {
     last_shift_ = tips_draw_shift(options_.max_shift, options_.seed, calls_++);
-    regulariser_ = tips_regulariser(out.xp, out.psi, last_shift_, options_.shift_mode);
+    last_xp_ = std::move(out.xp);
+    last_psi_ = std::move(out.psi);
   }
   return out.y;
+}
+
+Tensor TipsPool2d::regulariser() const {
+  return last_psi_.defined() ? tips_regulariser(last_xp_, last_psi_, last_shift_, options_.shift_mode) : Tensor();
 }
 
 std::vector<Window> TipsPool2d::windows() const {

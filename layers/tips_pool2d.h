@@ -8,10 +8,10 @@
 // [C,1,1,1] (its depthwise 1x1 convolution), both without bias, initialised as PyTorch's Conv2d
 // from the seed.
 // The output is the same in training and evaluation. In training, each forward also draws a
-// shift t (tips_draw_shift from (seed, calls)) and keeps regulariser() = tips_regulariser(xp,
-// psi, t, shift_mode) of that forward, which the trainer adds to the loss (--tips-loss); the call
-// counter is checkpointed, so a resumed run draws the same shifts. Evaluation draws nothing and
-// leaves regulariser() undefined.
+// shift t (tips_draw_shift from (seed, calls)) and keeps what regulariser() = tips_regulariser(xp,
+// psi, t, shift_mode) of that forward needs; the trainer adds it to the loss (--tips-loss), and
+// it is computed only when asked for. The call counter is checkpointed, so a resumed run draws the
+// same shifts. Evaluation draws nothing and leaves regulariser() undefined.
 #pragma once
 
 #include <memory>
@@ -42,9 +42,9 @@ class TipsPool2d : public Module {
   std::vector<Window> windows() const override;
   const TipsPool2dOptions& options() const { return options_; }
   uint64_t calls() const { return calls_; }  // training forwards so far
-  // The regulariser of the last training forward (a scalar with its graph), undefined after an
-  // evaluation forward; and the shift it used.
-  const Tensor& regulariser() const { return regulariser_; }
+  // The regulariser of the last training forward (a scalar with its graph, computed by this
+  // call), undefined after an evaluation forward; and the shift it used.
+  Tensor regulariser() const;
   Size2d last_shift() const { return last_shift_; }
   const Conv2d& conv1() const { return *conv1_; }
   const Conv2d& conv2() const { return *conv2_; }
@@ -53,7 +53,7 @@ class TipsPool2d : public Module {
   TipsPool2dOptions options_;
   std::shared_ptr<Conv2d> conv1_, conv2_;
   uint64_t calls_ = 0;
-  Tensor regulariser_;
+  Tensor last_xp_, last_psi_;  // of the last training forward; undefined after an evaluation one
   Size2d last_shift_{0, 0};
 };
 

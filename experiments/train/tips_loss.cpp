@@ -29,8 +29,8 @@ T number(const std::string& text, const std::string& key, const std::string& val
 }
 
 void collect(const Module& m, Tensor& sum) {
-  if (const auto* tips = dynamic_cast<const TipsPool2d*>(&m); tips && tips->regulariser().defined()) {
-    sum = sum.defined() ? add(sum, tips->regulariser()) : tips->regulariser();
+  if (const auto* tips = dynamic_cast<const TipsPool2d*>(&m)) {
+    if (const Tensor r = tips->regulariser(); r.defined()) sum = sum.defined() ? add(sum, r) : r;
   }
   for (const auto& [name, child] : m.children()) collect(*child, sum);
 }

@@ -183,6 +183,88 @@ void aps_select_backward(const float* gy, float* gx, const Shape& xs, int64_t OH
   });
 }
 
+// The column (ow * s + j) mod W of a row, and the rows (oh * sh + i) mod H of output row oh.
+inline int64_t wrapped(int64_t v, int64_t n) { return v < n ? v : v % n; }
+
+// One plane of polyphase_mix: out [OH,OW] = sum over phases p = i*sw + j, in that order, of
+// w[p] * component (i, j) of x [H,W]. A 2x2 stride reads the four phases of each output column
+// in one pass; other strides, and the columns that wrap, go phase by phase.
+void mix_plane(const float* x, const float* w, float* out, int64_t H, int64_t W, int64_t OH, int64_t OW, Size2d st) {
+  const int64_t sw = st.w;
+  const int64_t fused = st.h == 2 && sw == 2 ? unwrapped_columns(W, OW, 2, 1) : 0;
+  for (int64_t oh = 0; oh < OH; ++oh) {
+    float* o = out + oh * OW;
+    if (fused > 0) {
+      const float* __restrict r0 = x + wrapped(oh * 2, H) * W;
+      const float* __restrict r1 = x + wrapped(oh * 2 + 1, H) * W;
+      const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+      for (int64_t ow = 0; ow < fused; ++ow) {
+        float a = 0.0f;
+        a += w0 * r0[2 * ow];
+        a += w1 * r0[2 * ow + 1];
+        a += w2 * r1[2 * ow];
+        a += w3 * r1[2 * ow + 1];
+        o[ow] = a;
+      }
+    }
+    std::fill(o + fused, o + OW, 0.0f);
+    for (int64_t i = 0; i < st.h; ++i) {
+      const float* row = x + wrapped(oh * st.h + i, H) * W;
+      for (int64_t j = 0; j < sw; ++j) {
+        const float wp = w[i * sw + j];
+        for (int64_t ow = fused; ow < OW; ++ow) o[ow] += wp * row[wrapped(ow * sw + j, W)];
+      }
+    }
+  }
+}
+
+// Its transpose: gx [H,W] += w[p] * gy at component p (when gx is given), and dots[p] = the sum,
+// in output order, of gy * component p (in double).
+void mix_plane_backward(const float* x, const float* w, const float* gy, float* gx, double* dots, int64_t H,
+                        int64_t W, int64_t OH, int64_t OW, Size2d st) {
+  const int64_t sw = st.w, P = st.h * sw;
+  const int64_t fused = st.h == 2 && sw == 2 ? unwrapped_columns(W, OW, 2, 1) : 0;
+  std::fill(dots, dots + P, 0.0);
+  for (int64_t oh = 0; oh < OH; ++oh) {
+    const float* g = gy + oh * OW;
+    if (fused > 0) {
+      const int64_t h0 = wrapped(oh * 2, H) * W, h1 = wrapped(oh * 2 + 1, H) * W;
+      const float *r0 = x + h0, *r1 = x + h1;
+      double d0 = dots[0], d1 = dots[1], d2 = dots[2], d3 = dots[3];
+      for (int64_t ow = 0; ow < fused; ++ow) {
+        d0 += double(g[ow]) * r0[2 * ow];
+        d1 += double(g[ow]) * r0[2 * ow + 1];
+        d2 += double(g[ow]) * r1[2 * ow];
+        d3 += double(g[ow]) * r1[2 * ow + 1];
+      }
+      dots[0] = d0, dots[1] = d1, dots[2] = d2, dots[3] = d3;
+      if (gx) {
+        float *g0 = gx + h0, *g1 = gx + h1;
+        const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+        for (int64_t ow = 0; ow < fused; ++ow) {
+          g0[2 * ow] += w0 * g[ow];
+          g0[2 * ow + 1] += w1 * g[ow];
+          g1[2 * ow] += w2 * g[ow];
+          g1[2 * ow + 1] += w3 * g[ow];
+        }
+      }
+    }
+    for (int64_t i = 0; i < st.h; ++i) {
+      const int64_t h = wrapped(oh * st.h + i, H) * W;
+      for (int64_t j = 0; j < sw; ++j) {
+        const int64_t p = i * sw + j;
+        double d = dots[p];
+        for (int64_t ow = fused; ow < OW; ++ow) {
+          const int64_t c = h + wrapped(ow * sw + j, W);
+          d += double(g[ow]) * x[c];
+          if (gx) gx[c] += w[p] * g[ow];
+        }
+        dots[p] = d;
+      }
+    }
+  }
+}
+
 // The phases, checked: one per sample of `t`, each in [0, s*s).
 std::vector<int64_t> checked_phases(const char* op, const Tensor& t, std::span<const int64_t> phases, Size2d stride) {
   if (static_cast<int64_t>(phases.size()) != t.size(0)) {
@@ -281,18 +363,12 @@ Tensor polyphase_mix(const Tensor& x, const Tensor& weights, Size2d stride) {
   }
   // The weight of phase p for plane q = n*C + c.
   const auto weight_row = [per_channel, C, P](int64_t q) { return (per_channel ? q : q / C) * P; };
-  Tensor y = Tensor::zeros(out_shape);
+  Tensor y = Tensor::empty(out_shape);
   const float *px = x.data(), *pw = weights.data();
   float* py = y.data();
   parallel::parallel_for(0, N * C, plane_grain(OH, OW), [&](int64_t b, int64_t e) {
-    std::vector<float> component(static_cast<size_t>(OH * OW));
     for (int64_t q = b; q < e; ++q) {
-      float* out = py + q * OH * OW;
-      for (int64_t p = 0; p < P; ++p) {
-        copy_component(px + q * H * W, component.data(), H, W, OH, OW, stride, p / stride.w, p % stride.w);
-        const float wp = pw[weight_row(q) + p];
-        for (int64_t k = 0; k < OH * OW; ++k) out[k] += wp * component[static_cast<size_t>(k)];
-      }
+      mix_plane(px + q * H * W, pw + weight_row(q), py + q * OH * OW, H, W, OH, OW, stride);
     }
   });
   check_finite(y, "polyphase_mix", "output");
@@ -302,20 +378,12 @@ Tensor polyphase_mix(const Tensor& x, const Tensor& weights, Size2d stride) {
       std::vector<float> gw(static_cast<size_t>(weights.numel()), 0.0f);
       // Per sample (all its planes in one task), so each weight gradient has one writer.
       parallel::parallel_for(0, N, 1, [&](int64_t b, int64_t e) {
-        std::vector<float> scaled(static_cast<size_t>(OH * OW)), component(static_cast<size_t>(OH * OW));
+        std::vector<double> dots(static_cast<size_t>(P));
         for (int64_t q = b * C; q < e * C; ++q) {
-          const float* g = gy.data() + q * OH * OW;
+          mix_plane_backward(px + q * H * W, pw + weight_row(q), gy.data() + q * OH * OW, gx ? gx + q * H * W : nullptr,
+                             dots.data(), H, W, OH, OW, stride);
           for (int64_t p = 0; p < P; ++p) {
-            const int64_t i = p / stride.w, j = p % stride.w;
-            if (gx) {
-              const float wp = pw[weight_row(q) + p];
-              for (int64_t k = 0; k < OH * OW; ++k) scaled[static_cast<size_t>(k)] = wp * g[k];
-              add_component(scaled.data(), gx + q * H * W, H, W, OH, OW, stride, i, j);
-            }
-            copy_component(px + q * H * W, component.data(), H, W, OH, OW, stride, i, j);
-            double dot = 0.0;
-            for (int64_t k = 0; k < OH * OW; ++k) dot += double(g[k]) * component[static_cast<size_t>(k)];
-            gw[static_cast<size_t>(weight_row(q) + p)] += static_cast<float>(dot);
+            gw[static_cast<size_t>(weight_row(q) + p)] += static_cast<float>(dots[static_cast<size_t>(p)]);
           }
         }
       });

@@ -77,24 +77,30 @@ inline int32_t pick(uint32_t mask, int32_t a, int32_t b) {
 }
 
 // One plane: y [OH,OW] = the max of x [H,W] over each window (rows[oh].., cols[ow]..), argmax
-// [OH,OW] = its flat index in the plane.
+// [OH,OW] = its flat index in the plane. pair_max, pair_at: scratch of W floats and W indices.
 void fractional_max_pool2d_forward(const FractionalGeometry& g, const int64_t* rows, const int64_t* cols,
-                                   const float* x, float* y, int32_t* argmax) {
-  if (g.KH == 2 && g.KW == 2) {  // the common kernel: the same rule, unrolled
+                                   const float* x, float* y, int32_t* argmax, float* __restrict pair_max,
+                                   int32_t* __restrict pair_at) {
+  if (g.KH == 2 && g.KW == 2) {
+    // The rule keeps the last NaN, else the first maximum, so it may be applied to each row's
+    // pair and then to the two pairs (scan order kept): this does so for every column of the
+    // window's two rows at once, then picks the window columns.
     for (int64_t oh = 0; oh < g.OH; ++oh) {
       const int64_t top = rows[oh] * g.W;
       const float* __restrict r0 = x + top;
       const float* __restrict r1 = r0 + g.W;
+      const auto at = static_cast<int32_t>(top), w = static_cast<int32_t>(g.W);
+      for (int32_t c = 0; c + 1 < w; ++c) {
+        const uint32_t t0 = over_mask(r0[c + 1], r0[c]), t1 = over_mask(r1[c + 1], r1[c]);
+        const float m0 = pick(t0, r0[c + 1], r0[c]), m1 = pick(t1, r1[c + 1], r1[c]);
+        const int32_t i0 = pick(t0, c + 1, c), i1 = pick(t1, w + c + 1, w + c);
+        const uint32_t t = over_mask(m1, m0);
+        pair_max[c] = pick(t, m1, m0);
+        pair_at[c] = at + pick(t, i1, i0);
+      }
       for (int64_t ow = 0; ow < g.OW; ++ow) {
-        const int64_t c = cols[ow];
-        const auto at = static_cast<int32_t>(top + c), w = static_cast<int32_t>(g.W);
-        const uint32_t tb = over_mask(r0[c + 1], r0[c]);
-        const float ab = pick(tb, r0[c + 1], r0[c]);
-        const uint32_t tc = over_mask(r1[c], ab);
-        const float abc = pick(tc, r1[c], ab);
-        const uint32_t td = over_mask(r1[c + 1], abc);
-        y[oh * g.OW + ow] = pick(td, r1[c + 1], abc);
-        argmax[oh * g.OW + ow] = pick(td, at + w + 1, pick(tc, at + w, pick(tb, at + 1, at)));
+        y[oh * g.OW + ow] = pair_max[cols[ow]];
+        argmax[oh * g.OW + ow] = pair_at[cols[ow]];
       }
     }
     return;
@@ -169,13 +175,15 @@ Tensor fractional_impl(const Tensor& x, const Tensor* samples, const FractionalM
   float* py = y.data();
   parallel::parallel_for(0, planes, plane_grain(g), [&](int64_t b, int64_t e) {
     std::vector<int64_t> rows(static_cast<size_t>(g.OH)), cols(static_cast<size_t>(g.OW));
-    std::vector<int32_t> scratch(grad ? 0 : static_cast<size_t>(plane_out));
+    std::vector<int32_t> scratch(grad ? 0 : static_cast<size_t>(plane_out)), pair_at(static_cast<size_t>(g.W));
+    std::vector<float> pair_max(static_cast<size_t>(g.W));
     for (int64_t q = b; q < e; ++q) {
       const auto [uw, uh] = draws(q);
       intervals(uh, g.H, g.OH, g.KH, rows.data());
       intervals(uw, g.W, g.OW, g.KW, cols.data());
       int32_t* a = grad ? argmax->data() + q * plane_out : scratch.data();
-      fractional_max_pool2d_forward(g, rows.data(), cols.data(), px + q * plane_in, py + q * plane_out, a);
+      fractional_max_pool2d_forward(g, rows.data(), cols.data(), px + q * plane_in, py + q * plane_out, a,
+                                    pair_max.data(), pair_at.data());
     }
   });
   check_finite(y, "fractional_max_pool2d", "output");

@@ -56,7 +56,7 @@ TEST(TipsLoss, ConfigJsonAndFingerprint) {
   c.tips_loss = "alpha=0.5,start_epoch=2";
   EXPECT_EQ(train_config_from_json(to_json(c)).tips_loss, c.tips_loss);
   EXPECT_EQ(train_config_from_json("{}").tips_loss, "");  // configs written before the option
-  const DataIdentity data{.name = "shapes"};
+  const DataIdentity data{.name = "shapes", .files = {}};
   const Fingerprint off = run_fingerprint(TrainConfig{}, data, {ShiftMode::kCircular}, ShiftEvalOptions{});
   EXPECT_EQ(off.count("train.tips_loss"), 0u);  // older study folders keep their fingerprints
   const Fingerprint on = run_fingerprint(c, data, {ShiftMode::kCircular}, ShiftEvalOptions{});
@@ -90,7 +90,7 @@ TrainHistory train_tips(const std::string& tips_loss, const std::string& name) {
   c.tips_loss = tips_loss;
   const auto out = std::filesystem::temp_directory_path() / ("poolnet_tips_loss_" + name);
   std::filesystem::remove_all(out);
-  TrainHistory h = train_run(c, out, {.quiet = true}).history;
+  TrainHistory h = train_run(c, out, {.quiet = true, .label = ""}).history;
   std::filesystem::remove_all(out);
   return h;
 }

@@ -151,39 +151,47 @@ TEST(Aps, AnisotropicContract) {
   }
 }
 
-// Weights [N, P] (one mixture per sample) and [N, C, P] (per channel), at strides 2, 3 and 2x1.
+// Weights [N, P] (one mixture per sample) and [N, C, P] (per channel), at strides 2, 3 and 2x1,
+// with rows, columns or both wrapping (stride 2 has its own kernel for the unwrapped columns).
 TEST(PolyphaseMix, MatchesNaiveReference) {
   for (Size2d s : {Size2d{2, 2}, Size2d{3, 3}, Size2d{2, 1}}) {
     const int64_t P = s.h * s.w;
-    const Tensor x = random_tensor({2, 3, 7, 6}, 8);
-    for (Shape ws : {Shape{2, P}, Shape{2, 3, P}}) {
-      SCOPED_TRACE(to_string(s) + " weights " + shape_str(ws));
-      const Tensor w = random_tensor(ws, 9);
-      EXPECT_TRUE(testing::all_close(polyphase_mix(x, w, s), reference::polyphase_mix(x, w, s), 1e-6, 1e-5));
+    for (Shape xs : {Shape{2, 3, 7, 6}, Shape{2, 3, 6, 7}, Shape{2, 3, 5, 5}}) {
+      const Tensor x = random_tensor(xs, 8);
+      for (Shape ws : {Shape{2, P}, Shape{2, 3, P}}) {
+        SCOPED_TRACE(to_string(s) + " x " + shape_str(xs) + " weights " + shape_str(ws));
+        const Tensor w = random_tensor(ws, 9);
+        EXPECT_TRUE(testing::all_close(polyphase_mix(x, w, s), reference::polyphase_mix(x, w, s), 1e-6, 1e-5));
+      }
     }
   }
 }
 
 TEST(PolyphaseMix, OneHotWeightsSelectThatPhase) {
-  const Tensor x = random_tensor({3, 2, 7, 8}, 2);
-  const std::vector<int64_t> phases{5, 0, 3};
-  Tensor w = Tensor::zeros({3, 6});
-  for (int64_t n = 0; n < 3; ++n) w.at({n, phases[static_cast<size_t>(n)]}) = 1.0f;
-  EXPECT_TRUE(bitwise_equal(polyphase_mix(x, w, {2, 3}), aps_select(x, phases, {2, 3})));
+  const Tensor x = random_tensor({3, 2, 7, 9}, 2);
+  for (Size2d s : {Size2d{2, 3}, Size2d{2, 2}}) {
+    const std::vector<int64_t> phases{s.h * s.w - 1, 0, 2};
+    Tensor w = Tensor::zeros({3, s.h * s.w});
+    for (int64_t n = 0; n < 3; ++n) w.at({n, phases[static_cast<size_t>(n)]}) = 1.0f;
+    EXPECT_TRUE(bitwise_equal(polyphase_mix(x, w, s), aps_select(x, phases, s))) << to_string(s);
+  }
 }
 
 TEST(PolyphaseMix, Contract) {
-  for (Shape ws : {Shape{2, 6}, Shape{2, 2, 6}}) {
-    SCOPED_TRACE(shape_str(ws));
-    Shape big_ws = ws;
-    big_ws[0] = 32;
-    if (big_ws.size() == 3) big_ws[1] = 8;
-    EXPECT_TRUE(op_contract({.op = "polyphase_mix",
-                             .f = [](const std::vector<Tensor>& in) { return polyphase_mix(in[0], in[1], {3, 2}); },
-                             .inputs = {random_tensor({2, 2, 5, 4}, 3).set_requires_grad(),
-                                        random_tensor(ws, 4).set_requires_grad()},
-                             .thread_inputs = {random_tensor({32, 8, 13, 11}, 3).set_requires_grad(),
-                                               random_tensor(big_ws, 5).set_requires_grad()}}));
+  for (Size2d s : {Size2d{3, 2}, Size2d{2, 2}}) {
+    const int64_t P = s.h * s.w;
+    for (Shape ws : {Shape{2, P}, Shape{2, 2, P}}) {
+      SCOPED_TRACE(to_string(s) + " weights " + shape_str(ws));
+      Shape big_ws = ws;
+      big_ws[0] = 32;
+      if (big_ws.size() == 3) big_ws[1] = 8;
+      EXPECT_TRUE(op_contract({.op = "polyphase_mix",
+                               .f = [s](const std::vector<Tensor>& in) { return polyphase_mix(in[0], in[1], s); },
+                               .inputs = {random_tensor({2, 2, 5, 5}, 3).set_requires_grad(),
+                                          random_tensor(ws, 4).set_requires_grad()},
+                               .thread_inputs = {random_tensor({32, 8, 13, 11}, 3).set_requires_grad(),
+                                                 random_tensor(big_ws, 5).set_requires_grad()}}));
+    }
   }
   EXPECT_TRUE(shape_error_names(
       "polyphase_mix", {[] { polyphase_mix(Tensor::zeros({2, 1, 4, 4}), Tensor::zeros({2, 3}), {2, 2}); },

@@ -163,6 +163,46 @@ TEST(FractionalMaxPool, FirstMaximumWinsAndNanPropagates) {
   for (int64_t i = 0; i < 4; ++i) EXPECT_TRUE(std::isnan(yn.data()[i])) << i;
 }
 
+// Ties and NaNs everywhere (values from {0, 1, 2, NaN}): the gradient goes to the element the
+// running rule picks in scan order (the last NaN, else the first maximum), for the 2x2 kernel's
+// row-pair pass and the general loop alike.
+TEST(FractionalMaxPool, GradientGoesToTheScanOrderWinnerUnderTiesAndNan) {
+  for (const Size2d kernel : {Size2d{2, 2}, Size2d{3, 2}}) {
+    const Shape shape{2, 3, 11, 9};
+    Tensor x = random_tensor(shape, 21, 0.0f, 3.0f);
+    for (int64_t i = 0; i < x.numel(); ++i) {
+      const float v = std::floor(x.data()[i]);
+      x.data()[i] = (i % 17 == 5) ? NAN : v;
+    }
+    x.set_requires_grad();
+    const FractionalMaxPool o{.kernel = kernel, .output = {6, 5}, .seed = 3};
+    const Tensor samples = fractional_max_pool2d_samples(shape[0], shape[1], o);
+    const Tensor y = fractional_max_pool2d(x, samples, o);
+    const Tensor gy = random_tensor(y.shape(), 22, 1.0f, 2.0f);
+    y.backward(gy);
+    Tensor want = Tensor::zeros(shape);
+    for (int64_t n = 0; n < shape[0]; ++n) {
+      for (int64_t c = 0; c < shape[1]; ++c) {
+        const auto cols = naive_intervals(samples.at({n, c, 0}), shape[3], 5, kernel.w);
+        const auto rows = naive_intervals(samples.at({n, c, 1}), shape[2], 6, kernel.h);
+        for (int64_t oh = 0; oh < 6; ++oh) {
+          for (int64_t ow = 0; ow < 5; ++ow) {
+            int64_t bh = rows[oh], bw = cols[ow];
+            for (int64_t h = rows[oh]; h < rows[oh] + kernel.h; ++h) {
+              for (int64_t w = cols[ow]; w < cols[ow] + kernel.w; ++w) {
+                const float v = x.at({n, c, h, w}), best = x.at({n, c, bh, bw});
+                if (v > best || std::isnan(v)) bh = h, bw = w;
+              }
+            }
+            want.at({n, c, bh, bw}) += gy.at({n, c, oh, ow});
+          }
+        }
+      }
+    }
+    EXPECT_TRUE(bitwise_equal(x.grad(), want)) << to_string(kernel);
+  }
+}
+
 TEST(FractionalMaxPool, Contract) {
   struct Case {
     Shape shape;
