@@ -12,6 +12,7 @@
 
 #include "framework/autograd.h"
 #include "framework/errors.h"
+#include "framework/ops/argmax_backward.h"
 #include "framework/parallel.h"
 #include "framework/random.h"
 
@@ -124,13 +125,6 @@ void fractional_max_pool2d_forward(const FractionalGeometry& g, const int64_t* r
   }
 }
 
-// One plane: gx [H,W] += gy [OH,OW] at each window's argmax.
-void fractional_max_pool2d_backward(const FractionalGeometry& g, const int32_t* argmax, const float* gy, float* gx) {
-  for (int64_t o = 0; o < g.OH * g.OW; ++o) gx[argmax[o]] += gy[o];
-}
-
-int64_t plane_grain(const FractionalGeometry& g) { return std::max<int64_t>(1, 4096 / std::max<int64_t>(1, g.H * g.W)); }
-
 // The draws (u_w, u_h) of plane q = n * C + c: given samples, the training streams, or eval_u.
 struct Draws {
   const FractionalMaxPool& o;
@@ -173,7 +167,7 @@ Tensor fractional_impl(const Tensor& x, const Tensor* samples, const FractionalM
   const Draws draws{options, samples ? samples->data() : nullptr, g.C};
   const float* px = x.data();
   float* py = y.data();
-  parallel::parallel_for(0, planes, plane_grain(g), [&](int64_t b, int64_t e) {
+  parallel::parallel_for(0, planes, argmax_plane_grain(plane_in), [&](int64_t b, int64_t e) {
     std::vector<int64_t> rows(static_cast<size_t>(g.OH)), cols(static_cast<size_t>(g.OW));
     std::vector<int32_t> scratch(grad ? 0 : static_cast<size_t>(plane_out)), pair_at(static_cast<size_t>(g.W));
     std::vector<float> pair_max(static_cast<size_t>(g.W));
@@ -187,17 +181,7 @@ Tensor fractional_impl(const Tensor& x, const Tensor* samples, const FractionalM
     }
   });
   check_finite(y, "fractional_max_pool2d", "output");
-  if (grad) {
-    record(y, "fractional_max_pool2d", {x}, [x, argmax, g, planes, plane_in, plane_out](const Tensor& gy) {
-      const float* gv = gy.data();
-      float* gx = grad_buffer(x);
-      parallel::parallel_for(0, planes, plane_grain(g), [&](int64_t b, int64_t e) {
-        for (int64_t q = b; q < e; ++q) {
-          fractional_max_pool2d_backward(g, argmax->data() + q * plane_out, gv + q * plane_out, gx + q * plane_in);
-        }
-      });
-    });
-  }
+  if (grad) record_argmax_backward(y, "fractional_max_pool2d", x, std::move(argmax), plane_out);
   return y;
 }
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "framework/autograd.h"
 #include "framework/errors.h"
+#include "framework/ops/argmax_backward.h"
 #include "framework/ops/avg_pool.h"
 #include "framework/ops/max_pool.h"
 #include "framework/parallel.h"
@@ -73,13 +74,6 @@ void s3_pool2d_forward(const S3Geometry& g, const int64_t* rows, const int64_t* 
   }
 }
 
-// One plane: gx [H,W] += gy [OH,OW] at each window's argmax, in output order.
-void s3_pool2d_backward(const S3Geometry& g, const int32_t* argmax, const float* gy, float* gx) {
-  for (int64_t o = 0; o < g.OH * g.OW; ++o) gx[argmax[o]] += gy[o];
-}
-
-int64_t plane_grain(const S3Geometry& g) { return std::max<int64_t>(1, 4096 / std::max<int64_t>(1, g.H * g.W)); }
-
 void check_indices(const Tensor& x, std::span<const int64_t> idx, int64_t pooled, const char* what) {
   if (idx.empty()) {
     throw ShapeError(fmt::format("{}: {} must not be empty (x={})", kOp, what, shape_str(x.shape())));
@@ -101,7 +95,7 @@ Tensor sample_rows_cols(const Tensor& x, std::span<const int64_t> rows, std::spa
   auto argmax = std::make_shared<std::vector<int32_t>>(grad ? static_cast<size_t>(planes * plane_out) : 0);
   const float* px = x.data();
   float* py = y.data();
-  parallel::parallel_for(0, planes, plane_grain(g), [&](int64_t b, int64_t e) {
+  parallel::parallel_for(0, planes, argmax_plane_grain(plane_in), [&](int64_t b, int64_t e) {
     std::vector<int32_t> scratch(grad ? 0 : static_cast<size_t>(plane_out));
     for (int64_t q = b; q < e; ++q) {
       int32_t* a = grad ? argmax->data() + q * plane_out : scratch.data();
@@ -109,17 +103,7 @@ Tensor sample_rows_cols(const Tensor& x, std::span<const int64_t> rows, std::spa
     }
   });
   check_finite(y, kOp, "output");
-  if (grad) {
-    record(y, kOp, {x}, [x, argmax, g, planes, plane_in, plane_out](const Tensor& gy) {
-      const float* gv = gy.data();
-      float* gx = grad_buffer(x);
-      parallel::parallel_for(0, planes, plane_grain(g), [&](int64_t b, int64_t e) {
-        for (int64_t q = b; q < e; ++q) {
-          s3_pool2d_backward(g, argmax->data() + q * plane_out, gv + q * plane_out, gx + q * plane_in);
-        }
-      });
-    });
-  }
+  if (grad) record_argmax_backward(y, kOp, x, std::move(argmax), plane_out);
   return y;
 }
 }  // namespace
