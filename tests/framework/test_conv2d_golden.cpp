@@ -9,13 +9,14 @@
 
 #include "framework/ops/conv2d.h"
 #include "tests/support/grad_check.h"
+#include "tests/support/source_dir.h"
 
 namespace poolnet {
 namespace {
 using nlohmann::json;
 
 json load_golden() {
-  const std::string path = std::string(POOLNET_SOURCE_DIR) + "/tests/golden/conv2d.json";
+  const std::string path = testing::source_dir() + "/tests/golden/conv2d.json";
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot open " + path);
   return json::parse(in);

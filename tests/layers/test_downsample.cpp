@@ -8,6 +8,7 @@
 #include "framework/ops/ops.h"
 #include "layers/downsample.h"
 #include "tests/support/grad_check.h"
+#include "tests/support/source_dir.h"
 
 namespace poolnet {
 namespace {
@@ -51,7 +52,7 @@ TEST(StrategyRegistry, RowsAreComplete) {
 
 // The README's table is the registry's: regenerate it with strategy_table() when a row changes.
 TEST(StrategyRegistry, ReadmeTableIsTheRegistry) {
-  std::ifstream in(std::string(POOLNET_SOURCE_DIR) + "/README.md");
+  std::ifstream in(testing::source_dir() + "/README.md");
   std::stringstream text;
   text << in.rdbuf();
   const std::string readme = text.str();

@@ -11,6 +11,7 @@
 #include "layers/linear.h"
 #include "models/torch_export.h"
 #include "tests/models/models_test_util.h"
+#include "tests/support/source_dir.h"
 
 namespace poolnet {
 namespace {
@@ -53,7 +54,7 @@ TEST(TorchExport, EveryLayerIsItsConfig) {
 
 // The Python file every export starts with is the one in the repository, byte for byte.
 TEST(TorchExport, StartsWithTheEmbeddedPythonModule) {
-  std::ifstream in(std::string(POOLNET_SOURCE_DIR) + "/models/torch_modules.py");
+  std::ifstream in(testing::source_dir() + "/models/torch_modules.py");
   std::stringstream text;
   text << in.rdbuf();
   ASSERT_FALSE(text.str().empty());

@@ -12,12 +12,13 @@
 #include <vector>
 
 #include "framework/tensor.h"
+#include "tests/support/source_dir.h"
 
 namespace poolnet::testing {
 
 // The "cases" array of tests/golden/<file>.
 inline nlohmann::json read_golden_cases(const std::string& file) {
-  const std::string path = std::string(POOLNET_SOURCE_DIR) + "/tests/golden/" + file;
+  const std::string path = source_dir() + "/tests/golden/" + file;
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot open " + path);
   return nlohmann::json::parse(in).at("cases");
