@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "framework/errors.h"
 #include "framework/ops/aps.h"
@@ -136,7 +135,8 @@ std::shared_ptr<Module> aps(const DownsampleSpec& spec, const DownsampleContext&
 std::vector<Strategy>& rows() {
   static std::vector<Strategy> table = {
       {.name = "max_pool",
-       .keys = window_keys({integer_key("padding", 0, 0, kUnboundedInteger), integer_key("dilation", 1, 1, kUnboundedInteger)}),
+       .keys = window_keys({integer_key("padding", 0, 0, kUnboundedInteger),
+                            integer_key("dilation", 1, 1, kUnboundedInteger)}),
        .description = "max over each window (PyTorch MaxPool2d); classic",
        .build = [](const DownsampleSpec& s,
                    const DownsampleContext& c) { return std::make_shared<MaxPool2d>(pool_options(s, c)); },
@@ -144,15 +144,16 @@ std::vector<Strategy>& rows() {
        .in_bench = true},
       {.name = "avg_pool",
        .keys = window_keys({integer_key("padding", 0, 0, kUnboundedInteger), flag_key("count_include_pad", true),
-                            integer_key("divisor_override", std::nullopt, 1, kUnboundedInteger, false, "the window size")}),
+                            integer_key("divisor_override", std::nullopt, 1, kUnboundedInteger, false,
+                                        "the window size")}),
        .description = "mean over each window (PyTorch AvgPool2d); classic",
        .build = [](const DownsampleSpec& s,
                    const DownsampleContext& c) { return std::make_shared<AvgPool2d>(pool_options(s, c)); },
        .in_default_study = true,
        .in_bench = true},
       {.name = "lp_pool",
-       .keys = window_keys({{.name = "p", .type = KeyType::kReal, .default_value = 2.0, .low = 1, .high = kUnboundedReal,
-                             .always_written = true}}),
+       .keys = window_keys({{.name = "p", .type = KeyType::kReal, .default_value = 2.0, .low = 1,
+                             .high = kUnboundedReal, .always_written = true}}),
        .description = "(sum x^p)^(1/p) over each window (PyTorch LPPool2d); Sermanet et al. 2012",
        .build =
            [](const DownsampleSpec& s, const DownsampleContext& c) {
@@ -240,7 +241,8 @@ std::vector<Strategy>& rows() {
            }},
       {.name = "fractional_max_pool",
        .keys = {{.name = "ratio", .type = KeyType::kReal, .low = 0, .high = 1, .unset = "1/the context's stride"},
-                integer_key("output", std::nullopt, 1, kUnboundedInteger, false, "from the ratio"), integer_key("kernel", 2, 1, kUnboundedInteger),
+                integer_key("output", std::nullopt, 1, kUnboundedInteger, false, "from the ratio"),
+                integer_key("kernel", 2, 1, kUnboundedInteger),
                 {.name = "eval_u", .type = KeyType::kReal, .default_value = 0.5, .low = 0, .high = 1}},
        .description = "max over kernel-sized windows at pseudo-random fractional strides, output floor(ratio * "
                       "input) or `output` (PyTorch FractionalMaxPool2d's intervals); training: one draw per sample, "
@@ -274,7 +276,8 @@ std::vector<Strategy>& rows() {
                 {.name = "tau", .type = KeyType::kReal, .default_value = 1.0, .low = 0.001, .high = kUnboundedReal},
                 {.name = "tau_decay", .type = KeyType::kReal, .default_value = 1.0, .low = 0.001, .high = 1},
                 integer_key("tau_every", 1000, 1, kUnboundedInteger),
-                {.name = "tau_min", .type = KeyType::kReal, .default_value = 0.025, .low = 0.001, .high = kUnboundedReal},
+                {.name = "tau_min", .type = KeyType::kReal, .default_value = 0.025, .low = 0.001,
+                 .high = kUnboundedReal},
                 stride_key()},
        .description = "learnable polyphase sampling: a shared two-conv scorer gives each polyphase component a logit; "
                       "training: Gumbel-softmax mixture at temperature tau (times tau_decay every tau_every steps, "

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <limits>
 
 #include "framework/errors.h"
 #include "layers/downsample.h"
@@ -17,9 +16,11 @@ namespace {
 std::string expects(const StrategyKey& k) {
   switch (k.type) {
     case KeyType::kInteger:
-      return k.high >= kUnboundedInteger ? fmt::format("an integer >= {}", k.low) : fmt::format("an integer in {}..{}", k.low, k.high);
+      return k.high >= kUnboundedInteger ? fmt::format("an integer >= {}", k.low)
+                                         : fmt::format("an integer in {}..{}", k.low, k.high);
     case KeyType::kReal:
-      return k.high == kUnboundedReal ? fmt::format("a number >= {}", k.low) : fmt::format("a number in {}..{}", k.low, k.high);
+      return k.high == kUnboundedReal ? fmt::format("a number >= {}", k.low)
+                                      : fmt::format("a number in {}..{}", k.low, k.high);
     case KeyType::kFlag:
       return "true or false";
     case KeyType::kStride:

@@ -220,8 +220,8 @@ void mix_plane(const float* x, const float* w, float* out, int64_t H, int64_t W,
 
 // Its transpose: gx [H,W] += w[p] * gy at component p (when gx is given), and dots[p] = the sum,
 // in output order, of gy * component p (in double).
-void mix_plane_backward(const float* x, const float* w, const float* gy, float* gx, double* dots, int64_t H,
-                        int64_t W, int64_t OH, int64_t OW, Size2d st) {
+void mix_plane_backward(const float* x, const float* w, const float* gy, float* gx, double* dots, int64_t H, int64_t W,
+                        int64_t OH, int64_t OW, Size2d st) {
   const int64_t sw = st.w, P = st.h * sw;
   const int64_t fused = st.h == 2 && sw == 2 ? unwrapped_columns(W, OW, 2, 1) : 0;
   std::fill(dots, dots + P, 0.0);
