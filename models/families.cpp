@@ -6,7 +6,9 @@
 #include "framework/ops/ops.h"
 #include "framework/random.h"
 #include "layers/conv2d.h"
+#include "layers/attention_heads.h"
 #include "layers/flatten.h"
+#include "layers/global_heads.h"
 #include "layers/global_avg_pool.h"
 #include "layers/global_max_pool.h"
 
@@ -36,22 +38,31 @@ std::shared_ptr<Module> down(const ModelSpec& spec, int64_t channels, SeedSequen
                          DownsampleContext{.channels = channels, .padding_mode = spec.padding_mode, .seed = seeds.next()});
 }
 
-int64_t add_head(Sequential& classifier, const std::string& head, const Shape& features) {
+int64_t add_head(Sequential& classifier, const std::string& head, const Shape& features, SeedSequence& seeds) {
+  const HeadSpec h = parse_head(head);
   const int64_t C = features[0];
-  if (head == "flatten") {
+  if (h.name == "flatten") {
     classifier.add(std::make_shared<Flatten>());
     return numel_of(features);
   }
-  if (head == "gap") {
-    classifier.add(std::make_shared<GlobalAvgPool>());
-    return C;
+  if (h.name == "gap_gmp") {
+    classifier.add(std::make_shared<GlobalAvgMaxPool>());
+    return 2 * C;
   }
-  if (head == "gmp") {
-    classifier.add(std::make_shared<GlobalMaxPool>());
-    return C;
+  if (h.name == "gap") classifier.add(std::make_shared<GlobalAvgPool>());
+  if (h.name == "gmp") classifier.add(std::make_shared<GlobalMaxPool>());
+  if (h.name == "gem") classifier.add(std::make_shared<GemPool>());
+  if (h.name == "lse") classifier.add(std::make_shared<LsePool>());
+  if (h.name == "simpool") classifier.add(std::make_shared<SimPool2d>(C, h.heads, seeds.next()));
+  if (h.name == "attn_pool") {
+    classifier.add(std::make_shared<AttentionPool2d>(C, Size2d{features[1], features[2]}, h.heads, seeds.next()));
   }
-  classifier.add(std::make_shared<GlobalAvgMaxPool>());
-  return 2 * C;
+  return C;
+}
+
+bool head_needs_linear(const std::string& head) {
+  const std::string name = parse_head(head).name;
+  return name == "flatten" || name == "gap_gmp";
 }
 
 Shape feature_shape(Module& features, const ModelSpec& spec) {

@@ -47,9 +47,12 @@ std::shared_ptr<Module> conv(const ModelSpec& spec, int64_t in, int64_t out, int
 // The spec's downsampler for `channels` channels.
 std::shared_ptr<Module> down(const ModelSpec& spec, int64_t channels, SeedSequence& seeds);
 
-// Appends the head for features [C, H, W] to `classifier`; returns the number of features
-// it outputs per sample.
-int64_t add_head(Sequential& classifier, const std::string& head, const Shape& features);
+// Appends the head (a head spec, models/model_spec.h) for features [C, H, W] to `classifier`;
+// returns the number of features it outputs per sample. Only heads with random initial
+// parameters (simpool, attn_pool) draw a seed from `seeds`.
+int64_t add_head(Sequential& classifier, const std::string& head, const Shape& features, SeedSequence& seeds);
+// True if the head's output needs a linear layer to become allconv's logits (flatten, gap_gmp).
+bool head_needs_linear(const std::string& head);
 
 // The [C, H, W] shape `features` produces for the spec's input.
 Shape feature_shape(Module& features, const ModelSpec& spec);

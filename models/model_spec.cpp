@@ -36,17 +36,39 @@ const std::vector<std::string>& model_families() {
 }
 
 const std::vector<std::string>& head_names() {
-  static const std::vector<std::string> names{"flatten", "gap", "gmp", "gap_gmp"};
+  static const std::vector<std::string> names{"flatten", "gap", "gmp", "gap_gmp", "gem", "lse", "simpool", "attn_pool"};
   return names;
 }
+
+HeadSpec parse_head(const std::string& head) {
+  const size_t colon = head.find(':');
+  HeadSpec h{.name = head.substr(0, colon)};
+  if (!contains(head_names(), h.name)) {
+    throw ConfigError(fmt::format("model: unknown head '{}' (valid: {})", head, head_help()));
+  }
+  if (colon == std::string::npos) return h;
+  const std::string keys = head.substr(colon + 1);
+  const bool attention = h.name == "simpool" || h.name == "attn_pool";
+  if (!attention || keys.rfind("heads=", 0) != 0) {
+    throw ConfigError(fmt::format("model: head '{}': {}", head,
+                                  attention ? "the only key is heads=H" : h.name + " takes no keys"));
+  }
+  try {
+    size_t used = 0;
+    h.heads = std::stoll(keys.substr(6), &used);
+    if (used == keys.size() - 6 && h.heads >= 1) return h;
+  } catch (const std::exception&) {
+  }
+  throw ConfigError(fmt::format("model: head '{}': heads must be an integer >= 1", head));
+}
+
+std::string head_help() { return fmt::format("{}[:heads=H]", fmt::join(head_names(), " | ")); }
 
 void validate(const ModelSpec& spec) {
   if (!contains(model_families(), spec.family)) {
     throw ConfigError(fmt::format("model: unknown family '{}' (valid: {})", spec.family, fmt::join(model_families(), ", ")));
   }
-  if (!contains(head_names(), spec.head)) {
-    throw ConfigError(fmt::format("model: unknown head '{}' (valid: {})", spec.head, fmt::join(head_names(), ", ")));
-  }
+  parse_head(spec.head);
   if (!(spec.width > 0.0 && spec.width <= 16.0)) {
     throw ConfigError(fmt::format("model: width must be in (0, 16], got {}", spec.width));
   }

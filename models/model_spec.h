@@ -16,7 +16,7 @@ namespace poolnet {
 struct ModelSpec {
   std::string family = "lenet";          // lenet | vgg | allconv | resnet
   DownsampleSpec downsample;             // the strategy at every downsampling site
-  std::string head = "flatten";          // flatten | gap | gmp | gap_gmp
+  std::string head = "flatten";          // a head spec (HeadSpec): flatten | gap | gmp | gap_gmp | gem | lse | simpool | attn_pool[:heads=H]
   double width = 1.0;                    // channel multiplier
   Shape input{1, 28, 28};                // C, H, W
   int64_t classes = 10;
@@ -28,6 +28,17 @@ struct ModelSpec {
 
 const std::vector<std::string>& model_families();
 const std::vector<std::string>& head_names();
+
+// A head spec: a name of head_names(), and for simpool and attn_pool the key `heads` (default 1,
+// the attention heads, which must divide the feature channels): "attn_pool:heads=4".
+struct HeadSpec {
+  std::string name;
+  int64_t heads = 1;
+};
+// ConfigError naming the spec and what is valid.
+HeadSpec parse_head(const std::string& head);
+// "flatten | gap | ... | attn_pool[:heads=H]", for --help texts.
+std::string head_help();
 
 // Checks names and ranges; ConfigError naming the field, the value and what is valid.
 void validate(const ModelSpec& spec);

@@ -38,7 +38,7 @@ std::shared_ptr<Model> build_lenet(const ModelSpec& spec, uint64_t seed) {
   add_conv_block(*features, spec, c1, c2, 5, seeds, spec.padding_mode == PadMode::kCircular ? 2 : 0);
   features->add(down(spec, c2, seeds));
   auto classifier = std::make_shared<Sequential>();
-  const int64_t f = add_head(*classifier, spec.head, feature_shape(*features, spec));
+  const int64_t f = add_head(*classifier, spec.head, feature_shape(*features, spec), seeds);
   classifier->add(linear(f, 120, seeds)).add(relu_layer());
   classifier->add(linear(120, 84, seeds)).add(relu_layer());
   classifier->add(linear(84, spec.classes, seeds));
@@ -61,7 +61,7 @@ std::shared_ptr<Model> build_vgg(const ModelSpec& spec, uint64_t seed) {
     features->add(down(spec, c3, seeds));
   }
   auto classifier = std::make_shared<Sequential>();
-  const int64_t f = add_head(*classifier, spec.head, feature_shape(*features, spec));
+  const int64_t f = add_head(*classifier, spec.head, feature_shape(*features, spec), seeds);
   classifier->add(linear(f, spec.classes, seeds));
   return finish(spec, features, classifier);
 }
@@ -80,8 +80,8 @@ std::shared_ptr<Model> build_allconv(const ModelSpec& spec, uint64_t seed) {
   add_conv_block(*features, spec, c2, c2, 1, seeds);
   add_conv_block(*features, spec, c2, spec.classes, 1, seeds);
   auto classifier = std::make_shared<Sequential>();
-  const int64_t f = add_head(*classifier, spec.head, feature_shape(*features, spec));
-  if (spec.head == "flatten" || spec.head == "gap_gmp") classifier->add(linear(f, spec.classes, seeds));
+  const int64_t f = add_head(*classifier, spec.head, feature_shape(*features, spec), seeds);
+  if (head_needs_linear(spec.head)) classifier->add(linear(f, spec.classes, seeds));
   return finish(spec, features, classifier);
 }
 

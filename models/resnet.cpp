@@ -76,7 +76,7 @@ std::shared_ptr<Model> build_resnet(const ModelSpec& spec, uint64_t seed) {
     }
   }
   auto classifier = std::make_shared<Sequential>();
-  const int64_t f = add_head(*classifier, spec.head, feature_shape(*features, spec));
+  const int64_t f = add_head(*classifier, spec.head, feature_shape(*features, spec), seeds);
   classifier->add(
       std::make_shared<Linear>(Linear::Options{.in_features = f, .out_features = spec.classes}, seeds.next()));
   return std::make_shared<Model>(spec, features, classifier);

@@ -422,6 +422,78 @@ class GlobalAvgMaxPool(nn.Module):
         return torch.cat([x.mean((2, 3)), x.amax((2, 3))], 1)
 
 
+def LayerNorm(channels):
+    return nn.LayerNorm(channels)
+
+
+class GemPool(nn.Module):
+    """Generalised mean over the map (cirtorch's GeM): (mean of clamp(x, 1e-6)^p)^(1/p), p learnable."""
+
+    def __init__(self):
+        super().__init__()
+        self.p = nn.Parameter(torch.full((1,), 3.0))
+
+    def forward(self, x):
+        return F.avg_pool2d(x.clamp(min=1e-6).pow(self.p), x.shape[-2:]).pow(1.0 / self.p).flatten(1)
+
+
+class LsePool(nn.Module):
+    """Log-sum-exp over the map (timm's LsePlus2d): m + log(mean exp(r (x - m))) / r, r learnable."""
+
+    def __init__(self):
+        super().__init__()
+        self.r = nn.Parameter(torch.full((1,), 10.0))
+
+    def forward(self, x):
+        m = F.adaptive_max_pool2d(x, 1)
+        return (m + torch.log(torch.exp(self.r * (x - m)).mean(dim=(2, 3), keepdim=True)) / self.r).flatten(1)
+
+
+class SimPool2d(nn.Module):
+    """SimPool (timm's SimPool2d, gamma 2): query = q(mean token), keys = k(LN(tokens)), values =
+    LN(tokens) shifted per channel to be positive, raised to gamma; (attention sum)^(1/gamma)."""
+
+    def __init__(self, channels, heads, norm, q, k):
+        super().__init__()
+        self.heads, self.norm, self.q, self.k = heads, norm, q, k
+        self.last_attention = None
+
+    def forward(self, x):
+        b, c, h, w = x.shape
+        d = c // self.heads
+        t = x.flatten(2).transpose(1, 2)
+        xn = self.norm(t)
+        q = self.q(t.mean(dim=1, keepdim=True)).reshape(b, 1, self.heads, d).transpose(1, 2)
+        k = self.k(xn).reshape(b, h * w, self.heads, d).transpose(1, 2)
+        v = xn.reshape(b, h * w, self.heads, d).transpose(1, 2)
+        v = (v - v.amin(dim=-2, keepdim=True) + 1e-6).pow(2.0)
+        attn = ((q * d ** -0.5) @ k.transpose(-2, -1)).softmax(dim=-1)
+        self.last_attention = attn.reshape(b, self.heads, h, w)
+        return (attn @ v).pow(0.5).transpose(1, 2).reshape(b, c)
+
+
+class AttentionPool2d(nn.Module):
+    """CLIP's AttentionPool2d: [mean token, tokens] + position embedding, multi-head attention with
+    the mean token as the only query, then c_proj."""
+
+    def __init__(self, channels, size, heads, k_proj, q_proj, v_proj, c_proj):
+        super().__init__()
+        self.positional_embedding = nn.Parameter(torch.zeros(size[0] * size[1] + 1, channels))
+        self.heads, self.k_proj, self.q_proj, self.v_proj, self.c_proj = heads, k_proj, q_proj, v_proj, c_proj
+
+    def forward(self, x):
+        t = x.flatten(start_dim=2).permute(2, 0, 1)
+        t = torch.cat([t.mean(dim=0, keepdim=True), t], dim=0) + self.positional_embedding[:, None, :]
+        out, _ = F.multi_head_attention_forward(
+            query=t[:1], key=t, value=t, embed_dim_to_check=t.shape[-1], num_heads=self.heads,
+            q_proj_weight=self.q_proj.weight, k_proj_weight=self.k_proj.weight, v_proj_weight=self.v_proj.weight,
+            in_proj_weight=None, in_proj_bias=torch.cat([self.q_proj.bias, self.k_proj.bias, self.v_proj.bias]),
+            bias_k=None, bias_v=None, add_zero_attn=False, dropout_p=0.0, out_proj_weight=self.c_proj.weight,
+            out_proj_bias=self.c_proj.bias, use_separate_proj_weight=True, training=self.training,
+            need_weights=False)
+        return out.squeeze(0)
+
+
 class BasicBlock(nn.Module):
     """conv1 -> bn1 -> ReLU -> [down] -> conv2 -> bn2, plus the shortcut ([shortcut_down] or, with
     phase_shortcut, `down`'s polyphase choice: down.follow; then [shortcut_conv -> shortcut_bn]), then ReLU."""

@@ -39,7 +39,7 @@ void add_train_options(CLI::App& app, TrainConfig& c) {
       ->capture_default_str();
   app.add_option("--model", c.model, "lenet | vgg | allconv | resnet")->capture_default_str();
   app.add_option("--downsample", c.downsample, "downsampling strategy spec, e.g. max_blur_pool:filter=3")->capture_default_str();
-  app.add_option("--head", c.head, "flatten | gap | gmp | gap_gmp")->capture_default_str();
+  app.add_option("--head", c.head, head_help())->capture_default_str();
   app.add_option("--padding-mode", c.padding_mode, "convolution padding: zeros | circular")->capture_default_str();
   app.add_option("--width", c.width, "channel width multiplier")->capture_default_str();
   app.add_flag("--batch-norm", c.batch_norm, "batch norm after every convolution (vgg, allconv)");

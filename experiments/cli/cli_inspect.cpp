@@ -45,7 +45,7 @@ void add_inspect_command(CLI::App& app) {
   add_config_option(*sub);
   sub->add_option("--model", o->config.model, "lenet | vgg | allconv | resnet")->capture_default_str();
   sub->add_option("--downsample", o->config.downsample, "downsampling strategy spec")->capture_default_str();
-  sub->add_option("--head", o->config.head, "flatten | gap | gmp | gap_gmp")->capture_default_str();
+  sub->add_option("--head", o->config.head, head_help())->capture_default_str();
   sub->add_option("--padding-mode", o->config.padding_mode, "zeros | circular")->capture_default_str();
   sub->add_option("--width", o->config.width, "channel width multiplier")->capture_default_str();
   sub->add_flag("--batch-norm", o->config.batch_norm, "batch norm after every convolution");

@@ -3,6 +3,7 @@
 
 #include "framework/ops/adaptive_pool.h"
 #include "framework/ops/aps.h"
+#include "framework/ops/attention_pool.h"
 #include "framework/ops/avg_pool.h"
 #include "framework/ops/batch_norm.h"
 #include "framework/ops/blur_pool.h"
@@ -11,6 +12,8 @@
 #include "framework/ops/elementwise.h"
 #include "framework/ops/fractional_max_pool.h"
 #include "framework/ops/geometry.h"
+#include "framework/ops/global_pool_heads.h"
+#include "framework/ops/layer_norm.h"
 #include "framework/ops/lp_pool.h"
 #include "framework/ops/matmul.h"
 #include "framework/ops/max_blur_pool.h"

@@ -116,4 +116,31 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
   return y;
 }
 
+Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
+  const int64_t rank = x.dim(), d = dim < 0 ? dim + rank : dim;
+  if (d < 0 || d >= rank || start < 0 || length < 0 || start + length > x.size(d)) {
+    throw ShapeError(fmt::format("narrow: cannot take {} elements from {} along dimension {} of {}", length, start, dim,
+                                 shape_str(x.shape())));
+  }
+  Shape out = x.shape();
+  out[static_cast<size_t>(d)] = length;
+  int64_t inner = 1;
+  for (int64_t k = d + 1; k < rank; ++k) inner *= x.size(k);
+  const int64_t outer = x.numel() / std::max<int64_t>(x.size(d) * inner, 1), block = length * inner,
+                in_block = x.size(d) * inner, offset = start * inner;
+  Tensor y = Tensor::empty(out);
+  for (int64_t o = 0; o < outer; ++o) {
+    std::memcpy(y.data() + o * block, x.data() + o * in_block + offset, static_cast<size_t>(block) * sizeof(float));
+  }
+  if (needs_grad({x})) {
+    record(y, "narrow", {x}, [x, outer, block, in_block, offset](const Tensor& gy) {
+      float* gx = grad_buffer(x);
+      for (int64_t o = 0; o < outer; ++o) {
+        for (int64_t i = 0; i < block; ++i) gx[o * in_block + offset + i] += gy.data()[o * block + i];
+      }
+    });
+  }
+  return y;
+}
+
 }  // namespace poolnet

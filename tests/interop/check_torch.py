@@ -52,6 +52,13 @@ CASES = [
     ("resnet", "max_blur_pool:filter=3", "gap_gmp", "zeros", RESNET8),
     ("resnet", "strided_conv", "flatten", "zeros", RESNET8),
     ("resnet", "mixed_pool", "gap", "circular", RESNET8),
+    ("lenet", "max_pool", "gem", "circular", []),
+    ("lenet", "max_pool", "lse", "zeros", []),
+    ("lenet", "aps", "simpool", "circular", []),
+    ("lenet", "max_pool", "attn_pool:heads=4", "zeros", []),
+    ("vgg", "max_pool", "simpool:heads=2", "circular", SMALL),
+    ("allconv", "max_pool", "attn_pool", "circular", SMALL),
+    ("resnet", "max_pool", "gem", "circular", RESNET8),
 ]
 
 

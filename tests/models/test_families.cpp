@@ -12,10 +12,12 @@ namespace {
 
 TEST(Families, HeadsAndTheirWidths) {
   const std::vector<std::pair<std::string, int64_t>> heads = {
-      {"flatten", 16 * 5 * 5}, {"gap", 16}, {"gmp", 16}, {"gap_gmp", 32}};
+      {"flatten", 16 * 5 * 5}, {"gap", 16}, {"gmp", 16}, {"gap_gmp", 32}, {"gem", 16}, {"lse", 16},
+      {"simpool", 16},          {"attn_pool:heads=4", 16}};
   for (const auto& [head, features] : heads) {
     Sequential classifier;
-    EXPECT_EQ(add_head(classifier, head, {16, 5, 5}), features) << head;
+    SeedSequence seeds(1);
+    EXPECT_EQ(add_head(classifier, head, {16, 5, 5}, seeds), features) << head;
     EXPECT_EQ(classifier.size(), 1u);
     NoGradGuard no_grad;
     EXPECT_EQ(classifier.forward(testing::random_tensor({2, 16, 5, 5}, 1)).shape(), (Shape{2, features})) << head;

@@ -3,6 +3,8 @@
 // layer lists (computed here independently of the builders), and PyTorch-style unique names.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <regex>
 #include <set>
 
@@ -18,11 +20,15 @@ struct GridCase {
   Shape input;
 };
 
+// Every strategy with the four parameter-free heads, and every head with max_pool, in every family.
 std::vector<GridCase> grid() {
+  const std::vector<std::string> plain_heads{"flatten", "gap", "gmp", "gap_gmp"};
   std::vector<GridCase> out;
   for (const std::string& family : model_families()) {
     for (const std::string& strategy : all_strategy_names()) {
       for (const std::string& head : head_names()) {
+        const bool plain = std::find(plain_heads.begin(), plain_heads.end(), head) != plain_heads.end();
+        if (!plain && strategy != "max_pool") continue;
         for (const Shape& input : {Shape{1, 28, 28}, Shape{3, 32, 32}}) out.push_back({family, strategy, head, input});
       }
     }
@@ -59,6 +65,15 @@ int64_t head_features(const std::string& head, int64_t c, int64_t h, int64_t w) 
   return head == "gap_gmp" ? 2 * c : c;
 }
 
+// The head's own parameters on a [c, h, w] map: GeM's p, LSE's r, SimPool's layer norm and two
+// projections without bias, attention pooling's position embedding and four projections.
+int64_t head_params(const std::string& head, int64_t c, int64_t h, int64_t w) {
+  if (head == "gem" || head == "lse") return 1;
+  if (head == "simpool") return 2 * c + 2 * c * c;
+  if (head == "attn_pool") return (h * w + 1) * c + 4 * (c * c + c);
+  return 0;
+}
+
 struct Expected {
   Shape features;
   int64_t params = 0;
@@ -75,7 +90,8 @@ Expected expected(const ModelSpec& s) {
     p = conv_params(C, c1, 5) + down_params(d, c1) + conv_params(c1, c2, 5) + down_params(d, c2);
     H = down(down(H) - shrink);
     W = down(down(W) - shrink);
-    p += conv_params(head_features(s.head, c2, H, W), 120, 1) + conv_params(120, 84, 1) + conv_params(84, K, 1);
+    p += head_params(s.head, c2, H, W) + conv_params(head_features(s.head, c2, H, W), 120, 1) +
+         conv_params(120, 84, 1) + conv_params(84, K, 1);
     return {{c2, H, W}, p};
   }
   if (s.family == "vgg") {
@@ -84,7 +100,7 @@ Expected expected(const ModelSpec& s) {
         conv_params(c2, c2, 3) + down_params(d, c2) + conv_params(c2, c3, 3);
     H = down(down(H));
     W = down(down(W));
-    return {{c3, H, W}, p + conv_params(head_features(s.head, c3, H, W), K, 1)};
+    return {{c3, H, W}, p + head_params(s.head, c3, H, W) + conv_params(head_features(s.head, c3, H, W), K, 1)};
   }
   if (s.family == "allconv") {
     const int64_t c1 = scaled(96, s.width), c2 = scaled(192, s.width);
@@ -93,6 +109,7 @@ Expected expected(const ModelSpec& s) {
         conv_params(c2, K, 1);
     H = down(down(H));
     W = down(down(W));
+    p += head_params(s.head, K, H, W);
     if (s.head == "flatten" || s.head == "gap_gmp") p += conv_params(head_features(s.head, K, H, W), K, 1);
     return {{K, H, W}, p};
   }
@@ -117,7 +134,7 @@ Expected expected(const ModelSpec& s) {
       c = out;
     }
   }
-  return {{c, H, W}, p + conv_params(head_features(s.head, c, H, W), K, 1)};
+  return {{c, H, W}, p + head_params(s.head, c, H, W) + conv_params(head_features(s.head, c, H, W), K, 1)};
 }
 
 class ModelGrid : public ::testing::TestWithParam<GridCase> {};

@@ -133,7 +133,7 @@ TEST(ModelSpec, ValidationMessagesNameFieldValueAndChoices) {
   EXPECT_EQ(config_error(spec_with([](ModelSpec& s) { s.family = "alexnet"; })),
             "model: unknown family 'alexnet' (valid: lenet, vgg, allconv, resnet)");
   EXPECT_EQ(config_error(spec_with([](ModelSpec& s) { s.head = "avg"; })),
-            "model: unknown head 'avg' (valid: flatten, gap, gmp, gap_gmp)");
+            "model: unknown head 'avg' (valid: flatten | gap | gmp | gap_gmp | gem | lse | simpool | attn_pool[:heads=H])");
   EXPECT_EQ(config_error(spec_with([](ModelSpec& s) { s.width = 0.0; })), "model: width must be in (0, 16], got 0");
   EXPECT_EQ(config_error(spec_with([](ModelSpec& s) { s.width = 17.0; })), "model: width must be in (0, 16], got 17");
   EXPECT_EQ(config_error(spec_with([](ModelSpec& s) {
