@@ -21,14 +21,15 @@ import time
 import torch
 import torch.nn.functional as F
 
-def bench_spec(model_name):
-    """The head and input shape `poolnet bench` uses for a model family."""
-    return ("gap", "3,32,32") if model_name == "vgg" else ("flatten", "1,28,28")
+def bench_spec(model_name, head=""):
+    """The head and input shape `poolnet bench` uses for a model family (`head`: another head)."""
+    default, shape = ("gap", "3,32,32") if model_name == "vgg" else ("flatten", "1,28,28")
+    return head or default, shape
 
 
-def torch_model(binary, model_name, strategy):
+def torch_model(binary, model_name, strategy, head):
     """The PyTorch equivalent of the model `poolnet bench` times, from `poolnet inspect --format torch`."""
-    head, shape = bench_spec(model_name)
+    head, shape = bench_spec(model_name, head)
     source = subprocess.run([binary, "inspect", "--model", model_name, "--downsample", strategy, "--head", head,
                              "--input", shape, "--format", "torch"], check=True, capture_output=True, text=True).stdout
     namespace = {}
@@ -42,9 +43,9 @@ def bench_strategies(binary):
     return out.stdout.split()
 
 
-def torch_rate(binary, model_name, strategy, workload, batch, repetitions, min_seconds):
+def torch_rate(binary, model_name, strategy, head, workload, batch, repetitions, min_seconds):
     torch.manual_seed(0)
-    model = torch_model(binary, model_name, strategy)
+    model = torch_model(binary, model_name, strategy, head)
     shape = (batch,) + tuple(int(d) for d in bench_spec(model_name)[1].split(","))
     x = torch.randn(shape)
     labels = torch.arange(batch) % 10
@@ -77,8 +78,8 @@ def torch_rate(binary, model_name, strategy, workload, batch, repetitions, min_s
     return statistics.median(rates)
 
 
-def poolnet_rate(binary, model_name, strategy, workload, threads, batch, repetitions, min_seconds):
-    out = subprocess.run([binary, "bench", "--json", "--models", model_name, "--strategies", strategy,
+def poolnet_rate(binary, model_name, strategy, head, workload, threads, batch, repetitions, min_seconds):
+    out = subprocess.run([binary, "bench", "--json", "--models", model_name, "--strategies", strategy, "--head", head,
                           "--threads", str(threads), "--workloads", workload, "--batch", str(batch),
                           "--repetitions", str(repetitions), "--min-seconds", str(min_seconds)],
                          check=True, capture_output=True, text=True).stdout
@@ -91,6 +92,8 @@ def main():
     p.add_argument("--binary", default=os.path.join(here, "..", "..", "build", "release", "poolnet"))
     p.add_argument("--models", default="lenet,vgg")
     p.add_argument("--strategies", default="", help="';'-separated when a spec has a comma (default: poolnet bench's)")
+    p.add_argument("--head", default="", help="the head of every model (default: poolnet bench's, gap for vgg, "
+                   "flatten for lenet)")
     p.add_argument("--threads", default="1,2")
     p.add_argument("--workloads", default="train,infer")
     p.add_argument("--batch", type=int, default=64)
@@ -112,13 +115,15 @@ def main():
                 for workload in a.workloads.split(","):
                     ours, theirs, ratios = [], [], []
                     for _ in range(a.rounds):
-                        o = poolnet_rate(a.binary, model_name, strategy, workload, threads, a.batch, a.repetitions,
-                                         a.min_seconds)
-                        t = torch_rate(a.binary, model_name, strategy, workload, a.batch, a.repetitions, a.min_seconds)
+                        o = poolnet_rate(a.binary, model_name, strategy, a.head, workload, threads, a.batch,
+                                         a.repetitions, a.min_seconds)
+                        t = torch_rate(a.binary, model_name, strategy, a.head, workload, a.batch, a.repetitions,
+                                       a.min_seconds)
                         ours.append(o)
                         theirs.append(t)
                         ratios.append(o / t)
-                    print(f"| {model_name} | {strategy} | {workload} | {threads} | {statistics.median(ours):.0f} | "
+                    name = f"{model_name}[{a.head}]" if a.head else model_name
+                    print(f"| {name} | {strategy} | {workload} | {threads} | {statistics.median(ours):.0f} | "
                           f"{statistics.median(theirs):.0f} | {statistics.median(ratios):.2f} | "
                           f"{min(ratios):.2f}-{max(ratios):.2f} |", flush=True)
     print()

@@ -64,6 +64,7 @@ void add_bench_command(CLI::App& app) {
   struct Options {
     std::string models = "lenet,vgg";
     std::string strategies = fmt::format("{}", fmt::join(bench_strategies(), ","));
+    std::string head;  // empty: gap for vgg, flatten for lenet
     std::string threads = "1,all";
     std::string workloads = "train,infer";
     int64_t batch = 64;
@@ -78,6 +79,7 @@ void add_bench_command(CLI::App& app) {
   add_config_option(*sub);
   sub->add_option("--models", o->models, "comma list of lenet (1x28x28), vgg (3x32x32)")->capture_default_str();
   sub->add_option("--strategies", o->strategies, "comma list of downsampling strategies")->capture_default_str();
+  sub->add_option("--head", o->head, "the head of every model (default: gap for vgg, flatten for lenet): " + head_help());
   sub->add_option("--threads", o->threads, "comma list of thread counts ('all': every core)")->capture_default_str();
   sub->add_option("--workloads", o->workloads, "comma list of train, infer")->capture_default_str();
   sub->add_option("--batch", o->batch, "batch size")->capture_default_str()->check(CLI::Range(1, 1000000));
@@ -97,7 +99,7 @@ void add_bench_command(CLI::App& app) {
         ModelSpec spec;
         spec.family = family;
         spec.downsample = parse_downsample(strategy);
-        spec.head = family == "vgg" ? "gap" : "flatten";
+        spec.head = !o->head.empty() ? o->head : family == "vgg" ? "gap" : "flatten";
         spec.input = family == "lenet" ? Shape{1, 28, 28} : Shape{3, 32, 32};
         auto model = build_model(spec, 1);
         const Tensor x = Tensor::normal({o->batch, spec.input[0], spec.input[1], spec.input[2]}, 0, 1, 2);
@@ -120,13 +122,13 @@ void add_bench_command(CLI::App& app) {
           for (const auto& workload : split_strategy_list(o->workloads)) {
             Measurement m = measure(workload == "train" ? std::function<void()>(train_step) : std::function<void()>(infer_step),
                                     o->batch, o->repetitions, o->min_seconds);
-            m.model = family;
+            m.model = o->head.empty() ? family : fmt::format("{}[{}]", family, o->head);
             m.strategy = to_string(spec.downsample);
             m.workload = workload;
             m.threads = threads;
             results.push_back(m);
             if (!o->json) {
-              fmt::print("{:<6} {:<34} {:<6} threads {:>2}  {:>9.0f} img/s  (min {:.0f}, max {:.0f})\n", family, m.strategy,
+              fmt::print("{:<6} {:<34} {:<6} threads {:>2}  {:>9.0f} img/s  (min {:.0f}, max {:.0f})\n", m.model, m.strategy,
                          workload, threads, m.median, m.min, m.max);
               std::fflush(stdout);
             }

@@ -135,7 +135,8 @@ Fingerprint run_fingerprint(const TrainConfig& c, const DataIdentity& data, cons
         case KeyType::kInteger: value = std::to_string(spec.integer(key.name)); break;
         case KeyType::kReal: value = num(spec.real(key.name)); break;
         case KeyType::kFlag: value = spec.flag(key.name) ? "true" : "false"; break;
-        case KeyType::kChoice: value = spec.choice(key.name); break;
+        case KeyType::kChoice:
+        case KeyType::kStride: value = spec.choice(key.name); break;
       }
     }
     f["strategy." + key.name] = value;
