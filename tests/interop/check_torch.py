@@ -52,6 +52,9 @@ CASES = [
     ("resnet", "max_blur_pool:filter=3", "gap_gmp", "zeros", RESNET8),
     ("resnet", "strided_conv", "flatten", "zeros", RESNET8),
     ("resnet", "mixed_pool", "gap", "circular", RESNET8),
+    ("lenet", "lip_pool", "gap", "circular", []),
+    ("lenet", "lip_pool:window=2,logit_kernel=5", "flatten", "zeros", []),
+    ("resnet", "lip_pool", "gap", "zeros", RESNET8),
 ]
 
 
