@@ -7,16 +7,19 @@
 //     x [N,C,H,W], logits [N,C,H,W] -> y [N,C,OH,OW]
 //     OH = floor((H + 2*PH - KH) / SH) + 1 (pooled_length, floor mode); padding at most half the
 //     kernel (pool_window.h's limits); the defaults are lip2d's: kernel 3, stride 2, padding 1.
-//   y = sum_i w_i x_i / sum_i w_i,  w_i = exp(l_i - m),  m = the largest logit of the window,
+//   y = sum_i w_i x_i / sum_i w_i,  w_i = exp(l_i - m),  m a logit near the window's largest,
 //     over the window's input pixels: padding takes no part (lip2d divides two zero-padded
 //     avg_pool2d of x*exp(l) and exp(l), whose divisors cancel and whose padded terms are 0).
-//   Subtracting the per-window max m changes nothing in the ratio and keeps every w_i in (0, 1]
-//   with at least one w_i = 1, so the sums neither overflow nor vanish for any finite logits.
+//   Subtracting m changes nothing in the ratio and keeps every w_i in (0, 1] with one w_i = 1, so
+//   the sums neither overflow nor vanish for any finite logits. Computed with one exp per input
+//   pixel: w_i = exp(l_i - M), M the plane's largest logit (NaN skipped), which is m scaled by
+//   exp(m - M); a window whose weight sum falls below 2^-60 (its logits far below M, where the
+//   scaled weights would lose precision or vanish) is weighted against its own max instead.
 //   logits = 0 gives average pooling over the window's input pixels (avg_pool2d with
 //   count_include_pad = false); logits = x gives SoftPool (soft_pool2d, when unpadded).
 //   NaN in x or logits propagates to the windows holding it; so does a +inf logit (as in lip2d).
 // Gradient, with S = sum_i w_i: gx_i += gy * w_i / S and glogits_i += gy * w_i / S * (x_i - y)
-// for every window containing i (windows may overlap; w_i recomputed from the kept m and S).
+// for every window containing i (windows may overlap; the forward's w_i and S are kept).
 // Parallel over the N*C planes, with the same split forward and backward: bitwise identical at
 // any thread count.
 #pragma once

@@ -115,6 +115,14 @@ TEST(LipPool, Contract) {
                                         random_tensor({2, 3, 7, 6}, 5, -2.0f, 2.0f).set_requires_grad()},
                              .thread_inputs = big}));
   }
+  // Windows far below the plane's max logit are weighted against their own max: both paths.
+  Tensor far = random_tensor({2, 3, 7, 6}, 8, -2.0f, 2.0f);
+  for (int64_t i = 0; i < far.numel(); ++i) far.data()[i] += (i / 6) % 7 < 4 ? 0.0f : -300.0f;
+  EXPECT_TRUE(
+      op_contract({.op = "lip_pool2d",
+                   .f = [](const std::vector<Tensor>& in) { return lip_pool2d(in[0], in[1]); },
+                   .inputs = {random_tensor({2, 3, 7, 6}, 9, -2.0f, 2.0f).set_requires_grad(), far.set_requires_grad()},
+                   .thread_inputs = big}));
   // Only one of the two needing a gradient.
   for (int fixed : {0, 1}) {
     std::vector<Tensor> in{random_tensor({2, 2, 6, 6}, 6).set_requires_grad(),
