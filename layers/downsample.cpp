@@ -14,6 +14,7 @@
 #include "layers/conv_blur_pool2d.h"
 #include "layers/fractional_max_pool2d.h"
 #include "layers/identity.h"
+#include "layers/lip_pool2d.h"
 #include "layers/lp_pool2d.h"
 #include "layers/lps_pool2d.h"
 #include "layers/max_blur_pool2d.h"
@@ -312,6 +313,27 @@ std::vector<Strategy>& rows() {
              } catch (const ShapeError& e) {
                throw ConfigError(fmt::format("downsample: '{}' cannot work: {}", to_string(s), e.what()));
              }
+           }},
+      {.name = "lip_pool",
+       .keys = {integer_key("window", std::nullopt, 1, kUnboundedInteger, false, "2*stride-1"),
+                integer_key("logit_kernel", 3, 1, 15)},
+       .description = "local importance pooling: the window's mean weighted by exp(G(x)), G = `logit_kernel` "
+                      "conv (no bias), affine instance norm, 12*sigmoid (the simplified LIP of the LIP-ResNet, "
+                      "conv zero-initialised: starts as average pooling); window 2s-1 (3 at s=2), stride s, "
+                      "padding (window-1)/2; Gao et al. 2019",
+       .build =
+           [](const DownsampleSpec& s, const DownsampleContext& c) -> std::shared_ptr<Module> {
+             require_channels(s, c);
+             const int64_t k = s.has("window") ? s.integer("window") : 2 * c.stride - 1, pad = (k - 1) / 2;
+             if (s.integer("logit_kernel") % 2 == 0) {
+               throw ConfigError(fmt::format("downsample: '{}' cannot work: logit_kernel must be odd", to_string(s)));
+             }
+             return std::make_shared<LipPool2d>(
+                 LipPool2dOptions{.channels = c.channels,
+                                  .pool = {.kernel = {k, k}, .stride = square(c), .padding = {pad, pad}},
+                                  .logit_kernel = s.integer("logit_kernel"),
+                                  .padding_mode = c.padding_mode,
+                                  .seed = c.seed});
            }},
       {.name = "none",
        .description = "no downsampling: stride 1 throughout (the equivariance ceiling)",

@@ -518,3 +518,47 @@ class BasicBlock(nn.Module):
         if self.shortcut_conv is not None:
             s = self.shortcut_bn(self.shortcut_conv(s))
         return F.relu(h + s)
+
+
+def InstanceNorm2d(num_features, eps, affine):
+    return nn.InstanceNorm2d(num_features, eps=eps, affine=affine)
+
+
+class SoftGate(nn.Module):
+    """coeff * sigmoid(x) (sebgao/LIP, imagenet/lip_resnet.py: SoftGate with COEFF = 12)."""
+
+    def __init__(self, coeff):
+        super().__init__()
+        self.coeff = coeff
+
+    def forward(self, x):
+        return torch.sigmoid(x).mul(self.coeff)
+
+
+def LipLogit(coeff, conv, bn):
+    """The simplified LIP's logit module: conv -> bn -> gate, named as SimplifiedLIP.logit."""
+    logit = nn.Sequential()
+    logit.add_module("conv", conv)
+    logit.add_module("bn", bn)
+    logit.add_module("gate", SoftGate(coeff))
+    return logit
+
+
+class LipPool2d(nn.Module):
+    """Local importance pooling (sebgao/LIP, lip2d and SimplifiedLIP): avg_pool(x * w) / avg_pool(w),
+    w = exp(logit(x)); zeros: the padding adds 0 to both, so it takes no part; circular: x and w
+    wrap around by the padding, then unpadded windows."""
+
+    def __init__(self, kernel, stride, padding, padding_mode, logit):
+        super().__init__()
+        self.kernel_size, self.stride, self.padding, self.padding_mode = kernel, stride, padding, padding_mode
+        self.logit = logit
+
+    def forward(self, x):
+        w = self.logit(x).exp()
+        padding = self.padding
+        if self.padding_mode == "circular":
+            wrap = (padding[1], padding[1], padding[0], padding[0])
+            x, w, padding = F.pad(x, wrap, mode="circular"), F.pad(w, wrap, mode="circular"), 0
+        return (F.avg_pool2d(x * w, self.kernel_size, self.stride, padding) /
+                F.avg_pool2d(w, self.kernel_size, self.stride, padding))

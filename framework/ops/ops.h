@@ -28,3 +28,5 @@
 #include "framework/ops/softmax.h"
 #include "framework/ops/stochastic_pool.h"
 #include "framework/ops/tips.h"
+#include "framework/ops/lip_pool.h"
+#include "framework/ops/instance_norm.h"

@@ -11,6 +11,7 @@
 #include "layers/conv2d.h"
 #include "layers/downsample.h"
 #include "layers/linear.h"
+#include "layers/lip_pool2d.h"
 #include "layers/lps_pool2d.h"
 #include "layers/max_blur_pool2d.h"
 #include "layers/relu.h"
@@ -89,13 +90,26 @@ void BM_Tips(benchmark::State& state) {
   poolnet::TipsPool2d layer({.channels = kShapes[static_cast<size_t>(state.range(0))][0], .seed = 1});
   run(state, [&](const Tensor& x) { return layer.forward(x); });
 }
+
+// The op alone (lip2d's window: kernel 3, stride 2, padding 1) with fixed logits, then the layer
+// (logit conv 3x3 C -> C, instance norm, gate; its weights learning too).
+void BM_LipPoolOp(benchmark::State& state) {
+  const auto& s = kShapes[static_cast<size_t>(state.range(0))];
+  const Tensor logits = Tensor::uniform({64, s[0], s[1], s[2]}, 0.0f, 12.0f, 2);
+  run(state, [&](const Tensor& x) { return poolnet::lip_pool2d(x, logits); });
+}
+
+void BM_LipPool(benchmark::State& state) {
+  poolnet::LipPool2d layer({.channels = kShapes[static_cast<size_t>(state.range(0))][0], .seed = 1});
+  run(state, [&](const Tensor& x) { return layer.forward(x); });
+}
 // One SGD training step (forward, cross-entropy, backward) of a LeNet-style CNN on a batch of 64
 // 1x28x28 images: conv 5x5 (1->6, padding 2), ReLU, downsample, conv 5x5 (6->16), ReLU,
 // downsample, flatten, linear -> 10. Argument: index into kStepStrategies; 2 threads.
 const std::vector<std::string> kStepStrategies = {"max_pool",  "max_blur_pool",   "blur_pool",    "avg_pool",
                                                   "aps",       "aps_blur",        "strided_conv", "conv_blur_pool",
                                                   "soft_pool", "stochastic_pool", "mixed_pool",   "lp_pool",
-                                                  "tips"};
+                                                  "tips",      "lip_pool"};
 
 void BM_LeNetStep(benchmark::State& state) {
   using namespace poolnet;
@@ -125,7 +139,7 @@ void BM_LeNetStep(benchmark::State& state) {
 }
 }  // namespace
 
-BENCHMARK(BM_LeNetStep)->DenseRange(0, 12)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LeNetStep)->DenseRange(0, 13)->Unit(benchmark::kMillisecond);
 
 #define POOLNET_BENCH(fn) BENCHMARK(fn)->ArgsProduct({{0, 1, 2, 3}, {1, 2}})->Unit(benchmark::kMicrosecond)
 POOLNET_BENCH(BM_MaxPool);
@@ -139,3 +153,5 @@ POOLNET_BENCH(BM_FractionalMaxPool);
 POOLNET_BENCH(BM_Lps);
 POOLNET_BENCH(BM_S3Pool);
 POOLNET_BENCH(BM_Tips);
+POOLNET_BENCH(BM_LipPoolOp);
+POOLNET_BENCH(BM_LipPool);

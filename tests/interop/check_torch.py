@@ -59,6 +59,9 @@ CASES = [
     ("vgg", "max_pool", "simpool:heads=2", "circular", SMALL),
     ("allconv", "max_pool", "attn_pool", "circular", SMALL),
     ("resnet", "max_pool", "gem", "circular", RESNET8),
+    ("lenet", "lip_pool", "gap", "circular", []),
+    ("lenet", "lip_pool:window=2,logit_kernel=5", "flatten", "zeros", []),
+    ("resnet", "lip_pool", "gap", "zeros", RESNET8),
 ]
 
 

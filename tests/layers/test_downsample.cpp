@@ -26,7 +26,7 @@ TEST(StrategyRegistry, NamesAreDesignsTable) {
   EXPECT_EQ(all_strategy_names(),
             (std::vector<std::string>{"max_pool", "avg_pool", "lp_pool", "strided_conv", "max_blur_pool", "blur_pool",
                                       "conv_blur_pool", "aps", "aps_blur", "stochastic_pool", "mixed_pool", "soft_pool",
-                                      "tips", "fractional_max_pool", "lps", "s3_pool", "none"}));
+                                      "tips", "fractional_max_pool", "lps", "s3_pool", "lip_pool", "none"}));
 }
 
 TEST(StrategyRegistry, DefaultListsComeFromTheRows) {
@@ -235,6 +235,7 @@ TEST(DownsampleSpec, StrategyKeys) {
   EXPECT_EQ(strategy_keys("lps"),
             (std::vector<std::string>{"filter", "hidden", "stride", "tau", "tau_decay", "tau_every", "tau_min"}));
   EXPECT_EQ(strategy_keys("tips"), (std::vector<std::string>{"kernel", "stride"}));
+  EXPECT_EQ(strategy_keys("lip_pool"), (std::vector<std::string>{"logit_kernel", "window"}));
   EXPECT_TRUE(strategy_keys("none").empty());
   EXPECT_THROW(strategy_keys("nope"), ConfigError);
 }
@@ -271,6 +272,10 @@ TEST(MakeDownsample, EveryStrategyBuildsItsModule) {
       {"lps:filter=3,hidden=2,tau=0.5", "LpsPool2d(4, hidden=2, stride=2, tau=0.5, blur=3, padding=zeros)",
        4 * 2 * 9 + 2 + 2 * 2 * 9 + 2, {2, 4, 4, 3}},
       {"s3_pool", "S3Pool2d(stride=2x2)", 0, {2, 4, 4, 3}},
+      {"lip_pool", "LipPool2d(4, kernel=3x3, stride=2x2, padding=1x1, logit_kernel=3, padding_mode=zeros)",
+       4 * 4 * 9 + 8, {2, 4, 4, 3}},
+      {"lip_pool:window=2,logit_kernel=1",
+       "LipPool2d(4, kernel=2x2, stride=2x2, padding=0x0, logit_kernel=1, padding_mode=zeros)", 4 * 4 + 8, {2, 4, 4, 3}},
       {"none", "Identity()", 0, {2, 4, 8, 6}},
   };
   std::vector<std::string> covered;
@@ -324,6 +329,8 @@ TEST(MakeDownsample, RejectsContextsThatCannotWork) {
   EXPECT_NE(message("tips", {}).find("tips needs the channel count"), std::string::npos);
   EXPECT_NE(message("tips:kernel=4", {.channels = 2}).find("'tips:kernel=4' cannot work: kernel must be odd"),
             std::string::npos);
+  EXPECT_NE(message("lip_pool", {}).find("lip_pool needs the channel count"), std::string::npos);
+  EXPECT_NE(message("lip_pool:logit_kernel=2", {.channels = 2}).find("logit_kernel must be odd"), std::string::npos);
   const std::string m = message("max_pool:kernel=2,padding=2", {});
   EXPECT_NE(m.find("max_pool:kernel=2,padding=2"), std::string::npos) << m;
   EXPECT_NE(m.find("padding"), std::string::npos) << m;

@@ -136,6 +136,19 @@ TEST_P(FieldMeasurement, ArithmeticFieldMatchesPerturbations) {
     }
     return;
   }
+  if (GetParam() == "lip_pool") {
+    // Its logits pass through an instance norm, whose mean and variance over the whole plane reach
+    // every output, so no local field holds the dependence; the field shown is the local one: the
+    // logit conv (3x3), then the window (3x3, stride 2): 5 + 2 + 2 after the first convolution.
+    for (size_t l = 0; l < s.layers.size() && l < 6; ++l) {
+      const int64_t downsamplers = l >= 5 ? 2 : (l >= 2 ? 1 : 0);
+      EXPECT_EQ(s.layers[l].field_h.jump, int64_t{1} << downsamplers) << s.layers[l].name;
+      EXPECT_FALSE(s.layers[l].field_is_bound) << s.layers[l].name;
+    }
+    EXPECT_EQ(s.layers[2].field_h.size, 9);
+    EXPECT_EQ(s.layers[2].field_w.size, 9);
+    return;
+  }
   const Tensor x = testing::random_tensor({1, 1, kSize, kSize}, 7, 0.5f, 1.0f);
   // changed[l][o][p]: whether input pixel p changes output position o of layer l.
   std::vector<std::vector<std::vector<bool>>> changed;

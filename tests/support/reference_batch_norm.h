@@ -10,4 +10,8 @@ namespace poolnet::reference {
 Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
                     const Tensor& running_var, bool training, float eps);
 
+// PyTorch instance norm: every plane (n, c) normalised with its own mean and biased variance,
+// then * weight[c] + bias[c] (weight/bias may be undefined).
+Tensor instance_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, float eps);
+
 }  // namespace poolnet::reference

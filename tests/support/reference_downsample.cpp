@@ -194,4 +194,26 @@ Tensor stochastic_pool_train(const Tensor& x, int64_t kernel, int64_t stride, ui
       });
 }
 
+Tensor lip_pool(const Tensor& x, const Tensor& logits, int64_t kernel, int64_t stride, int64_t padding) {
+  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
+  const int64_t OH = (H + 2 * padding - kernel) / stride + 1, OW = (W + 2 * padding - kernel) / stride + 1;
+  Tensor y = Tensor::zeros({N, C, OH, OW});
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t oh = 0; oh < OH; ++oh)
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          double num = 0.0, den = 0.0;
+          for (int64_t i = 0; i < kernel; ++i)
+            for (int64_t j = 0; j < kernel; ++j) {
+              const int64_t h = oh * stride - padding + i, w = ow * stride - padding + j;
+              if (h < 0 || h >= H || w < 0 || w >= W) continue;  // padding: weight 0
+              const double e = std::exp(static_cast<double>(logits.at({n, c, h, w})));
+              num += e * x.at({n, c, h, w});
+              den += e;
+            }
+          y.at({n, c, oh, ow}) = static_cast<float>(num / den);
+        }
+  return y;
+}
+
 }  // namespace poolnet::reference

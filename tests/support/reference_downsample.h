@@ -54,4 +54,8 @@ Tensor stochastic_pool_eval(const Tensor& x, int64_t kernel, int64_t stride);
 // Training mode with the op's documented draw rule.
 Tensor stochastic_pool_train(const Tensor& x, int64_t kernel, int64_t stride, uint64_t seed, uint64_t step);
 
+// LIP: sum exp(l) x / sum exp(l) over the input pixels of each window (kernel, stride, padding on
+// both axes; floor mode; padding left out), exp taken as is (no max subtracted), in double.
+Tensor lip_pool(const Tensor& x, const Tensor& logits, int64_t kernel, int64_t stride, int64_t padding);
+
 }  // namespace poolnet::reference
