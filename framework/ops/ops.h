@@ -25,3 +25,4 @@
 #include "framework/ops/softmax.h"
 #include "framework/ops/stochastic_pool.h"
 #include "framework/ops/tips.h"
+#include "framework/ops/spectral_pool.h"
