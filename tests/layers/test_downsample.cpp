@@ -26,7 +26,8 @@ TEST(StrategyRegistry, NamesAreDesignsTable) {
   EXPECT_EQ(all_strategy_names(),
             (std::vector<std::string>{"max_pool", "avg_pool", "lp_pool", "strided_conv", "max_blur_pool", "blur_pool",
                                       "conv_blur_pool", "aps", "aps_blur", "stochastic_pool", "mixed_pool", "soft_pool",
-                                      "tips", "fractional_max_pool", "lps", "s3_pool", "none"}));
+                                      "tips", "fractional_max_pool", "lps", "s3_pool", "none", "spectral_pool",
+                                      "flc_pool", "asap_pool"}));
 }
 
 TEST(StrategyRegistry, DefaultListsComeFromTheRows) {
@@ -272,6 +273,10 @@ TEST(MakeDownsample, EveryStrategyBuildsItsModule) {
        4 * 2 * 9 + 2 + 2 * 2 * 9 + 2, {2, 4, 4, 3}},
       {"s3_pool", "S3Pool2d(stride=2x2)", 0, {2, 4, 4, 3}},
       {"none", "Identity()", 0, {2, 4, 8, 6}},
+      {"spectral_pool", "SpectralPool2d(ratio=0.5, field=whole map)", 0, {2, 4, 4, 3}},
+      {"spectral_pool:ratio=0.3", "SpectralPool2d(ratio=0.3, field=whole map)", 0, {2, 4, 2, 1}},
+      {"flc_pool", "FlcPool2d(stride=2, field=whole map)", 0, {2, 4, 4, 3}},
+      {"asap_pool", "AsapPool2d(stride=2, field=whole map)", 0, {2, 4, 4, 3}},
   };
   std::vector<std::string> covered;
   const Tensor x = testing::random_tensor({2, 4, 8, 6}, 1, 0.0f, 1.0f);
