@@ -44,10 +44,14 @@ fftwf_plan plan_for(int64_t H, int64_t W, Direction direction) {
 }  // namespace
 
 void transform2d(const Complex* in, Complex* out, int64_t H, int64_t W, Direction direction) {
+  auto* in_f = reinterpret_cast<float*>(const_cast<Complex*>(in));
+  auto* out_f = reinterpret_cast<float*>(out);
+  if (fftwf_alignment_of(in_f) != 0 || fftwf_alignment_of(out_f) != 0) {  // the plans' SIMD alignment
+    throw std::invalid_argument(fmt::format("fft: {}x{} planes must be SIMD-aligned (scratch_plane)", H, W));
+  }
   fftwf_plan p = plan_for(H, W, direction);
   // Out-of-place complex transforms leave their input intact (FFTW's default, FFTW_PRESERVE_INPUT).
-  fftwf_execute_dft(p, reinterpret_cast<fftwf_complex*>(const_cast<Complex*>(in)),
-                    reinterpret_cast<fftwf_complex*>(out));
+  fftwf_execute_dft(p, reinterpret_cast<fftwf_complex*>(in_f), reinterpret_cast<fftwf_complex*>(out_f));
 }
 
 Complex* scratch_plane(int slot, int64_t n) {

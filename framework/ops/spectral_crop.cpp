@@ -51,17 +51,20 @@ CropPlan make_plan(const Tensor& x, const SpectralCrop& c) {
   return p;
 }
 
-// One plane: z [OH,OW] (complex) and y [OH,OW] from x [H,W].
-void spectral_crop_forward(const CropPlan& p, const float* x, Complex* z, float* y) {
+// One plane: y [OH,OW] from x [H,W]; z_keep [OH,OW] (complex) receives z when not null. FFTW only
+// ever sees the thread's aligned scratch planes.
+void spectral_crop_forward(const CropPlan& p, const float* x, Complex* z_keep, float* y) {
   const int64_t in = p.g.H * p.g.W, out = p.g.OH * p.g.OW;
   Complex* a = fft::scratch_plane(0, in);
   Complex* spectrum = fft::scratch_plane(1, in);
   Complex* selected = fft::scratch_plane(2, out);
+  Complex* z = fft::scratch_plane(3, out);
   for (int64_t i = 0; i < in; ++i) a[i] = Complex(x[i], 0.0f);
   fft::transform2d(a, spectrum, p.g.H, p.g.W, Direction::kForward);
   for (int64_t o = 0; o < out; ++o) selected[o] = p.weight[o] * spectrum[p.source[o]];
   fft::transform2d(selected, z, p.g.OH, p.g.OW, Direction::kInverse);
   for (int64_t o = 0; o < out; ++o) y[o] = p.magnitude ? std::abs(z[o]) : z[o].real();
+  if (z_keep != nullptr) std::copy(z, z + out, z_keep);
 }
 
 // One plane: gx [H,W] += Re(F S^T F^{-1} g), g from gy [OH,OW] (and z for the magnitude).
@@ -99,7 +102,7 @@ Tensor spectral_crop2d(const Tensor& x, const SpectralCrop& c) {
   const float* px = x.data();
   parallel::parallel_for(0, planes, plane_grain(g), [&](int64_t b, int64_t e) {
     for (int64_t q = b; q < e; ++q) {
-      Complex* zq = c.magnitude ? z->data() + q * plane_out : fft::scratch_plane(3, plane_out);
+      Complex* zq = c.magnitude ? z->data() + q * plane_out : nullptr;
       spectral_crop_forward(*plan, px + q * plane_in, zq, y.data() + q * plane_out);
     }
   });

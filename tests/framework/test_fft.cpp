@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <numbers>
+#include <stdexcept>
 #include <vector>
 
 #include "framework/fft.h"
@@ -54,6 +55,14 @@ TEST(Fft, InverseOfForwardIsTheInputTimesItsSize) {
   fft::transform2d(x, spectrum, H, W, Direction::kForward);
   fft::transform2d(spectrum, back, H, W, Direction::kInverse);
   for (int64_t i = 0; i < H * W; ++i) EXPECT_NEAR(std::abs(back[i] / float(H * W) - x[i]), 0.0, 1e-5) << i;
+}
+
+// The plans were made for aligned arrays; FFTW's new-array execution requires the same alignment.
+TEST(Fft, RejectsPlanesWithoutTheirAlignment) {
+  Complex* in = fft::scratch_plane(0, 17);
+  Complex* out = fft::scratch_plane(1, 17);
+  EXPECT_THROW(fft::transform2d(in + 1, out, 4, 4, Direction::kForward), std::invalid_argument);
+  EXPECT_THROW(fft::transform2d(in, out + 1, 4, 4, Direction::kInverse), std::invalid_argument);
 }
 
 // Worker threads share the cached plans: every plane gives the same bits as alone.
