@@ -12,3 +12,5 @@ find_package(LIBXSMM REQUIRED)
 find_path(RANDOM123_INCLUDE_DIR Random123/philox.h REQUIRED)
 find_package(Boost 1.74 REQUIRED)  # Boost.Math (header-only): Student's t and binomial distributions of the study statistics
 find_package(OpenSSL REQUIRED)  # libcrypto: SHA-256 of data files in study fingerprints
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(FFTW3F REQUIRED IMPORTED_TARGET fftw3f)  # single-precision FFTs of the spectral pooling ops

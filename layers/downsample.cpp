@@ -26,6 +26,9 @@
 #include "layers/soft_pool2d.h"
 #include "layers/stochastic_pool2d.h"
 #include "layers/tips_pool2d.h"
+#include "layers/spectral_pool2d.h"
+#include "layers/flc_pool2d.h"
+#include "layers/asap_pool2d.h"
 
 namespace poolnet {
 
@@ -73,6 +76,15 @@ void require_channels(const DownsampleSpec& spec, const DownsampleContext& c) {
 void require_stride(const DownsampleSpec& spec, const DownsampleContext& c, int64_t least) {
   if (c.stride < least) {
     throw ConfigError(fmt::format("downsample: {} needs a context stride >= {}, got {}", spec.name, least, c.stride));
+  }
+}
+
+// flc_pool and asap_pool keep the middle half of the spectrum, as the authors' code: stride 2 only.
+void require_halving(const DownsampleSpec& spec, const DownsampleContext& c) {
+  if (c.stride != 2) {
+    throw ConfigError(fmt::format("downsample: {} halves the map (the authors' crop of the middle half of the "
+                                  "spectrum); it needs a context stride of 2, got {}",
+                                  spec.name, c.stride));
   }
 }
 
@@ -334,6 +346,35 @@ std::vector<Strategy>& rows() {
                                   .logit_kernel = s.integer("logit_kernel"),
                                   .padding_mode = c.padding_mode,
                                   .seed = c.seed});
+           }},
+      {.name = "spectral_pool",
+       .keys = {{.name = "ratio", .type = KeyType::kReal, .low = 0, .high = 1, .unset = "1/the context's stride"}},
+       .description = "keeps the centred floor(ratio * H) x floor(ratio * W) block of each plane's DFT (FFTW), "
+                      "inverse DFT, real part; every output reads the whole map; Rippel et al. 2015",
+       .build =
+           [](const DownsampleSpec& s, const DownsampleContext& c) -> std::shared_ptr<Module> {
+             if (!s.has("ratio")) require_stride(s, c, 2);
+             const double ratio = s.has("ratio") ? s.real("ratio") : 1.0 / static_cast<double>(c.stride);
+             if (!(ratio > 0.0 && ratio < 1.0)) {
+               throw ConfigError(fmt::format("downsample: '{}' cannot work: needs 0 < ratio < 1", to_string(s)));
+             }
+             return std::make_shared<SpectralPool2d>(SpectralPool{.ratio = ratio});
+           }},
+      {.name = "flc_pool",
+       .description = "frequency low-cut pooling: the magnitude of the inverse DFT of the centred half of the "
+                      "shifted spectrum (flc_pooling.py); stride 2 only; Grabinski et al. 2022",
+       .build =
+           [](const DownsampleSpec& s, const DownsampleContext& c) -> std::shared_ptr<Module> {
+             require_halving(s, c);
+             return std::make_shared<FlcPool2d>();
+           }},
+      {.name = "asap_pool",
+       .description = "aliasing and spectral artifact free pooling: FLC with a Hamming window on the shifted "
+                      "spectrum, real part (asap.py); stride 2 only; Grabinski et al. 2023",
+       .build =
+           [](const DownsampleSpec& s, const DownsampleContext& c) -> std::shared_ptr<Module> {
+             require_halving(s, c);
+             return std::make_shared<AsapPool2d>();
            }},
       {.name = "none",
        .description = "no downsampling: stride 1 throughout (the equivariance ceiling)",

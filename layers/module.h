@@ -29,6 +29,9 @@ struct Window {
   Size2d dilation{1, 1};
   bool global = false;    // reads the whole input (global pooling, flatten + linear)
   bool adaptive = false;  // the sampling phase depends on the input (APS): the window is a bound
+  // every output reads the whole input map, yet the output keeps a spatial layout with `stride`
+  // (frequency-domain pooling): the receptive field becomes the whole map, the stride multiplies
+  bool whole_map = false;
 };
 
 // What a layer was built from: its type and its constructor arguments by name, in order (its

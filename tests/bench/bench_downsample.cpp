@@ -103,6 +103,19 @@ void BM_LipPool(benchmark::State& state) {
   poolnet::LipPool2d layer({.channels = kShapes[static_cast<size_t>(state.range(0))][0], .seed = 1});
   run(state, [&](const Tensor& x) { return layer.forward(x); });
 }
+
+// Frequency-domain pooling: per plane a 2-D FFT, the kept block, an inverse FFT (FFTW).
+void BM_SpectralPool(benchmark::State& state) {
+  run(state, [](const Tensor& x) { return poolnet::spectral_pool2d(x, {}); });
+}
+
+void BM_FlcPool(benchmark::State& state) {
+  run(state, [](const Tensor& x) { return poolnet::flc_pool2d(x); });
+}
+
+void BM_AsapPool(benchmark::State& state) {
+  run(state, [](const Tensor& x) { return poolnet::asap_pool2d(x); });
+}
 // One SGD training step (forward, cross-entropy, backward) of a LeNet-style CNN on a batch of 64
 // 1x28x28 images: conv 5x5 (1->6, padding 2), ReLU, downsample, conv 5x5 (6->16), ReLU,
 // downsample, flatten, linear -> 10. Argument: index into kStepStrategies; 2 threads.
@@ -155,3 +168,6 @@ POOLNET_BENCH(BM_S3Pool);
 POOLNET_BENCH(BM_Tips);
 POOLNET_BENCH(BM_LipPoolOp);
 POOLNET_BENCH(BM_LipPool);
+POOLNET_BENCH(BM_SpectralPool);
+POOLNET_BENCH(BM_FlcPool);
+POOLNET_BENCH(BM_AsapPool);

@@ -62,6 +62,9 @@ CASES = [
     ("lenet", "lip_pool", "gap", "circular", []),
     ("lenet", "lip_pool:window=2,logit_kernel=5", "flatten", "zeros", []),
     ("resnet", "lip_pool", "gap", "zeros", RESNET8),
+    ("lenet", "spectral_pool", "gap", "circular", []),
+    ("lenet", "flc_pool", "gap", "circular", []),
+    ("lenet", "asap_pool", "gap", "circular", []),
 ]
 
 

@@ -26,7 +26,8 @@ TEST(StrategyRegistry, NamesAreDesignsTable) {
   EXPECT_EQ(all_strategy_names(),
             (std::vector<std::string>{"max_pool", "avg_pool", "lp_pool", "strided_conv", "max_blur_pool", "blur_pool",
                                       "conv_blur_pool", "aps", "aps_blur", "stochastic_pool", "mixed_pool", "soft_pool",
-                                      "tips", "fractional_max_pool", "lps", "s3_pool", "lip_pool", "none"}));
+                                      "tips", "fractional_max_pool", "lps", "s3_pool", "lip_pool", "spectral_pool",
+                                      "flc_pool", "asap_pool", "none"}));
 }
 
 TEST(StrategyRegistry, DefaultListsComeFromTheRows) {
@@ -277,6 +278,10 @@ TEST(MakeDownsample, EveryStrategyBuildsItsModule) {
       {"lip_pool:window=2,logit_kernel=1",
        "LipPool2d(4, kernel=2x2, stride=2x2, padding=0x0, logit_kernel=1, padding_mode=zeros)", 4 * 4 + 8, {2, 4, 4, 3}},
       {"none", "Identity()", 0, {2, 4, 8, 6}},
+      {"spectral_pool", "SpectralPool2d(ratio=0.5, field=whole map)", 0, {2, 4, 4, 3}},
+      {"spectral_pool:ratio=0.3", "SpectralPool2d(ratio=0.3, field=whole map)", 0, {2, 4, 2, 1}},
+      {"flc_pool", "FlcPool2d(stride=2, field=whole map)", 0, {2, 4, 4, 3}},
+      {"asap_pool", "AsapPool2d(stride=2, field=whole map)", 0, {2, 4, 4, 3}},
   };
   std::vector<std::string> covered;
   const Tensor x = testing::random_tensor({2, 4, 8, 6}, 1, 0.0f, 1.0f);
