@@ -46,6 +46,8 @@
 #include "poolnet/layers/sequential.h"
 #include "poolnet/layers/soft_pool2d.h"
 #include "poolnet/layers/stochastic_pool2d.h"
+#include "poolnet/layers/wavelet_pool2d.h"
+#include "poolnet/layers/dpp_pool2d.h"
 #include "poolnet/models/model.h"
 #include "poolnet/models/model_spec.h"
 #include "poolnet/models/summary.h"

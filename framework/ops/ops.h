@@ -25,3 +25,5 @@
 #include "framework/ops/softmax.h"
 #include "framework/ops/stochastic_pool.h"
 #include "framework/ops/tips.h"
+#include "framework/ops/wavelet_pool.h"
+#include "framework/ops/dpp_pool.h"

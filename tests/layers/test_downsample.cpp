@@ -26,7 +26,8 @@ TEST(StrategyRegistry, NamesAreDesignsTable) {
   EXPECT_EQ(all_strategy_names(),
             (std::vector<std::string>{"max_pool", "avg_pool", "lp_pool", "strided_conv", "max_blur_pool", "blur_pool",
                                       "conv_blur_pool", "aps", "aps_blur", "stochastic_pool", "mixed_pool", "soft_pool",
-                                      "tips", "fractional_max_pool", "lps", "s3_pool", "none"}));
+                                      "tips", "fractional_max_pool", "lps", "s3_pool", "none", "wavelet_pool",
+                                      "dpp_pool"}));
 }
 
 TEST(StrategyRegistry, DefaultListsComeFromTheRows) {
@@ -182,7 +183,9 @@ TEST(DownsampleSpec, EveryStrategyRoundTrips) {
                                           "stochastic_pool",
                                           "mixed_pool",
                                           "soft_pool",
-                                          "none"};
+                                          "none",
+                                          "wavelet_pool:wavelet=db2",
+                                          "dpp_pool"};
   for (const std::string& name : all_strategy_names()) {
     const DownsampleSpec s = parse_downsample(name);
     EXPECT_EQ(parse_downsample(to_string(s)), s) << name;
@@ -272,6 +275,9 @@ TEST(MakeDownsample, EveryStrategyBuildsItsModule) {
        4 * 2 * 9 + 2 + 2 * 2 * 9 + 2, {2, 4, 4, 3}},
       {"s3_pool", "S3Pool2d(stride=2x2)", 0, {2, 4, 4, 3}},
       {"none", "Identity()", 0, {2, 4, 8, 6}},
+      {"wavelet_pool", "WaveletPool2d(wavelet=haar)", 0, {2, 4, 4, 3}},
+      {"wavelet_pool:wavelet=db2", "WaveletPool2d(wavelet=db2)", 0, {2, 4, 4, 3}},
+      {"dpp_pool", "DppPool2d(4, window=2x2)", 2 * 4, {2, 4, 4, 3}},
   };
   std::vector<std::string> covered;
   const Tensor x = testing::random_tensor({2, 4, 8, 6}, 1, 0.0f, 1.0f);
