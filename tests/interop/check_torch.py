@@ -52,6 +52,9 @@ CASES = [
     ("resnet", "max_blur_pool:filter=3", "gap_gmp", "zeros", RESNET8),
     ("resnet", "strided_conv", "flatten", "zeros", RESNET8),
     ("resnet", "mixed_pool", "gap", "circular", RESNET8),
+    ("lenet", "wavelet_pool:wavelet=db2", "gap", "circular", []),
+    ("lenet", "wavelet_pool:wavelet=haar", "flatten", "zeros", []),
+    ("lenet", "dpp_pool", "gap", "circular", []),
 ]
 
 

@@ -47,6 +47,7 @@ int64_t down_params(const std::string& strategy, int64_t c) {
   if (strategy == "mixed_pool") return 1;
   if (strategy == "lps") return 2 * (c * c * 9 + c);  // the scorer: two 3x3 convolutions, hidden = c
   if (strategy == "tips") return c * 9 + c;  // depthwise 3x3 and 1x1, no bias
+  if (strategy == "dpp_pool") return 2 * c;  // log_alpha and log_lambda per channel
   return 0;
 }
 
