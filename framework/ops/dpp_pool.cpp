@@ -46,12 +46,27 @@ DppRewards rewards_of(const Tensor& log_alpha, const Tensor& log_lambda, int64_t
   return {std::exp(std::min(log_alpha.data()[c], kDppLogAlphaMax)), std::exp(log_lambda.data()[c]) / 2.0f};
 }
 
-// One window's quantities (all K-long arrays are the window's values in row-major order).
+// One window's quantities (all K-long arrays are the window's values in row-major order), in a
+// buffer on the stack for windows up to 4x4 (no allocation per plane), else on the heap.
 struct DppWindow {
-  std::vector<float> v, d, s, r, p, w;  // value, v - guide, squared difference + eps^2, s / mean(s), r^half, weight
+  static constexpr int64_t kInline = 16;
+  float inline_buffer[6 * kInline];
+  std::vector<float> heap;
+  // value, v - guide, squared difference + eps^2, ln(s / mean(s)), r^half = exp(half ln r), weight
+  float *v, *d, *s, *log_r, *p, *w;
+  int64_t K;
   float s_mean = 0, w_sum = 0, y = 0;
 
-  explicit DppWindow(int64_t K) : v(K), d(K), s(K), r(K), p(K), w(K) {}
+  explicit DppWindow(int64_t count) : K(count) {
+    float* base = inline_buffer;
+    if (K > kInline) {
+      heap.resize(static_cast<size_t>(6 * K));
+      base = heap.data();
+    }
+    v = base, d = base + K, s = base + 2 * K, log_r = base + 3 * K, p = base + 4 * K, w = base + 5 * K;
+  }
+  DppWindow(const DppWindow&) = delete;
+  DppWindow& operator=(const DppWindow&) = delete;
 
   void load(const DppGeometry& g, const float* x, int64_t oh, int64_t ow) {
     for (int64_t i = 0; i < g.KH; ++i) {
@@ -60,9 +75,9 @@ struct DppWindow {
     }
   }
 
-  // The forward pass of the loaded window.
-  void compute(DppRewards rw) {
-    const int64_t K = static_cast<int64_t>(v.size());
+  // The forward pass of the loaded window. A window cache is 2K floats, ln r then p: `cached`, when
+  // given, supplies them (the backward pass skips the log and exp); else `store`, when given, receives them.
+  void compute(DppRewards rw, const float* cached, float* store) {
     const float inv_k = 1.0f / static_cast<float>(K);
     float v_sum = 0.0f;
     for (int64_t i = 0; i < K; ++i) v_sum += v[i];
@@ -77,8 +92,14 @@ struct DppWindow {
     float wv_sum = 0.0f;
     w_sum = 0.0f;
     for (int64_t i = 0; i < K; ++i) {
-      r[i] = s[i] / s_mean;
-      p[i] = std::pow(r[i], rw.half);
+      if (cached) {
+        log_r[i] = cached[i];
+        p[i] = cached[K + i];
+      } else {
+        log_r[i] = std::log(s[i] / s_mean);
+        p[i] = std::exp(rw.half * log_r[i]);
+        if (store != nullptr) store[i] = log_r[i], store[K + i] = p[i];
+      }
       w[i] = rw.alpha + p[i];
       w_sum += w[i];
       wv_sum += w[i] * v[i];
@@ -87,13 +108,13 @@ struct DppWindow {
   }
 };
 
-// One plane: y [OH,OW].
-void dpp_pool2d_forward(const DppGeometry& g, DppRewards rw, const float* x, float* y) {
+// One plane: y [OH,OW]; cache [OH*OW, 2K] (ln r and p of each window) unless null.
+void dpp_pool2d_forward(const DppGeometry& g, DppRewards rw, const float* x, float* y, float* cache) {
   DppWindow win(g.K());
   for (int64_t oh = 0; oh < g.OH; ++oh) {
     for (int64_t ow = 0; ow < g.OW; ++ow) {
       win.load(g, x, oh, ow);
-      win.compute(rw);
+      win.compute(rw, nullptr, cache ? cache + (oh * g.OW + ow) * 2 * g.K() : nullptr);
       y[oh * g.OW + ow] = win.y;
     }
   }
@@ -101,31 +122,32 @@ void dpp_pool2d_forward(const DppGeometry& g, DppRewards rw, const float* x, flo
 
 // One plane: gx [H,W] += the input gradient (if gx), and the plane's parts of the parameter
 // gradients before their chain factors: sum gw_i (-> log_alpha) and sum gw_i p_i ln r_i (-> log_lambda).
-void dpp_pool2d_backward(const DppGeometry& g, DppRewards rw, const float* x, const float* gy, float* gx,
-                         double& alpha_part, double& lambda_part) {
+void dpp_pool2d_backward(const DppGeometry& g, DppRewards rw, const float* x, const float* cache, const float* gy,
+                         float* gx, double& alpha_part, double& lambda_part) {
   const int64_t K = g.K();
   const float inv_k = 1.0f / static_cast<float>(K);
-  DppWindow win(K);
-  std::vector<float> gv(K), gs(K);
+  DppWindow win(K), grads(K);  // grads.v: the direct input gradient, grads.s: gr_i, then gd_i
+  float *gv = grads.v, *gs = grads.s;
   double a_sum = 0.0, l_sum = 0.0;
   for (int64_t oh = 0; oh < g.OH; ++oh) {
     for (int64_t ow = 0; ow < g.OW; ++ow) {
       win.load(g, x, oh, ow);
-      win.compute(rw);
+      win.compute(rw, cache + (oh * g.OW + ow) * 2 * K, nullptr);
       const float go = gy[oh * g.OW + ow] / win.w_sum;
       float gr_r_sum = 0.0f;
       for (int64_t i = 0; i < K; ++i) {
         const float gw = go * (win.v[i] - win.y);
         a_sum += gw;
-        l_sum += static_cast<double>(gw * win.p[i]) * std::log(static_cast<double>(win.r[i]));
+        l_sum += gw * win.p[i] * win.log_r[i];
         gv[i] = go * win.w[i];
-        gs[i] = gw * rw.half * win.p[i] / win.r[i];  // gr_i for now
-        gr_r_sum += gs[i] * win.r[i];
+        const float gr_r = gw * rw.half * win.p[i];  // gr_i r_i
+        gs[i] = gr_r / win.s[i];                     // gr_i / mean(s), for now
+        gr_r_sum += gr_r;
       }
-      const float gr_r_mean = gr_r_sum * inv_k;
+      const float shift = gr_r_sum * inv_k / win.s_mean;  // mean_j(gr_j r_j) / mean(s)
       float gd_sum = 0.0f;
       for (int64_t i = 0; i < K; ++i) {
-        gs[i] = 2.0f * win.d[i] * ((gs[i] - gr_r_mean) / win.s_mean);  // gd_i
+        gs[i] = 2.0f * win.d[i] * (gs[i] - shift);  // gd_i = 2 d_i gs_i
         gd_sum += gs[i];
       }
       if (gx == nullptr) continue;
@@ -148,24 +170,28 @@ Tensor dpp_pool2d(const Tensor& x, const Tensor& log_alpha, const Tensor& log_la
   const DppGeometry g{x.size(1), x.size(2), x.size(3), out_shape[2], out_shape[3], options.window.h, options.window.w};
   const int64_t planes = x.size(0) * g.C, plane_in = g.H * g.W, plane_out = g.OH * g.OW;
   Tensor y = Tensor::empty(out_shape);
+  const bool grad = needs_grad({x, log_alpha, log_lambda});
+  const int64_t plane_cache = plane_out * 2 * g.K();                       // ln r and p of each window
+  Tensor cache = grad ? Tensor::empty({planes * plane_cache}) : Tensor{};  // for the backward pass
   const float* px = x.data();
   float* py = y.data();
   parallel::parallel_for(0, planes, plane_grain(g), [&](int64_t b, int64_t e) {
     for (int64_t q = b; q < e; ++q) {
-      dpp_pool2d_forward(g, rewards_of(log_alpha, log_lambda, q % g.C), px + q * plane_in, py + q * plane_out);
+      dpp_pool2d_forward(g, rewards_of(log_alpha, log_lambda, q % g.C), px + q * plane_in, py + q * plane_out,
+                         grad ? cache.data() + q * plane_cache : nullptr);
     }
   });
   check_finite(y, "dpp_pool2d", "output");
-  if (needs_grad({x, log_alpha, log_lambda})) {
+  if (grad) {
     record(y, "dpp_pool2d", {x, log_alpha, log_lambda},
-           [x, log_alpha, log_lambda, g, planes, plane_in, plane_out](const Tensor& gy) {
+           [x, log_alpha, log_lambda, cache, g, planes, plane_in, plane_out, plane_cache](const Tensor& gy) {
              float* gx = x.requires_grad() ? grad_buffer(x) : nullptr;
              std::vector<double> alpha_parts(planes), lambda_parts(planes);
              parallel::parallel_for(0, planes, plane_grain(g), [&](int64_t b, int64_t e) {
                for (int64_t q = b; q < e; ++q) {
                  dpp_pool2d_backward(g, rewards_of(log_alpha, log_lambda, q % g.C), x.data() + q * plane_in,
-                                     gy.data() + q * plane_out, gx ? gx + q * plane_in : nullptr, alpha_parts[q],
-                                     lambda_parts[q]);
+                                     cache.data() + q * plane_cache, gy.data() + q * plane_out,
+                                     gx ? gx + q * plane_in : nullptr, alpha_parts[q], lambda_parts[q]);
                }
              });
              const int64_t N = planes / g.C;
