@@ -1,6 +1,7 @@
 // Detail-preserving pooling (Saeedan, Weber & Roth, CVPR 2018, "Detail-preserving pooling in deep
-// networks"), the symmetric "lite" variant of the authors' code (visinf/dpp, Lua/Torch:
-// visinf_package/DPP_sym_lite.lua with its CWeightCalc.lua and PositiveBias.lua modules). Each
+// networks"), the symmetric "lite" variant of the authors' code (visinf/dpp, Lua/Torch: the graph
+// built in DPP_sym_lite:__init, visinf_package/DPP_sym_lite.lua, with CWeightCalc:updateOutput and
+// PositiveBias:updateOutput of visinf_package/CWeightCalc.lua and PositiveBias.lua). Each
 // window's output is the average of its values weighted by a reward for differing from the
 // window's box-filtered guide:
 //
@@ -22,6 +23,8 @@
 //   cap is min(., 10) in the op, which gives the same outputs, and its exact gradient (zero above 10,
 //   PyTorch's clamp convention at 10). The paper's equations omit the division by mean(s); the
 //   code has it, and it makes the reward scale-free within each window.
+// r^(lambda/2) is evaluated as exp((lambda/2) ln r); the forward pass keeps ln r and the power of
+// every window for the backward pass when a gradient is needed (2 floats per input value read).
 // NaN (or an infinity) in a window makes that window's output NaN.
 // Gradient (per window, gy its upstream gradient, S = sum w, p_i = r_i^(lambda/2)):
 //   gw_i = gy (v_i - y) / S                     (through the weights; directly: gv_i = gy w_i / S)
