@@ -54,6 +54,8 @@
 #include "poolnet/layers/spectral_pool2d.h"
 #include "poolnet/layers/flc_pool2d.h"
 #include "poolnet/layers/asap_pool2d.h"
+#include "poolnet/layers/wavelet_pool2d.h"
+#include "poolnet/layers/dpp_pool2d.h"
 #include "poolnet/models/model.h"
 #include "poolnet/models/model_spec.h"
 #include "poolnet/models/summary.h"

@@ -29,6 +29,8 @@
 #include "layers/spectral_pool2d.h"
 #include "layers/flc_pool2d.h"
 #include "layers/asap_pool2d.h"
+#include "layers/wavelet_pool2d.h"
+#include "layers/dpp_pool2d.h"
 
 namespace poolnet {
 
@@ -54,6 +56,10 @@ StrategyKey filter_key() { return integer_key("filter", 3, 1, 7, true); }
 StrategyKey stride_key() { return {.name = "stride", .type = KeyType::kStride}; }
 StrategyKey norm_key() {
   return {.name = "norm", .type = KeyType::kChoice, .default_value = "l2", .choices = {"l2", "l1", "linf"},
+          .always_written = true};
+}
+StrategyKey wavelet_key() {
+  return {.name = "wavelet", .type = KeyType::kChoice, .default_value = "haar", .choices = {"haar", "db2"},
           .always_written = true};
 }
 // The pooling window of max_pool, avg_pool and lp_pool: kernel and stride follow the context.
@@ -375,6 +381,30 @@ std::vector<Strategy>& rows() {
            [](const DownsampleSpec& s, const DownsampleContext& c) -> std::shared_ptr<Module> {
              require_halving(s, c);
              return std::make_shared<AsapPool2d>();
+           }},
+      {.name = "wavelet_pool",
+       .keys = {wavelet_key()},
+       .description = "two-level 2-D wavelet decomposition with periodic extension (an odd side repeats its last "
+                      "sample), the first-level approximation rebuilt from the second level: the first-level "
+                      "approximation (haar: 2 * avg_pool); stride 2 only; Williams & Li 2018",
+       .build =
+           [](const DownsampleSpec& s, const DownsampleContext& c) -> std::shared_ptr<Module> {
+             if (c.stride != 2) {
+               throw ConfigError(fmt::format(
+                   "downsample: '{}' halves its input (one wavelet level): needs a context stride of 2, got {}",
+                   to_string(s), c.stride));
+             }
+             return std::make_shared<WaveletPool2d>(WaveletPool{.wavelet = parse_wavelet(s.choice("wavelet"))});
+           }},
+      {.name = "dpp_pool",
+       .description = "detail-preserving pooling, symmetric lite: per window the average weighted by alpha + "
+                      "(normalised squared difference from the window mean)^(lambda/2), alpha and lambda learned per "
+                      "channel; Saeedan et al. 2018",
+       .build =
+           [](const DownsampleSpec& s, const DownsampleContext& c) -> std::shared_ptr<Module> {
+             require_channels(s, c);
+             return std::make_shared<DppPool2d>(
+                 DppPool2dOptions{.channels = c.channels, .pool = {.window = square(c)}, .seed = c.seed});
            }},
       {.name = "none",
        .description = "no downsampling: stride 1 throughout (the equivariance ceiling)",

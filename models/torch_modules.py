@@ -522,6 +522,7 @@ class BasicBlock(nn.Module):
         return F.relu(h + s)
 
 
+<<<<<<< HEAD
 def InstanceNorm2d(num_features, eps, affine):
     return nn.InstanceNorm2d(num_features, eps=eps, affine=affine)
 
@@ -606,3 +607,58 @@ class AsapPool2d(nn.Module):
         low = torch.fft.fftshift(torch.fft.fft2(x, norm="forward")) * window
         low = low[:, :, H // 4:3 * H // 4, W // 4:3 * W // 4]
         return torch.fft.ifft2(torch.fft.ifftshift(low), norm="forward").real
+=======
+# Low-pass taps in correlation orientation (pywt's rec_lo): output i reads inputs 2i + k - (F/2 - 1).
+_WAVELET_LOWPASS = {
+    "haar": [2 ** -0.5, 2 ** -0.5],
+    "db2": [(1 + 3 ** 0.5) / (4 * 2 ** 0.5), (3 + 3 ** 0.5) / (4 * 2 ** 0.5), (3 - 3 ** 0.5) / (4 * 2 ** 0.5),
+            (1 - 3 ** 0.5) / (4 * 2 ** 0.5)],
+}
+
+
+class WaveletPool2d(nn.Module):
+    """Wavelet pooling (Williams & Li 2018): the first-level approximation of the periodic 2-D DWT
+    (what the two-level decompose / one-step reconstruct scheme gives). An odd side first repeats
+    its last sample (pywt's periodization mode); then circular padding F/2 - 1 before and after
+    and one depthwise stride-2 convolution with the outer product of the low-pass taps."""
+
+    def __init__(self, wavelet):
+        super().__init__()
+        self.wavelet = wavelet
+
+    def forward(self, x):
+        taps = torch.tensor(_WAVELET_LOWPASS[self.wavelet], dtype=torch.float64)
+        f, c = taps.numel(), x.shape[1]
+        x = F.pad(x, (0, x.shape[3] % 2, 0, x.shape[2] % 2), mode="replicate")
+        pad = f // 2 - 1
+        if pad:
+            x = F.pad(x, (pad, pad, pad, pad), mode="circular")
+        weight = torch.outer(taps, taps).to(x.dtype).expand(c, 1, f, f)
+        return F.conv2d(x, weight, stride=2, groups=c)
+
+
+class DppPool2d(nn.Module):
+    """Detail-preserving pooling, symmetric lite (visinf/dpp, DPP_sym_lite.lua): per non-overlapping
+    window, guide = mean, s = (x - guide)^2 + 1e-3, w = exp(min(log_alpha, 10)) + (s / mean(s))^(exp(log_lambda) / 2),
+    y = mean(w x) / mean(w); rows and columns past the last whole window are dropped."""
+
+    def __init__(self, channels, window):
+        super().__init__()
+        self.log_alpha = nn.Parameter(torch.zeros(channels))
+        self.log_lambda = nn.Parameter(torch.zeros(channels))
+        self.window = tuple(window)
+
+    def forward(self, x):
+        kh, kw = self.window
+        x = x[:, :, :x.shape[2] // kh * kh, :x.shape[3] // kw * kw]
+
+        def window_mean(t):
+            return F.avg_pool2d(t, self.window).repeat_interleave(kh, 2).repeat_interleave(kw, 3)
+
+        s = (x - window_mean(x)) ** 2 + 1e-3
+        c = x.shape[1]
+        alpha = torch.exp(self.log_alpha.clamp(max=10)).view(1, c, 1, 1)
+        half_lambda = (torch.exp(self.log_lambda) / 2).view(1, c, 1, 1)
+        w = alpha + (s / window_mean(s)) ** half_lambda
+        return F.avg_pool2d(x * w, self.window) / F.avg_pool2d(w, self.window)
+>>>>>>> wavelet

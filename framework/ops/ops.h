@@ -31,3 +31,5 @@
 #include "framework/ops/lip_pool.h"
 #include "framework/ops/instance_norm.h"
 #include "framework/ops/spectral_pool.h"
+#include "framework/ops/wavelet_pool.h"
+#include "framework/ops/dpp_pool.h"

@@ -17,6 +17,7 @@
 #include "layers/relu.h"
 #include "layers/sequential.h"
 #include "layers/tips_pool2d.h"
+#include "layers/dpp_pool2d.h"
 
 namespace {
 using poolnet::Tensor;
@@ -116,6 +117,16 @@ void BM_FlcPool(benchmark::State& state) {
 void BM_AsapPool(benchmark::State& state) {
   run(state, [](const Tensor& x) { return poolnet::asap_pool2d(x); });
 }
+
+void BM_WaveletPoolDb2(benchmark::State& state) {
+  run(state, [](const Tensor& x) { return poolnet::wavelet_pool2d(x, {.wavelet = poolnet::Wavelet::kDb2}); });
+}
+
+// The layer, its log_alpha and log_lambda learning too.
+void BM_DppPool(benchmark::State& state) {
+  poolnet::DppPool2d layer({.channels = kShapes[static_cast<size_t>(state.range(0))][0], .seed = 1});
+  run(state, [&](const Tensor& x) { return layer.forward(x); });
+}
 // One SGD training step (forward, cross-entropy, backward) of a LeNet-style CNN on a batch of 64
 // 1x28x28 images: conv 5x5 (1->6, padding 2), ReLU, downsample, conv 5x5 (6->16), ReLU,
 // downsample, flatten, linear -> 10. Argument: index into kStepStrategies; 2 threads.
@@ -171,3 +182,5 @@ POOLNET_BENCH(BM_LipPool);
 POOLNET_BENCH(BM_SpectralPool);
 POOLNET_BENCH(BM_FlcPool);
 POOLNET_BENCH(BM_AsapPool);
+POOLNET_BENCH(BM_WaveletPoolDb2);
+POOLNET_BENCH(BM_DppPool);

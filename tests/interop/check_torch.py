@@ -65,6 +65,9 @@ CASES = [
     ("lenet", "spectral_pool", "gap", "circular", []),
     ("lenet", "flc_pool", "gap", "circular", []),
     ("lenet", "asap_pool", "gap", "circular", []),
+    ("lenet", "wavelet_pool:wavelet=db2", "gap", "circular", []),
+    ("lenet", "wavelet_pool:wavelet=haar", "flatten", "zeros", []),
+    ("lenet", "dpp_pool", "gap", "circular", []),
 ]
 
 

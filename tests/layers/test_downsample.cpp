@@ -27,7 +27,7 @@ TEST(StrategyRegistry, NamesAreDesignsTable) {
             (std::vector<std::string>{"max_pool", "avg_pool", "lp_pool", "strided_conv", "max_blur_pool", "blur_pool",
                                       "conv_blur_pool", "aps", "aps_blur", "stochastic_pool", "mixed_pool", "soft_pool",
                                       "tips", "fractional_max_pool", "lps", "s3_pool", "lip_pool", "spectral_pool",
-                                      "flc_pool", "asap_pool", "none"}));
+                                      "flc_pool", "asap_pool", "wavelet_pool", "dpp_pool", "none"}));
 }
 
 TEST(StrategyRegistry, DefaultListsComeFromTheRows) {
@@ -183,7 +183,9 @@ TEST(DownsampleSpec, EveryStrategyRoundTrips) {
                                           "stochastic_pool",
                                           "mixed_pool",
                                           "soft_pool",
-                                          "none"};
+                                          "none",
+                                          "wavelet_pool:wavelet=db2",
+                                          "dpp_pool"};
   for (const std::string& name : all_strategy_names()) {
     const DownsampleSpec s = parse_downsample(name);
     EXPECT_EQ(parse_downsample(to_string(s)), s) << name;
@@ -282,6 +284,9 @@ TEST(MakeDownsample, EveryStrategyBuildsItsModule) {
       {"spectral_pool:ratio=0.3", "SpectralPool2d(ratio=0.3, field=whole map)", 0, {2, 4, 2, 1}},
       {"flc_pool", "FlcPool2d(stride=2, field=whole map)", 0, {2, 4, 4, 3}},
       {"asap_pool", "AsapPool2d(stride=2, field=whole map)", 0, {2, 4, 4, 3}},
+      {"wavelet_pool", "WaveletPool2d(wavelet=haar)", 0, {2, 4, 4, 3}},
+      {"wavelet_pool:wavelet=db2", "WaveletPool2d(wavelet=db2)", 0, {2, 4, 4, 3}},
+      {"dpp_pool", "DppPool2d(4, window=2x2)", 2 * 4, {2, 4, 4, 3}},
   };
   std::vector<std::string> covered;
   const Tensor x = testing::random_tensor({2, 4, 8, 6}, 1, 0.0f, 1.0f);

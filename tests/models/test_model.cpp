@@ -54,6 +54,7 @@ int64_t down_params(const std::string& strategy, int64_t c) {
   if (strategy == "lps") return 2 * (c * c * 9 + c);  // the scorer: two 3x3 convolutions, hidden = c
   if (strategy == "tips") return c * 9 + c;  // depthwise 3x3 and 1x1, no bias
   if (strategy == "lip_pool") return c * c * 9 + 2 * c;  // logit conv 3x3 without bias, affine instance norm
+  if (strategy == "dpp_pool") return 2 * c;  // log_alpha and log_lambda per channel
   return 0;
 }
 
