@@ -522,7 +522,6 @@ class BasicBlock(nn.Module):
         return F.relu(h + s)
 
 
-<<<<<<< HEAD
 def InstanceNorm2d(num_features, eps, affine):
     return nn.InstanceNorm2d(num_features, eps=eps, affine=affine)
 
@@ -607,7 +606,8 @@ class AsapPool2d(nn.Module):
         low = torch.fft.fftshift(torch.fft.fft2(x, norm="forward")) * window
         low = low[:, :, H // 4:3 * H // 4, W // 4:3 * W // 4]
         return torch.fft.ifft2(torch.fft.ifftshift(low), norm="forward").real
-=======
+
+
 # Low-pass taps in correlation orientation (pywt's rec_lo): output i reads inputs 2i + k - (F/2 - 1).
 _WAVELET_LOWPASS = {
     "haar": [2 ** -0.5, 2 ** -0.5],
@@ -661,4 +661,3 @@ class DppPool2d(nn.Module):
         half_lambda = (torch.exp(self.log_lambda) / 2).view(1, c, 1, 1)
         w = alpha + (s / window_mean(s)) ** half_lambda
         return F.avg_pool2d(x * w, self.window) / F.avg_pool2d(w, self.window)
->>>>>>> wavelet
