@@ -117,6 +117,7 @@ void add_ablate_command(CLI::App& app) {
       study.base.train_samples = study.base.train_samples > 0 ? study.base.train_samples : 3000;
       study.base.test_samples = study.base.test_samples > 0 ? study.base.test_samples : 500;
       o->shift.grid_samples = std::min<int64_t>(o->shift.grid_samples > 0 ? o->shift.grid_samples : 200, 200);
+      o->shift.suite_samples = std::min<int64_t>(o->shift.suite_samples > 0 ? o->shift.suite_samples : 200, 200);
       o->seeds = std::min<int64_t>(o->seeds, 2);
     }
     if (o->fallback_to_shapes && study.base.dataset != "shapes") {
@@ -160,6 +161,12 @@ void add_ablate_command(CLI::App& app) {
     study.shift_modes = parse_shift_modes(o->shift.shift_modes);
     const data::Dataset probe = open_test_set(study.base);
     study.shift = shift_eval_options(o->shift, probe.height(), probe.width(), study.base.seed);
+    if (std::find(study.shift.suites.begin(), study.shift.suites.end(), "translation") == study.shift.suites.end()) {
+      throw ConfigError(
+          fmt::format("--suites: a study needs 'translation' (its report and comparisons are built on "
+                      "it), got '{}'",
+                      fmt::join(study.shift.suites, ",")));
+    }
     std::tie(study.shard_index, study.shard_count) = parse_slice("--shard", o->shard);
     study.report_only = o->report_only;
     study.rerun_mismatched = o->rerun_mismatched;
