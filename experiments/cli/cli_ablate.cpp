@@ -91,7 +91,7 @@ void add_ablate_command(CLI::App& app) {
   add_shift_options(*sub, o->shift);
   add_common_options(*sub, o->common);
   sub->add_option("--out", o->out, "study folder")->required();
-  sub->add_flag("--quick", o->quick, "at most 3 epochs on 3000 training and 500 test images, 2 seeds, a 200-image shift grid: for demos and CI");
+  sub->add_flag("--quick", o->quick, "at most 3 epochs on 3000 training and 500 test images, 2 seeds, a 200-image shift grid and 200 suite images: for demos and CI");
   sub->add_option("--shard", o->shard, "run only slice i of N of the grid (i/N), e.g. for a Slurm job array")->capture_default_str();
   sub->add_flag("--report-only", o->report_only, "train nothing; rebuild the report from the complete runs");
   sub->add_flag("--rerun-mismatched", o->rerun_mismatched,
