@@ -91,7 +91,7 @@ void add_ablate_command(CLI::App& app) {
   add_shift_options(*sub, o->shift);
   add_common_options(*sub, o->common);
   sub->add_option("--out", o->out, "study folder")->required();
-  sub->add_flag("--quick", o->quick, "at most 3 epochs on 3000 training and 500 test images, 2 seeds, a 200-image shift grid: for demos and CI");
+  sub->add_flag("--quick", o->quick, "at most 3 epochs on 3000 training and 500 test images, 2 seeds, a 200-image shift grid and 200 suite images: for demos and CI");
   sub->add_option("--shard", o->shard, "run only slice i of N of the grid (i/N), e.g. for a Slurm job array")->capture_default_str();
   sub->add_flag("--report-only", o->report_only, "train nothing; rebuild the report from the complete runs");
   sub->add_flag("--rerun-mismatched", o->rerun_mismatched,
@@ -117,6 +117,7 @@ void add_ablate_command(CLI::App& app) {
       study.base.train_samples = study.base.train_samples > 0 ? study.base.train_samples : 3000;
       study.base.test_samples = study.base.test_samples > 0 ? study.base.test_samples : 500;
       o->shift.grid_samples = std::min<int64_t>(o->shift.grid_samples > 0 ? o->shift.grid_samples : 200, 200);
+      o->shift.suite_samples = std::min<int64_t>(o->shift.suite_samples > 0 ? o->shift.suite_samples : 200, 200);
       o->seeds = std::min<int64_t>(o->seeds, 2);
     }
     if (o->fallback_to_shapes && study.base.dataset != "shapes") {
@@ -160,6 +161,12 @@ void add_ablate_command(CLI::App& app) {
     study.shift_modes = parse_shift_modes(o->shift.shift_modes);
     const data::Dataset probe = open_test_set(study.base);
     study.shift = shift_eval_options(o->shift, probe.height(), probe.width(), study.base.seed);
+    if (std::find(study.shift.suites.begin(), study.shift.suites.end(), "translation") == study.shift.suites.end()) {
+      throw ConfigError(
+          fmt::format("--suites: a study needs 'translation' (its report and comparisons are built on "
+                      "it), got '{}'",
+                      fmt::join(study.shift.suites, ",")));
+    }
     std::tie(study.shard_index, study.shard_count) = parse_slice("--shard", o->shard);
     study.report_only = o->report_only;
     study.rerun_mismatched = o->rerun_mismatched;

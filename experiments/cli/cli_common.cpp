@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "experiments/eval/suites.h"
 #include "framework/errors.h"
 #include "framework/parallel.h"
 
@@ -74,6 +75,13 @@ void add_shift_options(CLI::App& app, ShiftOptions& o) {
   app.add_option("--grid-samples", o.grid_samples, "test images used for the accuracy-vs-shift grid (0: all)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--suites", o.suites,
+                 suites_help() + fmt::format("\n(default: {}, what fits the default study's time budget; "
+                                             "docs/metrics.md has each suite's cost)",
+                                             default_suites()));
+  app.add_option("--suite-samples", o.suite_samples, "test images used by the suites other than translation (0: all)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
 }
 
 std::vector<ShiftMode> parse_shift_modes(const std::string& list) {
@@ -97,6 +105,8 @@ ShiftEvalOptions shift_eval_options(const ShiftOptions& o, int64_t height, int64
                                   width, (std::min(height, width) - 1) / 2));
   }
   e.grid_samples = o.grid_samples;
+  e.suites = parse_suites(o.suites.empty() ? default_suites() : o.suites);
+  e.suite_samples = o.suite_samples;
   e.seed = seed;
   return e;
 }

@@ -34,8 +34,11 @@ struct ShiftOptions {
   int64_t max_shift = -1;  // -1: 4 px at 28x28 and 32x32 (docs/metrics.md)
   std::string shift_modes = "circular,zeros";
   int64_t grid_samples = 2000;
+  std::string suites;  // empty: default_suites() (experiments/eval/suites.h)
+  int64_t suite_samples = 2000;
 };
-// --max-shift, --shift-modes (and --shift-mode as a single-mode alias), --grid-samples.
+// --max-shift, --shift-modes (and --shift-mode as a single-mode alias), --grid-samples,
+// --suites, --suite-samples.
 void add_shift_options(CLI::App& app, ShiftOptions& options);
 std::vector<ShiftMode> parse_shift_modes(const std::string& list);
 // The shift evaluation options for images of size H x W (ConfigError if K does not fit).

@@ -22,7 +22,8 @@ void add_eval_command(CLI::App& app) {
     CommonOptions common;
   };
   auto o = std::make_shared<Options>();
-  CLI::App* sub = app.add_subcommand("eval", "shift-robustness metrics of a saved model on its test set");
+  CLI::App* sub = app.add_subcommand(
+      "eval", "shift-robustness metrics and the other evaluation suites of a saved model on its test set");
   add_config_option(*sub);
   sub->add_option("--checkpoint", o->checkpoint, "a model.safetensors written by poolnet train")
       ->required()
@@ -56,6 +57,7 @@ void add_eval_command(CLI::App& app) {
     const std::string json_path =
         o->json.empty() ? (std::filesystem::path(o->checkpoint).parent_path() / "eval.json").string() : o->json;
     write_file_atomically(json_path, to_json(result));
+    write_suite_files(std::filesystem::path(json_path).parent_path(), result);
     fmt::print("{} on {} ({} test images, K = {})\n{}wrote {}\n", result.model, config.dataset, test.size(),
                options.max_shift, metrics_table(result), json_path);
   });

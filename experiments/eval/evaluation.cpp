@@ -1,7 +1,12 @@
 #include "experiments/eval/evaluation.h"
 
+#include <chrono>
+#include <filesystem>
 #include <fmt/format.h>
 #include <map>
+
+#include "experiments/eval/suites.h"
+#include "framework/io/atomic_file.h"
 
 #include "framework/autograd.h"
 #include "framework/ops/ops.h"
@@ -54,11 +59,11 @@ TraceFn trace_fn(Model& model, const data::DatasetInfo& info) {
   };
 }
 
-RunResult evaluate_model(Model& model, const data::Dataset& test, const std::vector<ShiftMode>& modes,
-                         const ShiftEvalOptions& options) {
-  RunResult result;
-  const Tensor images = raw_images(test);
-  const std::vector<int32_t> labels(test.labels().begin(), test.labels().end());
+namespace {
+// The translation suite: shift metrics per mode, equivariance and the strip, on every image.
+void evaluate_translation(RunResult& result, Model& model, const data::Dataset& test, const Tensor& images,
+                          const std::vector<int32_t>& labels, const std::vector<ShiftMode>& modes,
+                          const ShiftEvalOptions& options) {
   const LogitsFn logits = logits_fn(model, test.info());
   for (ShiftMode mode : modes) result.shift.push_back(evaluate_shift(logits, images, labels, mode, options));
   result.equivariance = evaluate_equivariance(trace_fn(model, test.info()), images, options);
@@ -83,15 +88,66 @@ RunResult evaluate_model(Model& model, const data::Dataset& test, const std::vec
       strip.predicted[static_cast<size_t>(i)].push_back(static_cast<int32_t>(std::max_element(row, row + C) - row));
     }
   }
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+}  // namespace
+
+RunResult evaluate_model(Model& model, const data::Dataset& test, const std::vector<ShiftMode>& modes,
+                         const ShiftEvalOptions& options) {
+  RunResult result;
+  const Tensor images = raw_images(test);
+  const std::vector<int32_t> labels(test.labels().begin(), test.labels().end());
+  const LogitsFn logits = logits_fn(model, test.info());
+  result.suites = options.suites;
+  if (std::find(options.suites.begin(), options.suites.end(), "translation") != options.suites.end()) {
+    const auto start = std::chrono::steady_clock::now();
+    evaluate_translation(result, model, test, images, labels, modes, options);
+    result.suite_seconds.emplace_back("translation", seconds_since(start));
+  }
+  if (options.suites.size() == result.suite_seconds.size()) return result;
+
+  // The other suites on the first suite_samples images.
+  const int64_t n = options.suite_samples > 0 ? std::min(options.suite_samples, test.size()) : test.size();
+  std::vector<int64_t> first(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) first[static_cast<size_t>(i)] = i;
+  const Tensor suite_images = test.images(first, false);
+  const std::vector<int32_t> suite_labels(labels.begin(), labels.begin() + n);
+  for (const auto& name : options.suites) {
+    const Suite& suite = find_suite(name);
+    if (!suite.run) continue;
+    const auto start = std::chrono::steady_clock::now();
+    result.suite_results.push_back(suite.run(SuiteInput{logits, suite_images, suite_labels, options}));
+    result.suite_seconds.emplace_back(name, seconds_since(start));
+  }
   return result;
 }
 
+void write_suite_files(const std::filesystem::path& dir, const RunResult& result) {
+  for (const auto& r : result.suite_results) {
+    for (const auto& c : r.curves) write_file_atomically((dir / (c.name + ".csv")).string(), curve_csv(c));
+  }
+}
+
+
 std::string metrics_table(const RunResult& r) {
-  std::string out = fmt::format("{:<10} {:>9} {:>11} {:>9} {:>10} {:>14} {:>13}\n", "shifts", "clean_acc", "consistency",
-                                "flip_rate", "|dp| top1", "acc_shift_mean", "acc_shift_min");
+  std::string out;
+  if (!r.shift.empty())
+    out += fmt::format("{:<10} {:>9} {:>11} {:>9} {:>10} {:>14} {:>13}\n", "shifts", "clean_acc", "consistency",
+                       "flip_rate", "|dp| top1", "acc_shift_mean", "acc_shift_min");
   for (const auto& m : r.shift) {
     out += fmt::format("{:<10} {:>9.4f} {:>11.4f} {:>9.4f} {:>10.4f} {:>14.4f} {:>13.4f}\n", to_string(m.mode),
                        m.clean_acc, m.consistency, m.flip_rate, m.prob_change, m.acc_shift_mean, m.acc_shift_min);
+  }
+  for (const auto& suite : r.suite_results) {
+    for (const auto& [name, value] : suite.metrics) out += fmt::format("{:<22} {:.4f}\n", name, value);
+  }
+  if (!r.suite_seconds.empty()) {
+    out += "seconds per suite:";
+    for (const auto& [name, seconds] : r.suite_seconds) out += fmt::format(" {} {:.1f}", name, seconds);
+    out += "\n";
   }
   if (!r.equivariance.empty()) {
     out += "equivariance error (circular shifts, mean over t):\n";

@@ -1,7 +1,9 @@
 // Evaluation of a trained model on its test set: the shift metrics for each mode, the per-layer
-// equivariance error and the prediction strip (the evaluation part of a RunResult).
+// equivariance error and the prediction strip, and the other evaluation suites (the evaluation
+// part of a RunResult).
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -21,8 +23,13 @@ TraceFn trace_fn(Model& model, const data::DatasetInfo& info);
 // Number of test images whose shifted predictions the strip records.
 inline constexpr int64_t kStripImages = 16;
 
+// The suites of options.suites (experiments/eval/suites.h): translation (shift metrics for each
+// mode, equivariance, strip) on every test image, the others on the first suite_samples.
 RunResult evaluate_model(Model& model, const data::Dataset& test, const std::vector<ShiftMode>& modes,
                          const ShiftEvalOptions& options);
+
+// Each suite curve of result as <name>.csv in dir.
+void write_suite_files(const std::filesystem::path& dir, const RunResult& result);
 
 // The metrics as an aligned text table, one row per shift mode.
 std::string metrics_table(const RunResult& result);

@@ -64,7 +64,61 @@ ShiftMetrics shift_from_json(const json& j) {
   }
   return m;
 }
+json suite_to_json(const SuiteResult& r) {
+  json metrics = json::array();
+  for (const auto& [name, value] : r.metrics) metrics.push_back({name, value});
+  json curves = json::array();
+  for (const auto& c : r.curves) {
+    json points = json::array();
+    for (const auto& p : c.points) points.push_back({p.series, p.x, p.acc});
+    curves.push_back({{"name", c.name}, {"series_name", c.series_name}, {"x_name", c.x_name}, {"points", points}});
+  }
+  return {{"suite", r.suite}, {"metrics", metrics}, {"curves", curves}};
+}
+
+SuiteResult suite_from_json(const json& j) {
+  SuiteResult r;
+  r.suite = j.at("suite").get<std::string>();
+  for (const auto& m : j.at("metrics")) r.metrics.emplace_back(m.at(0).get<std::string>(), m.at(1).get<double>());
+  for (const auto& c : j.at("curves")) {
+    SuiteCurve curve{
+        c.at("name").get<std::string>(), c.at("series_name").get<std::string>(), c.at("x_name").get<std::string>(), {}};
+    for (const auto& p : c.at("points")) {
+      curve.points.push_back({p.at(0).get<std::string>(), p.at(1).get<double>(), p.at(2).get<double>()});
+    }
+    r.curves.push_back(std::move(curve));
+  }
+  return r;
+}
 }  // namespace
+
+const double* suite_metric(const RunResult& run, const std::string& name) {
+  for (const auto& r : run.suite_results) {
+    for (const auto& [key, value] : r.metrics) {
+      if (key == name) return &value;
+    }
+  }
+  return nullptr;
+}
+
+const SuiteCurve* suite_curve(const RunResult& run, const std::string& name) {
+  for (const auto& r : run.suite_results) {
+    for (const auto& c : r.curves) {
+      if (c.name == name) return &c;
+    }
+  }
+  return nullptr;
+}
+
+std::string curve_csv(const SuiteCurve& curve) {
+  std::string out = curve.series_name.empty() ? fmt::format("{},acc\n", curve.x_name)
+                                              : fmt::format("{},{},acc\n", curve.series_name, curve.x_name);
+  for (const auto& p : curve.points) {
+    out += curve.series_name.empty() ? fmt::format("{},{:.6f}\n", p.x, p.acc)
+                                     : fmt::format("{},{},{:.6f}\n", p.series, p.x, p.acc);
+  }
+  return out;
+}
 
 std::string grid_text(const GridValues& grid) {
   std::string out;
@@ -92,6 +146,10 @@ std::string to_json(const RunResult& run) {
                       {"predicted", run.strip.predicted}};
   json grid = json::array();
   for (const auto& [key, value] : run.grid) grid.push_back({key, value});
+  json suite_results = json::array();
+  for (const auto& r : run.suite_results) suite_results.push_back(suite_to_json(r));
+  json suite_seconds = json::array();
+  for (const auto& [name, seconds] : run.suite_seconds) suite_seconds.push_back({name, seconds});
   const json doc = {{"strategy", run.strategy},
                     {"grid", grid},
                     {"seed", run.seed},
@@ -102,7 +160,10 @@ std::string to_json(const RunResult& run) {
                     {"final_train_loss", run.final_train_loss},
                     {"shift", shift},
                     {"equivariance", equivariance},
-                    {"strip", strip}};
+                    {"strip", strip},
+                    {"suites", run.suites},
+                    {"suite_results", suite_results},
+                    {"suite_seconds", suite_seconds}};
   return doc.dump(2) + "\n";
 }
 
@@ -128,6 +189,16 @@ RunResult run_result_from_json(const std::string& text, const std::string& sourc
     run.strip.image_indices = s.at("image_indices").get<std::vector<int64_t>>();
     run.strip.labels = s.at("labels").get<std::vector<int32_t>>();
     run.strip.predicted = s.at("predicted").get<std::vector<std::vector<int32_t>>>();
+    // Results written before the evaluation suites hold the translation metrics only.
+    run.suites =
+        j.contains("suites") ? j.at("suites").get<std::vector<std::string>>() : std::vector<std::string>{"translation"};
+    if (j.contains("suite_results")) {
+      for (const auto& r : j.at("suite_results")) run.suite_results.push_back(suite_from_json(r));
+    }
+    if (j.contains("suite_seconds")) {
+      for (const auto& p : j.at("suite_seconds"))
+        run.suite_seconds.emplace_back(p.at(0).get<std::string>(), p.at(1).get<double>());
+    }
     return run;
   } catch (const json::exception& e) {
     throw DataError(fmt::format("{}: not a valid run result: {}", source, e.what()));

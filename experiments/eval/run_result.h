@@ -1,5 +1,6 @@
 // What one finished training run contributes to a study: the run's identity and its
-// evaluation (shift metrics per mode, per-layer equivariance, the prediction strip), stored as
+// evaluation (shift metrics per mode, per-layer equivariance, the prediction strip, the other
+// evaluation suites' metrics and curves), stored as
 // the run's metrics.json and read back by the report.
 #pragma once
 
@@ -21,6 +22,27 @@ struct PredictionStrip {
   std::vector<std::vector<int32_t>> predicted; // [image][shift 0..K]
 };
 
+// One point of a suite's curve: accuracy at parameter x of series `series` ("" when the curve
+// has one series), e.g. (series "fog", x = severity 2).
+struct CurvePoint {
+  std::string series;
+  double x = 0;
+  double acc = 0;
+};
+// A curve of an evaluation suite, written as <name>.csv in the run folder.
+struct SuiteCurve {
+  std::string name;         // file stem: "scale_curve"
+  std::string series_name;  // CSV column of the series ("corruption"); empty for one series
+  std::string x_name;       // CSV column of x ("scale")
+  std::vector<CurvePoint> points;
+};
+// What an evaluation suite other than `translation` measured (experiments/eval/suites.h).
+struct SuiteResult {
+  std::string suite;
+  std::vector<std::pair<std::string, double>> metrics;  // summary.csv columns
+  std::vector<SuiteCurve> curves;
+};
+
 // A point of a study's grid over training options: (option, value) pairs.
 using GridValues = std::vector<std::pair<std::string, std::string>>;
 
@@ -36,7 +58,17 @@ struct RunResult {
   std::vector<ShiftMetrics> shift;  // one per evaluated shift mode
   std::vector<EquivariancePoint> equivariance;
   PredictionStrip strip;
+  std::vector<std::string> suites;                            // evaluated, in registry order
+  std::vector<SuiteResult> suite_results;                     // one per suite but translation
+  std::vector<std::pair<std::string, double>> suite_seconds;  // time each suite took
 };
+
+// The value of a suite metric ("worst_shift_acc"), or nullptr.
+const double* suite_metric(const RunResult& run, const std::string& name);
+// A suite curve by name ("scale_curve"), or nullptr.
+const SuiteCurve* suite_curve(const RunResult& run, const std::string& name);
+// The curve as CSV: [series_name,]x_name,acc.
+std::string curve_csv(const SuiteCurve& curve);
 
 // The variant a study reports: the strategy, then " option=value" per grid axis.
 std::string variant(const std::string& strategy, const GridValues& grid);

@@ -56,6 +56,10 @@ struct ShiftEvalOptions {
   int64_t grid_samples = 2000;  // images used for the acc_shift grid and diagonal (0: all)
   int64_t equivariance_samples = 64;
   uint64_t seed = 0;
+  // The evaluation suites (experiments/eval/suites.h), in registry order, and the number of
+  // test images the suites other than translation use (the first ones; 0: all).
+  std::vector<std::string> suites{"translation"};
+  int64_t suite_samples = 2000;
 };
 
 struct ShiftMetrics {

@@ -90,6 +90,7 @@ RunResult execute(const PlannedRun& run, const StudyConfig& study, const fs::pat
   result.train_seconds = trained.seconds;
   result.final_train_loss = trained.history.last().train_loss;
   write_file_atomically((run_dir / "eval.json").string(), to_json(result));
+  write_suite_files(run_dir, result);
   const json marker = {{"id", run.id},
                        {"files", {"model.safetensors", "metrics.json", "train_log.csv", "eval.json"}},
                        {"test_acc", trained.history.last().test_acc}};
@@ -288,6 +289,7 @@ void reevaluate(const PlannedRun& run, const StudyConfig& study, const fs::path&
   result.train_seconds = old.train_seconds;
   result.final_train_loss = old.final_train_loss;
   write_file_atomically((run_dir / "eval.json").string(), to_json(result));
+  write_suite_files(run_dir, result);
 }
 
 std::string timestamp() {

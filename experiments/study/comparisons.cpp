@@ -92,12 +92,12 @@ std::vector<Comparison> compare_with_baseline(const std::vector<RunResult>& runs
           c.strategy_mean = describe(b).mean;
           c.difference = paired_difference(a, b);
           if (per_image) {
-            c.test = "mcnemar";
+            c.test = std::string("mcnemar");
             c.better = better;
             c.worse = worse;
             c.p = mcnemar_exact_p(better, worse);
           } else {
-            c.test = "t";
+            c.test = std::string("t");  // a temporary: GCC 12 warns falsely (-Wrestrict) on assigning the literal
             c.p = c.difference.p;
           }
           out.push_back(c);
@@ -125,14 +125,14 @@ std::string comparisons_csv(const std::vector<Comparison>& comparisons) {
     }
   }
   std::string out = "strategy";
-  for (const auto& k : keys) out += "," + report::csv(k);
+  for (const auto& k : keys) out += fmt::format(",{}", report::csv(k));
   out += ",shift_mode,metric,baseline,baseline_mean,strategy_mean,diff,ci_low,ci_high,seeds,test,better,worse,p,p_holm,"
          "significant\n";
   for (const auto& c : comparisons) {
     out += report::csv(c.strategy);
     for (const auto& k : keys) {
       const auto it = std::find_if(c.grid.begin(), c.grid.end(), [&](const auto& kv) { return kv.first == k; });
-      out += "," + (it == c.grid.end() ? std::string() : report::csv(it->second));
+      out += fmt::format(",{}", it == c.grid.end() ? std::string() : report::csv(it->second));
     }
     const auto& d = c.difference;
     out += fmt::format(",{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{},{},{},{},{:.6g},{:.6g},{}\n", c.shift_mode, c.metric,

@@ -176,6 +176,14 @@ Fingerprint run_fingerprint(const TrainConfig& c, const DataIdentity& data, cons
   f["eval.grid_samples"] = std::to_string(shift.grid_samples);
   f["eval.equivariance_samples"] = std::to_string(shift.equivariance_samples);
   f["eval.seed"] = std::to_string(shift.seed);
+  // Only beyond translation alone, so that the folders of studies without other suites keep
+  // their fingerprints.
+  if (shift.suites != std::vector<std::string>{"translation"}) {
+    std::string suite_names;
+    for (const auto& s : shift.suites) suite_names += (suite_names.empty() ? "" : ",") + s;
+    f["eval.suites"] = suite_names;
+    f["eval.suite_samples"] = std::to_string(shift.suite_samples);
+  }
   return f;
 }
 

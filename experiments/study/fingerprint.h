@@ -11,7 +11,9 @@
 //   data.name, data.files      the data set and its files (names, "built-in" for shapes)
 //   data.sha256.<file>         SHA-256 of each file, cached by size and mtime (see DataIdentity)
 //   eval.<option>              evaluation-only: shift modes, max shift, grid and equivariance
-//                              samples, evaluation seed; a run differing only here is
+//                              samples, evaluation seed, and the evaluation suites with their
+//                              sample count (eval.suites, eval.suite_samples; absent when the
+//                              suites are translation alone); a run differing only here is
 //                              re-evaluated from its saved model, never retrained
 // Not in the fingerprint: timing, --threads (results are bitwise identical at any thread
 // count), --data-dir (the files' hashes identify the data), checkpoint_every, detect_anomaly,

@@ -50,13 +50,13 @@ std::vector<std::string> grid_keys(const StudyDescription& study) {
 
 std::string variant_header(const StudyDescription& study) {
   std::string out = "strategy";
-  for (const auto& key : grid_keys(study)) out += "," + csv(key);
+  for (const auto& key : grid_keys(study)) out += fmt::format(",{}", csv(key));
   return out;
 }
 
 std::string variant_fields(const Variant& v) {
   std::string out = csv(v.strategy);
-  for (const auto& [key, value] : v.grid) out += "," + csv(value);
+  for (const auto& [key, value] : v.grid) out += fmt::format(",{}", csv(value));
   return out;
 }
 

@@ -3,6 +3,9 @@
 //   aggregate.csv     mean, sample std and 95% confidence interval over seeds
 //   shift_curve.csv   accuracy vs shift (grid row dy = 0 and diagonal), mean and std over seeds
 //   equivariance.csv  per-layer equivariance error by shift, mean and std over seeds
+//   <curve>.csv       each evaluation suite's curve (scale_curve.csv, rotation_curve.csv,
+//                     corruption.csv), mean and std over seeds; the suites' metrics are
+//                     columns of summary.csv and aggregate.csv
 //   comparisons.csv   every strategy against the baseline at each grid point: paired
 //                     differences with 95% intervals and tests (experiments/study/comparisons.h)
 //   plots/            gnuplot scripts, their CSV data and the SVG images they draw

@@ -204,7 +204,7 @@ void write_markdown(const std::filesystem::path& path, const StudyDescription& s
   if (!study.command.empty()) md += fmt::format("Command: `{}`\n\n", study.command);
   md += "## Findings\n\n";
   for (const auto& line : findings_lines(study, content.comparisons)) md += fmt::format("- {}\n", line);
-  md += "\n" + marker_note(study) + "\n\n";
+  md += fmt::format("\n{}\n\n", marker_note(study));
   for (const auto& t : results_tables(study, runs, content.comparisons)) {
     md += fmt::format("## {}\n\n", t.title) + markdown_table(t.table.first, t.table.second) + "\n";
   }
@@ -212,6 +212,9 @@ void write_markdown(const std::filesystem::path& path, const StudyDescription& s
   if (!eq_rows.empty()) {
     md += "## Equivariance error by layer (circular shifts, mean over shifts t = 1..2S)\n\n";
     md += markdown_table(eq_header, eq_rows) + "\n";
+  }
+  for (const auto& t : suite_tables(study, runs)) {
+    md += fmt::format("## {}\n\n", t.title) + markdown_table(t.header, t.rows) + "\n";
   }
   const PlotSet& plots = content.plots;
   if (!plots.plots.empty() || !plots.note.empty()) md += "## Plots\n\n";
@@ -241,6 +244,9 @@ void write_html(const std::filesystem::path& path, const StudyDescription& study
   if (!eq_rows.empty()) {
     html += "<h2>Equivariance error by layer (circular shifts, mean over shifts t = 1..2S)</h2>\n";
     html += html_table(eq_header, eq_rows);
+  }
+  for (const auto& t : suite_tables(study, runs)) {
+    html += fmt::format("<h2>{}</h2>\n", html_escape(t.title)) + html_table(t.header, t.rows);
   }
   const PlotSet& plots = content.plots;
   html += "<h2>Plots</h2>\n";

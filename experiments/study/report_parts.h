@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,31 @@ struct EquivarianceSummary {
   Stats stats;
 };
 std::vector<EquivarianceSummary> equivariance_summary(const std::vector<RunResult>& runs, const std::string& strategy);
+
+// The evaluation suites' summary metrics ("worst_shift_acc") and curves ("scale_curve") the runs
+// hold, in the order the suites ran (experiments/eval/suites.h).
+std::vector<std::string> suite_metric_names(const std::vector<RunResult>& runs);
+Stats suite_metric_stats(const std::vector<RunResult>& runs, const std::string& label, const std::string& name);
+struct CurveKind {
+  std::string name, series_name, x_name;
+};
+std::vector<CurveKind> suite_curve_kinds(const std::vector<RunResult>& runs);
+// One run's curve as accuracy by x, averaged over its series (corruptions: over kinds).
+std::map<double, double> curve_by_x(const SuiteCurve& curve);
+// ... and by series, averaged over x (corruptions: over severities).
+std::map<std::string, double> curve_by_series(const SuiteCurve& curve);
+
+// The report's tables of the suites: the summary metrics, then one table per curve (a column
+// per x, or per series when the curve has several), mean ± std over seeds.
+struct SuiteTable {
+  std::string title;
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+};
+std::vector<SuiteTable> suite_tables(const StudyDescription& study, const std::vector<RunResult>& runs);
+// <curve name>.csv in the study folder: mean, std and n over seeds of each curve point.
+void write_suite_curves(const std::filesystem::path& dir, const StudyDescription& study,
+                        const std::vector<RunResult>& runs);
 
 // "features.2 MaxPool2d (S=2)", or "logits (invariance)" for the non-spatial output.
 std::string layer_label(const std::string& layer, const std::string& type, int64_t stride);

@@ -144,6 +144,58 @@ PlotSet write_plots(const std::filesystem::path& plot_dir, const StudyDescriptio
     scripts.emplace_back(stem, title);
   }
 
+  // The evaluation suites: their summary metrics side by side, and each curve (averaged over
+  // its series, e.g. the corruptions) by x.
+  if (const std::vector<std::string> metrics = suite_metric_names(runs); !metrics.empty()) {
+    std::string data = "# index strategy then mean std of each suite metric\n";
+    for (size_t i = 0; i < names.size(); ++i) {
+      data += fmt::format("{} \"{}\"", i, names[i]);
+      for (const auto& m : metrics) {
+        const Stats s = suite_metric_stats(runs, names[i], m);
+        data += fmt::format(" {:.6f} {:.6f}", s.mean, s.std);
+      }
+      data += "\n";
+    }
+    const std::string stem = "suite_metrics";
+    const std::string title = "evaluation suites, mean ± std over seeds";
+    std::string plot = "plot ";
+    for (size_t k = 0; k < metrics.size(); ++k) {
+      plot += fmt::format("{}'{}.dat' using {}:{}{} title {}", k ? ", " : "", stem, 3 + 2 * k, 4 + 2 * k,
+                          k == 0 ? ":xtic(2)" : "", gp_string(metrics[k]));
+    }
+    write_text(plot_dir / (stem + ".dat"), data);
+    write_text(plot_dir / (stem + ".gp"),
+               fmt::format("{}set output '{}.svg'\nset title {}\nset style data histograms\n"
+                           "set style histogram errorbars gap 2 lw 1\nset style fill solid 0.7 border -1\n"
+                           "set xtics rotate by -20\nset yrange [0:1.05]\n{}\n",
+                           kPreamble, stem, gp_string(title), plot));
+    scripts.emplace_back(stem, title);
+  }
+  for (const auto& kind : suite_curve_kinds(runs)) {
+    std::string data;
+    for (const auto& strategy : names) {
+      std::map<double, std::vector<double>> by_x;
+      for (const RunResult* run : runs_of(runs, strategy)) {
+        if (const SuiteCurve* curve = suite_curve(*run, kind.name)) {
+          for (const auto& [x, acc] : curve_by_x(*curve)) by_x[x].push_back(acc);
+        }
+      }
+      data += fmt::format("# {}\n", strategy);
+      for (const auto& [x, values] : by_x) {
+        const Stats s = describe(values);
+        data += fmt::format("{} {:.6f} {:.6f}\n", x, s.mean, s.std);
+      }
+      data += "\n\n";
+    }
+    const std::string title = kind.series_name.empty()
+                                  ? fmt::format("accuracy vs {} ({}), mean ± std over seeds", kind.x_name, kind.name)
+                                  : fmt::format("accuracy vs {} ({}, mean over each {}), mean ± std over seeds",
+                                                kind.x_name, kind.name, kind.series_name);
+    write_text(plot_dir / (kind.name + ".dat"), data);
+    write_text(plot_dir / (kind.name + ".gp"), band_plot_script(kind.name, title, kind.x_name, names));
+    scripts.emplace_back(kind.name, title);
+  }
+
   // One test image shifted right by 0..K pixels.
   if (!strip.indices.empty() && strip.channels > 0) {
     const int64_t C = strip.channels, H = strip.height, W = strip.width;

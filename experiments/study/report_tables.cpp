@@ -12,6 +12,9 @@ std::string csv_header_for_stats(const std::string& key) { return fmt::format("{
 std::string summary_csv(const std::vector<RunResult>& runs, const StudyDescription& study) {
   std::string out = variant_header(study) + ",seed,shift_mode,model,dataset,epochs,train_seconds";
   for (const auto& c : metric_columns()) out += "," + c.key;
+  // The suites' metrics: one value per run, repeated on each shift mode's row.
+  const std::vector<std::string> suite_metrics = suite_metric_names(runs);
+  for (const auto& name : suite_metrics) out += fmt::format(",{}", name);
   out += "\n";
   for (const auto& v : variants(study)) {
     for (const RunResult* run : runs_of(runs, v.label)) {
@@ -19,6 +22,10 @@ std::string summary_csv(const std::vector<RunResult>& runs, const StudyDescripti
         out += fmt::format("{},{},{},{},{},{},{:.3f}", variant_fields(v), run->seed, to_string(m.mode),
                            csv(run->model), run->dataset, run->epochs, run->train_seconds);
         for (const auto& c : metric_columns()) out += fmt::format(",{:.6f}", c.get(m));
+        for (const auto& name : suite_metrics) {
+          const double* value = suite_metric(*run, name);
+          out += value ? fmt::format(",{:.6f}", *value) : ",";
+        }
         out += "\n";
       }
     }
@@ -28,7 +35,9 @@ std::string summary_csv(const std::vector<RunResult>& runs, const StudyDescripti
 
 std::string aggregate_csv(const std::vector<RunResult>& runs, const StudyDescription& study) {
   std::string out = variant_header(study) + ",shift_mode,n";
-  for (const auto& c : metric_columns()) out += "," + csv_header_for_stats(c.key);
+  for (const auto& c : metric_columns()) out += fmt::format(",{}", csv_header_for_stats(c.key));
+  const std::vector<std::string> suite_metrics = suite_metric_names(runs);
+  for (const auto& name : suite_metrics) out += fmt::format(",{}", csv_header_for_stats(name));
   out += "\n";
   for (const auto& v : variants(study)) {
     for (const auto& mode : shift_modes(runs)) {
@@ -37,6 +46,10 @@ std::string aggregate_csv(const std::vector<RunResult>& runs, const StudyDescrip
       out += fmt::format("{},{},{}", variant_fields(v), mode, first.n);
       for (const auto& c : metric_columns()) {
         const Stats s = metric_stats(runs, v.label, mode, c);
+        out += fmt::format(",{:.6f},{:.6f},{:.6f}", s.mean, s.std, s.ci95);
+      }
+      for (const auto& name : suite_metrics) {
+        const Stats s = suite_metric_stats(runs, v.label, name);
         out += fmt::format(",{:.6f},{:.6f},{:.6f}", s.mean, s.std, s.ci95);
       }
       out += "\n";
@@ -110,6 +123,7 @@ void write_tables(const std::filesystem::path& dir, const StudyDescription& stud
   write_text(dir / "aggregate.csv", aggregate_csv(runs, study));
   write_text(dir / "shift_curve.csv", shift_curve_csv(runs, study));
   write_text(dir / "equivariance.csv", equivariance_csv(runs, study));
+  write_suite_curves(dir, study, runs);
 }
 
 }  // namespace poolnet::report

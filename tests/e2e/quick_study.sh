@@ -21,8 +21,10 @@ def columns(name):
     with open(f"{d}/{name}", newline="") as f:
         return next(csv.reader(f))
 metrics = ["clean_acc", "consistency", "flip_rate", "prob_change", "acc_shift_mean", "acc_shift_min"]
-assert columns("summary.csv") == ["strategy", "seed", "shift_mode", "model", "dataset", "epochs", "train_seconds"] + metrics
-assert columns("aggregate.csv") == ["strategy", "shift_mode", "n"] + [f"{m}_{s}" for m in metrics for s in ("mean", "std", "ci95")]
+suites = ["worst_shift_acc"]  # the default suites beyond translation
+assert columns("summary.csv") == ["strategy", "seed", "shift_mode", "model", "dataset", "epochs", "train_seconds"] + metrics + suites
+assert columns("aggregate.csv") == ["strategy", "shift_mode", "n"] + [f"{m}_{s}" for m in metrics + suites
+                                                                     for s in ("mean", "std", "ci95")]
 assert columns("shift_curve.csv") == ["strategy", "shift_mode", "curve", "dx", "dy", "acc_mean", "acc_std", "n"]
 assert columns("equivariance.csv") == ["strategy", "layer_index", "layer", "type", "stride", "shift", "error_mean", "error_std", "n"]
 assert columns("comparisons.csv") == ["strategy", "shift_mode", "metric", "baseline", "baseline_mean", "strategy_mean", "diff",

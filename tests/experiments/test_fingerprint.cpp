@@ -57,7 +57,7 @@ TEST(Fingerprint, DiffNamesEachChangedKeyWithBothValues) {
 TEST(Fingerprint, DiffReportsKeysOnlyOneSideHas) {
   Fingerprint old = base_fingerprint();
   old.erase("data.sha256.t10k-images-idx3-ubyte");
-  old["format_version"] = "1";
+  old["format_version"] = std::string("1");
   const auto diffs = diff_fingerprints(old, base_fingerprint());
   ASSERT_EQ(diffs.size(), 2u);
   EXPECT_EQ(diffs[0].key, "data.sha256.t10k-images-idx3-ubyte");

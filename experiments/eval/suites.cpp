@@ -1,0 +1,190 @@
+#include "experiments/eval/suites.h"
+
+#include <algorithm>
+#include <cstring>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "experiments/eval/corruptions.h"
+#include "experiments/eval/image_transforms.h"
+#include "framework/autograd.h"
+#include "framework/errors.h"
+#include "framework/ops/ops.h"
+
+namespace poolnet {
+
+namespace {
+// The images at `indices`, copied into one batch.
+Tensor gather(const Tensor& images, const std::vector<int64_t>& indices) {
+  Shape s = images.shape();
+  const int64_t row = images.numel() / std::max<int64_t>(s[0], 1);
+  s[0] = static_cast<int64_t>(indices.size());
+  Tensor out = Tensor::empty(s);
+  for (size_t i = 0; i < indices.size(); ++i) {
+    std::memcpy(out.data() + static_cast<int64_t>(i) * row, images.data() + indices[i] * row,
+                static_cast<size_t>(row) * sizeof(float));
+  }
+  return out;
+}
+
+std::vector<int32_t> predictions(const LogitsFn& logits, const Tensor& x) {
+  const Tensor y = logits(x);
+  const int64_t N = y.size(0), C = y.size(1);
+  std::vector<int32_t> out(static_cast<size_t>(N));
+  for (int64_t n = 0; n < N; ++n) {
+    const float* row = y.data() + n * C;
+    out[static_cast<size_t>(n)] = static_cast<int32_t>(std::max_element(row, row + C) - row);
+  }
+  return out;
+}
+
+double mean_acc(const std::vector<CurvePoint>& points) {
+  double sum = 0;
+  for (const auto& p : points) sum += p.acc;
+  return points.empty() ? 0.0 : sum / static_cast<double>(points.size());
+}
+
+const std::vector<Suite>& registry() {
+  static const std::vector<Suite> table = {
+      {"translation", "integer-shift metrics, per-layer equivariance, prediction strip", true, {}},
+      {"worst_shift", "worst_shift_acc: correct under every circular shift of [-K, K]^2", true, worst_shift_suite},
+      {"scale", "scale_acc_mean, scale_curve.csv: accuracy vs scale factor 0.5..1.5", false,
+       [](const SuiteInput& in) { return scale_suite(in); }},
+      {"rotation", "rotation_acc_mean, rotation_curve.csv: accuracy vs angle 0..180 degrees", false,
+       [](const SuiteInput& in) { return rotation_suite(in); }},
+      {"corruption", "corruption_acc_mean, corruption.csv: 10 seeded corruptions x 3 severities", false,
+       [](const SuiteInput& in) { return corruption_suite(in); }},
+  };
+  return table;
+}
+
+std::vector<std::string> suite_names() {
+  std::vector<std::string> names;
+  for (const auto& s : registry()) names.push_back(s.name);
+  return names;
+}
+}  // namespace
+
+const std::vector<Suite>& suites() { return registry(); }
+
+const Suite& find_suite(const std::string& name) {
+  for (const auto& s : registry()) {
+    if (s.name == name) return s;
+  }
+  throw ConfigError(fmt::format("--suites: unknown suite '{}' (valid: {})", name, fmt::join(suite_names(), ", ")));
+}
+
+std::vector<std::string> parse_suites(const std::string& list) {
+  std::vector<std::string> named;
+  size_t start = 0;
+  while (start <= list.size()) {
+    const size_t comma = std::min(list.find(',', start), list.size());
+    const std::string name = list.substr(start, comma - start);
+    start = comma + 1;
+    if (!name.empty()) named.push_back(find_suite(name).name);
+  }
+  if (named.empty())
+    throw ConfigError(fmt::format("--suites: give at least one of {}", fmt::join(suite_names(), ", ")));
+  std::vector<std::string> out;
+  for (const auto& s : registry()) {
+    if (std::find(named.begin(), named.end(), s.name) != named.end()) out.push_back(s.name);
+  }
+  return out;
+}
+
+std::string default_suites() {
+  std::vector<std::string> names;
+  for (const auto& s : registry()) {
+    if (s.in_default) names.push_back(s.name);
+  }
+  return fmt::format("{}", fmt::join(names, ","));
+}
+
+std::string suites_help() {
+  std::string out = "comma list of evaluation suites (docs/metrics.md):";
+  for (const auto& s : registry())
+    out += fmt::format("\n  {:<12} {}{}", s.name, s.summary, s.in_default ? " [default]" : "");
+  return out;
+}
+
+double transformed_accuracy(const LogitsFn& logits, const Tensor& images, const std::vector<int32_t>& labels,
+                            int64_t batch, const std::function<Tensor(const Tensor&, int64_t)>& transform) {
+  NoGradGuard no_grad;
+  const int64_t N = images.size(0);
+  int64_t correct = 0;
+  for (int64_t b0 = 0; b0 < N; b0 += batch) {
+    const int64_t b1 = std::min(N, b0 + batch);
+    std::vector<int64_t> rows;
+    for (int64_t n = b0; n < b1; ++n) rows.push_back(n);
+    const auto pred = predictions(logits, transform(gather(images, rows), b0));
+    for (int64_t n = b0; n < b1; ++n) correct += pred[static_cast<size_t>(n - b0)] == labels[static_cast<size_t>(n)];
+  }
+  return N == 0 ? 0.0 : static_cast<double>(correct) / static_cast<double>(N);
+}
+
+double worst_shift_accuracy(const LogitsFn& logits, const Tensor& images, const std::vector<int32_t>& labels,
+                            int64_t max_shift, int64_t batch) {
+  NoGradGuard no_grad;
+  const int64_t N = images.size(0), K = max_shift;
+  // The images still right under every shift so far: only those are evaluated at the next one.
+  std::vector<int64_t> alive(static_cast<size_t>(N));
+  for (int64_t n = 0; n < N; ++n) alive[static_cast<size_t>(n)] = n;
+  for (int64_t dy = -K; dy <= K; ++dy) {
+    for (int64_t dx = -K; dx <= K; ++dx) {
+      std::vector<int64_t> next;
+      for (size_t b0 = 0; b0 < alive.size(); b0 += static_cast<size_t>(batch)) {
+        const std::vector<int64_t> rows(
+            alive.begin() + static_cast<int64_t>(b0),
+            alive.begin() + static_cast<int64_t>(std::min(alive.size(), b0 + static_cast<size_t>(batch))));
+        const auto pred = predictions(logits, roll(gather(images, rows), {dy, dx}));
+        for (size_t i = 0; i < rows.size(); ++i) {
+          if (pred[i] == labels[static_cast<size_t>(rows[i])]) next.push_back(rows[i]);
+        }
+      }
+      alive = std::move(next);
+    }
+  }
+  return N == 0 ? 0.0 : static_cast<double>(alive.size()) / static_cast<double>(N);
+}
+
+SuiteResult worst_shift_suite(const SuiteInput& in) {
+  const double acc = worst_shift_accuracy(in.logits, in.images, in.labels, in.options.max_shift, in.options.batch);
+  return {"worst_shift", {{"worst_shift_acc", acc}}, {}};
+}
+
+SuiteResult scale_suite(const SuiteInput& in, const std::vector<double>& factors) {
+  SuiteCurve curve{"scale_curve", "", "scale", {}};
+  for (double f : factors) {
+    const double acc = transformed_accuracy(in.logits, in.images, in.labels, in.options.batch,
+                                            [f](const Tensor& x, int64_t) { return resize_about_centre(x, f); });
+    curve.points.push_back({"", f, acc});
+  }
+  return {"scale", {{"scale_acc_mean", mean_acc(curve.points)}}, {curve}};
+}
+
+SuiteResult rotation_suite(const SuiteInput& in, const std::vector<double>& angles) {
+  SuiteCurve curve{"rotation_curve", "", "angle", {}};
+  for (double a : angles) {
+    const double acc = transformed_accuracy(in.logits, in.images, in.labels, in.options.batch,
+                                            [a](const Tensor& x, int64_t) { return rotate_about_centre(x, a); });
+    curve.points.push_back({"", a, acc});
+  }
+  return {"rotation", {{"rotation_acc_mean", mean_acc(curve.points)}}, {curve}};
+}
+
+SuiteResult corruption_suite(const SuiteInput& in, const std::vector<int>& severities) {
+  SuiteCurve curve{"corruption", "corruption", "severity", {}};
+  const uint64_t seed = in.options.seed;
+  for (size_t kind = 0; kind < corruption_names().size(); ++kind) {
+    for (int severity : severities) {
+      const auto k = static_cast<int>(kind);
+      const double acc = transformed_accuracy(
+          in.logits, in.images, in.labels, in.options.batch,
+          [k, severity, seed](const Tensor& x, int64_t first) { return corrupt(x, k, severity, seed, first); });
+      curve.points.push_back({corruption_names()[kind], static_cast<double>(severity), acc});
+    }
+  }
+  return {"corruption", {{"corruption_acc_mean", mean_acc(curve.points)}}, {curve}};
+}
+
+}  // namespace poolnet

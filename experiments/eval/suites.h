@@ -1,0 +1,71 @@
+// Evaluation suites: named groups of measurements run on a trained classifier, selected with
+// `poolnet eval --suites` and `poolnet ablate --suites` and defined exactly in docs/metrics.md.
+//
+//   translation  the integer-shift metrics, per-layer equivariance and prediction strip
+//                (shift_eval.h; evaluate_model runs it, its results are RunResult::shift)
+//   worst_shift  worst_shift_acc: share of images classified correctly under every circular
+//                shift of [-K, K]^2
+//   scale        scale_acc_mean and scale_curve: accuracy vs scale factor
+//                (image_transforms.h: antialiased resize about the centre, background 0)
+//   rotation     rotation_acc_mean and rotation_curve: accuracy vs angle, 0..180 degrees
+//   corruption   corruption_acc_mean and corruption (per corruption and severity)
+//                (corruptions.h: seeded, MNIST-C style)
+//
+// The suites other than translation use the first `suite_samples` test images. Adding a suite
+// is one function returning a SuiteResult plus its row in suites() (suites.cpp).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "experiments/eval/run_result.h"
+#include "experiments/eval/shift_eval.h"
+
+namespace poolnet {
+
+// What a suite sees: the classifier and the images it evaluates, with their labels.
+struct SuiteInput {
+  const LogitsFn& logits;
+  const Tensor& images;  // raw [N, C, H, W]
+  const std::vector<int32_t>& labels;
+  const ShiftEvalOptions& options;
+};
+
+struct Suite {
+  std::string name;
+  std::string summary;                                // one line for --help and docs
+  bool in_default;                                    // part of the default list (the default study's time budget)
+  std::function<SuiteResult(const SuiteInput&)> run;  // empty for translation
+};
+
+// Every suite, in the order they run and are reported.
+const std::vector<Suite>& suites();
+const Suite& find_suite(const std::string& name);  // ConfigError listing the valid names
+
+// A comma list of suite names -> the named suites in registry order, each once. ConfigError
+// for an unknown or missing name ("--suites: unknown suite 'x' (valid: ...)").
+std::vector<std::string> parse_suites(const std::string& list);
+// "translation,worst_shift": the default list.
+std::string default_suites();
+// The --help text of --suites: every suite and which are the default.
+std::string suites_help();
+
+// The suites' measurements, exposed with their parameters for the tests.
+inline const std::vector<double> kScaleFactors = {0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5};
+inline const std::vector<double> kRotationAngles = {0, 15, 30, 45, 60, 75, 90, 105, 120, 135, 150, 165, 180};
+
+// Share of images classified correctly under every circular shift (dy, dx) of [-K, K]^2.
+double worst_shift_accuracy(const LogitsFn& logits, const Tensor& images, const std::vector<int32_t>& labels,
+                            int64_t max_shift, int64_t batch);
+// Accuracy on images transformed by transform(batch, index of its first image), batch by batch.
+double transformed_accuracy(const LogitsFn& logits, const Tensor& images, const std::vector<int32_t>& labels,
+                            int64_t batch, const std::function<Tensor(const Tensor&, int64_t)>& transform);
+
+SuiteResult worst_shift_suite(const SuiteInput& in);
+SuiteResult scale_suite(const SuiteInput& in, const std::vector<double>& factors = kScaleFactors);
+SuiteResult rotation_suite(const SuiteInput& in, const std::vector<double>& angles = kRotationAngles);
+// Severities 1..3 of every corruption (`severities` for the tests: e.g. {0}).
+SuiteResult corruption_suite(const SuiteInput& in, const std::vector<int>& severities = {1, 2, 3});
+
+}  // namespace poolnet
