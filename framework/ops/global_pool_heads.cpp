@@ -52,13 +52,13 @@ Tensor gem_pool(const Tensor& x, const Tensor& p) {
   });
   check_finite(y, "gem_pool", "output");
   if (needs_grad({x, p})) {
-    record(y, "gem_pool", {x, p}, [x, p, y, inner = std::move(inner), planes, L, pv](const Tensor& gy) {
+    record(y, "gem_pool", {x, p}, [x, p, yd = y.detach(), inner = std::move(inner), planes, L, pv](const Tensor& gy) {
       float* gx = x.requires_grad() ? grad_buffer(x) : nullptr;
       std::vector<double> gp(static_cast<size_t>(planes), 0.0);
       const float* xd = x.data();
       parallel::parallel_for(0, planes, kPlaneGrain, [&](int64_t b, int64_t e) {
         for (int64_t i = b; i < e; ++i) {
-          const double yi = y.data()[i], S = inner[i], g = gy.data()[i];
+          const double yi = yd.data()[i], S = inner[i], g = gy.data()[i];
           double zlogz = 0.0;
           for (int64_t l = 0; l < L; ++l) {
             const double v = xd[i * L + l], z = clamped(static_cast<float>(v));
