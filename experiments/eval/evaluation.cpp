@@ -13,14 +13,12 @@
 
 namespace poolnet {
 
-namespace {
 Tensor normalise(const Tensor& raw, const data::DatasetInfo& info) {
   const auto C = static_cast<int64_t>(info.mean.size());
   const Tensor mean = Tensor::from_vector({1, C, 1, 1}, info.mean);
   const Tensor stddev = Tensor::from_vector({1, C, 1, 1}, info.stddev);
   return div(sub(raw, mean), stddev);
 }
-}  // namespace
 
 Tensor raw_images(const data::Dataset& data) {
   std::vector<int64_t> all(static_cast<size_t>(data.size()));
@@ -119,7 +117,7 @@ RunResult evaluate_model(Model& model, const data::Dataset& test, const std::vec
     const Suite& suite = find_suite(name);
     if (!suite.run) continue;
     const auto start = std::chrono::steady_clock::now();
-    result.suite_results.push_back(suite.run(SuiteInput{logits, suite_images, suite_labels, options}));
+    result.suite_results.push_back(suite.run(SuiteInput{logits, suite_images, suite_labels, options, &model, &test.info()}));
     result.suite_seconds.emplace_back(name, seconds_since(start));
   }
   return result;

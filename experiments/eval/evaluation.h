@@ -13,6 +13,8 @@
 
 namespace poolnet {
 
+// Raw images (values in [0, 1]) normalised with the data set's mean and standard deviation.
+Tensor normalise(const Tensor& raw, const data::DatasetInfo& info);
 // All images of a data set, raw values in [0, 1].
 Tensor raw_images(const data::Dataset& data);
 // Logits of `model` (eval mode) for raw images, normalised with the data set's statistics.

@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include "experiments/eval/corruptions.h"
+#include "experiments/eval/evaluation.h"
 #include "experiments/eval/image_transforms.h"
 #include "framework/autograd.h"
 #include "framework/errors.h"
@@ -66,6 +67,17 @@ std::vector<std::string> suite_names() {
 }  // namespace
 
 const std::vector<Suite>& suites() { return registry(); }
+
+Model& suite_model(const SuiteInput& in, const std::string& suite) {
+  if (in.model == nullptr || in.info == nullptr)
+    throw ConfigError(fmt::format("suite '{}' needs the model, not only its logits", suite));
+  return *in.model;
+}
+
+Tensor suite_normalise(const SuiteInput& in, const Tensor& raw) {
+  if (in.info == nullptr) throw ConfigError("suite_normalise: no data set statistics");
+  return normalise(raw, *in.info);
+}
 
 const Suite& find_suite(const std::string& name) {
   for (const auto& s : registry()) {

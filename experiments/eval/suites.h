@@ -21,16 +21,27 @@
 
 #include "experiments/eval/run_result.h"
 #include "experiments/eval/shift_eval.h"
+#include "framework/data/dataset.h"
+#include "models/model.h"
 
 namespace poolnet {
 
-// What a suite sees: the classifier and the images it evaluates, with their labels.
+// What a suite sees: the classifier and the images it evaluates, with their labels. The suites
+// that look inside the network (its layers, gradients or head) also get the model and the data
+// set's statistics (raw images are normalised with them before the model sees them); the others
+// need only `logits`.
 struct SuiteInput {
   const LogitsFn& logits;
   const Tensor& images;  // raw [N, C, H, W]
   const std::vector<int32_t>& labels;
   const ShiftEvalOptions& options;
+  Model* model = nullptr;
+  const data::DatasetInfo* info = nullptr;
 };
+// The model and statistics of `in`; ConfigError naming `suite` when the caller gave none.
+Model& suite_model(const SuiteInput& in, const std::string& suite);
+// Raw images normalised with in.info (the model's input).
+Tensor suite_normalise(const SuiteInput& in, const Tensor& raw);
 
 struct Suite {
   std::string name;
