@@ -70,8 +70,12 @@ json suite_to_json(const SuiteResult& r) {
   json curves = json::array();
   for (const auto& c : r.curves) {
     json points = json::array();
-    for (const auto& p : c.points) points.push_back({p.series, p.x, p.acc});
-    curves.push_back({{"name", c.name}, {"series_name", c.series_name}, {"x_name", c.x_name}, {"points", points}});
+    for (const auto& p : c.points) points.push_back({p.series, p.x, p.value});
+    curves.push_back({{"name", c.name},
+                      {"series_name", c.series_name},
+                      {"x_name", c.x_name},
+                      {"value_name", c.value_name},
+                      {"points", points}});
   }
   return {{"suite", r.suite}, {"metrics", metrics}, {"curves", curves}};
 }
@@ -82,7 +86,8 @@ SuiteResult suite_from_json(const json& j) {
   for (const auto& m : j.at("metrics")) r.metrics.emplace_back(m.at(0).get<std::string>(), m.at(1).get<double>());
   for (const auto& c : j.at("curves")) {
     SuiteCurve curve{
-        c.at("name").get<std::string>(), c.at("series_name").get<std::string>(), c.at("x_name").get<std::string>(), {}};
+        c.at("name").get<std::string>(), c.at("series_name").get<std::string>(), c.at("x_name").get<std::string>(), {},
+        c.value("value_name", std::string("acc"))};
     for (const auto& p : c.at("points")) {
       curve.points.push_back({p.at(0).get<std::string>(), p.at(1).get<double>(), p.at(2).get<double>()});
     }
@@ -111,11 +116,12 @@ const SuiteCurve* suite_curve(const RunResult& run, const std::string& name) {
 }
 
 std::string curve_csv(const SuiteCurve& curve) {
-  std::string out = curve.series_name.empty() ? fmt::format("{},acc\n", curve.x_name)
-                                              : fmt::format("{},{},acc\n", curve.series_name, curve.x_name);
+  std::string out = curve.series_name.empty()
+                        ? fmt::format("{},{}\n", curve.x_name, curve.value_name)
+                        : fmt::format("{},{},{}\n", curve.series_name, curve.x_name, curve.value_name);
   for (const auto& p : curve.points) {
-    out += curve.series_name.empty() ? fmt::format("{},{:.6f}\n", p.x, p.acc)
-                                     : fmt::format("{},{},{:.6f}\n", p.series, p.x, p.acc);
+    out += curve.series_name.empty() ? fmt::format("{},{:.6f}\n", p.x, p.value)
+                                     : fmt::format("{},{},{:.6f}\n", p.series, p.x, p.value);
   }
   return out;
 }

@@ -22,12 +22,13 @@ struct PredictionStrip {
   std::vector<std::vector<int32_t>> predicted; // [image][shift 0..K]
 };
 
-// One point of a suite's curve: accuracy at parameter x of series `series` ("" when the curve
-// has one series), e.g. (series "fog", x = severity 2).
+// One point of a suite's curve: the value (an accuracy unless the curve says otherwise) at
+// parameter x of series `series` ("" when the curve has one series), e.g. (series "fog",
+// x = severity 2).
 struct CurvePoint {
   std::string series;
   double x = 0;
-  double acc = 0;
+  double value = 0;
 };
 // A curve of an evaluation suite, written as <name>.csv in the run folder.
 struct SuiteCurve {
@@ -35,6 +36,7 @@ struct SuiteCurve {
   std::string series_name;  // CSV column of the series ("corruption"); empty for one series
   std::string x_name;       // CSV column of x ("scale")
   std::vector<CurvePoint> points;
+  std::string value_name = "acc";  // CSV column of the value, and the report's axis label
 };
 // What an evaluation suite other than `translation` measured (experiments/eval/suites.h).
 struct SuiteResult {

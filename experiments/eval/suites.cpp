@@ -41,7 +41,7 @@ std::vector<int32_t> predictions(const LogitsFn& logits, const Tensor& x) {
 
 double mean_acc(const std::vector<CurvePoint>& points) {
   double sum = 0;
-  for (const auto& p : points) sum += p.acc;
+  for (const auto& p : points) sum += p.value;
   return points.empty() ? 0.0 : sum / static_cast<double>(points.size());
 }
 

@@ -60,7 +60,7 @@ std::vector<EquivarianceSummary> equivariance_summary(const std::vector<RunResul
 std::vector<std::string> suite_metric_names(const std::vector<RunResult>& runs);
 Stats suite_metric_stats(const std::vector<RunResult>& runs, const std::string& label, const std::string& name);
 struct CurveKind {
-  std::string name, series_name, x_name;
+  std::string name, series_name, x_name, value_name;
 };
 std::vector<CurveKind> suite_curve_kinds(const std::vector<RunResult>& runs);
 // One run's curve as accuracy by x, averaged over its series (corruptions: over kinds).

@@ -27,9 +27,9 @@ std::string gp_string(const std::string& s) {
 
 // A line plot with a mean +/- std band per strategy; data blocks are "x mean std".
 std::string band_plot_script(const std::string& stem, const std::string& title, const std::string& xlabel,
-                             const std::vector<std::string>& names) {
-  std::string s = fmt::format("{}set output '{}.svg'\nset title {}\nset xlabel {}\nset ylabel 'accuracy'\n", kPreamble,
-                              stem, gp_string(title), gp_string(xlabel));
+                             const std::vector<std::string>& names, const std::string& ylabel = "accuracy") {
+  std::string s = fmt::format("{}set output '{}.svg'\nset title {}\nset xlabel {}\nset ylabel {}\n", kPreamble, stem,
+                              gp_string(title), gp_string(xlabel), gp_string(ylabel));
   s += "set style fill transparent solid 0.15 noborder\nplot \\\n";
   for (size_t i = 0; i < names.size(); ++i) {
     s += fmt::format("  '{0}.dat' index {1} using 1:($2-$3):($2+$3) with filledcurves lc {2} notitle, \\\n"
@@ -137,8 +137,8 @@ PlotSet write_plots(const std::filesystem::path& plot_dir, const StudyDescriptio
     xtics += ")\nset rmargin 22\n";  // room for the last rotated labels
     const std::string stem = "equivariance";
     const std::string title = "equivariance error by layer (circular shifts; mean over shifts, ± std over seeds)";
-    std::string script = band_plot_script(stem, title, "layer (cumulative stride S)", names);
-    script.replace(script.find("set ylabel 'accuracy'"), 21, "set ylabel 'relative error'\n" + xtics);
+    std::string script = band_plot_script(stem, title, "layer (cumulative stride S)", names, "relative error");
+    script.insert(script.find("set ylabel"), xtics);
     write_text(plot_dir / (stem + ".dat"), data);
     write_text(plot_dir / (stem + ".gp"), script);
     scripts.emplace_back(stem, title);
@@ -187,12 +187,13 @@ PlotSet write_plots(const std::filesystem::path& plot_dir, const StudyDescriptio
       }
       data += "\n\n";
     }
+    const std::string what = kind.value_name == "acc" ? "accuracy" : kind.value_name;
     const std::string title = kind.series_name.empty()
-                                  ? fmt::format("accuracy vs {} ({}), mean ± std over seeds", kind.x_name, kind.name)
-                                  : fmt::format("accuracy vs {} ({}, mean over each {}), mean ± std over seeds",
+                                  ? fmt::format("{} vs {} ({}), mean ± std over seeds", what, kind.x_name, kind.name)
+                                  : fmt::format("{} vs {} ({}, mean over each {}), mean ± std over seeds", what,
                                                 kind.x_name, kind.name, kind.series_name);
     write_text(plot_dir / (kind.name + ".dat"), data);
-    write_text(plot_dir / (kind.name + ".gp"), band_plot_script(kind.name, title, kind.x_name, names));
+    write_text(plot_dir / (kind.name + ".gp"), band_plot_script(kind.name, title, kind.x_name, names, what));
     scripts.emplace_back(kind.name, title);
   }
 

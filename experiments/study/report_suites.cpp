@@ -46,7 +46,7 @@ std::vector<CurveKind> suite_curve_kinds(const std::vector<RunResult>& runs) {
   for (const auto& run : runs) {
     for (const auto& r : run.suite_results) {
       for (const auto& c : r.curves) {
-        if (!find_kind(kinds, c.name)) kinds.push_back({c.name, c.series_name, c.x_name});
+        if (!find_kind(kinds, c.name)) kinds.push_back({c.name, c.series_name, c.x_name, c.value_name});
       }
     }
   }
@@ -56,7 +56,7 @@ std::vector<CurveKind> suite_curve_kinds(const std::vector<RunResult>& runs) {
 std::map<double, double> curve_by_x(const SuiteCurve& curve) {
   std::map<double, std::pair<double, int>> sums;
   for (const auto& p : curve.points) {
-    sums[p.x].first += p.acc;
+    sums[p.x].first += p.value;
     sums[p.x].second += 1;
   }
   std::map<double, double> out;
@@ -67,7 +67,7 @@ std::map<double, double> curve_by_x(const SuiteCurve& curve) {
 std::map<std::string, double> curve_by_series(const SuiteCurve& curve) {
   std::map<std::string, std::pair<double, int>> sums;
   for (const auto& p : curve.points) {
-    sums[p.series].first += p.acc;
+    sums[p.series].first += p.value;
     sums[p.series].second += 1;
   }
   std::map<std::string, double> out;
@@ -94,8 +94,9 @@ std::vector<SuiteTable> suite_tables(const StudyDescription& study, const std::v
   }
   for (const auto& kind : suite_curve_kinds(runs)) {
     const bool by_series = !kind.series_name.empty();
-    SuiteTable t{by_series ? fmt::format("{} ({}: accuracy, mean over {})", kind.name, kind.series_name, kind.x_name)
-                           : fmt::format("{} (accuracy by {})", kind.name, kind.x_name),
+    const std::string what = kind.value_name == "acc" ? "accuracy" : kind.value_name;
+    SuiteTable t{by_series ? fmt::format("{} ({}: {}, mean over {})", kind.name, kind.series_name, what, kind.x_name)
+                           : fmt::format("{} ({} by {})", kind.name, what, kind.x_name),
                  {"strategy"},
                  {}};
     std::vector<std::string> columns;  // series names, or x values as text
@@ -138,7 +139,7 @@ void write_suite_curves(const std::filesystem::path& dir, const StudyDescription
     const bool by_series = !kind.series_name.empty();
     std::string out = variant_header(study);
     if (by_series) out += fmt::format(",{}", csv(kind.series_name));
-    out += fmt::format(",{},acc_mean,acc_std,n\n", csv(kind.x_name));
+    out += fmt::format(",{0},{1}_mean,{1}_std,n\n", csv(kind.x_name), kind.value_name);
     for (const auto& v : variants(study)) {
       std::vector<std::pair<std::string, double>> order;  // (series, x) in curve order
       std::map<std::pair<std::string, double>, std::vector<double>> values;
@@ -148,7 +149,7 @@ void write_suite_curves(const std::filesystem::path& dir, const StudyDescription
         for (const auto& p : curve->points) {
           const std::pair<std::string, double> key{p.series, p.x};
           if (!values.count(key)) order.push_back(key);
-          values[key].push_back(p.acc);
+          values[key].push_back(p.value);
         }
       }
       for (const auto& key : order) {

@@ -140,7 +140,7 @@ TEST(Suites, ResultsRoundTripThroughJson) {
   ASSERT_NE(suite_metric(back, "scale_acc_mean"), nullptr);
   EXPECT_EQ(*suite_metric(back, "scale_acc_mean"), 0.25);
   ASSERT_NE(suite_curve(back, "scale_curve"), nullptr);
-  EXPECT_EQ(suite_curve(back, "scale_curve")->points.at(0).acc, 0.125);
+  EXPECT_EQ(suite_curve(back, "scale_curve")->points.at(0).value, 0.125);
   EXPECT_EQ(back.suite_seconds, run.suite_seconds);
   EXPECT_EQ(curve_csv(*suite_curve(back, "scale_curve")), "scale,acc\n0.5,0.125000\n");
 }
