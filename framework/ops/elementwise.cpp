@@ -1,5 +1,6 @@
 #include "framework/ops/elementwise.h"
 
+#include <Eigen/Core>
 #include <cmath>
 
 #include "framework/autograd.h"
@@ -80,15 +81,13 @@ Tensor binary(const Tensor& a, const Tensor& b, BinaryOp op, const char* name) {
   return out;
 }
 
-// y = f(x); backward: gx += gy * d(x, y).
-template <class F, class D>
-Tensor unary(const Tensor& x, const char* name, const F& f, const D& d) {
+// y = f(x) computed a chunk at a time (chunk(x + i0, y + i0, n)); backward: gx += gy * d(x, y).
+template <class Chunk, class D>
+Tensor unary_chunked(const Tensor& x, const char* name, const Chunk& chunk, const D& d) {
   Tensor y = Tensor::empty(x.shape());
   const float* px = x.data();
   float* py = y.data();
-  parallel::parallel_for(0, x.numel(), kGrain, [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i) py[i] = f(px[i]);
-  });
+  parallel::parallel_for(0, x.numel(), kGrain, [&](int64_t i0, int64_t i1) { chunk(px + i0, py + i0, i1 - i0); });
   check_finite(y, name, "output");
   if (!needs_grad({x})) return y;
   record(y, name, {x}, [x, xd = x.detach(), yd = y.detach(), d](const Tensor& gy) {
@@ -101,6 +100,17 @@ Tensor unary(const Tensor& x, const char* name, const F& f, const D& d) {
     });
   });
   return y;
+}
+
+// y = f(x) element by element; backward: gx += gy * d(x, y).
+template <class F, class D>
+Tensor unary(const Tensor& x, const char* name, const F& f, const D& d) {
+  return unary_chunked(
+      x, name,
+      [&f](const float* in, float* out, int64_t n) {
+        for (int64_t i = 0; i < n; ++i) out[i] = f(in[i]);
+      },
+      d);
 }
 }  // namespace
 
@@ -142,8 +152,12 @@ Tensor leaky_relu(const Tensor& x, float negative_slope) {
 }
 
 Tensor sigmoid(const Tensor& x) {
-  return unary(
-      x, "sigmoid", [](float v) { return 1.0f / (1.0f + std::exp(-v)); },
+  // Eigen's vectorised exp: a chunk costs a fraction of the scalar loop's time.
+  return unary_chunked(
+      x, "sigmoid",
+      [](const float* in, float* out, int64_t n) {
+        Eigen::Map<Eigen::ArrayXf>(out, n) = ((-Eigen::Map<const Eigen::ArrayXf>(in, n)).exp() + 1.0f).inverse();
+      },
       [](float, float y) { return y * (1.0f - y); });
 }
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -73,77 +74,108 @@ float plane_max(const float* l, int64_t n) {
 // largest weight < 2^-60) and is redone against its own max.
 constexpr float kFarBelowPlaneMax = 0x1p-60f;
 
-// One plane: y [OH,OW] from x, l [H,W]. Keeps e [H,W] = exp(l - M) (M = plane_max) and, per
-// window, the max m it was weighted against (M, or its own) and its weight sum s.
-void lip_pool2d_forward(const LipPlan& p, const float* x, const float* l, float* e, float* y, float* m_out,
-                        float* s_out) {
+// Window sums, separably: cols [OH, W] = the input summed over each window's rows (contiguous
+// rows: vectorised), then out [OH, OW] = those summed over each window's columns.
+void window_sums(const LipPlan& p, const float* v, float* cols, float* out) {
   const int64_t W = p.g.W, OW = p.g.OW;
-  const float M = plane_max(l, p.g.H * W);
-  for (int64_t i = 0; i < p.g.H * W; ++i) e[i] = std::exp(l[i] - M);
   for (int64_t oh = 0; oh < p.g.OH; ++oh) {
     const Span& r = p.rows[static_cast<size_t>(oh)];
+    Eigen::Map<Eigen::ArrayXf> acc(cols + oh * W, W);
+    acc = Eigen::Map<const Eigen::ArrayXf>(v + r.begin * W, W);
+    for (int64_t h = r.begin + 1; h < r.end; ++h) acc += Eigen::Map<const Eigen::ArrayXf>(v + h * W, W);
     for (int64_t ow = 0; ow < OW; ++ow) {
       const Span& c = p.cols[static_cast<size_t>(ow)];
-      float m = M, s = 0.0f, t = 0.0f;
+      float sum = 0.0f;
+      for (int64_t w = c.begin; w < c.end; ++w) sum += acc[w];
+      out[oh * OW + ow] = sum;
+    }
+  }
+}
+
+// The adjoint of window_sums: in [H, W] += each window's value g [OH, OW] over the window's
+// pixels, through cols [OH, W].
+void spread_windows(const LipPlan& p, const float* g, float* cols, float* in) {
+  const int64_t W = p.g.W, OW = p.g.OW;
+  for (int64_t oh = 0; oh < p.g.OH; ++oh) {
+    float* row = cols + oh * W;
+    std::fill(row, row + W, 0.0f);
+    for (int64_t ow = 0; ow < OW; ++ow) {
+      const Span& c = p.cols[static_cast<size_t>(ow)];
+      for (int64_t w = c.begin; w < c.end; ++w) row[w] += g[oh * OW + ow];
+    }
+    const Span& r = p.rows[static_cast<size_t>(oh)];
+    const Eigen::Map<const Eigen::ArrayXf> spread(row, W);
+    for (int64_t h = r.begin; h < r.end; ++h) Eigen::Map<Eigen::ArrayXf>(in + h * W, W) += spread;
+  }
+}
+
+// Scratch floats one plane needs: forward and backward.
+int64_t scratch_size(const LipPlan& p) { return p.g.H * p.g.W + p.g.OH * p.g.W + 2 * p.g.OH * p.g.OW; }
+
+// One plane: y [OH,OW] from x, l [H,W]. Keeps e [H,W] = exp(l - M) (M = plane_max) and, per
+// window, the max m it was weighted against (M, or its own) and its weight sum s. The window
+// sums of e and e x are taken separably (window_sums).
+void lip_pool2d_forward(const LipPlan& p, const float* x, const float* l, float* e, float* y, float* m_out,
+                        float* s_out, float* scratch) {
+  const int64_t W = p.g.W, OW = p.g.OW, n = p.g.H * W, no = p.g.OH * OW;
+  const float M = plane_max(l, n);
+  Eigen::Map<Eigen::ArrayXf> ev(e, n), ex(scratch, n);
+  ev = (Eigen::Map<const Eigen::ArrayXf>(l, n) - M).exp();  // vectorised
+  ex = ev * Eigen::Map<const Eigen::ArrayXf>(x, n);
+  float* cols = scratch + n;
+  float* t_out = cols + p.g.OH * W;
+  window_sums(p, e, cols, s_out);
+  window_sums(p, ex.data(), cols, t_out);
+  for (int64_t o = 0; o < no; ++o) {
+    float s = s_out[o], t = t_out[o], m = M;
+    if (s < kFarBelowPlaneMax) {  // false for NaN
+      const Span& r = p.rows[static_cast<size_t>(o / OW)];
+      const Span& c = p.cols[static_cast<size_t>(o % OW)];
+      m = window_max(p, l, r, c);
+      s = t = 0.0f;
       for (int64_t h = r.begin; h < r.end; ++h) {
         for (int64_t w = c.begin; w < c.end; ++w) {
-          s += e[h * W + w];
-          t += e[h * W + w] * x[h * W + w];
+          const float v = std::exp(l[h * W + w] - m);
+          s += v;
+          t += v * x[h * W + w];
         }
       }
-      if (s < kFarBelowPlaneMax) {  // false for NaN
-        m = window_max(p, l, r, c);
-        s = t = 0.0f;
-        for (int64_t h = r.begin; h < r.end; ++h) {
-          for (int64_t w = c.begin; w < c.end; ++w) {
-            const float v = std::exp(l[h * W + w] - m);
-            s += v;
-            t += v * x[h * W + w];
-          }
-        }
-      }
-      y[oh * OW + ow] = t / s;
-      m_out[oh * OW + ow] = m;
-      s_out[oh * OW + ow] = s;
     }
+    y[o] = t / s;
+    m_out[o] = m;
+    s_out[o] = s;
   }
 }
 
 // One plane: gx [H,W] += gy * w / s and gl [H,W] += gy * w / s * (x - y) over each window, w the
 // forward's weights; either gradient may be null. For the windows weighted by e, w = e_i is
-// factored out: with A_i = sum of gy/s and B_i = sum of gy/s * y over the windows holding i,
-// gx_i += e_i A_i and gl_i += e_i (x_i A_i - B_i). Windows weighted against their own max add
-// their terms with w = exp(l - m) afterwards. `scratch` holds 2*H*W floats.
+// factored out: with A_i = sum of gy/s and B_i = sum of gy/s * y over the windows holding i
+// (spread_windows), gx_i += e_i A_i and gl_i += e_i (x_i A_i - B_i). Windows weighted against
+// their own max add their terms with w = exp(l - m) afterwards.
 void lip_pool2d_backward(const LipPlan& p, const float* x, const float* l, const float* e, float M, const float* y,
                          const float* m, const float* s, const float* gy, float* gx, float* gl, float* scratch) {
-  const int64_t W = p.g.W, OW = p.g.OW, n = p.g.H * W;
-  float* A = scratch;
-  float* B = scratch + n;
-  std::fill(scratch, scratch + 2 * n, 0.0f);
+  const int64_t W = p.g.W, OW = p.g.OW, n = p.g.H * W, no = p.g.OH * OW;
+  float* A = scratch;  // A [n] (then B), cols [OH*W], a and b [no] each
+  float* cols = A + n;
+  float* a = cols + p.g.OH * W;
+  float* b = a + no;
   bool any_own = false;
-  for (int64_t oh = 0; oh < p.g.OH; ++oh) {
-    const Span& r = p.rows[static_cast<size_t>(oh)];
-    for (int64_t ow = 0; ow < OW; ++ow) {
-      const int64_t o = oh * OW + ow;
-      if (m[o] != M) {
-        any_own = true;
-        continue;
-      }
-      const Span& c = p.cols[static_cast<size_t>(ow)];
-      const float a = gy[o] / s[o], b = a * y[o];
-      for (int64_t h = r.begin; h < r.end; ++h) {
-        for (int64_t w = c.begin; w < c.end; ++w) {
-          A[h * W + w] += a;
-          B[h * W + w] += b;
-        }
-      }
-    }
+  for (int64_t o = 0; o < no; ++o) {
+    const bool own = m[o] != M;
+    any_own = any_own || own;
+    a[o] = own ? 0.0f : gy[o] / s[o];
+    b[o] = a[o] * y[o];
   }
-  if (gx != nullptr) {
-    for (int64_t i = 0; i < n; ++i) gx[i] += e[i] * A[i];
-  }
+  const Eigen::Map<const Eigen::ArrayXf> ev(e, n), xv(x, n);
+  std::fill(A, A + n, 0.0f);
+  spread_windows(p, a, cols, A);
+  if (gx != nullptr) Eigen::Map<Eigen::ArrayXf>(gx, n) += ev * Eigen::Map<Eigen::ArrayXf>(A, n);
   if (gl != nullptr) {
-    for (int64_t i = 0; i < n; ++i) gl[i] += e[i] * (x[i] * A[i] - B[i]);
+    Eigen::Map<Eigen::ArrayXf> gv(gl, n);
+    gv += ev * xv * Eigen::Map<Eigen::ArrayXf>(A, n);
+    std::fill(A, A + n, 0.0f);
+    spread_windows(p, b, cols, A);
+    gv -= ev * Eigen::Map<Eigen::ArrayXf>(A, n);
   }
   for (int64_t oh = 0; any_own && oh < p.g.OH; ++oh) {
     const Span& r = p.rows[static_cast<size_t>(oh)];
@@ -151,11 +183,11 @@ void lip_pool2d_backward(const LipPlan& p, const float* x, const float* l, const
       const int64_t o = oh * OW + ow;
       if (m[o] == M) continue;
       const Span& c = p.cols[static_cast<size_t>(ow)];
-      const float a = gy[o] / s[o];
+      const float ao = gy[o] / s[o];
       for (int64_t h = r.begin; h < r.end; ++h) {
         for (int64_t w = c.begin; w < c.end; ++w) {
           const int64_t i = h * W + w;
-          const float gw = a * std::exp(l[i] - m[o]);
+          const float gw = ao * std::exp(l[i] - m[o]);
           if (gx != nullptr) gx[i] += gw;
           if (gl != nullptr) gl[i] += gw * (x[i] - y[o]);
         }
@@ -178,10 +210,11 @@ Tensor lip_pool2d(const Tensor& x, const Tensor& logits, const LipPool& options)
   Tensor e = Tensor::empty(x.shape());                                        // exp(l - plane max)
   Tensor m = Tensor::empty(g.out_shape()), s = Tensor::empty(g.out_shape());  // window max used, weight sum
   parallel::parallel_for(0, g.planes(), grain, [&](int64_t b, int64_t end) {
+    std::vector<float> scratch(static_cast<size_t>(scratch_size(*plan)));
     for (int64_t q = b; q < end; ++q) {
       const int64_t i = q * plane_in, o = q * plane_out;
       lip_pool2d_forward(*plan, x.data() + i, logits.data() + i, e.data() + i, y.data() + o, m.data() + o,
-                         s.data() + o);
+                         s.data() + o, scratch.data());
     }
   });
   check_finite(y, "lip_pool2d", "output");
@@ -191,7 +224,7 @@ Tensor lip_pool2d(const Tensor& x, const Tensor& logits, const LipPool& options)
              float* gx = x.requires_grad() ? grad_buffer(x) : nullptr;
              float* gl = logits.requires_grad() ? grad_buffer(logits) : nullptr;
              parallel::parallel_for(0, plan->g.planes(), grain, [&](int64_t b, int64_t end) {
-               std::vector<float> scratch(static_cast<size_t>(2 * plane_in));
+               std::vector<float> scratch(static_cast<size_t>(scratch_size(*plan)));
                for (int64_t q = b; q < end; ++q) {
                  const int64_t i = q * plane_in, o = q * plane_out;
                  lip_pool2d_backward(*plan, x.data() + i, logits.data() + i, e.data() + i,
