@@ -18,6 +18,7 @@ void add_inspect_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
 void add_strategies_command(CLI::App& app);
+void add_show_command(CLI::App& app);
 
 // Registers every subcommand above.
 void add_all_commands(CLI::App& app);

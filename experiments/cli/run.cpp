@@ -65,6 +65,7 @@ void add_all_commands(CLI::App& app) {
   add_bench_command(app);
   add_predict_command(app);
   add_strategies_command(app);
+  add_show_command(app);
   app.footer(strategy_help());
   for (CLI::App* sub : app.get_subcommands({})) sub->footer(strategy_help());
 }

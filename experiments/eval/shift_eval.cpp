@@ -47,6 +47,7 @@ std::vector<int32_t> predict_shifted(const LogitsFn& logits, const Tensor& x, co
   }
   return argmax_rows(logits(shifted));
 }
+}  // namespace
 
 double relative_error(const Tensor& a, const Tensor& b, int64_t n) {
   const int64_t row = a.numel() / a.size(0);
@@ -57,7 +58,6 @@ double relative_error(const Tensor& a, const Tensor& b, int64_t n) {
   }
   return ref > 0 ? std::sqrt(diff / ref) : std::sqrt(diff);
 }
-}  // namespace
 
 ShiftMode parse_shift_mode(const std::string& name) {
   if (name == "circular") return ShiftMode::kCircular;

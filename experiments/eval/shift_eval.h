@@ -94,6 +94,10 @@ struct EquivariancePoint {
 ShiftMetrics evaluate_shift(const LogitsFn& logits, const Tensor& images, const std::vector<int32_t>& labels,
                             ShiftMode mode, const ShiftEvalOptions& options);
 
+// ||a[n] - b[n]|| / ||b[n]|| over sample n of two tensors of one shape (||a[n] - b[n]|| when
+// b[n] is 0).
+double relative_error(const Tensor& a, const Tensor& b, int64_t n);
+
 // Per-layer equivariance error (and the logits' invariance error, as layer "logits" with
 // stride 0) under circular shifts t = 1 .. 2 * max stride, on the first samples.
 std::vector<EquivariancePoint> evaluate_equivariance(const TraceFn& trace, const Tensor& images,

@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 #include <map>
 #include <set>
-#include <unistd.h>
 
+#include "experiments/study/gnuplot.h"
 #include "experiments/study/report_parts.h"
 
 namespace poolnet::report {
@@ -18,12 +18,6 @@ constexpr const char* kPreamble =
     "set key below\n"
     "set grid ytics lc rgb '#dddddd'\n"
     "set border 3\nset tics nomirror\n";
-
-std::string gp_string(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
 
 // A line plot with a mean +/- std band per strategy; data blocks are "x mean std".
 std::string band_plot_script(const std::string& stem, const std::string& title, const std::string& xlabel,
@@ -39,18 +33,6 @@ std::string band_plot_script(const std::string& stem, const std::string& title, 
   return s;
 }
 
-bool gnuplot_available() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
-
-bool run_gnuplot(const std::filesystem::path& dir, const std::string& stem) {
-  // The SVG is drawn into a temporary file and renamed, so that a reader (or another process
-  // rewriting the same report) never sees a half-drawn plot.
-  const std::string tmp = fmt::format("{}.svg.tmp.{}", stem, ::getpid());
-  const std::string cmd = fmt::format(
-      "cd {} && {{ sed \"s/^set output '.*'$/set output '{}'/\" {} | gnuplot >> gnuplot.log 2>&1 && mv -f {} {} || "
-      "{{ rm -f {}; false; }}; }}",
-      gp_string(dir.string()), tmp, gp_string(stem + ".gp"), gp_string(tmp), gp_string(stem + ".svg"), gp_string(tmp));
-  return std::system(cmd.c_str()) == 0;
-}
 }  // namespace
 
 PlotSet write_plots(const std::filesystem::path& plot_dir, const StudyDescription& study,
