@@ -58,7 +58,7 @@ const std::vector<Suite>& registry() {
        [](const SuiteInput& in) { return rotation_suite(in); }},
       {"corruption", "corruption_acc_mean, corruption.csv: 10 seeded corruptions x 3 severities", false,
        [](const SuiteInput& in) { return corruption_suite(in); }},
-      {"subpixel", "subpixel_consistency, subpixel_prob_change, subpixel_curve.csv: Fourier shifts by 1/4..3/4 px",
+      {"subpixel", "subpixel_consistency, subpixel_prob_change, subpixel_curve.csv: k/4-px Fourier shifts, k = 1..3",
        false, [](const SuiteInput& in) { return subpixel_suite(in); }},
       {"aliasing", "aliasing_mean, aliasing.csv: input energy above each downsampling layer's Nyquist", false,
        aliasing_suite},

@@ -3,6 +3,7 @@
 // input against a direct DFT, the layers the suite measures, and the suite against its definition.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
 #include <numbers>
@@ -129,6 +130,35 @@ TEST(Aliasing, FindsTheDownsamplingLayers) {
   const auto tall = downsampling_layers(*small_vgg("blur_pool:stride=2x1"));
   ASSERT_FALSE(tall.empty());
   for (const auto& l : tall) EXPECT_EQ(l.stride, (Size2d{2, 1}));
+}
+
+TEST(Aliasing, LayersAreWhereTheTracedStrideGrows) {
+  for (const std::string family : {"lenet", "vgg", "allconv", "resnet"}) {
+    for (const std::string downsample : {"max_pool", "strided_conv"}) {
+      ModelSpec spec;
+      spec.family = family;
+      spec.downsample = parse_downsample(downsample);
+      spec.head = "gap";
+      spec.width = 0.25;
+      spec.input = {1, 16, 16};
+      const auto model = build_model(spec, 1);
+      NoGradGuard no_grad;
+      model->eval();
+      const auto trace = model->trace(Tensor::zeros({1, 1, 16, 16}));
+      std::vector<std::pair<std::string, int64_t>> want, got;
+      int64_t previous = 1;
+      for (const auto& out : trace) {
+        if (out.stride > previous && previous > 0) want.emplace_back(out.name, out.stride / previous);
+        previous = out.stride;
+      }
+      for (const auto& l : downsampling_layers(*model)) {
+        EXPECT_EQ(l.stride.h, l.stride.w);
+        got.emplace_back(l.name, l.stride.w);
+      }
+      EXPECT_EQ(got, want) << family << " " << downsample;
+      EXPECT_GE(got.size(), 2u) << family << " " << downsample;
+    }
+  }
 }
 
 TEST(Aliasing, SuiteMeasuresEachLayersInput) {

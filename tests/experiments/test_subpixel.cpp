@@ -3,6 +3,7 @@
 // suite's metrics against a naive per-image recomputation with a direct DFT.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
 #include <numbers>
@@ -113,21 +114,25 @@ TEST(Subpixel, MatchesADirectDft) {
   EXPECT_LT(max_abs_difference(fourier_shift(x, 0.3, -0.6), naive_fourier_shift(x, 0.3, -0.6)), 1e-6);
 }
 
-std::shared_ptr<Model> small_vgg() {
+std::shared_ptr<Model> small_vgg(const std::string& head = "gap") {
   ModelSpec spec;
   spec.family = "vgg";
   spec.downsample = parse_downsample("max_pool");
-  spec.head = "gap";
+  spec.head = head;
   spec.width = 0.125;
   spec.input = {1, 12, 12};
   return build_model(spec, 3);
 }
 
-LogitsFn logits_of(const std::shared_ptr<Model>& model) {
-  return [model](const Tensor& x) {
+// The model's logits times `sharpness`: an untrained model's logits are nearly equal, and
+// sharpened they make predictions and probabilities that sub-pixel shifts change.
+LogitsFn logits_of(const std::shared_ptr<Model>& model, float sharpness = 1.0f) {
+  return [model, sharpness](const Tensor& x) {
     NoGradGuard no_grad;
     model->eval();
-    return model->forward(x);
+    Tensor y = model->forward(x);
+    for (int64_t i = 0; i < y.numel(); ++i) y.data()[i] *= sharpness;
+    return y;
   };
 }
 
@@ -155,12 +160,11 @@ TEST(Subpixel, ShiftZeroAgreesEverywhere) {
   EXPECT_EQ(r.metrics[1], (std::pair<std::string, double>{"subpixel_prob_change", 0.0}));
 }
 
-TEST(Subpixel, SuiteIsTheNaivePerImageRecomputation) {
-  const auto model = small_vgg();
-  const LogitsFn logits = logits_of(model);
-  const int64_t N = 6;
-  const Tensor images = testing::random_tensor({N, 1, 12, 12}, 21, 0.0f, 1.0f);
-  const std::vector<int32_t> labels(N, 0);
+// The suite's metrics and curve against their definition, image by image, each shifted copy made
+// by the direct DFT; returns subpixel_consistency.
+double expect_naive_recomputation(const LogitsFn& logits, const Tensor& images) {
+  const int64_t N = images.size(0), plane = images.numel() / N;
+  const std::vector<int32_t> labels(static_cast<size_t>(N), 0);
   ShiftEvalOptions o;
   o.batch = 4;
   const SuiteResult r = subpixel_suite(SuiteInput{logits, images, labels, o});
@@ -169,8 +173,8 @@ TEST(Subpixel, SuiteIsTheNaivePerImageRecomputation) {
   double change = 0;
   std::vector<double> agree_at(6, 0.0);  // x then y, shifts in order
   for (int64_t n = 0; n < N; ++n) {
-    Tensor one = Tensor::empty({1, 1, 12, 12});
-    std::copy(images.data() + n * 144, images.data() + (n + 1) * 144, one.data());
+    Tensor one = Tensor::empty({1, images.size(1), images.size(2), images.size(3)});
+    std::copy(images.data() + n * plane, images.data() + (n + 1) * plane, one.data());
     const Tensor base = logits(one);
     const int64_t c = arg_max(base, 0);
     for (int axis = 0; axis < 2; ++axis) {
@@ -179,26 +183,49 @@ TEST(Subpixel, SuiteIsTheNaivePerImageRecomputation) {
         const Tensor y = logits(axis == 0 ? naive_fourier_shift(one, 0, d) : naive_fourier_shift(one, d, 0));
         const bool same = arg_max(y, 0) == c;
         agree += same;
-        agree_at[axis * 3 + i] += same ? 1.0 / N : 0.0;
+        agree_at[axis * 3 + i] += same ? 1.0 / double(N) : 0.0;
         change += std::abs(softmax_at(y, 0, c) - softmax_at(base, 0, c));
         ++pairs;
       }
     }
   }
-  ASSERT_EQ(r.metrics.size(), 2u);
-  EXPECT_EQ(r.metrics[0].second, double(agree) / double(pairs));
-  EXPECT_NEAR(r.metrics[1].second, change / double(pairs), 1e-5);
-  EXPECT_GT(change, 0.0);
-  ASSERT_EQ(r.curves.size(), 1u);
-  const SuiteCurve& curve = r.curves[0];
+  EXPECT_GT(change / double(pairs), 1e-3);  // large against the tolerance below
+  EXPECT_EQ(r.metrics.at(0), (std::pair<std::string, double>{"subpixel_consistency", double(agree) / double(pairs)}));
+  EXPECT_EQ(r.metrics.at(1).first, "subpixel_prob_change");
+  EXPECT_NEAR(r.metrics.at(1).second, change / double(pairs), 1e-5);
+  EXPECT_EQ(r.curves.size(), 1u);
+  const SuiteCurve& curve = r.curves.at(0);
   EXPECT_EQ(curve.name, "subpixel_curve");
   EXPECT_EQ(curve.value_name, "agreement");
-  ASSERT_EQ(curve.points.size(), 6u);
-  for (size_t p = 0; p < 6; ++p) {
+  EXPECT_EQ(curve.points.size(), 6u);
+  for (size_t p = 0; p < std::min<size_t>(6, curve.points.size()); ++p) {
     EXPECT_EQ(curve.points[p].series, p < 3 ? "x" : "y");
     EXPECT_EQ(curve.points[p].x, kSubpixelShifts[p % 3]);
     EXPECT_NEAR(curve.points[p].value, agree_at[p], 1e-12);
   }
+  return r.metrics.at(0).second;
+}
+
+TEST(Subpixel, SuiteIsTheNaivePerImageRecomputation) {
+  // A position-dependent head, its logits sharpened: probabilities that sub-pixel shifts move.
+  const Tensor images = testing::random_tensor({6, 1, 12, 12}, 21, 0.0f, 1.0f);
+  expect_naive_recomputation(logits_of(small_vgg("flatten"), 300.0f), images);
+  // A linear classifier on random templates: predictions that sub-pixel shifts change, on some
+  // pairs only.
+  const Tensor templates = testing::random_tensor({10, 144}, 22);
+  const LogitsFn linear = [templates](const Tensor& x) {
+    Tensor y = Tensor::zeros({x.size(0), 10});
+    for (int64_t n = 0; n < x.size(0); ++n) {
+      for (int64_t c = 0; c < 10; ++c) {
+        for (int64_t p = 0; p < 144; ++p) y.at({n, c}) += 0.5f * x.data()[n * 144 + p] * templates.at({c, p});
+      }
+    }
+    return y;
+  };
+  const double consistency =
+      expect_naive_recomputation(linear, testing::random_tensor({10, 1, 12, 12}, 23, 0.0f, 1.0f));
+  EXPECT_GT(consistency, 0.0);
+  EXPECT_LT(consistency, 1.0);
 }
 
 }  // namespace
