@@ -1,13 +1,16 @@
 #include "experiments/eval/suites.h"
 
-#include <algorithm>
-#include <cstring>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+#include <cstring>
+
+#include "experiments/eval/aliasing.h"
 #include "experiments/eval/corruptions.h"
 #include "experiments/eval/evaluation.h"
 #include "experiments/eval/image_transforms.h"
+#include "experiments/eval/subpixel.h"
 #include "framework/autograd.h"
 #include "framework/errors.h"
 #include "framework/ops/ops.h"
@@ -55,6 +58,10 @@ const std::vector<Suite>& registry() {
        [](const SuiteInput& in) { return rotation_suite(in); }},
       {"corruption", "corruption_acc_mean, corruption.csv: 10 seeded corruptions x 3 severities", false,
        [](const SuiteInput& in) { return corruption_suite(in); }},
+      {"subpixel", "subpixel_consistency, subpixel_prob_change, subpixel_curve.csv: k/4-px Fourier shifts, k = 1..3",
+       false, [](const SuiteInput& in) { return subpixel_suite(in); }},
+      {"aliasing", "aliasing_mean, aliasing.csv: input energy above each downsampling layer's Nyquist", false,
+       aliasing_suite},
   };
   return table;
 }

@@ -10,6 +10,10 @@
 //   rotation     rotation_acc_mean and rotation_curve: accuracy vs angle, 0..180 degrees
 //   corruption   corruption_acc_mean and corruption (per corruption and severity)
 //                (corruptions.h: seeded, MNIST-C style)
+//   subpixel     subpixel_consistency, subpixel_prob_change and subpixel_curve: predictions under
+//                Fourier-interpolated shifts by 1/4, 1/2, 3/4 px (subpixel.h)
+//   aliasing     aliasing_mean and aliasing: per downsampling layer, the share of its input's
+//                spectral energy above its stride's Nyquist frequency (aliasing.h)
 //
 // The suites other than translation use the first `suite_samples` test images. Adding a suite
 // is one function returning a SuiteResult plus its row in suites() (suites.cpp).
