@@ -10,6 +10,8 @@
 //   rotation     rotation_acc_mean and rotation_curve: accuracy vs angle, 0..180 degrees
 //   corruption   corruption_acc_mean and corruption (per corruption and severity)
 //                (corruptions.h: seeded, MNIST-C style)
+//   localization pointing_acc, position_probe (per-layer R^2) and position_r2_last on images
+//                pasted at seeded positions on a 2x canvas (localization.h)
 //
 // The suites other than translation use the first `suite_samples` test images. Adding a suite
 // is one function returning a SuiteResult plus its row in suites() (suites.cpp).
