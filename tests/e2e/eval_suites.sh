@@ -5,26 +5,30 @@
 source "$(dirname "$0")/lib.sh"
 "$POOLNET" train --dataset shapes --train-samples 256 --test-samples 32 --epochs 1 --batch 32 --head gap --quiet --out m > /dev/null
 mkdir -p one two rot
-ALL=translation,worst_shift,scale,rotation,corruption
+ALL=translation,worst_shift,scale,rotation,corruption,localization
 "$POOLNET" eval --checkpoint m/model.safetensors --max-shift 2 --suites "$ALL" --suite-samples 16 --quiet \
   --json one/eval.json > one.txt
-for metric in worst_shift_acc scale_acc_mean rotation_acc_mean corruption_acc_mean; do
+for metric in worst_shift_acc scale_acc_mean rotation_acc_mean corruption_acc_mean position_r2_last; do
   grep -q "^$metric " one.txt || fail "eval prints no $metric: $(cat one.txt)"
 done
 [ "$(head -1 one/scale_curve.csv)" = "scale,acc" ] && [ "$(wc -l < one/scale_curve.csv)" = 12 ] || fail "scale_curve.csv"
 [ "$(head -1 one/rotation_curve.csv)" = "angle,acc" ] && [ "$(wc -l < one/rotation_curve.csv)" = 14 ] || fail "rotation_curve.csv"
 [ "$(head -1 one/corruption.csv)" = "corruption,severity,acc" ] && [ "$(wc -l < one/corruption.csv)" = 31 ] ||
   fail "corruption.csv: $(cat one/corruption.csv)"
+[ "$(head -1 one/position_probe.csv)" = "layer,r2" ] || fail "position_probe.csv: $(cat one/position_probe.csv)"
+# lenet's fully connected layers after its gap head: no class activation map, said once.
+[ "$(grep -c '^note: localization: no pointing_acc: the gap head is followed by' one.txt)" = 1 ] &&
+  ! grep -q '^pointing_acc ' one.txt || fail "lenet with gap: $(cat one.txt)"
 "$POOLNET" eval --checkpoint m/model.safetensors --max-shift 2 --suites "$ALL" --suite-samples 16 --quiet --threads 1 \
   --json two/eval.json > /dev/null
-for f in scale_curve.csv rotation_curve.csv corruption.csv; do cmp one/$f two/$f || fail "$f differs at 1 thread"; done
+for f in scale_curve.csv rotation_curve.csv corruption.csv position_probe.csv; do cmp one/$f two/$f || fail "$f differs at 1 thread"; done
 # translation alone: no suite files; a suite alone: no shift table.
 "$POOLNET" eval --checkpoint m/model.safetensors --max-shift 2 --suites rotation --suite-samples 8 --quiet \
   --json rot/eval.json > rot.txt
 grep -q "^circular" rot.txt && fail "--suites rotation evaluated the shifts: $(cat rot.txt)"
 grep -q '"suites": \[' rot/eval.json || fail "eval.json does not list its suites"
 
-expect_exit 2 "--suites: unknown suite 'scales' \(valid: translation, worst_shift, scale, rotation, corruption\)" -- \
+expect_exit 2 "--suites: unknown suite 'scales' \(valid: translation, worst_shift, scale, rotation, corruption, localization\)" -- \
   "$POOLNET" eval --checkpoint m/model.safetensors --suites translation,scales
 expect_exit 2 "--suites: give at least one" -- "$POOLNET" eval --checkpoint m/model.safetensors --suites ,
 S=(--dataset shapes --train-samples 128 --test-samples 32 --epochs 1 --batch 32 --max-shift 2 --seeds 1 --quiet
