@@ -322,6 +322,11 @@ TEST(Localization, AttentionHeadsAndOtherHeadStructures) {
   EXPECT_NE(metric(a, "position_r2_last"), nullptr);
   ASSERT_EQ(a.notes.size(), 1u);
   EXPECT_NE(a.notes[0].find("attn_pool"), std::string::npos);
+  // allconv's last convolution has one channel per class and no linear layer follows: the identity.
+  const MapRule identity = map_rule(*small_model("allconv", "gap"));
+  ASSERT_EQ(identity.kind, MapRule::Kind::kCam);
+  ASSERT_EQ(identity.weights.shape(), (Shape{10, 10}));
+  for (int64_t i = 0; i < 100; ++i) EXPECT_EQ(identity.weights.data()[i], i % 11 == 0 ? 1.0f : 0.0f);
   // lenet puts fully connected layers after its head: no CAM.
   EXPECT_EQ(map_rule(*small_model("lenet", "gap")).kind, MapRule::Kind::kNone);
   // gap_gmp: the two halves of the linear layer's weight add up per channel.
