@@ -141,6 +141,7 @@ std::string metrics_table(const RunResult& r) {
   }
   for (const auto& suite : r.suite_results) {
     for (const auto& [name, value] : suite.metrics) out += fmt::format("{:<22} {:.4f}\n", name, value);
+    for (const auto& note : suite.notes) out += fmt::format("note: {}\n", note);
   }
   if (!r.suite_seconds.empty()) {
     out += "seconds per suite:";

@@ -77,7 +77,7 @@ json suite_to_json(const SuiteResult& r) {
                       {"value_name", c.value_name},
                       {"points", points}});
   }
-  return {{"suite", r.suite}, {"metrics", metrics}, {"curves", curves}};
+  return {{"suite", r.suite}, {"metrics", metrics}, {"curves", curves}, {"notes", r.notes}};
 }
 
 SuiteResult suite_from_json(const json& j) {
@@ -93,6 +93,7 @@ SuiteResult suite_from_json(const json& j) {
     }
     r.curves.push_back(std::move(curve));
   }
+  if (j.contains("notes")) r.notes = j.at("notes").get<std::vector<std::string>>();
   return r;
 }
 }  // namespace

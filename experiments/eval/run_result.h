@@ -43,6 +43,7 @@ struct SuiteResult {
   std::string suite;
   std::vector<std::pair<std::string, double>> metrics;  // summary.csv columns
   std::vector<SuiteCurve> curves;
+  std::vector<std::string> notes;  // why a measurement is absent ("localization: skipped: ...")
 };
 
 // A point of a study's grid over training options: (option, value) pairs.

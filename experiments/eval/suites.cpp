@@ -11,6 +11,7 @@
 #include "experiments/eval/evaluation.h"
 #include "experiments/eval/image_transforms.h"
 #include "experiments/eval/subpixel.h"
+#include "experiments/eval/localization.h"
 #include "framework/autograd.h"
 #include "framework/errors.h"
 #include "framework/ops/ops.h"
@@ -62,6 +63,8 @@ const std::vector<Suite>& registry() {
        false, [](const SuiteInput& in) { return subpixel_suite(in); }},
       {"aliasing", "aliasing_mean, aliasing.csv: input energy above each downsampling layer's Nyquist", false,
        aliasing_suite},
+      {"localization", "pointing_acc (CAM/attention on a 2x canvas), position_probe.csv, position_r2_last", false,
+       localization_suite},
   };
   return table;
 }
@@ -168,7 +171,7 @@ double worst_shift_accuracy(const LogitsFn& logits, const Tensor& images, const 
 
 SuiteResult worst_shift_suite(const SuiteInput& in) {
   const double acc = worst_shift_accuracy(in.logits, in.images, in.labels, in.options.max_shift, in.options.batch);
-  return {"worst_shift", {{"worst_shift_acc", acc}}, {}};
+  return {"worst_shift", {{"worst_shift_acc", acc}}, {}, {}};
 }
 
 SuiteResult scale_suite(const SuiteInput& in, const std::vector<double>& factors) {
@@ -178,7 +181,7 @@ SuiteResult scale_suite(const SuiteInput& in, const std::vector<double>& factors
                                             [f](const Tensor& x, int64_t) { return resize_about_centre(x, f); });
     curve.points.push_back({"", f, acc});
   }
-  return {"scale", {{"scale_acc_mean", mean_acc(curve.points)}}, {curve}};
+  return {"scale", {{"scale_acc_mean", mean_acc(curve.points)}}, {curve}, {}};
 }
 
 SuiteResult rotation_suite(const SuiteInput& in, const std::vector<double>& angles) {
@@ -188,7 +191,7 @@ SuiteResult rotation_suite(const SuiteInput& in, const std::vector<double>& angl
                                             [a](const Tensor& x, int64_t) { return rotate_about_centre(x, a); });
     curve.points.push_back({"", a, acc});
   }
-  return {"rotation", {{"rotation_acc_mean", mean_acc(curve.points)}}, {curve}};
+  return {"rotation", {{"rotation_acc_mean", mean_acc(curve.points)}}, {curve}, {}};
 }
 
 SuiteResult corruption_suite(const SuiteInput& in, const std::vector<int>& severities) {
@@ -203,7 +206,7 @@ SuiteResult corruption_suite(const SuiteInput& in, const std::vector<int>& sever
       curve.points.push_back({corruption_names()[kind], static_cast<double>(severity), acc});
     }
   }
-  return {"corruption", {{"corruption_acc_mean", mean_acc(curve.points)}}, {curve}};
+  return {"corruption", {{"corruption_acc_mean", mean_acc(curve.points)}}, {curve}, {}};
 }
 
 }  // namespace poolnet

@@ -14,6 +14,8 @@
 //                Fourier-interpolated shifts by 1/4, 1/2, 3/4 px (subpixel.h)
 //   aliasing     aliasing_mean and aliasing: per downsampling layer, the share of its input's
 //                spectral energy above its stride's Nyquist frequency (aliasing.h)
+//   localization pointing_acc, position_probe (per-layer R^2) and position_r2_last on images
+//                pasted at seeded positions on a 2x canvas (localization.h)
 //
 // The suites other than translation use the first `suite_samples` test images. Adding a suite
 // is one function returning a SuiteResult plus its row in suites() (suites.cpp).

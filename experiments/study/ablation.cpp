@@ -75,12 +75,20 @@ StripImages read_strip_images(const fs::path& dir) {
   return s;
 }
 
+// Logs why a suite's measurement is absent from the run's results.
+void log_suite_notes(const std::string& id, const RunResult& result) {
+  for (const auto& r : result.suite_results) {
+    for (const auto& note : r.notes) spdlog::warn("{}: {}", id, note);
+  }
+}
+
 // Trains and evaluates one run; its files appear in run_dir, complete.json last.
 RunResult execute(const PlannedRun& run, const StudyConfig& study, const fs::path& run_dir) {
   fs::remove(run_dir / "failed.json");
   const TrainResult trained =
       train_run(run.config, run_dir, TrainOptions{.resume = true, .quiet = study.quiet, .label = run.id});
   RunResult result = evaluate_model(*trained.model, trained.test, study.shift_modes, study.shift);
+  log_suite_notes(run.id, result);
   result.strategy = run.strategy;
   result.grid = run.grid;
   result.seed = run.config.seed;
@@ -280,6 +288,7 @@ void reevaluate(const PlannedRun& run, const StudyConfig& study, const fs::path&
   auto model = load_model(run_dir / "model.safetensors", &config);
   RunResult old = run_result_from_json(read_text(run_dir / "eval.json"), (run_dir / "eval.json").string());
   RunResult result = evaluate_model(*model, open_test_set(run.config), study.shift_modes, study.shift);
+  log_suite_notes(run.id, result);
   result.strategy = old.strategy;
   result.grid = old.grid;
   result.seed = old.seed;

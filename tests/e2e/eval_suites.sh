@@ -5,11 +5,11 @@
 source "$(dirname "$0")/lib.sh"
 "$POOLNET" train --dataset shapes --train-samples 256 --test-samples 32 --epochs 1 --batch 32 --head gap --quiet --out m > /dev/null
 mkdir -p one two rot
-ALL=translation,worst_shift,scale,rotation,corruption,subpixel,aliasing
+ALL=translation,worst_shift,scale,rotation,corruption,subpixel,aliasing,localization
 "$POOLNET" eval --checkpoint m/model.safetensors --max-shift 2 --suites "$ALL" --suite-samples 16 --quiet \
   --json one/eval.json > one.txt
 for metric in worst_shift_acc scale_acc_mean rotation_acc_mean corruption_acc_mean subpixel_consistency \
-  subpixel_prob_change aliasing_mean; do
+  subpixel_prob_change aliasing_mean position_r2_last; do
   grep -q "^$metric " one.txt || fail "eval prints no $metric: $(cat one.txt)"
 done
 [ "$(head -1 one/scale_curve.csv)" = "scale,acc" ] && [ "$(wc -l < one/scale_curve.csv)" = 12 ] || fail "scale_curve.csv"
@@ -20,9 +20,13 @@ done
   fail "subpixel_curve.csv: $(cat one/subpixel_curve.csv)"
 [ "$(head -1 one/aliasing.csv)" = "layer,index,aliased_energy" ] &&
   grep -q '^features\.[0-9]*,1,[01]\.' one/aliasing.csv || fail "aliasing.csv: $(cat one/aliasing.csv)"
+[ "$(head -1 one/position_probe.csv)" = "layer,r2" ] || fail "position_probe.csv: $(cat one/position_probe.csv)"
+# lenet's fully connected layers after its gap head: no class activation map, said once.
+[ "$(grep -c '^note: localization: no pointing_acc: the gap head is followed by' one.txt)" = 1 ] &&
+  ! grep -q '^pointing_acc ' one.txt || fail "lenet with gap: $(cat one.txt)"
 "$POOLNET" eval --checkpoint m/model.safetensors --max-shift 2 --suites "$ALL" --suite-samples 16 --quiet --threads 1 \
   --json two/eval.json > /dev/null
-for f in scale_curve.csv rotation_curve.csv corruption.csv subpixel_curve.csv aliasing.csv; do
+for f in scale_curve.csv rotation_curve.csv corruption.csv subpixel_curve.csv aliasing.csv position_probe.csv; do
   cmp one/$f two/$f || fail "$f differs at 1 thread"
 done
 # translation alone: no suite files; a suite alone: no shift table.
@@ -31,7 +35,7 @@ done
 grep -q "^circular" rot.txt && fail "--suites rotation evaluated the shifts: $(cat rot.txt)"
 grep -q '"suites": \[' rot/eval.json || fail "eval.json does not list its suites"
 
-VALID="translation, worst_shift, scale, rotation, corruption, subpixel, aliasing"
+VALID="translation, worst_shift, scale, rotation, corruption, subpixel, aliasing, localization"
 expect_exit 2 "--suites: unknown suite 'scales' \(valid: $VALID\)" -- \
   "$POOLNET" eval --checkpoint m/model.safetensors --suites translation,scales
 expect_exit 2 "--suites: give at least one" -- "$POOLNET" eval --checkpoint m/model.safetensors --suites ,

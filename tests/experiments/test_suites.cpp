@@ -133,7 +133,7 @@ TEST(Suites, ResultsRoundTripThroughJson) {
   run.strategy = "max_pool";
   run.suites = {"translation", "scale"};
   run.suite_results.push_back(
-      {"scale", {{"scale_acc_mean", 0.25}}, {{"scale_curve", "", "scale", {{"", 0.5, 0.125}}}}});
+      {"scale", {{"scale_acc_mean", 0.25}}, {{"scale_curve", "", "scale", {{"", 0.5, 0.125}}}}, {"scale: a note"}});
   run.suite_seconds = {{"translation", 1.5}, {"scale", 2.0}};
   const RunResult back = run_result_from_json(to_json(run), "test");
   EXPECT_EQ(back.suites, run.suites);
@@ -142,6 +142,7 @@ TEST(Suites, ResultsRoundTripThroughJson) {
   ASSERT_NE(suite_curve(back, "scale_curve"), nullptr);
   EXPECT_EQ(suite_curve(back, "scale_curve")->points.at(0).value, 0.125);
   EXPECT_EQ(back.suite_seconds, run.suite_seconds);
+  EXPECT_EQ(back.suite_results.at(0).notes, std::vector<std::string>{"scale: a note"});
   EXPECT_EQ(curve_csv(*suite_curve(back, "scale_curve")), "scale,acc\n0.5,0.125000\n");
 }
 
