@@ -126,6 +126,7 @@ RunResult evaluate_model(Model& model, const data::Dataset& test, const std::vec
 void write_suite_files(const std::filesystem::path& dir, const RunResult& result) {
   for (const auto& r : result.suite_results) {
     for (const auto& c : r.curves) write_file_atomically((dir / (c.name + ".csv")).string(), curve_csv(c));
+    if (!r.maps.empty()) write_file_atomically((dir / (r.suite + "_maps.csv")).string(), maps_csv(r.maps));
   }
 }
 

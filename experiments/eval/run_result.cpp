@@ -77,7 +77,11 @@ json suite_to_json(const SuiteResult& r) {
                       {"value_name", c.value_name},
                       {"points", points}});
   }
-  return {{"suite", r.suite}, {"metrics", metrics}, {"curves", curves}};
+  json maps = json::array();
+  for (const auto& m : r.maps) {
+    maps.push_back({{"name", m.name}, {"height", m.height}, {"width", m.width}, {"values", m.values}});
+  }
+  return {{"suite", r.suite}, {"metrics", metrics}, {"curves", curves}, {"maps", maps}};
 }
 
 SuiteResult suite_from_json(const json& j) {
@@ -92,6 +96,17 @@ SuiteResult suite_from_json(const json& j) {
       curve.points.push_back({p.at(0).get<std::string>(), p.at(1).get<double>(), p.at(2).get<double>()});
     }
     r.curves.push_back(std::move(curve));
+  }
+  if (j.contains("maps")) {
+    for (const auto& m : j.at("maps")) {
+      SuiteMap map{m.at("name").get<std::string>(), m.at("height").get<int64_t>(), m.at("width").get<int64_t>(),
+                   m.at("values").get<std::vector<float>>()};
+      if (map.height < 0 || map.width < 0 || static_cast<int64_t>(map.values.size()) != map.height * map.width) {
+        throw ConfigError(fmt::format("map '{}' of suite '{}': {} values for {}x{}", map.name, r.suite,
+                                      map.values.size(), map.height, map.width));
+      }
+      r.maps.push_back(std::move(map));
+    }
   }
   return r;
 }
@@ -122,6 +137,17 @@ std::string curve_csv(const SuiteCurve& curve) {
   for (const auto& p : curve.points) {
     out += curve.series_name.empty() ? fmt::format("{},{:.6f}\n", p.x, p.value)
                                      : fmt::format("{},{},{:.6f}\n", p.series, p.x, p.value);
+  }
+  return out;
+}
+
+std::string maps_csv(const std::vector<SuiteMap>& maps) {
+  std::string out = "map,row,col,value\n";
+  for (const auto& m : maps) {
+    for (int64_t h = 0; h < m.height; ++h) {
+      for (int64_t w = 0; w < m.width; ++w)
+        out += fmt::format("{},{},{},{:.6g}\n", m.name, h, w, m.values[static_cast<size_t>(h * m.width + w)]);
+    }
   }
   return out;
 }

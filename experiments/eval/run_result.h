@@ -38,11 +38,19 @@ struct SuiteCurve {
   std::vector<CurvePoint> points;
   std::string value_name = "acc";  // CSV column of the value, and the report's axis label
 };
+// A 2-D map of an evaluation suite over the input image (the erf suite's effective receptive
+// field of a layer), drawn as a picture; written with the suite's other maps as <suite>_maps.csv.
+struct SuiteMap {
+  std::string name;  // "features.6"
+  int64_t height = 0, width = 0;
+  std::vector<float> values;  // [height, width], row-major
+};
 // What an evaluation suite other than `translation` measured (experiments/eval/suites.h).
 struct SuiteResult {
   std::string suite;
   std::vector<std::pair<std::string, double>> metrics;  // summary.csv columns
   std::vector<SuiteCurve> curves;
+  std::vector<SuiteMap> maps{};  // absent from results written before maps: empty
 };
 
 // A point of a study's grid over training options: (option, value) pairs.
@@ -71,6 +79,8 @@ const double* suite_metric(const RunResult& run, const std::string& name);
 const SuiteCurve* suite_curve(const RunResult& run, const std::string& name);
 // The curve as CSV: [series_name,]x_name,acc.
 std::string curve_csv(const SuiteCurve& curve);
+// A suite's maps as CSV, one row per pixel: map,row,col,value.
+std::string maps_csv(const std::vector<SuiteMap>& maps);
 
 // The variant a study reports: the strategy, then " option=value" per grid axis.
 std::string variant(const std::string& strategy, const GridValues& grid);

@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include "experiments/eval/corruptions.h"
+#include "experiments/eval/erf.h"
 #include "experiments/eval/evaluation.h"
 #include "experiments/eval/image_transforms.h"
 #include "framework/autograd.h"
@@ -55,6 +56,8 @@ const std::vector<Suite>& registry() {
        [](const SuiteInput& in) { return rotation_suite(in); }},
       {"corruption", "corruption_acc_mean, corruption.csv: 10 seeded corruptions x 3 severities", false,
        [](const SuiteInput& in) { return corruption_suite(in); }},
+      {"erf", "erf_r50, erf_r90, erf_{r50,r90,field}.csv, erf_maps.csv: effective vs theoretical receptive field by layer", false,
+       erf_suite},
   };
   return table;
 }

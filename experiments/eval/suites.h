@@ -10,6 +10,8 @@
 //   rotation     rotation_acc_mean and rotation_curve: accuracy vs angle, 0..180 degrees
 //   corruption   corruption_acc_mean and corruption (per corruption and severity)
 //                (corruptions.h: seeded, MNIST-C style)
+//   erf          erf_r50, erf_r90 and per layer the radii holding 50% and 90% of the effective
+//                receptive field beside the theoretical one, and the maps (erf.h)
 //
 // The suites other than translation use the first `suite_samples` test images. Adding a suite
 // is one function returning a SuiteResult plus its row in suites() (suites.cpp).
