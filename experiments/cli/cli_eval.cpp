@@ -1,7 +1,8 @@
 // poolnet eval: the shift metrics of a saved model.
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 #include <filesystem>
-#include <fmt/format.h>
 #include <memory>
 
 #include "experiments/cli/cli_common.h"

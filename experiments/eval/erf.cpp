@@ -2,10 +2,11 @@
 // docs/metrics.md).
 #include "experiments/eval/erf.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <fmt/format.h>
 #include <numeric>
 
 #include "framework/autograd.h"
@@ -77,7 +78,8 @@ SuiteMap normalised(const std::string& name, const ErfMap& map) {
 
 ErfMap erf_map(const SpatialForwardFn& forward, const Tensor& inputs, int64_t batch) {
   if (!grad_enabled()) throw AutogradError("erf: input gradients need gradient recording (inside a NoGradGuard)");
-  if (inputs.dim() != 4) throw ShapeError(fmt::format("erf: expected images [N,C,H,W], got {}", shape_str(inputs.shape())));
+  if (inputs.dim() != 4)
+    throw ShapeError(fmt::format("erf: expected images [N,C,H,W], got {}", shape_str(inputs.shape())));
   const int64_t N = inputs.size(0), C = inputs.size(1), H = inputs.size(2), W = inputs.size(3);
   ErfMap map{H, W, std::vector<double>(static_cast<size_t>(H * W), 0.0)};
   for (int64_t b0 = 0; b0 < N; b0 += std::max<int64_t>(batch, 1)) {
@@ -116,7 +118,8 @@ double erf_radius(const ErfMap& map, double centre_h, double centre_w, double fr
   double total = 0;
   for (int64_t h = 0; h < map.height; ++h) {
     for (int64_t w = 0; w < map.width; ++w) {
-      const double d = std::max(std::fabs(static_cast<double>(h) - centre_h), std::fabs(static_cast<double>(w) - centre_w));
+      const double d =
+          std::max(std::fabs(static_cast<double>(h) - centre_h), std::fabs(static_cast<double>(w) - centre_w));
       const double m = map.values[static_cast<size_t>(h * map.width + w)];
       by_distance.emplace_back(d, m);
       total += m;
@@ -138,8 +141,8 @@ double erf_radius(const ErfMap& map, double centre_h, double centre_w, double fr
 std::vector<ErfLayer> effective_receptive_fields(Model& model, const Tensor& inputs, int64_t batch) {
   const Shape& input = model.spec().input;
   if (inputs.dim() != 4 || Shape(inputs.shape().begin() + 1, inputs.shape().end()) != input) {
-    throw ShapeError(fmt::format("erf: images {} do not fit the model's input {}", shape_str(inputs.shape()),
-                                 shape_str(input)));
+    throw ShapeError(
+        fmt::format("erf: images {} do not fit the model's input {}", shape_str(inputs.shape()), shape_str(input)));
   }
   const ModelSummary summary = summarize(model);
   model.eval();
@@ -159,8 +162,8 @@ std::vector<ErfLayer> effective_receptive_fields(Model& model, const Tensor& inp
     e.field_radius = static_cast<double>(e.field - 1) / 2.0;
     e.centre_h = l.field_h.centre + static_cast<double>((l.output[1] / 2) * l.field_h.jump);
     e.centre_w = l.field_w.centre + static_cast<double>((l.output[2] / 2) * l.field_w.jump);
-    e.map = erf_map([&model, p](const Tensor& x) { return forward_through(model, static_cast<int64_t>(p), x); },
-                    inputs, batch);
+    e.map = erf_map([&model, p](const Tensor& x) { return forward_through(model, static_cast<int64_t>(p), x); }, inputs,
+                    batch);
     e.r50 = erf_radius(e.map, e.centre_h, e.centre_w, 0.5);
     e.r90 = erf_radius(e.map, e.centre_h, e.centre_w, 0.9);
     out.push_back(std::move(e));

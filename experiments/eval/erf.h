@@ -46,11 +46,11 @@ double erf_radius(const ErfMap& map, double centre_h, double centre_w, double fr
 
 // One measured layer.
 struct ErfLayer {
-  std::string name;             // "features.6"
-  int64_t position = 0;         // index among the model's top-level layers (features, then classifier)
-  int64_t stride = 0;           // cumulative stride (inspect's jump, the larger axis)
-  int64_t field = 0;            // inspect's receptive field size, the larger axis
-  double field_radius = 0;      // (field - 1) / 2: the theoretical field's Chebyshev radius
+  std::string name;                   // "features.6"
+  int64_t position = 0;               // index among the model's top-level layers (features, then classifier)
+  int64_t stride = 0;                 // cumulative stride (inspect's jump, the larger axis)
+  int64_t field = 0;                  // inspect's receptive field size, the larger axis
+  double field_radius = 0;            // (field - 1) / 2: the theoretical field's Chebyshev radius
   double centre_h = 0, centre_w = 0;  // input position of the centre unit
   ErfMap map;
   double r50 = 0, r90 = 0;

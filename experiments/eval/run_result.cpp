@@ -1,6 +1,7 @@
 #include "experiments/eval/run_result.h"
 
 #include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 #include "framework/errors.h"
@@ -37,12 +38,18 @@ json shift_to_json(const ShiftMetrics& m) {
   for (const auto& p : m.grid) grid.push_back({p.dx, p.dy, p.acc});
   json diagonal = json::array();
   for (const auto& [d, acc] : m.diagonal) diagonal.push_back({d, acc});
-  return {{"mode", to_string(m.mode)},          {"clean_acc", m.clean_acc},
-          {"consistency", m.consistency},       {"flip_rate", m.flip_rate},
-          {"prob_change", m.prob_change},       {"acc_shift_mean", m.acc_shift_mean},
-          {"acc_shift_min", m.acc_shift_min},   {"grid", grid},
-          {"diagonal", diagonal},               {"correct", outcome_text(m.correct)},
-          {"consistent", outcome_text(m.consistent)}, {"flipped", outcome_text(m.flipped)}};
+  return {{"mode", to_string(m.mode)},
+          {"clean_acc", m.clean_acc},
+          {"consistency", m.consistency},
+          {"flip_rate", m.flip_rate},
+          {"prob_change", m.prob_change},
+          {"acc_shift_mean", m.acc_shift_mean},
+          {"acc_shift_min", m.acc_shift_min},
+          {"grid", grid},
+          {"diagonal", diagonal},
+          {"correct", outcome_text(m.correct)},
+          {"consistent", outcome_text(m.consistent)},
+          {"flipped", outcome_text(m.flipped)}};
 }
 
 ShiftMetrics shift_from_json(const json& j) {
@@ -54,7 +61,8 @@ ShiftMetrics shift_from_json(const json& j) {
   m.prob_change = j.at("prob_change").get<double>();
   m.acc_shift_mean = j.at("acc_shift_mean").get<double>();
   m.acc_shift_min = j.at("acc_shift_min").get<double>();
-  for (const auto& p : j.at("grid")) m.grid.push_back({p.at(0).get<int64_t>(), p.at(1).get<int64_t>(), p.at(2).get<double>()});
+  for (const auto& p : j.at("grid"))
+    m.grid.push_back({p.at(0).get<int64_t>(), p.at(1).get<int64_t>(), p.at(2).get<double>()});
   for (const auto& p : j.at("diagonal")) m.diagonal.emplace_back(p.at(0).get<int64_t>(), p.at(1).get<double>());
   m.correct = outcome_values(j.at("correct").get<std::string>(), "correct");
   m.consistent = outcome_values(j.at("consistent").get<std::string>(), "consistent");
@@ -89,9 +97,11 @@ SuiteResult suite_from_json(const json& j) {
   r.suite = j.at("suite").get<std::string>();
   for (const auto& m : j.at("metrics")) r.metrics.emplace_back(m.at(0).get<std::string>(), m.at(1).get<double>());
   for (const auto& c : j.at("curves")) {
-    SuiteCurve curve{
-        c.at("name").get<std::string>(), c.at("series_name").get<std::string>(), c.at("x_name").get<std::string>(), {},
-        c.value("value_name", std::string("acc"))};
+    SuiteCurve curve{c.at("name").get<std::string>(),
+                     c.at("series_name").get<std::string>(),
+                     c.at("x_name").get<std::string>(),
+                     {},
+                     c.value("value_name", std::string("acc"))};
     for (const auto& p : c.at("points")) {
       curve.points.push_back({p.at(0).get<std::string>(), p.at(1).get<double>(), p.at(2).get<double>()});
     }
@@ -213,8 +223,9 @@ RunResult run_result_from_json(const std::string& text, const std::string& sourc
     run.final_train_loss = j.at("final_train_loss").get<double>();
     for (const auto& m : j.at("shift")) run.shift.push_back(shift_from_json(m));
     for (const auto& e : j.at("equivariance")) {
-      run.equivariance.push_back({e.at("layer").get<std::string>(), e.at("type").get<std::string>(), e.at("stride").get<int64_t>(),
-                                  e.at("shift").get<int64_t>(), e.at("error").get<double>()});
+      run.equivariance.push_back({e.at("layer").get<std::string>(), e.at("type").get<std::string>(),
+                                  e.at("stride").get<int64_t>(), e.at("shift").get<int64_t>(),
+                                  e.at("error").get<double>()});
     }
     const json& s = j.at("strip");
     run.strip.max_shift = s.at("max_shift").get<int64_t>();

@@ -17,9 +17,9 @@ namespace poolnet {
 // (circularly), so the report can show where predictions flip.
 struct PredictionStrip {
   int64_t max_shift = 0;
-  std::vector<int64_t> image_indices;          // test-set indices
-  std::vector<int32_t> labels;                 // their true labels
-  std::vector<std::vector<int32_t>> predicted; // [image][shift 0..K]
+  std::vector<int64_t> image_indices;           // test-set indices
+  std::vector<int32_t> labels;                  // their true labels
+  std::vector<std::vector<int32_t>> predicted;  // [image][shift 0..K]
 };
 
 // One point of a suite's curve: the value (an accuracy unless the curve says otherwise) at
@@ -60,7 +60,7 @@ struct RunResult {
   std::string strategy;  // canonical downsample spec
   GridValues grid;       // the study's grid point
   uint64_t seed = 0;
-  std::string model;     // canonical model name
+  std::string model;  // canonical model name
   std::string dataset;
   int64_t epochs = 0;
   double train_seconds = 0;
@@ -88,7 +88,7 @@ std::string variant(const RunResult& run);
 // "option=value option=value"; "" for no grid.
 std::string grid_text(const GridValues& grid);
 
-std::string to_json(const RunResult& run);       // pretty-printed JSON document
+std::string to_json(const RunResult& run);                                           // pretty-printed JSON document
 RunResult run_result_from_json(const std::string& text, const std::string& source);  // DataError names source
 
 }  // namespace poolnet

@@ -1,9 +1,10 @@
 #include "experiments/eval/suites.h"
 
-#include <algorithm>
-#include <cstring>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cstring>
 
 #include "experiments/eval/corruptions.h"
 #include "experiments/eval/erf.h"
@@ -56,8 +57,9 @@ const std::vector<Suite>& registry() {
        [](const SuiteInput& in) { return rotation_suite(in); }},
       {"corruption", "corruption_acc_mean, corruption.csv: 10 seeded corruptions x 3 severities", false,
        [](const SuiteInput& in) { return corruption_suite(in); }},
-      {"erf", "erf_r50, erf_r90, erf_{r50,r90,field}.csv, erf_maps.csv: effective vs theoretical receptive field by layer", false,
-       erf_suite},
+      {"erf",
+       "erf_r50, erf_r90, erf_{r50,r90,field}.csv, erf_maps.csv: effective vs theoretical receptive field by layer",
+       false, erf_suite},
   };
   return table;
 }

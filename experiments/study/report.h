@@ -48,7 +48,6 @@ struct StudyDescription {
   bool draw_plots = true;
 };
 
-
 // Each suite's maps of one run (the erf suite's ERF maps) as the picture <suite>_maps.svg in dir,
 // beside its gnuplot script and data (<suite>_maps.gp, .dat); returns the pictures drawn (none
 // without gnuplot).

@@ -1,12 +1,13 @@
 // The report's plots: gnuplot scripts next to their data, drawn to SVG. Users restyle them by
 // editing the .gp files and running `gnuplot NAME.gp` in the plots folder.
+#include <fmt/format.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <fmt/format.h>
 #include <map>
 #include <set>
-#include <unistd.h>
 
 #include "experiments/study/report_parts.h"
 
@@ -33,9 +34,10 @@ std::string band_plot_script(const std::string& stem, const std::string& title, 
                               gp_string(title), gp_string(xlabel), gp_string(ylabel));
   s += "set style fill transparent solid 0.15 noborder\nplot \\\n";
   for (size_t i = 0; i < names.size(); ++i) {
-    s += fmt::format("  '{0}.dat' index {1} using 1:($2-$3):($2+$3) with filledcurves lc {2} notitle, \\\n"
-                     "  '{0}.dat' index {1} using 1:2 with linespoints lc {2} pt 7 ps 0.5 title {3}{4}\n",
-                     stem, i, i + 1, gp_string(names[i]), i + 1 < names.size() ? ", \\" : "");
+    s += fmt::format(
+        "  '{0}.dat' index {1} using 1:($2-$3):($2+$3) with filledcurves lc {2} notitle, \\\n"
+        "  '{0}.dat' index {1} using 1:2 with linespoints lc {2} pt 7 ps 0.5 title {3}{4}\n",
+        stem, i, i + 1, gp_string(names[i]), i + 1 < names.size() ? ", \\" : "");
   }
   return s;
 }
@@ -70,14 +72,16 @@ void write_map_grid(const std::filesystem::path& dir, const std::string& stem, c
     }
   }
   write_text(dir / (stem + ".dat"), data);
-  write_text(dir / (stem + ".gp"),
-             fmt::format("set terminal svg size {},{} font 'Helvetica,10' background '#ffffff'\nset output '{}.svg'\n"
-                         "set termoption noenhanced\nunset key\nunset tics\nset border 15 lw 0.5 lc rgb '#999999'\nunset colorbox\n"
-                         "set palette defined (0 '#ffffff', 0.25 '#9ecae1', 0.6 '#3182bd', 1 '#08306b')\n"
-                         "set cbrange [0:1]\nset size ratio -1\nset lmargin 3\nset rmargin 1\nset tmargin 2\nset bmargin 1\n"
-                         "set multiplot layout {},{} title {}\n{}unset multiplot\n",
-                         std::max(110 * columns + 20, 7 * title.size()), 120 * rows.size() + 40, stem, rows.size(),
-                         columns, gp_string(title), plots));
+  write_text(
+      dir / (stem + ".gp"),
+      fmt::format(
+          "set terminal svg size {},{} font 'Helvetica,10' background '#ffffff'\nset output '{}.svg'\n"
+          "set termoption noenhanced\nunset key\nunset tics\nset border 15 lw 0.5 lc rgb '#999999'\nunset colorbox\n"
+          "set palette defined (0 '#ffffff', 0.25 '#9ecae1', 0.6 '#3182bd', 1 '#08306b')\n"
+          "set cbrange [0:1]\nset size ratio -1\nset lmargin 3\nset rmargin 1\nset tmargin 2\nset bmargin 1\n"
+          "set multiplot layout {},{} title {}\n{}unset multiplot\n",
+          std::max(110 * columns + 20, 7 * title.size()), 120 * rows.size() + 40, stem, rows.size(), columns,
+          gp_string(title), plots));
 }
 
 const SuiteResult* suite_result(const RunResult& run, const std::string& suite) {
@@ -99,8 +103,7 @@ std::vector<std::string> suites_with_maps(const std::vector<RunResult>& runs) {
 }
 
 std::string maps_title(const std::string& suite) {
-  return suite == "erf" ? "ERF: mean |input gradient| of each layer's centre unit"
-                        : fmt::format("{} maps", suite);
+  return suite == "erf" ? "ERF: mean |input gradient| of each layer's centre unit" : fmt::format("{} maps", suite);
 }
 
 bool gnuplot_available() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
@@ -158,8 +161,9 @@ PlotSet write_plots(const std::filesystem::path& plot_dir, const StudyDescriptio
       const std::string title = diagonal ? fmt::format("accuracy vs diagonal shift (d, d), {} shifts", mode)
                                          : fmt::format("accuracy vs horizontal shift, {} shifts", mode);
       write_text(plot_dir / (stem + ".dat"), data);
-      write_text(plot_dir / (stem + ".gp"),
-                 band_plot_script(stem, title, diagonal ? "shift d (pixels right and down)" : "shift dx (pixels)", names));
+      write_text(
+          plot_dir / (stem + ".gp"),
+          band_plot_script(stem, title, diagonal ? "shift d (pixels right and down)" : "shift dx (pixels)", names));
       scripts.emplace_back(stem, title);
     }
 
@@ -197,7 +201,8 @@ PlotSet write_plots(const std::filesystem::path& plot_dir, const StudyDescriptio
       data += "\n\n";
     }
     std::string xtics = "set xtics rotate by -30 (";
-    for (size_t i = 0; i < tick_labels.size(); ++i) xtics += fmt::format("{}{} {}", i ? ", " : "", gp_string(tick_labels[i]), i);
+    for (size_t i = 0; i < tick_labels.size(); ++i)
+      xtics += fmt::format("{}{} {}", i ? ", " : "", gp_string(tick_labels[i]), i);
     xtics += ")\nset rmargin 22\n";  // room for the last rotated labels
     const std::string stem = "equivariance";
     const std::string title = "equivariance error by layer (circular shifts; mean over shifts, ± std over seeds)";
@@ -274,7 +279,9 @@ PlotSet write_plots(const std::filesystem::path& plot_dir, const StudyDescriptio
       for (int64_t h = 0; h < H; ++h) {
         for (int64_t w = 0; w < W; ++w) {
           const int64_t src = ((w - d) % W + W) % W;
-          const auto at = [&](int64_t c) { return static_cast<int>(255 * px[static_cast<size_t>((c * H + h) * W + src)]); };
+          const auto at = [&](int64_t c) {
+            return static_cast<int>(255 * px[static_cast<size_t>((c * H + h) * W + src)]);
+          };
           data += C == 3 ? fmt::format("{} {} {} {} {}\n", w, H - 1 - h, at(0), at(1), at(2))
                          : fmt::format("{} {} {}\n", w, H - 1 - h, at(0));
         }

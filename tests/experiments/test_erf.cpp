@@ -148,8 +148,8 @@ TEST(Erf, TwoOnesConvolutionsGiveTheProductOfTriangles) {
   // Paths through two 3x3 taps: (3 - |dh|)(3 - |dw|) per channel triple (in 2, mid 3, out 2).
   Conv2d a = conv3x3(2, 3, [](int64_t) { return 1.0f; });
   Conv2d b = conv3x3(3, 2, [](int64_t) { return 1.0f; });
-  const ErfMap map = erf_map([&](const Tensor& x) { return b.forward(a.forward(x)); },
-                             testing::random_tensor({3, 2, 9, 9}, 5), 8);
+  const ErfMap map =
+      erf_map([&](const Tensor& x) { return b.forward(a.forward(x)); }, testing::random_tensor({3, 2, 9, 9}, 5), 8);
   for (int64_t h = 0; h < 9; ++h) {
     for (int64_t w = 0; w < 9; ++w) {
       const int64_t dh = std::abs(h - 4), dw = std::abs(w - 4);
@@ -186,8 +186,8 @@ TEST(Erf, RadiusOfADeltaIsItsDistance) {
   map.values[4 * 9 + 4] = 2.5;
   EXPECT_EQ(erf_radius(map, 4, 4, 0.5), 0.0);
   EXPECT_EQ(erf_radius(map, 4, 4, 0.9), 0.0);
-  EXPECT_EQ(erf_radius(map, 4, 3.5, 0.9), 0.5);  // a half-pixel centre
-  EXPECT_EQ(erf_radius(map, 1, 6, 0.5), 3.0);    // Chebyshev: max(3, 2)
+  EXPECT_EQ(erf_radius(map, 4, 3.5, 0.9), 0.5);        // a half-pixel centre
+  EXPECT_EQ(erf_radius(map, 1, 6, 0.5), 3.0);          // Chebyshev: max(3, 2)
   EXPECT_EQ(erf_radius(blank(4, 4), 2, 2, 0.5), 0.0);  // no mass
 }
 
