@@ -58,7 +58,9 @@ const std::vector<Suite>& registry() {
       {"corruption", "corruption_acc_mean, corruption.csv: 10 seeded corruptions x 3 severities", false,
        [](const SuiteInput& in) { return corruption_suite(in); }},
       {"erf",
-       "erf_r50, erf_r90, erf_{r50,r90,field}.csv, erf_maps.csv: effective vs theoretical receptive field by layer",
+       fmt::format("erf_r50, erf_r90, erf_{{r50,r90,field}}.csv, erf_maps.csv: effective vs theoretical receptive "
+                   "field by layer (at most {} images)",
+                   kErfMaxImages),
        false, erf_suite},
   };
   return table;

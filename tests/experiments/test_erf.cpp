@@ -107,6 +107,29 @@ INSTANTIATE_TEST_SUITE_P(Models, ErfField,
                                            std::pair{"vgg", "strided_conv"}, std::pair{"vgg", "max_blur_pool"}),
                          [](const auto& info) { return info.param.first + "_" + info.param.second; });
 
+TEST(Erf, EveryStrategyAndFamilyEndsAtTheLastFeatureMap) {
+  // Each strategy in lenet, and every family: maps of the input's size with mass, radii within
+  // the image, the last measured layer the last spatial one.
+  std::vector<std::pair<std::string, std::string>> specs{{"allconv", "max_pool"}, {"resnet", "blur_pool"}};
+  for (const auto& name : all_strategy_names()) specs.emplace_back("lenet", name);
+  for (const auto& [family, strategy] : specs) {
+    auto model = build_model(testing::small_spec(family, strategy, "gap", {1, kSize, kSize}), 1);
+    const auto layers = effective_receptive_fields(*model, testing::random_tensor({2, 1, kSize, kSize}, 2), 8);
+    ASSERT_FALSE(layers.empty()) << family << " " << strategy;
+    const ModelSummary s = summarize(*model);
+    int64_t last_spatial = 0;
+    for (size_t p = 0; p < s.layers.size(); ++p) {
+      if (s.layers[p].output.size() == 3 && s.layers[p].field_h.jump > 0) last_spatial = static_cast<int64_t>(p);
+    }
+    EXPECT_EQ(layers.back().position, last_spatial) << family << " " << strategy;
+    for (const auto& l : layers) {
+      EXPECT_EQ(l.map.values.size(), static_cast<size_t>(kSize * kSize)) << strategy << " " << l.name;
+      EXPECT_GT(*std::max_element(l.map.values.begin(), l.map.values.end()), 0.0) << strategy << " " << l.name;
+      EXPECT_LE(l.r90, static_cast<double>(kSize)) << strategy << " " << l.name;
+    }
+  }
+}
+
 TEST(Erf, MeasuresTheLastLayerOfEachFieldAndTheLastFeatureMap) {
   // vgg without batch norm: conv relu conv relu pool, twice, then conv relu; gap head.
   auto model = build_model(testing::small_spec("vgg", "max_pool", "gap", {1, kSize, kSize}), 3);
