@@ -1,12 +1,14 @@
 // poolnet eval: the shift metrics of a saved model.
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 #include <filesystem>
-#include <fmt/format.h>
 #include <memory>
 
 #include "experiments/cli/cli_common.h"
 #include "experiments/cli/commands.h"
 #include "experiments/eval/evaluation.h"
+#include "experiments/study/report.h"
 #include "experiments/train/checkpoint.h"
 #include "experiments/train/trainer.h"
 #include "framework/errors.h"
@@ -57,9 +59,12 @@ void add_eval_command(CLI::App& app) {
     const std::string json_path =
         o->json.empty() ? (std::filesystem::path(o->checkpoint).parent_path() / "eval.json").string() : o->json;
     write_file_atomically(json_path, to_json(result));
-    write_suite_files(std::filesystem::path(json_path).parent_path(), result);
-    fmt::print("{} on {} ({} test images, K = {})\n{}wrote {}\n", result.model, config.dataset, test.size(),
-               options.max_shift, metrics_table(result), json_path);
+    const std::filesystem::path dir = std::filesystem::path(json_path).parent_path();
+    write_suite_files(dir, result);
+    std::string pictures;
+    for (const auto& svg : write_map_pictures(dir, result)) pictures += fmt::format("wrote {}\n", svg.string());
+    fmt::print("{} on {} ({} test images, K = {})\n{}wrote {}\n{}", result.model, config.dataset, test.size(),
+               options.max_shift, metrics_table(result), json_path, pictures);
   });
 }
 

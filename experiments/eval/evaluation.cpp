@@ -1,14 +1,14 @@
 #include "experiments/eval/evaluation.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <filesystem>
-#include <fmt/format.h>
 #include <map>
 
 #include "experiments/eval/suites.h"
-#include "framework/io/atomic_file.h"
-
 #include "framework/autograd.h"
+#include "framework/io/atomic_file.h"
 #include "framework/ops/ops.h"
 
 namespace poolnet {
@@ -37,7 +37,8 @@ LogitsFn logits_fn(Model& model, const data::DatasetInfo& info) {
 TraceFn trace_fn(Model& model, const data::DatasetInfo& info) {
   // Each layer's module type: its description up to the arguments ("MaxPool2d").
   std::map<std::string, std::string> types;
-  for (const auto& [prefix, stage] : {std::pair{"features", &model.features()}, std::pair{"classifier", &model.classifier()}}) {
+  for (const auto& [prefix, stage] :
+       {std::pair{"features", &model.features()}, std::pair{"classifier", &model.classifier()}}) {
     for (const auto& [name, child] : stage->children()) {
       const std::string text = child->describe();
       types[fmt::format("{}.{}", prefix, name)] = text.substr(0, text.find('('));
@@ -117,7 +118,8 @@ RunResult evaluate_model(Model& model, const data::Dataset& test, const std::vec
     const Suite& suite = find_suite(name);
     if (!suite.run) continue;
     const auto start = std::chrono::steady_clock::now();
-    result.suite_results.push_back(suite.run(SuiteInput{logits, suite_images, suite_labels, options, &model, &test.info()}));
+    result.suite_results.push_back(
+        suite.run(SuiteInput{logits, suite_images, suite_labels, options, &model, &test.info()}));
     result.suite_seconds.emplace_back(name, seconds_since(start));
   }
   return result;
@@ -126,9 +128,9 @@ RunResult evaluate_model(Model& model, const data::Dataset& test, const std::vec
 void write_suite_files(const std::filesystem::path& dir, const RunResult& result) {
   for (const auto& r : result.suite_results) {
     for (const auto& c : r.curves) write_file_atomically((dir / (c.name + ".csv")).string(), curve_csv(c));
+    if (!r.maps.empty()) write_file_atomically((dir / (r.suite + "_maps.csv")).string(), maps_csv(r.maps));
   }
 }
-
 
 std::string metrics_table(const RunResult& r) {
   std::string out;

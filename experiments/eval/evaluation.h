@@ -30,7 +30,7 @@ inline constexpr int64_t kStripImages = 16;
 RunResult evaluate_model(Model& model, const data::Dataset& test, const std::vector<ShiftMode>& modes,
                          const ShiftEvalOptions& options);
 
-// Each suite curve of result as <name>.csv in dir.
+// Each suite curve of result as <name>.csv in dir, and each suite's maps as <suite>_maps.csv.
 void write_suite_files(const std::filesystem::path& dir, const RunResult& result);
 
 // The metrics as an aligned text table, one row per shift mode.

@@ -1,6 +1,7 @@
 #include "experiments/eval/run_result.h"
 
 #include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 #include "framework/errors.h"
@@ -37,12 +38,18 @@ json shift_to_json(const ShiftMetrics& m) {
   for (const auto& p : m.grid) grid.push_back({p.dx, p.dy, p.acc});
   json diagonal = json::array();
   for (const auto& [d, acc] : m.diagonal) diagonal.push_back({d, acc});
-  return {{"mode", to_string(m.mode)},          {"clean_acc", m.clean_acc},
-          {"consistency", m.consistency},       {"flip_rate", m.flip_rate},
-          {"prob_change", m.prob_change},       {"acc_shift_mean", m.acc_shift_mean},
-          {"acc_shift_min", m.acc_shift_min},   {"grid", grid},
-          {"diagonal", diagonal},               {"correct", outcome_text(m.correct)},
-          {"consistent", outcome_text(m.consistent)}, {"flipped", outcome_text(m.flipped)}};
+  return {{"mode", to_string(m.mode)},
+          {"clean_acc", m.clean_acc},
+          {"consistency", m.consistency},
+          {"flip_rate", m.flip_rate},
+          {"prob_change", m.prob_change},
+          {"acc_shift_mean", m.acc_shift_mean},
+          {"acc_shift_min", m.acc_shift_min},
+          {"grid", grid},
+          {"diagonal", diagonal},
+          {"correct", outcome_text(m.correct)},
+          {"consistent", outcome_text(m.consistent)},
+          {"flipped", outcome_text(m.flipped)}};
 }
 
 ShiftMetrics shift_from_json(const json& j) {
@@ -54,7 +61,8 @@ ShiftMetrics shift_from_json(const json& j) {
   m.prob_change = j.at("prob_change").get<double>();
   m.acc_shift_mean = j.at("acc_shift_mean").get<double>();
   m.acc_shift_min = j.at("acc_shift_min").get<double>();
-  for (const auto& p : j.at("grid")) m.grid.push_back({p.at(0).get<int64_t>(), p.at(1).get<int64_t>(), p.at(2).get<double>()});
+  for (const auto& p : j.at("grid"))
+    m.grid.push_back({p.at(0).get<int64_t>(), p.at(1).get<int64_t>(), p.at(2).get<double>()});
   for (const auto& p : j.at("diagonal")) m.diagonal.emplace_back(p.at(0).get<int64_t>(), p.at(1).get<double>());
   m.correct = outcome_values(j.at("correct").get<std::string>(), "correct");
   m.consistent = outcome_values(j.at("consistent").get<std::string>(), "consistent");
@@ -77,7 +85,11 @@ json suite_to_json(const SuiteResult& r) {
                       {"value_name", c.value_name},
                       {"points", points}});
   }
-  return {{"suite", r.suite}, {"metrics", metrics}, {"curves", curves}, {"notes", r.notes}};
+  json maps = json::array();
+  for (const auto& m : r.maps) {
+    maps.push_back({{"name", m.name}, {"height", m.height}, {"width", m.width}, {"values", m.values}});
+  }
+  return {{"suite", r.suite}, {"metrics", metrics}, {"curves", curves}, {"maps", maps}, {"notes", r.notes}};
 }
 
 SuiteResult suite_from_json(const json& j) {
@@ -85,15 +97,28 @@ SuiteResult suite_from_json(const json& j) {
   r.suite = j.at("suite").get<std::string>();
   for (const auto& m : j.at("metrics")) r.metrics.emplace_back(m.at(0).get<std::string>(), m.at(1).get<double>());
   for (const auto& c : j.at("curves")) {
-    SuiteCurve curve{
-        c.at("name").get<std::string>(), c.at("series_name").get<std::string>(), c.at("x_name").get<std::string>(), {},
-        c.value("value_name", std::string("acc"))};
+    SuiteCurve curve{c.at("name").get<std::string>(),
+                     c.at("series_name").get<std::string>(),
+                     c.at("x_name").get<std::string>(),
+                     {},
+                     c.value("value_name", std::string("acc"))};
     for (const auto& p : c.at("points")) {
       curve.points.push_back({p.at(0).get<std::string>(), p.at(1).get<double>(), p.at(2).get<double>()});
     }
     r.curves.push_back(std::move(curve));
   }
   if (j.contains("notes")) r.notes = j.at("notes").get<std::vector<std::string>>();
+  if (j.contains("maps")) {
+    for (const auto& m : j.at("maps")) {
+      SuiteMap map{m.at("name").get<std::string>(), m.at("height").get<int64_t>(), m.at("width").get<int64_t>(),
+                   m.at("values").get<std::vector<float>>()};
+      if (map.height < 0 || map.width < 0 || static_cast<int64_t>(map.values.size()) != map.height * map.width) {
+        throw ConfigError(fmt::format("map '{}' of suite '{}': {} values for {}x{}", map.name, r.suite,
+                                      map.values.size(), map.height, map.width));
+      }
+      r.maps.push_back(std::move(map));
+    }
+  }
   return r;
 }
 }  // namespace
@@ -123,6 +148,17 @@ std::string curve_csv(const SuiteCurve& curve) {
   for (const auto& p : curve.points) {
     out += curve.series_name.empty() ? fmt::format("{},{:.6f}\n", p.x, p.value)
                                      : fmt::format("{},{},{:.6f}\n", p.series, p.x, p.value);
+  }
+  return out;
+}
+
+std::string maps_csv(const std::vector<SuiteMap>& maps) {
+  std::string out = "map,row,col,value\n";
+  for (const auto& m : maps) {
+    for (int64_t h = 0; h < m.height; ++h) {
+      for (int64_t w = 0; w < m.width; ++w)
+        out += fmt::format("{},{},{},{:.6g}\n", m.name, h, w, m.values[static_cast<size_t>(h * m.width + w)]);
+    }
   }
   return out;
 }
@@ -188,8 +224,9 @@ RunResult run_result_from_json(const std::string& text, const std::string& sourc
     run.final_train_loss = j.at("final_train_loss").get<double>();
     for (const auto& m : j.at("shift")) run.shift.push_back(shift_from_json(m));
     for (const auto& e : j.at("equivariance")) {
-      run.equivariance.push_back({e.at("layer").get<std::string>(), e.at("type").get<std::string>(), e.at("stride").get<int64_t>(),
-                                  e.at("shift").get<int64_t>(), e.at("error").get<double>()});
+      run.equivariance.push_back({e.at("layer").get<std::string>(), e.at("type").get<std::string>(),
+                                  e.at("stride").get<int64_t>(), e.at("shift").get<int64_t>(),
+                                  e.at("error").get<double>()});
     }
     const json& s = j.at("strip");
     run.strip.max_shift = s.at("max_shift").get<int64_t>();

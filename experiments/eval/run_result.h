@@ -17,9 +17,9 @@ namespace poolnet {
 // (circularly), so the report can show where predictions flip.
 struct PredictionStrip {
   int64_t max_shift = 0;
-  std::vector<int64_t> image_indices;          // test-set indices
-  std::vector<int32_t> labels;                 // their true labels
-  std::vector<std::vector<int32_t>> predicted; // [image][shift 0..K]
+  std::vector<int64_t> image_indices;           // test-set indices
+  std::vector<int32_t> labels;                  // their true labels
+  std::vector<std::vector<int32_t>> predicted;  // [image][shift 0..K]
 };
 
 // One point of a suite's curve: the value (an accuracy unless the curve says otherwise) at
@@ -38,12 +38,20 @@ struct SuiteCurve {
   std::vector<CurvePoint> points;
   std::string value_name = "acc";  // CSV column of the value, and the report's axis label
 };
+// A 2-D map of an evaluation suite over the input image (the erf suite's effective receptive
+// field of a layer), drawn as a picture; written with the suite's other maps as <suite>_maps.csv.
+struct SuiteMap {
+  std::string name;  // "features.6"
+  int64_t height = 0, width = 0;
+  std::vector<float> values;  // [height, width], row-major
+};
 // What an evaluation suite other than `translation` measured (experiments/eval/suites.h).
 struct SuiteResult {
   std::string suite;
   std::vector<std::pair<std::string, double>> metrics;  // summary.csv columns
   std::vector<SuiteCurve> curves;
   std::vector<std::string> notes;  // why a measurement is absent ("localization: skipped: ...")
+  std::vector<SuiteMap> maps{};  // absent from results written before maps: empty
 };
 
 // A point of a study's grid over training options: (option, value) pairs.
@@ -53,7 +61,7 @@ struct RunResult {
   std::string strategy;  // canonical downsample spec
   GridValues grid;       // the study's grid point
   uint64_t seed = 0;
-  std::string model;     // canonical model name
+  std::string model;  // canonical model name
   std::string dataset;
   int64_t epochs = 0;
   double train_seconds = 0;
@@ -72,6 +80,8 @@ const double* suite_metric(const RunResult& run, const std::string& name);
 const SuiteCurve* suite_curve(const RunResult& run, const std::string& name);
 // The curve as CSV: [series_name,]x_name,acc.
 std::string curve_csv(const SuiteCurve& curve);
+// A suite's maps as CSV, one row per pixel: map,row,col,value.
+std::string maps_csv(const std::vector<SuiteMap>& maps);
 
 // The variant a study reports: the strategy, then " option=value" per grid axis.
 std::string variant(const std::string& strategy, const GridValues& grid);
@@ -79,7 +89,7 @@ std::string variant(const RunResult& run);
 // "option=value option=value"; "" for no grid.
 std::string grid_text(const GridValues& grid);
 
-std::string to_json(const RunResult& run);       // pretty-printed JSON document
+std::string to_json(const RunResult& run);                                           // pretty-printed JSON document
 RunResult run_result_from_json(const std::string& text, const std::string& source);  // DataError names source
 
 }  // namespace poolnet

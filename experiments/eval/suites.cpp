@@ -8,6 +8,7 @@
 
 #include "experiments/eval/aliasing.h"
 #include "experiments/eval/corruptions.h"
+#include "experiments/eval/erf.h"
 #include "experiments/eval/evaluation.h"
 #include "experiments/eval/image_transforms.h"
 #include "experiments/eval/subpixel.h"
@@ -65,6 +66,11 @@ const std::vector<Suite>& registry() {
        aliasing_suite},
       {"localization", "pointing_acc (CAM/attention on a 2x canvas), position_probe.csv, position_r2_last", false,
        localization_suite},
+      {"erf",
+       fmt::format("erf_r50, erf_r90, erf_{{r50,r90,field}}.csv, erf_maps.csv: effective vs theoretical receptive "
+                   "field by layer (at most {} images)",
+                   kErfMaxImages),
+       false, erf_suite},
   };
   return table;
 }

@@ -16,6 +16,8 @@
 //                spectral energy above its stride's Nyquist frequency (aliasing.h)
 //   localization pointing_acc, position_probe (per-layer R^2) and position_r2_last on images
 //                pasted at seeded positions on a 2x canvas (localization.h)
+//   erf          erf_r50, erf_r90 and per layer the radii holding 50% and 90% of the effective
+//                receptive field beside the theoretical one, and the maps (erf.h)
 //
 // The suites other than translation use the first `suite_samples` test images. Adding a suite
 // is one function returning a SuiteResult plus its row in suites() (suites.cpp).

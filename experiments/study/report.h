@@ -8,7 +8,8 @@
 //                     columns of summary.csv and aggregate.csv
 //   comparisons.csv   every strategy against the baseline at each grid point: paired
 //                     differences with 95% intervals and tests (experiments/study/comparisons.h)
-//   plots/            gnuplot scripts, their CSV data and the SVG images they draw
+//   plots/            gnuplot scripts, their CSV data and the SVG images they draw (among them
+//                     <suite>_maps.svg: a suite's maps, the ERF maps, for each variant's first seed)
 //   report.md, report.html (self-contained: plots inlined)
 #pragma once
 
@@ -47,6 +48,10 @@ struct StudyDescription {
   bool draw_plots = true;
 };
 
+// Each suite's maps of one run (the erf suite's ERF maps) as the picture <suite>_maps.svg in dir,
+// beside its gnuplot script and data (<suite>_maps.gp, .dat); returns the pictures drawn (none
+// without gnuplot).
+std::vector<std::filesystem::path> write_map_pictures(const std::filesystem::path& dir, const RunResult& run);
 
 // Writes every file listed above. Returns the path of report.html. Plots are skipped with a
 // note in the report when gnuplot is not installed.

@@ -1,8 +1,11 @@
 // The report's plots: gnuplot scripts next to their data, drawn to SVG. Users restyle them by
 // editing the .gp files and running `gnuplot NAME.gp` in the plots folder.
-#include <algorithm>
-#include <cstdlib>
 #include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -26,13 +29,77 @@ std::string band_plot_script(const std::string& stem, const std::string& title, 
                               gp_string(title), gp_string(xlabel), gp_string(ylabel));
   s += "set style fill transparent solid 0.15 noborder\nplot \\\n";
   for (size_t i = 0; i < names.size(); ++i) {
-    s += fmt::format("  '{0}.dat' index {1} using 1:($2-$3):($2+$3) with filledcurves lc {2} notitle, \\\n"
-                     "  '{0}.dat' index {1} using 1:2 with linespoints lc {2} pt 7 ps 0.5 title {3}{4}\n",
-                     stem, i, i + 1, gp_string(names[i]), i + 1 < names.size() ? ", \\" : "");
+    s += fmt::format(
+        "  '{0}.dat' index {1} using 1:($2-$3):($2+$3) with filledcurves lc {2} notitle, \\\n"
+        "  '{0}.dat' index {1} using 1:2 with linespoints lc {2} pt 7 ps 0.5 title {3}{4}\n",
+        stem, i, i + 1, gp_string(names[i]), i + 1 < names.size() ? ", \\" : "");
   }
   return s;
 }
 
+// A grid of heatmaps: a row per labelled list of maps (a variant's), a column per map, each map
+// normalised to its largest absolute value; <stem>.dat and <stem>.gp in dir.
+using MapRow = std::pair<std::string, const std::vector<SuiteMap>*>;
+void write_map_grid(const std::filesystem::path& dir, const std::string& stem, const std::string& title,
+                    const std::vector<MapRow>& rows) {
+  size_t columns = 1;
+  for (const auto& [label, maps] : rows) columns = std::max(columns, maps->size());
+  std::string data, plots;
+  int64_t block = 0;
+  for (const auto& [label, maps] : rows) {
+    for (size_t c = 0; c < columns; ++c) {
+      if (c >= maps->size()) {
+        plots += "set multiplot next\n";
+        continue;
+      }
+      const SuiteMap& m = (*maps)[c];
+      float top = 0;
+      for (float v : m.values) top = std::max(top, std::fabs(v));
+      for (int64_t h = 0; h < m.height; ++h) {
+        for (int64_t w = 0; w < m.width; ++w) {
+          const float v = m.values[static_cast<size_t>(h * m.width + w)];
+          data += fmt::format("{} {} {:.4g}\n", w, m.height - 1 - h, top > 0 ? v / top : 0.0f);
+        }
+      }
+      data += "\n\n";
+      plots += fmt::format("set title {}\nset ylabel {}\nplot '{}.dat' index {} using 1:2:3 with image\n",
+                           gp_string(m.name), c == 0 ? gp_string(label) : "''", stem, block++);
+    }
+  }
+  write_text(dir / (stem + ".dat"), data);
+  write_text(
+      dir / (stem + ".gp"),
+      fmt::format(
+          "set terminal svg size {},{} font 'Helvetica,10' background '#ffffff'\nset output '{}.svg'\n"
+          "set termoption noenhanced\nunset key\nunset tics\nset border 15 lw 0.5 lc rgb '#999999'\nunset colorbox\n"
+          "set palette defined (0 '#ffffff', 0.25 '#9ecae1', 0.6 '#3182bd', 1 '#08306b')\n"
+          "set cbrange [0:1]\nset size ratio -1\nset lmargin 3\nset rmargin 1\nset tmargin 2\nset bmargin 1\n"
+          "set multiplot layout {},{} title {}\n{}unset multiplot\n",
+          std::max(110 * columns + 20, 7 * title.size()), 120 * rows.size() + 40, stem, rows.size(), columns,
+          gp_string(title), plots));
+}
+
+const SuiteResult* suite_result(const RunResult& run, const std::string& suite) {
+  for (const auto& r : run.suite_results) {
+    if (r.suite == suite) return &r;
+  }
+  return nullptr;
+}
+
+// The suites that hold maps in any run, in the order they ran.
+std::vector<std::string> suites_with_maps(const std::vector<RunResult>& runs) {
+  std::vector<std::string> out;
+  for (const auto& run : runs) {
+    for (const auto& r : run.suite_results) {
+      if (!r.maps.empty() && std::find(out.begin(), out.end(), r.suite) == out.end()) out.push_back(r.suite);
+    }
+  }
+  return out;
+}
+
+std::string maps_title(const std::string& suite) {
+  return suite == "erf" ? "ERF: mean |input gradient| of each layer's centre unit" : fmt::format("{} maps", suite);
+}
 }  // namespace
 
 PlotSet write_plots(const std::filesystem::path& plot_dir, const StudyDescription& study,
@@ -76,8 +143,9 @@ PlotSet write_plots(const std::filesystem::path& plot_dir, const StudyDescriptio
       const std::string title = diagonal ? fmt::format("accuracy vs diagonal shift (d, d), {} shifts", mode)
                                          : fmt::format("accuracy vs horizontal shift, {} shifts", mode);
       write_text(plot_dir / (stem + ".dat"), data);
-      write_text(plot_dir / (stem + ".gp"),
-                 band_plot_script(stem, title, diagonal ? "shift d (pixels right and down)" : "shift dx (pixels)", names));
+      write_text(
+          plot_dir / (stem + ".gp"),
+          band_plot_script(stem, title, diagonal ? "shift d (pixels right and down)" : "shift dx (pixels)", names));
       scripts.emplace_back(stem, title);
     }
 
@@ -115,7 +183,8 @@ PlotSet write_plots(const std::filesystem::path& plot_dir, const StudyDescriptio
       data += "\n\n";
     }
     std::string xtics = "set xtics rotate by -30 (";
-    for (size_t i = 0; i < tick_labels.size(); ++i) xtics += fmt::format("{}{} {}", i ? ", " : "", gp_string(tick_labels[i]), i);
+    for (size_t i = 0; i < tick_labels.size(); ++i)
+      xtics += fmt::format("{}{} {}", i ? ", " : "", gp_string(tick_labels[i]), i);
     xtics += ")\nset rmargin 22\n";  // room for the last rotated labels
     const std::string stem = "equivariance";
     const std::string title = "equivariance error by layer (circular shifts; mean over shifts, ± std over seeds)";
@@ -130,11 +199,13 @@ PlotSet write_plots(const std::filesystem::path& plot_dir, const StudyDescriptio
   // its series, e.g. the corruptions) by x.
   if (const std::vector<std::string> metrics = suite_metric_names(runs); !metrics.empty()) {
     std::string data = "# index strategy then mean std of each suite metric\n";
+    bool rates = true;  // every metric in [0, 1] (the ERF radii are pixels)
     for (size_t i = 0; i < names.size(); ++i) {
       data += fmt::format("{} \"{}\"", i, names[i]);
       for (const auto& m : metrics) {
         const Stats s = suite_metric_stats(runs, names[i], m);
         data += fmt::format(" {:.6f} {:.6f}", s.mean, s.std);
+        rates = rates && !(s.mean + s.std > 1.0);
       }
       data += "\n";
     }
@@ -149,8 +220,8 @@ PlotSet write_plots(const std::filesystem::path& plot_dir, const StudyDescriptio
     write_text(plot_dir / (stem + ".gp"),
                fmt::format("{}set output '{}.svg'\nset title {}\nset style data histograms\n"
                            "set style histogram errorbars gap 2 lw 1\nset style fill solid 0.7 border -1\n"
-                           "set xtics rotate by -20\nset yrange [0:1.05]\n{}\n",
-                           kPreamble, stem, gp_string(title), plot));
+                           "set xtics rotate by -20\nset yrange [0:{}]\n{}\n",
+                           kPreamble, stem, gp_string(title), rates ? "1.05" : "*", plot));
     scripts.emplace_back(stem, title);
   }
   for (const auto& kind : suite_curve_kinds(runs)) {
@@ -190,7 +261,9 @@ PlotSet write_plots(const std::filesystem::path& plot_dir, const StudyDescriptio
       for (int64_t h = 0; h < H; ++h) {
         for (int64_t w = 0; w < W; ++w) {
           const int64_t src = ((w - d) % W + W) % W;
-          const auto at = [&](int64_t c) { return static_cast<int>(255 * px[static_cast<size_t>((c * H + h) * W + src)]); };
+          const auto at = [&](int64_t c) {
+            return static_cast<int>(255 * px[static_cast<size_t>((c * H + h) * W + src)]);
+          };
           data += C == 3 ? fmt::format("{} {} {} {} {}\n", w, H - 1 - h, at(0), at(1), at(2))
                          : fmt::format("{} {} {}\n", w, H - 1 - h, at(0));
         }
@@ -210,6 +283,22 @@ PlotSet write_plots(const std::filesystem::path& plot_dir, const StudyDescriptio
     write_text(plot_dir / (stem + ".dat"), data);
     write_text(plot_dir / (stem + ".gp"), script);
     scripts.emplace_back(stem, "one test image shifted right by 0..K pixels (circularly)");
+  }
+
+  // The suites' maps (the ERF maps): the first seed of each variant.
+  for (const auto& suite : suites_with_maps(runs)) {
+    std::vector<MapRow> rows;
+    for (const auto& name : names) {
+      for (const RunResult* run : runs_of(runs, name)) {
+        const SuiteResult* r = suite_result(*run, suite);
+        if (r == nullptr || r->maps.empty()) continue;
+        rows.emplace_back(name, &r->maps);
+        break;
+      }
+    }
+    const std::string title = maps_title(suite) + ", first seed of each variant, each normalised to its maximum";
+    write_map_grid(plot_dir, suite + "_maps", title, rows);
+    scripts.emplace_back(suite + "_maps", title);
   }
 
   if (!gnuplot_available()) {
@@ -249,3 +338,21 @@ int64_t strip_image_choice(const std::vector<RunResult>& runs, const StripImages
 }
 
 }  // namespace poolnet::report
+
+namespace poolnet {
+
+std::vector<std::filesystem::path> write_map_pictures(const std::filesystem::path& folder, const RunResult& run) {
+  using namespace report;
+  const std::filesystem::path dir = folder.empty() ? std::filesystem::path(".") : folder;
+  std::vector<std::filesystem::path> drawn;
+  const bool gnuplot = gnuplot_available();
+  for (const auto& suite : suites_with_maps({run})) {
+    const std::string stem = suite + "_maps";
+    write_map_grid(dir, stem, maps_title(suite) + ", normalised to its maximum",
+                   {{variant(run), &suite_result(run, suite)->maps}});
+    if (gnuplot && run_gnuplot(dir, stem)) drawn.push_back(dir / (stem + ".svg"));
+  }
+  return drawn;
+}
+
+}  // namespace poolnet

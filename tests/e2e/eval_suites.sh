@@ -5,11 +5,11 @@
 source "$(dirname "$0")/lib.sh"
 "$POOLNET" train --dataset shapes --train-samples 256 --test-samples 32 --epochs 1 --batch 32 --head gap --quiet --out m > /dev/null
 mkdir -p one two rot
-ALL=translation,worst_shift,scale,rotation,corruption,subpixel,aliasing,localization
+ALL=translation,worst_shift,scale,rotation,corruption,subpixel,aliasing,localization,erf
 "$POOLNET" eval --checkpoint m/model.safetensors --max-shift 2 --suites "$ALL" --suite-samples 16 --quiet \
   --json one/eval.json > one.txt
 for metric in worst_shift_acc scale_acc_mean rotation_acc_mean corruption_acc_mean subpixel_consistency \
-  subpixel_prob_change aliasing_mean position_r2_last; do
+  subpixel_prob_change aliasing_mean position_r2_last erf_r50 erf_r90; do
   grep -q "^$metric " one.txt || fail "eval prints no $metric: $(cat one.txt)"
 done
 [ "$(head -1 one/scale_curve.csv)" = "scale,acc" ] && [ "$(wc -l < one/scale_curve.csv)" = 12 ] || fail "scale_curve.csv"
@@ -24,9 +24,22 @@ done
 # lenet's fully connected layers after its gap head: no class activation map, said once.
 [ "$(grep -c '^note: localization: no pointing_acc: the gap head is followed by' one.txt)" = 1 ] &&
   ! grep -q '^pointing_acc ' one.txt || fail "lenet with gap: $(cat one.txt)"
+# erf: radius by layer position (lenet: conv, relu, pool, conv, relu, pool measured at 1, 2, 4, 5)
+# beside the theoretical field, and the maps (28 x 28 each).
+for c in r50 r90 field; do
+  [ "$(head -1 one/erf_$c.csv)" = "layer,radius_px" ] && [ "$(cut -d, -f1 one/erf_$c.csv | tr '\n' ' ')" = "layer 1 2 4 5 " ] ||
+    fail "erf_$c.csv: $(cat one/erf_$c.csv)"
+done
+[ "$(sed -n 2,5p one/erf_field.csv | tr '\n' ' ')" = "1,2.000000 2,2.500000 4,6.500000 5,7.500000 " ] ||
+  fail "erf_field.csv is not inspect's field: $(cat one/erf_field.csv)"
+[ "$(head -1 one/erf_maps.csv)" = "map,row,col,value" ] && [ "$(wc -l < one/erf_maps.csv)" = $((4 * 28 * 28 + 1)) ] ||
+  fail "erf_maps.csv: $(head -3 one/erf_maps.csv)"
+[ -s one/erf_maps.gp ] && [ -s one/erf_maps.dat ] || fail "no erf_maps.gp beside eval.json"
+if command -v gnuplot > /dev/null; then [ -s one/erf_maps.svg ] || fail "no erf_maps.svg beside eval.json"; fi
 "$POOLNET" eval --checkpoint m/model.safetensors --max-shift 2 --suites "$ALL" --suite-samples 16 --quiet --threads 1 \
   --json two/eval.json > /dev/null
-for f in scale_curve.csv rotation_curve.csv corruption.csv subpixel_curve.csv aliasing.csv position_probe.csv; do
+for f in scale_curve.csv rotation_curve.csv corruption.csv subpixel_curve.csv aliasing.csv position_probe.csv \
+  erf_r50.csv erf_r90.csv erf_maps.csv; do
   cmp one/$f two/$f || fail "$f differs at 1 thread"
 done
 # translation alone: no suite files; a suite alone: no shift table.
@@ -35,7 +48,7 @@ done
 grep -q "^circular" rot.txt && fail "--suites rotation evaluated the shifts: $(cat rot.txt)"
 grep -q '"suites": \[' rot/eval.json || fail "eval.json does not list its suites"
 
-VALID="translation, worst_shift, scale, rotation, corruption, subpixel, aliasing, localization"
+VALID="translation, worst_shift, scale, rotation, corruption, subpixel, aliasing, localization, erf"
 expect_exit 2 "--suites: unknown suite 'scales' \(valid: $VALID\)" -- \
   "$POOLNET" eval --checkpoint m/model.safetensors --suites translation,scales
 expect_exit 2 "--suites: give at least one" -- "$POOLNET" eval --checkpoint m/model.safetensors --suites ,
@@ -43,16 +56,20 @@ S=(--dataset shapes --train-samples 128 --test-samples 32 --epochs 1 --batch 32 
    --strategies max_pool,avg_pool --suite-samples 16)
 expect_exit 2 "--suites: a study needs 'translation'" -- "$POOLNET" ablate "${S[@]}" --suites scale --out bad
 
-"$POOLNET" ablate "${S[@]}" --suites translation,scale --out study > /dev/null
-head -1 study/summary.csv | grep -q ',acc_shift_min,scale_acc_mean$' || fail "summary.csv: $(head -1 study/summary.csv)"
-grep -q ',scale_acc_mean_mean,scale_acc_mean_std,scale_acc_mean_ci95$' study/aggregate.csv || fail "aggregate.csv"
+"$POOLNET" ablate "${S[@]}" --suites translation,scale,erf --out study > /dev/null
+head -1 study/summary.csv | grep -q ',acc_shift_min,scale_acc_mean,erf_r50,erf_r90$' || fail "summary.csv: $(head -1 study/summary.csv)"
+[ "$(head -1 study/erf_r90.csv)" = "strategy,layer,radius_px_mean,radius_px_std,n" ] || fail "study erf_r90.csv"
+[ -s study/runs/max_pool-seed0/erf_maps.csv ] || fail "no erf_maps.csv in the run folder"
+[ "$(grep -c "with image" study/plots/erf_maps.gp)" = 8 ] || fail "erf_maps.gp: not 2 variants x 4 layers"
+grep -q '"maps": \[' study/runs/avg_pool-seed0/eval.json || fail "eval.json holds no maps"
+grep -q ',scale_acc_mean_ci95,erf_r50_mean,erf_r50_std,erf_r50_ci95,erf_r90_mean,erf_r90_std,erf_r90_ci95$' study/aggregate.csv || fail "aggregate.csv"
 [ "$(head -1 study/scale_curve.csv)" = "strategy,scale,acc_mean,acc_std,n" ] || fail "study scale_curve.csv"
 [ -s study/runs/max_pool-seed0/scale_curve.csv ] || fail "no scale_curve.csv in the run folder"
 [ -s study/plots/scale_curve.gp ] && [ -s study/plots/suite_metrics.gp ] || fail "no suite plot scripts"
 grep -q '^## scale_curve (accuracy by scale)' study/report.md || fail "the report has no scale table"
-grep -q '"eval.suites": "translation,scale"' study/runs/max_pool-seed0/fingerprint.json || fail "fingerprint lacks the suites"
+grep -q '"eval.suites": "translation,scale,erf"' study/runs/max_pool-seed0/fingerprint.json || fail "fingerprint lacks the suites"
 # Other suites: --report-only names the key; a plain re-run evaluates the saved models again.
-expect_exit 2 "eval.suites translation,scale in the folder, translation,rotation now" -- \
+expect_exit 2 "eval.suites translation,scale,erf in the folder, translation,rotation now" -- \
   "$POOLNET" ablate "${S[@]}" --suites translation,rotation --out study --report-only
 model=$(sha256sum study/runs/max_pool-seed0/model.safetensors)
 "$POOLNET" ablate "${S[@]}" --suites translation,rotation --out study > again.txt
