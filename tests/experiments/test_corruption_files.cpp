@@ -10,6 +10,7 @@
 
 #include "experiments/eval/corruption_files.h"
 #include "experiments/eval/suites.h"
+#include "experiments/study/fingerprint.h"
 #include "framework/autograd.h"
 #include "framework/data/npy.h"
 #include "framework/errors.h"
@@ -285,6 +286,17 @@ TEST(CorruptionFiles, EverySuiteMetricIsDeclared) {
   }
   EXPECT_TRUE(find_suite_metric("corruption_files_acc_mean")->higher_is_better);
   EXPECT_EQ(find_suite_metric("no_such_metric"), nullptr);
+}
+
+TEST(CorruptionFiles, FingerprintRecordsTheFolderOnlyWhenSet) {
+  const DataIdentity data{.name = "mnist", .files = {}};
+  ShiftEvalOptions o;
+  o.suites = {"translation", "corruption"};
+  EXPECT_EQ(run_fingerprint({}, data, {ShiftMode::kCircular}, o).count("eval.corruption_dir"), 0u);
+  o.corruption_dir = "/data/mnist_c";
+  const Fingerprint f = run_fingerprint({}, data, {ShiftMode::kCircular}, o);
+  EXPECT_EQ(f.at("eval.corruption_dir"), "/data/mnist_c");
+  EXPECT_TRUE(is_evaluation_only("eval.corruption_dir"));
 }
 
 }  // namespace
