@@ -5,9 +5,9 @@
 #include <vector>
 
 #include "experiments/eval/shift_eval.h"
-#include "framework/data/dataset.h"
 #include "experiments/study/ablation.h"
 #include "experiments/train/train_config.h"
+#include "framework/data/dataset.h"
 
 namespace CLI {
 class App;

@@ -24,25 +24,23 @@ const char* const kCifarLabels = "labels.npy";
   throw DataError(fmt::format("corruption files: {}: {}", file.string(), what));
 }
 
-std::string shape_text(const std::vector<int64_t>& shape) {
-  return fmt::format("[{}]", fmt::join(shape, "x"));
-}
+std::string shape_text(const std::vector<int64_t>& shape) { return fmt::format("[{}]", fmt::join(shape, "x")); }
 
 // `found` in the published order of `known`, then the others by name.
 std::vector<std::string> in_published_order(std::vector<std::string> found, const std::vector<std::string>& known) {
   const auto rank = [&](const std::string& name) {
     return static_cast<size_t>(std::find(known.begin(), known.end(), name) - known.begin());
   };
-  std::sort(found.begin(), found.end(), [&](const std::string& a, const std::string& b) {
-    return std::pair(rank(a), a) < std::pair(rank(b), b);
-  });
+  std::sort(found.begin(), found.end(),
+            [&](const std::string& a, const std::string& b) { return std::pair(rank(a), a) < std::pair(rank(b), b); });
   return found;
 }
 
 // The images file's header: uint8 [N, H, W, C] with the data set's H, W, C.
 int64_t image_rows(const fs::path& file, const data::DatasetInfo& info, const fs::path& dir) {
   const data::NpyHeader h = data::read_npy_header(file);
-  if (h.dtype != data::NpyDtype::kUint8) data_fail(file, fmt::format("images of dtype {}, expected uint8 (|u1)", h.descr));
+  if (h.dtype != data::NpyDtype::kUint8)
+    data_fail(file, fmt::format("images of dtype {}, expected uint8 (|u1)", h.descr));
   if (h.shape.size() != 4)
     data_fail(file, fmt::format("images of shape {}, expected [N, H, W, C]", shape_text(h.shape)));
   if (h.shape[1] != info.height || h.shape[2] != info.width || h.shape[3] != info.channels) {
@@ -68,7 +66,8 @@ int64_t take(int64_t rows, int64_t samples) { return samples > 0 ? std::min(samp
 void find_mnist_c(const fs::path& dir, const data::DatasetInfo& info, int64_t samples, CorruptionFiles& out) {
   std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(dir)) {
-    if (entry.is_directory() && fs::exists(entry.path() / kMnistImages)) names.push_back(entry.path().filename().string());
+    if (entry.is_directory() && fs::exists(entry.path() / kMnistImages))
+      names.push_back(entry.path().filename().string());
   }
   for (const std::string& name : in_published_order(names, mnist_c_corruptions())) {
     const fs::path images = dir / name / kMnistImages, labels = dir / name / kMnistLabels;
@@ -82,7 +81,8 @@ void find_cifar10_c(const fs::path& dir, const data::DatasetInfo& info, int64_t 
   std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(dir)) {
     const fs::path& p = entry.path();
-    if (entry.is_regular_file() && p.extension() == ".npy" && p.filename() != kCifarLabels) names.push_back(p.stem().string());
+    if (entry.is_regular_file() && p.extension() == ".npy" && p.filename() != kCifarLabels)
+      names.push_back(p.stem().string());
   }
   if (names.empty()) data_fail(dir / kCifarLabels, "no <corruption>.npy beside it");
   const fs::path labels = dir / kCifarLabels;
@@ -93,7 +93,8 @@ void find_cifar10_c(const fs::path& dir, const data::DatasetInfo& info, int64_t 
       data_fail(images, fmt::format("{} images, not {} equal blocks of severities 1..5", rows, kCifarSeverities));
     check_labels(labels, rows, images);
     const int64_t block = rows / kCifarSeverities;
-    for (int s = 1; s <= kCifarSeverities; ++s) out.blocks.push_back({name, s, images, labels, (s - 1) * block, take(block, samples)});
+    for (int s = 1; s <= kCifarSeverities; ++s)
+      out.blocks.push_back({name, s, images, labels, (s - 1) * block, take(block, samples)});
   }
 }
 
@@ -101,16 +102,31 @@ void find_cifar10_c(const fs::path& dir, const data::DatasetInfo& info, int64_t 
 
 const std::vector<std::string>& mnist_c_corruptions() {
   static const std::vector<std::string> names = {
-      "shot_noise", "impulse_noise", "glass_blur", "motion_blur", "shear", "scale",       "rotate",     "brightness",
+      "shot_noise", "impulse_noise", "glass_blur", "motion_blur", "shear",       "scale",  "rotate",      "brightness",
       "translate",  "stripe",        "fog",        "spatter",     "dotted_line", "zigzag", "canny_edges", "identity"};
   return names;
 }
 
 const std::vector<std::string>& cifar10_c_corruptions() {
-  static const std::vector<std::string> names = {
-      "gaussian_noise", "shot_noise", "impulse_noise",     "defocus_blur",  "glass_blur",     "motion_blur", "zoom_blur",
-      "snow",           "frost",      "fog",               "brightness",    "contrast",       "elastic_transform",
-      "pixelate",       "jpeg_compression", "speckle_noise", "gaussian_blur", "spatter",      "saturate"};
+  static const std::vector<std::string> names = {"gaussian_noise",
+                                                 "shot_noise",
+                                                 "impulse_noise",
+                                                 "defocus_blur",
+                                                 "glass_blur",
+                                                 "motion_blur",
+                                                 "zoom_blur",
+                                                 "snow",
+                                                 "frost",
+                                                 "fog",
+                                                 "brightness",
+                                                 "contrast",
+                                                 "elastic_transform",
+                                                 "pixelate",
+                                                 "jpeg_compression",
+                                                 "speckle_noise",
+                                                 "gaussian_blur",
+                                                 "spatter",
+                                                 "saturate"};
   return names;
 }
 
@@ -129,9 +145,10 @@ CorruptionFiles find_corruption_files(const fs::path& dir, const data::DatasetIn
     find_mnist_c(dir, info, samples, out);
   }
   if (out.blocks.empty()) {
-    throw ConfigError(fmt::format("--corruption-dir {}: holds neither the MNIST-C layout (<corruption>/{} and {}) nor the "
-                                  "CIFAR-10-C layout ({} and <corruption>.npy)",
-                                  dir.string(), kMnistImages, kMnistLabels, kCifarLabels));
+    throw ConfigError(
+        fmt::format("--corruption-dir {}: holds neither the MNIST-C layout (<corruption>/{} and {}) nor the "
+                    "CIFAR-10-C layout ({} and <corruption>.npy)",
+                    dir.string(), kMnistImages, kMnistLabels, kCifarLabels));
   }
   return out;
 }
@@ -146,7 +163,8 @@ Tensor corruption_block_images(const CorruptionBlock& block) {
     for (int64_t c = 0; c < C; ++c) {
       for (int64_t y = 0; y < H; ++y) {
         for (int64_t x = 0; x < W; ++x) {
-          dst[((n * C + c) * H + y) * W + x] = static_cast<float>(a.bytes[static_cast<size_t>(((n * H + y) * W + x) * C + c)]) / 255.0f;
+          dst[((n * C + c) * H + y) * W + x] =
+              static_cast<float>(a.bytes[static_cast<size_t>(((n * H + y) * W + x) * C + c)]) / 255.0f;
         }
       }
     }

@@ -57,8 +57,7 @@ const std::vector<Suite>& registry() {
       {"corruption",
        "corruption_acc_mean, corruption.csv: 10 seeded corruptions x 3 severities; with --corruption-dir also "
        "corruption_files_acc_mean, corruption_files.csv: the MNIST-C / CIFAR-10-C .npy files",
-       false,
-       [](const SuiteInput& in) { return corruption_suite(in); }},
+       false, [](const SuiteInput& in) { return corruption_suite(in); }},
   };
   return table;
 }
@@ -223,9 +222,10 @@ SuiteResult corruption_suite(const SuiteInput& in, const std::vector<int>& sever
   SuiteResult result{"corruption", {{"corruption_acc_mean", mean_acc(curve.points)}}, {curve}};
   if (!in.options.corruption_dir.empty()) {
     // The data set's shape and classes from the model's statistics, or from the images alone.
-    data::DatasetInfo info;
-    if (in.info != nullptr) info = *in.info;
-    else info = {.channels = in.images.size(1), .height = in.images.size(2), .width = in.images.size(3)};
+    const data::DatasetInfo info =
+        in.info != nullptr
+            ? *in.info
+            : data::DatasetInfo{.channels = in.images.size(1), .height = in.images.size(2), .width = in.images.size(3)};
     const SuiteResult files = corruption_files_result(in.logits, info, in.options);
     result.metrics.insert(result.metrics.end(), files.metrics.begin(), files.metrics.end());
     result.curves.insert(result.curves.end(), files.curves.begin(), files.curves.end());

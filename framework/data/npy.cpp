@@ -76,7 +76,9 @@ class HeaderParser {
         fail(path_, fmt::format("the header has data after its closing brace at byte {}", pos_));
     }
     if (!has_descr || !has_order || !has_shape) {
-      fail(path_, fmt::format("the header lacks the key '{}'", !has_descr ? "descr" : !has_order ? "fortran_order" : "shape"));
+      fail(path_, fmt::format("the header lacks the key '{}'", !has_descr   ? "descr"
+                                                               : !has_order ? "fortran_order"
+                                                                            : "shape"));
     }
   }
 
@@ -91,7 +93,8 @@ class HeaderParser {
   }
   std::string string_literal(const char* what) {
     const char quote = peek();
-    if (quote != '\'' && quote != '"') fail(path_, fmt::format("expected a quoted string as {} at byte {} of the header", what, pos_));
+    if (quote != '\'' && quote != '"')
+      fail(path_, fmt::format("expected a quoted string as {} at byte {} of the header", what, pos_));
     const size_t end = text_.find(quote, pos_ + 1);
     if (end == std::string::npos) fail(path_, fmt::format("unterminated string at byte {} of the header", pos_));
     std::string value = text_.substr(pos_ + 1, end - pos_ - 1);
@@ -116,7 +119,8 @@ class HeaderParser {
       value = value * 10 + (text_[pos_] - '0');
       ++pos_;
     }
-    if (pos_ == start) fail(path_, fmt::format("expected a non-negative integer in the shape at byte {} of the header", pos_));
+    if (pos_ == start)
+      fail(path_, fmt::format("expected a non-negative integer in the shape at byte {} of the header", pos_));
     return value;
   }
   std::vector<int64_t> tuple() {
@@ -136,7 +140,8 @@ class HeaderParser {
       if (peek() != ')') fail(path_, fmt::format("expected ',' or ')' in the shape at byte {} of the header", pos_));
     }
     ++pos_;
-    if (shape.size() == 1 && !comma_after_last) fail(path_, "the shape (n) is not a tuple: a 1-d shape is written (n,)");
+    if (shape.size() == 1 && !comma_after_last)
+      fail(path_, "the shape (n) is not a tuple: a 1-d shape is written (n,)");
     return shape;
   }
 
@@ -192,11 +197,13 @@ NpyHeader read_npy_header(const fs::path& path) {
     fail(path, fmt::format("format version {}.{} is not supported (expected 1.0, 2.0 or 3.0)", prefix[6], prefix[7]));
   const int length_bytes = header.version == 1 ? 2 : 4;
   const uint64_t prefix_bytes = 8 + static_cast<uint64_t>(length_bytes);
-  if (size < prefix_bytes) fail(path, fmt::format("the file holds {} bytes, too short for a version {}.0 header", size, header.version));
+  if (size < prefix_bytes)
+    fail(path, fmt::format("the file holds {} bytes, too short for a version {}.0 header", size, header.version));
   if (length_bytes == 4) in.read(reinterpret_cast<char*>(prefix + 10), 2);
   const uint64_t header_bytes = little_endian(prefix + 8, length_bytes);
   if (header_bytes > kNpyMaxHeaderBytes)
-    fail(path, fmt::format("the header claims {} bytes, more than the {}-byte limit", header_bytes, kNpyMaxHeaderBytes));
+    fail(path,
+         fmt::format("the header claims {} bytes, more than the {}-byte limit", header_bytes, kNpyMaxHeaderBytes));
   if (prefix_bytes + header_bytes > size) {
     fail(path, fmt::format("the header claims {} bytes but the file holds {} after the {}-byte prefix", header_bytes,
                            size - prefix_bytes, prefix_bytes));
@@ -207,8 +214,7 @@ NpyHeader read_npy_header(const fs::path& path) {
   if (text.empty() || text.back() != '\n') fail(path, "the header does not end with a newline");
   HeaderParser(path, text).parse(header);
   const auto dtype = dtype_of(header.descr);
-  if (!dtype)
-    fail(path, fmt::format("dtype '{}' is not supported (expected |u1, <u1, <i4 or <i8)", header.descr));
+  if (!dtype) fail(path, fmt::format("dtype '{}' is not supported (expected |u1, <u1, <i4 or <i8)", header.descr));
   header.dtype = dtype->first;
   header.item_bytes = dtype->second;
   header.data_offset = prefix_bytes + header_bytes;
@@ -224,8 +230,8 @@ NpyHeader read_npy_header(const fs::path& path) {
                            shape_text(header.shape), header.descr, claimed, holds));
   }
   if (holds > claimed) {
-    fail(path, fmt::format("{} bytes of trailing data: shape {} of {} needs {} bytes but the file holds {}", holds - claimed,
-                           shape_text(header.shape), header.descr, claimed, holds));
+    fail(path, fmt::format("{} bytes of trailing data: shape {} of {} needs {} bytes but the file holds {}",
+                           holds - claimed, shape_text(header.shape), header.descr, claimed, holds));
   }
   return header;
 }
@@ -251,7 +257,8 @@ NpyArray read_npy_rows(const fs::path& path, int64_t first, int64_t count) {
   }
   NpyArray out{header, header.shape, {}};
   out.shape[0] = count;
-  const uint64_t row_bytes = data_bytes(std::vector<int64_t>(header.shape.begin() + 1, header.shape.end()), header.item_bytes);
+  const uint64_t row_bytes =
+      data_bytes(std::vector<int64_t>(header.shape.begin() + 1, header.shape.end()), header.item_bytes);
   out.bytes.resize(row_bytes * static_cast<uint64_t>(count));
   std::ifstream in(path, std::ios::binary);
   in.seekg(static_cast<std::streamoff>(header.data_offset + row_bytes * static_cast<uint64_t>(first)));
@@ -266,9 +273,15 @@ std::vector<int64_t> npy_integers(const NpyArray& array) {
   const uint8_t* b = array.bytes.data();
   for (size_t i = 0; i < n; ++i) {
     switch (array.header.dtype) {
-      case NpyDtype::kUint8: out[i] = b[i]; break;
-      case NpyDtype::kInt32: out[i] = static_cast<int32_t>(static_cast<uint32_t>(little_endian(b + 4 * i, 4))); break;
-      case NpyDtype::kInt64: out[i] = static_cast<int64_t>(little_endian(b + 8 * i, 8)); break;
+      case NpyDtype::kUint8:
+        out[i] = b[i];
+        break;
+      case NpyDtype::kInt32:
+        out[i] = static_cast<int32_t>(static_cast<uint32_t>(little_endian(b + 4 * i, 4)));
+        break;
+      case NpyDtype::kInt64:
+        out[i] = static_cast<int64_t>(little_endian(b + 8 * i, 8));
+        break;
     }
   }
   return out;

@@ -31,8 +31,8 @@ inline constexpr uint64_t kNpyMaxHeaderBytes = uint64_t{1} << 16;
 enum class NpyDtype { kUint8, kInt32, kInt64 };
 
 struct NpyHeader {
-  int version = 1;             // the major version: 1, 2 or 3
-  std::string descr;           // as written: "|u1", "<u1", "<i4", "<i8"
+  int version = 1;    // the major version: 1, 2 or 3
+  std::string descr;  // as written: "|u1", "<u1", "<i4", "<i8"
   NpyDtype dtype = NpyDtype::kUint8;
   int64_t item_bytes = 1;
   std::vector<int64_t> shape;  // e.g. {10000, 28, 28, 1}; {} for a scalar

@@ -1,9 +1,8 @@
 // The corruption suite on the official file layouts (experiments/eval/corruption_files.h): tiny
 // MNIST-C and CIFAR-10-C trees in the real .npy format, a classifier whose logits are pixels, and
 // accuracies recomputed naively from the files' bytes; every malformed tree's error.
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <map>
@@ -56,7 +55,8 @@ double naive_accuracy(const std::vector<uint8_t>& hwc, int64_t H, int64_t W, int
   for (int64_t n = first; n < first + count; ++n) {
     int64_t best = 0;
     for (int64_t c = 1; c < kClasses; ++c) {
-      if (hwc[static_cast<size_t>(((n * H) * W + c) * C + channel)] > hwc[static_cast<size_t>(((n * H) * W + best) * C + channel)])
+      if (hwc[static_cast<size_t>(((n * H) * W + c) * C + channel)] >
+          hwc[static_cast<size_t>(((n * H) * W + best) * C + channel)])
         best = c;
     }
     right += best == labels[static_cast<size_t>(n)];
@@ -72,7 +72,8 @@ std::vector<uint8_t> as_bytes(const std::vector<int64_t>& values, int item) {
   return out;
 }
 
-void write_npy(const fs::path& file, const std::string& descr, std::vector<int64_t> shape, const std::vector<uint8_t>& bytes) {
+void write_npy(const fs::path& file, const std::string& descr, std::vector<int64_t> shape,
+               const std::vector<uint8_t>& bytes) {
   fs::create_directories(file.parent_path());
   write_bytes(file, data::npy_file_bytes(descr, shape, bytes));
 }
@@ -120,7 +121,8 @@ MnistC write_mnist_c(const fs::path& dir, const std::vector<std::string>& names)
     tree.images[name] = image_bytes(12, 28, 28, 1, seed++);
     for (int64_t n = 0; n < 12; ++n) tree.labels[name].push_back((n * 7 + seed) % kClasses);
     // the label's pixel the largest in every other image, so that accuracies differ from 0
-    for (int64_t n = 0; n < 12; n += 2) tree.images[name][static_cast<size_t>(n * 28 * 28 + tree.labels[name][n])] = 255;
+    for (int64_t n = 0; n < 12; n += 2)
+      tree.images[name][static_cast<size_t>(n * 28 * 28 + tree.labels[name][n])] = 255;
     write_npy(dir / name / "test_images.npy", "|u1", {12, 28, 28, 1}, tree.images[name]);
     write_npy(dir / name / "test_labels.npy", "|u1", {12}, as_bytes(tree.labels[name], 1));
   }
@@ -184,7 +186,8 @@ TEST(CorruptionFiles, Cifar10CSeverityBlocksAndChannelOrder) {
   for (int64_t n = 0; n < 2; ++n) {
     for (int64_t ch = 0; ch < 3; ++ch) {
       for (int64_t p = 0; p < 32 * 32; p += 97) {
-        EXPECT_EQ(x.data()[(n * 3 + ch) * 1024 + p], images["contrast"][static_cast<size_t>(((3 + n) * 1024 + p) * 3 + ch)] / 255.0f);
+        EXPECT_EQ(x.data()[(n * 3 + ch) * 1024 + p],
+                  images["contrast"][static_cast<size_t>(((3 + n) * 1024 + p) * 3 + ch)] / 255.0f);
       }
     }
   }
@@ -282,7 +285,8 @@ TEST(CorruptionFiles, EverySuiteMetricIsDeclared) {
   for (const Suite& suite : suites()) {
     if (!suite.run) continue;
     const SuiteResult r = suite.run(SuiteInput{logits, images, y, options, model.get(), &dataset});
-    for (const auto& [name, value] : r.metrics) EXPECT_NE(find_suite_metric(name), nullptr) << suite.name << ": " << name;
+    for (const auto& [name, value] : r.metrics)
+      EXPECT_NE(find_suite_metric(name), nullptr) << suite.name << ": " << name;
   }
   EXPECT_TRUE(find_suite_metric("corruption_files_acc_mean")->higher_is_better);
   EXPECT_EQ(find_suite_metric("no_such_metric"), nullptr);

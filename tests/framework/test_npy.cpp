@@ -1,8 +1,7 @@
 // The .npy reader (framework/data/npy.h): valid files of every supported dtype and format
 // version, built byte by byte here, and every malformed case with the message it must give.
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <functional>
 
@@ -75,8 +74,8 @@ TEST(Npy, ReadsUint8ImagesOfEachVersion) {
 TEST(Npy, ReadsIntegerLabelsLittleEndian) {
   TempDir dir;
   // int64: 3, -2, 2^40 + 5; int32: 9, -1, 70000; uint8: 0, 255.
-  const std::vector<uint8_t> i8 = {3, 0, 0, 0, 0, 0, 0, 0, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-                                   5, 0, 0, 0, 0, 1, 0, 0};
+  const std::vector<uint8_t> i8 = {3,    0,    0,    0,    0, 0, 0, 0, 0xfe, 0xff, 0xff, 0xff,
+                                   0xff, 0xff, 0xff, 0xff, 5, 0, 0, 0, 0,    1,    0,    0};
   const std::vector<uint8_t> i4 = {9, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x70, 0x11, 0x01, 0};
   write_bytes(dir / "i8.npy", npy_raw(1, dict("<i8", "(3,)"), i8));
   write_bytes(dir / "i4.npy", npy_raw(2, "{\"descr\":\"<i4\",\"shape\":(3,),\"fortran_order\":False}\n", i4));
@@ -140,15 +139,15 @@ TEST(Npy, RejectsBadPrefixes) {
 
 TEST(Npy, RejectsMalformedHeaders) {
   const std::vector<uint8_t> one = {0};
-  expect_bad(npy_raw(1, "{'descr': '|u1', 'fortran_order': False, 'shape': (1,), }", one), "does not end with a newline");
+  expect_bad(npy_raw(1, "{'descr': '|u1', 'fortran_order': False, 'shape': (1,), }", one),
+             "does not end with a newline");
   expect_bad(npy_raw(1, "['descr']\n", one), "does not start with '{'");
   expect_bad(npy_raw(1, "{'descr': '|u1', 'fortran_order': False}\n", one), "lacks the key 'shape'");
   expect_bad(npy_raw(1, "{'fortran_order': False, 'shape': (1,)}\n", one), "lacks the key 'descr'");
   expect_bad(npy_raw(1, "{'descr': '|u1', 'shape': (1,)}\n", one), "lacks the key 'fortran_order'");
   expect_bad(npy_raw(1, "{'descr': '|u1', 'descr': '|u1', 'fortran_order': False, 'shape': (1,)}\n", one),
              "names 'descr' twice");
-  expect_bad(npy_raw(1, "{'descr': '|u1', 'fortran_order': False, 'shape': (1,), 'x': 1}\n", one),
-             "the key 'x'");
+  expect_bad(npy_raw(1, "{'descr': '|u1', 'fortran_order': False, 'shape': (1,), 'x': 1}\n", one), "the key 'x'");
   expect_bad(npy_raw(1, "{descr: '|u1'}\n", one), "expected a quoted string");
   expect_bad(npy_raw(1, "{'descr' '|u1'}\n", one), "expected ':'");
   expect_bad(npy_raw(1, "{'descr: '|u1'}\n", one), "expected ':'");
@@ -157,7 +156,8 @@ TEST(Npy, RejectsMalformedHeaders) {
   expect_bad(npy_raw(1, "{'descr': '|u1' 'fortran_order': False}\n", one), "expected ',' or '}'");
   expect_bad(npy_raw(1, "{'descr': '|u1', 'fortran_order': 0, 'shape': (1,)}\n", one), "not True or False");
   expect_bad(npy_raw(1, "{'descr': '|u1', 'fortran_order': False, 'shape': [1]}\n", one), "not a tuple");
-  expect_bad(npy_raw(1, "{'descr': '|u1', 'fortran_order': False, 'shape': (1)}\n", one), "a 1-d shape is written (n,)");
+  expect_bad(npy_raw(1, "{'descr': '|u1', 'fortran_order': False, 'shape': (1)}\n", one),
+             "a 1-d shape is written (n,)");
   expect_bad(npy_raw(1, "{'descr': '|u1', 'fortran_order': False, 'shape': (-1,)}\n", one), "non-negative integer");
   expect_bad(npy_raw(1, "{'descr': '|u1', 'fortran_order': False, 'shape': (1 2)}\n", one), "expected ',' or ')'");
   expect_bad(npy_raw(1, "{'descr': '|u1', 'fortran_order': False, 'shape': (1,)} x\n", one), "after its closing brace");
