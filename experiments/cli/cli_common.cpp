@@ -2,10 +2,12 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <filesystem>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "experiments/eval/corruption_files.h"
 #include "experiments/eval/suites.h"
 #include "framework/errors.h"
 #include "framework/parallel.h"
@@ -82,6 +84,9 @@ void add_shift_options(CLI::App& app, ShiftOptions& o) {
   app.add_option("--suite-samples", o.suite_samples, "test images used by the suites other than translation (0: all)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--corruption-dir", o.corruption_dir,
+                 "the corruption suite also evaluates the official MNIST-C (<corruption>/test_images.npy) or "
+                 "CIFAR-10-C (<corruption>.npy, labels.npy) files of this folder (docs/metrics.md)");
 }
 
 std::vector<ShiftMode> parse_shift_modes(const std::string& list) {
@@ -107,8 +112,19 @@ ShiftEvalOptions shift_eval_options(const ShiftOptions& o, int64_t height, int64
   e.grid_samples = o.grid_samples;
   e.suites = parse_suites(o.suites.empty() ? default_suites() : o.suites);
   e.suite_samples = o.suite_samples;
+  if (!o.corruption_dir.empty())
+    e.corruption_dir = std::filesystem::absolute(o.corruption_dir).lexically_normal().string();
   e.seed = seed;
   return e;
+}
+
+void check_corruption_dir(const ShiftEvalOptions& e, const data::DatasetInfo& info) {
+  if (e.corruption_dir.empty()) return;
+  if (std::find(e.suites.begin(), e.suites.end(), "corruption") == e.suites.end()) {
+    throw ConfigError(fmt::format("--corruption-dir: only the corruption suite reads it, and --suites is '{}'",
+                                  fmt::join(e.suites, ",")));
+  }
+  find_corruption_files(e.corruption_dir, info, e.suite_samples);
 }
 
 namespace {

@@ -7,6 +7,7 @@
 #include "experiments/eval/shift_eval.h"
 #include "experiments/study/ablation.h"
 #include "experiments/train/train_config.h"
+#include "framework/data/dataset.h"
 
 namespace CLI {
 class App;
@@ -36,13 +37,18 @@ struct ShiftOptions {
   int64_t grid_samples = 2000;
   std::string suites;  // empty: default_suites() (experiments/eval/suites.h)
   int64_t suite_samples = 2000;
+  std::string corruption_dir;  // empty: the corruption suite evaluates its seeded corruptions only
 };
 // --max-shift, --shift-modes (and --shift-mode as a single-mode alias), --grid-samples,
-// --suites, --suite-samples.
+// --suites, --suite-samples, --corruption-dir.
 void add_shift_options(CLI::App& app, ShiftOptions& options);
 std::vector<ShiftMode> parse_shift_modes(const std::string& list);
 // The shift evaluation options for images of size H x W (ConfigError if K does not fit).
 ShiftEvalOptions shift_eval_options(const ShiftOptions& options, int64_t height, int64_t width, uint64_t seed);
+// With a corruption folder: ConfigError unless the corruption suite is selected, and the checks of
+// find_corruption_files (experiments/eval/corruption_files.h) against the data set, before any
+// training or evaluation.
+void check_corruption_dir(const ShiftEvalOptions& options, const data::DatasetInfo& info);
 
 // The points of a grid over training options, from "KEY=V1,V2,..." axes (--grid), the first
 // axis slowest; each value is applied to base as `--KEY=VALUE` on the command line would be.

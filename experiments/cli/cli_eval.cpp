@@ -50,6 +50,7 @@ void add_eval_command(CLI::App& app) {
                                     shape_str(test.image_shape()), shape_str(model->spec().input)));
     }
     const auto options = shift_eval_options(o->shift, test.height(), test.width(), config.seed);
+    check_corruption_dir(options, test.info());
     RunResult result = evaluate_model(*model, test, parse_shift_modes(o->shift.shift_modes), options);
     result.model = canonical_name(model->spec());
     result.strategy = to_string(model->spec().downsample);

@@ -60,6 +60,9 @@ struct ShiftEvalOptions {
   // test images the suites other than translation use (the first ones; 0: all).
   std::vector<std::string> suites{"translation"};
   int64_t suite_samples = 2000;
+  // The official corruption files the corruption suite also evaluates (corruption_files.h;
+  // empty: none).
+  std::string corruption_dir;
 };
 
 struct ShiftMetrics {

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "experiments/eval/aliasing.h"
+#include "experiments/eval/corruption_files.h"
 #include "experiments/eval/corruptions.h"
 #include "experiments/eval/erf.h"
 #include "experiments/eval/evaluation.h"
@@ -58,8 +59,10 @@ const std::vector<Suite>& registry() {
        [](const SuiteInput& in) { return scale_suite(in); }},
       {"rotation", "rotation_acc_mean, rotation_curve.csv: accuracy vs angle 0..180 degrees", false,
        [](const SuiteInput& in) { return rotation_suite(in); }},
-      {"corruption", "corruption_acc_mean, corruption.csv: 10 seeded corruptions x 3 severities", false,
-       [](const SuiteInput& in) { return corruption_suite(in); }},
+      {"corruption",
+       "corruption_acc_mean, corruption.csv: 10 seeded corruptions x 3 severities; with --corruption-dir also "
+       "corruption_files_acc_mean, corruption_files.csv: the MNIST-C / CIFAR-10-C .npy files",
+       false, [](const SuiteInput& in) { return corruption_suite(in); }},
       {"subpixel", "subpixel_consistency, subpixel_prob_change, subpixel_curve.csv: k/4-px Fourier shifts, k = 1..3",
        false, [](const SuiteInput& in) { return subpixel_suite(in); }},
       {"aliasing", "aliasing_mean, aliasing.csv: input energy above each downsampling layer's Nyquist", false,
@@ -75,6 +78,24 @@ const std::vector<Suite>& registry() {
   return table;
 }
 
+const std::vector<SuiteMetric>& metric_table() {
+  static const std::vector<SuiteMetric> table = {
+      {"worst_shift_acc", "worst-shift accuracy", true},
+      {"scale_acc_mean", "mean accuracy over scales", true},
+      {"rotation_acc_mean", "mean accuracy over rotations", true},
+      {"corruption_acc_mean", "mean accuracy under the seeded corruptions", true},
+      {"corruption_files_acc_mean", "mean accuracy on the corruption files", true},
+      {"subpixel_consistency", "consistency under sub-pixel shifts", true},
+      {"subpixel_prob_change", "probability change under sub-pixel shifts", false},
+      {"aliasing_mean", "share of the downsampling layers' input energy that aliases", false},
+      {"pointing_acc", "pointing accuracy of the class activation or attention map", true},
+      {"position_r2_last", "R² of the position probe on the last feature map", true},
+      {"erf_r50", "effective receptive field radius holding 50% (larger: wider)", true},
+      {"erf_r90", "effective receptive field radius holding 90% (larger: wider)", true},
+  };
+  return table;
+}
+
 std::vector<std::string> suite_names() {
   std::vector<std::string> names;
   for (const auto& s : registry()) names.push_back(s.name);
@@ -83,6 +104,15 @@ std::vector<std::string> suite_names() {
 }  // namespace
 
 const std::vector<Suite>& suites() { return registry(); }
+
+const std::vector<SuiteMetric>& suite_metrics() { return metric_table(); }
+
+const SuiteMetric* find_suite_metric(const std::string& name) {
+  for (const auto& m : metric_table()) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
 
 Model& suite_model(const SuiteInput& in, const std::string& suite) {
   if (in.model == nullptr || in.info == nullptr)
@@ -212,7 +242,18 @@ SuiteResult corruption_suite(const SuiteInput& in, const std::vector<int>& sever
       curve.points.push_back({corruption_names()[kind], static_cast<double>(severity), acc});
     }
   }
-  return {"corruption", {{"corruption_acc_mean", mean_acc(curve.points)}}, {curve}, {}};
+  SuiteResult result{"corruption", {{"corruption_acc_mean", mean_acc(curve.points)}}, {curve}};
+  if (!in.options.corruption_dir.empty()) {
+    // The data set's shape and classes from the model's statistics, or from the images alone.
+    const data::DatasetInfo info =
+        in.info != nullptr
+            ? *in.info
+            : data::DatasetInfo{.channels = in.images.size(1), .height = in.images.size(2), .width = in.images.size(3)};
+    const SuiteResult files = corruption_files_result(in.logits, info, in.options);
+    result.metrics.insert(result.metrics.end(), files.metrics.begin(), files.metrics.end());
+    result.curves.insert(result.curves.end(), files.curves.begin(), files.curves.end());
+  }
+  return result;
 }
 
 }  // namespace poolnet

@@ -9,7 +9,9 @@
 //                (image_transforms.h: antialiased resize about the centre, background 0)
 //   rotation     rotation_acc_mean and rotation_curve: accuracy vs angle, 0..180 degrees
 //   corruption   corruption_acc_mean and corruption (per corruption and severity)
-//                (corruptions.h: seeded, MNIST-C style)
+//                (corruptions.h: seeded, MNIST-C style); with options.corruption_dir also
+//                corruption_files_acc_mean and corruption_files (corruption_files.h: the
+//                official MNIST-C / CIFAR-10-C .npy files)
 //   subpixel     subpixel_consistency, subpixel_prob_change and subpixel_curve: predictions under
 //                Fourier-interpolated shifts by 1/4, 1/2, 3/4 px (subpixel.h)
 //   aliasing     aliasing_mean and aliasing: per downsampling layer, the share of its input's
@@ -57,6 +59,18 @@ struct Suite {
   bool in_default;                                    // part of the default list (the default study's time budget)
   std::function<SuiteResult(const SuiteInput&)> run;  // empty for translation
 };
+
+// A summary metric of a suite, declared once here: the phrase the study's findings use and the
+// direction of its paired comparisons (experiments/study/comparisons.h).
+struct SuiteMetric {
+  std::string name;  // the summary.csv column: "worst_shift_acc"
+  std::string phrase;
+  bool higher_is_better;
+};
+// Every summary metric the suites report.
+const std::vector<SuiteMetric>& suite_metrics();
+// The metric by name; nullptr for a name no suite declares.
+const SuiteMetric* find_suite_metric(const std::string& name);
 
 // Every suite, in the order they run and are reported.
 const std::vector<Suite>& suites();

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <map>
 
+#include "experiments/eval/suites.h"
 #include "experiments/study/report_parts.h"
 
 namespace poolnet {
@@ -102,6 +103,34 @@ std::vector<Comparison> compare_with_baseline(const std::vector<RunResult>& runs
           }
           out.push_back(c);
         }
+      }
+      // The suites' summary metrics: one value per run, no per-image outcomes: the t-test.
+      for (const std::string& name : report::suite_metric_names(runs)) {
+        std::vector<double> a, b;
+        for (const auto& [seed, other] : other_runs) {
+          const auto it = base_runs.find(seed);
+          if (it == base_runs.end()) continue;
+          const double* vb = suite_metric(*it->second, name);
+          const double* vs = suite_metric(*other, name);
+          if (vb == nullptr || vs == nullptr) continue;
+          a.push_back(*vb);
+          b.push_back(*vs);
+        }
+        if (a.empty()) continue;
+        const SuiteMetric* declared = find_suite_metric(name);
+        Comparison c;
+        c.strategy = strategy;
+        c.baseline = baseline;
+        c.grid = point;
+        c.metric = name;
+        c.title = declared != nullptr ? declared->phrase : name;
+        c.higher_is_better = declared == nullptr || declared->higher_is_better;
+        c.baseline_mean = describe(a).mean;
+        c.strategy_mean = describe(b).mean;
+        c.difference = paired_difference(a, b);
+        c.test = std::string("t");
+        c.p = c.difference.p;
+        out.push_back(c);
       }
     }
   }

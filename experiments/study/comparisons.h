@@ -4,7 +4,10 @@
 // Student-t interval; a test of the difference; and Holm's adjustment over every comparison of
 // the report. The test pools the per-image outcomes of all paired seeds where the metric is a
 // rate of binary outcomes (exact McNemar: clean accuracy on images, consistency on images, flip
-// rate on image x direction pairs), and is the paired t-test over seeds for the others. A
+// rate on image x direction pairs), and is the paired t-test over seeds for the others. The
+// evaluation suites' summary metrics (worst_shift_acc, ...) follow the shift metrics, with the
+// t-test over seeds and the direction and phrase their declaration gives (suite_metrics(),
+// experiments/eval/suites.h; higher is better for a metric none declares). A
 // difference is significant when its Holm-adjusted p is below 0.05 and its interval over seeds
 // excludes 0: these models differ on these images, and another training run would not undo it.
 #pragma once
@@ -32,7 +35,8 @@ struct Comparison {
   bool significant = false;     // p_holm < 0.05 and the interval excludes 0 (or a single seed)
 };
 
-// The comparisons of a study, in the order: grid point, strategy, metric, shift mode.
+// The comparisons of a study, in the order: grid point, strategy, metric, shift mode (the shift
+// metrics, then the suite metrics).
 std::vector<Comparison> compare_with_baseline(const std::vector<RunResult>& runs, const std::vector<std::string>& strategies,
                                               const std::vector<GridValues>& grid_points, const std::string& baseline);
 

@@ -184,6 +184,8 @@ Fingerprint run_fingerprint(const TrainConfig& c, const DataIdentity& data, cons
     f["eval.suites"] = suite_names;
     f["eval.suite_samples"] = std::to_string(shift.suite_samples);
   }
+  // Only when set, so that the folders of studies without it keep their fingerprints.
+  if (!shift.corruption_dir.empty()) f["eval.corruption_dir"] = shift.corruption_dir;
   return f;
 }
 

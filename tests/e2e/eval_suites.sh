@@ -42,6 +42,44 @@ for f in scale_curve.csv rotation_curve.csv corruption.csv subpixel_curve.csv al
   erf_r50.csv erf_r90.csv erf_maps.csv; do
   cmp one/$f two/$f || fail "$f differs at 1 thread"
 done
+# The official corruption files (--corruption-dir): a tiny MNIST-C tree in the real .npy format.
+npy() {  # npy FILE SHAPE BYTES...: a uint8 .npy file (numpy.save's layout) of the byte values
+  python3 - "$@" <<'PY'
+import struct, sys
+path, shape, values = sys.argv[1], sys.argv[2], [int(v) for v in sys.argv[3:]]
+header = "{'descr': '|u1', 'fortran_order': False, 'shape': (%s), }" % shape
+header += " " * (63 - (10 + len(header)) % 64) + "\n"
+with open(path, "wb") as f:
+    f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + bytes(values))
+PY
+}
+mkdir -p mc/fog mc/identity
+for c in fog identity; do
+  npy mc/$c/test_images.npy "16, 28, 28, 1" $(for i in $(seq 0 $((16 * 784 - 1))); do echo $(((i * 37 + ${#c}) % 256)); done)
+  npy mc/$c/test_labels.npy "16," $(for i in $(seq 0 15); do echo $((i % 2)); done)
+done
+mkdir -p files1 files2
+"$POOLNET" eval --checkpoint m/model.safetensors --max-shift 2 --suites corruption --corruption-dir mc --suite-samples 8 \
+  --quiet --json files1/eval.json > files1.txt
+grep -q "^corruption_files_acc_mean " files1.txt || fail "eval prints no corruption_files_acc_mean: $(cat files1.txt)"
+[ "$(head -1 files1/corruption_files.csv)" = "corruption,severity,acc" ] && [ "$(wc -l < files1/corruption_files.csv)" = 3 ] &&
+  [ "$(cut -d, -f1,2 files1/corruption_files.csv | tail -2 | tr '\n' ' ')" = "fog,0 identity,0 " ] ||
+  fail "corruption_files.csv: $(cat files1/corruption_files.csv)"
+"$POOLNET" eval --checkpoint m/model.safetensors --max-shift 2 --suites corruption --corruption-dir mc --suite-samples 8 \
+  --quiet --threads 1 --json files2/eval.json > /dev/null
+cmp files1/corruption_files.csv files2/corruption_files.csv || fail "corruption_files.csv differs at 1 thread"
+expect_exit 2 "--corruption-dir: only the corruption suite reads it" -- \
+  "$POOLNET" eval --checkpoint m/model.safetensors --suites translation --corruption-dir mc
+mkdir -p c10c
+npy c10c/labels.npy "5," 0 1 0 1 0
+npy c10c/fog.npy "5, 32, 32, 3" $(for i in $(seq 1 $((5 * 3072))); do echo 7; done)
+expect_exit 2 "fog.npy holds images of 32x32x3 \(HxWxC\), but the data set being evaluated \(shapes\) has 28x28x1" -- \
+  "$POOLNET" eval --checkpoint m/model.safetensors --suites corruption --corruption-dir c10c
+head -c 1000 mc/fog/test_images.npy > cut.npy && mv cut.npy mc/fog/test_images.npy
+expect_exit 1 "mc/fog/test_images.npy: truncated" -- \
+  "$POOLNET" eval --checkpoint m/model.safetensors --suites corruption --corruption-dir mc
+expect_exit 2 "--corruption-dir .*/absent: no such folder" -- \
+  "$POOLNET" eval --checkpoint m/model.safetensors --suites corruption --corruption-dir absent
 # translation alone: no suite files; a suite alone: no shift table.
 "$POOLNET" eval --checkpoint m/model.safetensors --max-shift 2 --suites rotation --suite-samples 8 --quiet \
   --json rot/eval.json > rot.txt

@@ -30,9 +30,10 @@ assert columns("equivariance.csv") == ["strategy", "layer_index", "layer", "type
 assert columns("comparisons.csv") == ["strategy", "shift_mode", "metric", "baseline", "baseline_mean", "strategy_mean", "diff",
                                       "ci_low", "ci_high", "seeds", "test", "better", "worse", "p", "p_holm", "significant"]
 comparisons = rows("comparisons.csv")
-assert len(comparisons) == 2 * (1 + 5 * 2), len(comparisons)  # 2 strategies x (clean + 5 metrics x 2 modes)
+assert len(comparisons) == 2 * (1 + 5 * 2 + 1), len(comparisons)  # 2 strategies x (clean + 5 metrics x 2 modes + worst_shift_acc)
 assert all(r["baseline"] == "max_pool" and r["seeds"] == "2" for r in comparisons), comparisons
 aps = {(r["metric"], r["shift_mode"]): r for r in comparisons if r["strategy"] == "aps:norm=l2"}
+assert aps[("worst_shift_acc", "")]["test"] == "t", aps
 assert aps[("consistency", "circular")]["test"] == "mcnemar" and float(aps[("consistency", "circular")]["diff"]) > 0
 layers = {(r["strategy"], r["layer"]): r["type"] for r in rows("equivariance.csv")}
 assert layers[("max_pool", "features.2")] == "MaxPool2d", layers

@@ -18,7 +18,7 @@ assert len(summary) == 24 * 2, len(summary)  # runs x shift modes
 assert {(r["head"], r["padding-mode"]) for r in summary} == {(h, p) for h in ("gap", "flatten") for p in ("zeros", "circular")}
 comparisons = rows("comparisons.csv")
 assert list(comparisons[0])[:3] == ["strategy", "head", "padding-mode"], list(comparisons[0])
-assert len(comparisons) == 2 * 4 * 11, len(comparisons)  # 2 strategies x 4 points x (clean + 5 metrics x 2 modes)
+assert len(comparisons) == 2 * 4 * 12, len(comparisons)  # 2 strategies x 4 points x (clean + 5 metrics x 2 modes + worst_shift_acc)
 for r in summary:
     if r["strategy"] == "none" and r["head"] == "gap" and r["padding-mode"] == "circular" and r["shift_mode"] == "circular":
         assert float(r["consistency"]) == 1.0, r  # no downsampling, circular padding, global head: exactly invariant

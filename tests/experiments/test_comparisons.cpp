@@ -151,5 +151,59 @@ TEST(Comparisons, CsvHasOneColumnPerGridOption) {
   EXPECT_NE(csv.find("\nb,gap,0.1,,clean_acc,a,"), std::string::npos) << csv;
 }
 
+// Suite summary metrics: one value per run, compared with the paired t-test over seeds. With
+// three seeds (2 degrees of freedom) the two-sided p of t is 1 - |t| / sqrt(t^2 + 2) exactly.
+TEST(Comparisons, SuiteMetricsGetThePairedTTestOverSeeds) {
+  std::vector<RunResult> runs;
+  const double base[] = {0.50, 0.60, 0.70}, other[] = {0.60, 0.72, 0.81};
+  for (uint64_t seed = 0; seed < 3; ++seed) {
+    runs.push_back(run("a", seed));
+    runs.back().suite_results.push_back({"worst_shift", {{"worst_shift_acc", base[seed]}}, {}});
+    runs.back().suite_results.push_back({"custom", {{"undeclared_metric", 1.0 + static_cast<double>(seed)}}, {}});
+    runs.push_back(run("b", seed));
+    runs.back().suite_results.push_back({"worst_shift", {{"worst_shift_acc", other[seed]}}, {}});
+    runs.back().suite_results.push_back({"custom", {{"undeclared_metric", 1.0 + static_cast<double>(seed)}}, {}});
+  }
+  runs.push_back(run("b", 3));  // no baseline run of seed 3: not paired
+  runs.back().suite_results.push_back({"worst_shift", {{"worst_shift_acc", 0.0}}, {}});
+  for (auto& r : runs) finish(r);
+  const auto all = compare_with_baseline(runs, {"a", "b"}, {{}}, "a");
+  ASSERT_EQ(all.size(), 8u);  // the six shift metrics, then the two suite metrics
+  EXPECT_EQ(all[6].metric, "worst_shift_acc");
+  EXPECT_EQ(all[7].metric, "undeclared_metric");
+
+  const Comparison& c = find(all, "worst_shift_acc");
+  EXPECT_EQ(c.test, "t");
+  EXPECT_EQ(c.shift_mode, "");
+  EXPECT_EQ(c.title, "worst-shift accuracy");
+  EXPECT_TRUE(c.higher_is_better);
+  EXPECT_EQ(c.difference.n, 3);
+  EXPECT_NEAR(c.baseline_mean, 0.60, 1e-12);
+  EXPECT_NEAR(c.strategy_mean, (0.60 + 0.72 + 0.81) / 3, 1e-12);
+  EXPECT_NEAR(c.difference.diff, 0.11, 1e-12);
+  const double t = 0.11 / (0.01 / std::sqrt(3.0));  // the differences 0.10, 0.12, 0.11: sd 0.01
+  EXPECT_NEAR(c.p, 1 - t / std::sqrt(t * t + 2), 1e-9);
+  EXPECT_NEAR(c.difference.ci_low, 0.11 - 4.302652729911275 * 0.01 / std::sqrt(3.0), 1e-9);
+  EXPECT_EQ(c.better, 0);
+  EXPECT_EQ(c.worse, 0);
+
+  const Comparison& u = find(all, "undeclared_metric");  // no spread: p = 1
+  EXPECT_EQ(u.title, "undeclared_metric");
+  EXPECT_TRUE(u.higher_is_better);
+  EXPECT_EQ(u.p, 1.0);
+
+  const std::string csv = comparisons_csv(all);
+  EXPECT_NE(csv.find("\nb,,worst_shift_acc,a,0.600000,0.710000,0.110000,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",3,t,0,0,"), std::string::npos) << csv;
+  const auto lines = findings(all);
+  bool found = false;
+  for (const auto& line : lines) {
+    found |= line.find("`b` has higher worst-shift accuracy than `a`: 0.710 vs 0.600, difference +0.110") !=
+                 std::string::npos &&
+             line.find("paired t-test over seeds") != std::string::npos && line.find("better.") != std::string::npos;
+  }
+  EXPECT_TRUE(found) << (lines.empty() ? "" : lines[0]);
+}
+
 }  // namespace
 }  // namespace poolnet
