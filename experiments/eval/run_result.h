@@ -50,7 +50,7 @@ struct SuiteResult {
   std::string suite;
   std::vector<std::pair<std::string, double>> metrics;  // summary.csv columns
   std::vector<SuiteCurve> curves;
-  std::vector<std::string> notes;  // why a measurement is absent ("localization: skipped: ...")
+  std::vector<std::string> notes{};  // why a measurement is absent ("localization: skipped: ...")
   std::vector<SuiteMap> maps{};  // absent from results written before maps: empty
 };
 
