@@ -78,6 +78,9 @@ void evaluate_translation(RunResult& result, Model& model, const data::Dataset& 
     strip.labels.push_back(test.label(i));
   }
   const Tensor x = test.images(first, false);
+  // The layer panels of the first test image (experiments/eval/shift_panels.h).
+  result.panels = shift_panels(trace_fn(model, test.info()), test.images(std::vector<int64_t>{0}, false),
+                               options.max_shift, ShiftMode::kCircular, kPanelChannels);
   strip.predicted.assign(static_cast<size_t>(n), {});
   for (int64_t d = 0; d <= options.max_shift; ++d) {
     const Tensor y = logits(shift_images(x, 0, d, ShiftMode::kCircular, options.max_shift));

@@ -22,6 +22,8 @@ LogitsFn logits_fn(Model& model, const data::DatasetInfo& info);
 // The model's spatial layer outputs and its logits for raw images, normalised likewise.
 TraceFn trace_fn(Model& model, const data::DatasetInfo& info);
 
+// Channels per layer in the layer panels of the translation suite.
+inline constexpr int64_t kPanelChannels = 4;
 // Number of test images whose shifted predictions the strip records.
 inline constexpr int64_t kStripImages = 16;
 

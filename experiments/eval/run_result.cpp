@@ -1,5 +1,7 @@
 #include "experiments/eval/run_result.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
@@ -189,6 +191,15 @@ std::string to_json(const RunResult& run) {
                       {"predicted", run.strip.predicted}};
   json grid = json::array();
   for (const auto& [key, value] : run.grid) grid.push_back({key, value});
+  json layers = json::array();
+  for (const auto& l : run.panels.layers) {
+    layers.push_back({{"layer", l.layer}, {"type", l.type}, {"stride", l.stride}, {"channels", l.channels},
+                      {"height", l.height}, {"width", l.width}, {"maps", l.maps}, {"error", l.error}});
+  }
+  const ShiftPanels& pn = run.panels;
+  const json panels = {{"mode", to_string(pn.mode)}, {"channels", pn.channels}, {"height", pn.height},
+                       {"width", pn.width},           {"input", pn.input},       {"predicted", pn.predicted},
+                       {"layers", layers}};
   json suite_results = json::array();
   for (const auto& r : run.suite_results) suite_results.push_back(suite_to_json(r));
   json suite_seconds = json::array();
@@ -204,6 +215,7 @@ std::string to_json(const RunResult& run) {
                     {"shift", shift},
                     {"equivariance", equivariance},
                     {"strip", strip},
+                    {"panels", panels},
                     {"suites", run.suites},
                     {"suite_results", suite_results},
                     {"suite_seconds", suite_seconds}};
@@ -233,6 +245,32 @@ RunResult run_result_from_json(const std::string& text, const std::string& sourc
     run.strip.image_indices = s.at("image_indices").get<std::vector<int64_t>>();
     run.strip.labels = s.at("labels").get<std::vector<int32_t>>();
     run.strip.predicted = s.at("predicted").get<std::vector<std::vector<int32_t>>>();
+    if (j.contains("panels")) {  // absent from results written before the layer panels
+      const json& pj = j.at("panels");
+      ShiftPanels& pn = run.panels;
+      pn.mode = parse_shift_mode(pj.at("mode").get<std::string>());
+      pn.channels = pj.at("channels").get<int64_t>();
+      pn.height = pj.at("height").get<int64_t>();
+      pn.width = pj.at("width").get<int64_t>();
+      pn.input = pj.at("input").get<std::vector<std::vector<float>>>();
+      pn.predicted = pj.at("predicted").get<std::vector<int32_t>>();
+      for (const auto& l : pj.at("layers")) {
+        LayerPanel layer{l.at("layer").get<std::string>(),
+                         l.at("type").get<std::string>(),
+                         l.at("stride").get<int64_t>(),
+                         l.at("channels").get<int64_t>(),
+                         l.at("height").get<int64_t>(),
+                         l.at("width").get<int64_t>(),
+                         l.at("maps").get<std::vector<std::vector<float>>>(),
+                         l.at("error").get<std::vector<double>>()};
+        const auto per_shift = static_cast<size_t>(layer.channels * layer.height * layer.width);
+        if (layer.error.size() != pn.input.size() || layer.maps.size() != pn.input.size() ||
+            std::any_of(layer.maps.begin(), layer.maps.end(), [&](const auto& m) { return m.size() != per_shift; })) {
+          throw ConfigError(fmt::format("panels of layer '{}': sizes disagree", layer.layer));
+        }
+        pn.layers.push_back(std::move(layer));
+      }
+    }
     // Results written before the evaluation suites hold the translation metrics only.
     run.suites =
         j.contains("suites") ? j.at("suites").get<std::vector<std::string>>() : std::vector<std::string>{"translation"};

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "experiments/eval/shift_eval.h"
+#include "experiments/eval/shift_panels.h"
 
 namespace poolnet {
 
@@ -69,6 +70,7 @@ struct RunResult {
   std::vector<ShiftMetrics> shift;  // one per evaluated shift mode
   std::vector<EquivariancePoint> equivariance;
   PredictionStrip strip;
+  ShiftPanels panels;  // the first test image's layer panels (circular shifts 0..K); empty in older results
   std::vector<std::string> suites;                            // evaluated, in registry order
   std::vector<SuiteResult> suite_results;                     // one per suite but translation
   std::vector<std::pair<std::string, double>> suite_seconds;  // time each suite took

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "experiments/study/gnuplot.h"
+#include "experiments/study/panel_figures.h"
 #include "experiments/study/report_parts.h"
 
 namespace poolnet::report {
@@ -283,6 +284,18 @@ PlotSet write_plots(const std::filesystem::path& plot_dir, const StudyDescriptio
     write_text(plot_dir / (stem + ".dat"), data);
     write_text(plot_dir / (stem + ".gp"), script);
     scripts.emplace_back(stem, "one test image shifted right by 0..K pixels (circularly)");
+  }
+
+  // The layer panels of the first test image: the first seed of each variant.
+  for (size_t i = 0; i < names.size(); ++i) {
+    for (const RunResult* run : runs_of(runs, names[i])) {
+      if (run->panels.layers.empty()) continue;
+      for (const auto& f :
+           write_panel_figures(plot_dir, run->panels, fmt::format("panels_{}", i), strip.class_names, false)) {
+        scripts.emplace_back(f.stem, fmt::format("{}: {}", names[i], f.title));
+      }
+      break;
+    }
   }
 
   // The suites' maps (the ERF maps): the first seed of each variant.

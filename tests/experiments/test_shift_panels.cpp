@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "experiments/eval/run_result.h"
 #include "experiments/eval/shift_panels.h"
 #include "framework/autograd.h"
 #include "framework/errors.h"
@@ -108,6 +109,32 @@ TEST(ShiftPanels, RejectsABatchAndBadArguments) {
   EXPECT_THROW(shift_panels(model_trace(model), Tensor::zeros({2, 1, 16, 16}), 2, ShiftMode::kCircular, 1), ShapeError);
   EXPECT_THROW(shift_panels(model_trace(model), image(), -1, ShiftMode::kCircular, 1), ConfigError);
   EXPECT_THROW(shift_panels(model_trace(model), image(), 2, ShiftMode::kCircular, 0), ConfigError);
+}
+
+}  // namespace
+}  // namespace poolnet
+
+namespace poolnet {
+namespace {
+
+TEST(ShiftPanels, SurviveTheRunResultJsonAndOlderResultsHaveNone) {
+  const auto model = circular_lenet("max_pool");
+  RunResult run;
+  run.panels = shift_panels(model_trace(model), image(), 2, ShiftMode::kCircular, 2);
+  const RunResult back = run_result_from_json(to_json(run), "test");
+  ASSERT_EQ(back.panels.layers.size(), run.panels.layers.size());
+  EXPECT_EQ(back.panels.input, run.panels.input);
+  EXPECT_EQ(back.panels.predicted, run.panels.predicted);
+  for (size_t k = 0; k < run.panels.layers.size(); ++k) {
+    EXPECT_EQ(back.panels.layers[k].maps, run.panels.layers[k].maps);
+    EXPECT_EQ(back.panels.layers[k].error, run.panels.layers[k].error);
+    EXPECT_EQ(back.panels.layers[k].layer, run.panels.layers[k].layer);
+  }
+  std::string text = to_json(RunResult{});
+  const size_t at = text.find("\"panels\"");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 8, "\"ignored\"");
+  EXPECT_TRUE(run_result_from_json(text, "old").panels.layers.empty());
 }
 
 }  // namespace
