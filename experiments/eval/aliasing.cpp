@@ -9,6 +9,7 @@
 
 #include "framework/autograd.h"
 #include "framework/fft.h"
+#include "framework/ops/shape_ops.h"
 #include "framework/parallel.h"
 
 namespace poolnet {
@@ -35,14 +36,6 @@ SpectralEnergy plane_energy(const float* x, int64_t H, int64_t W, const std::vec
   return e;
 }
 
-Tensor rows(const Tensor& images, int64_t b0, int64_t b1) {
-  Shape s = images.shape();
-  const int64_t row = s[1] * s[2] * s[3];
-  s[0] = b1 - b0;
-  Tensor out = Tensor::empty(s);
-  std::memcpy(out.data(), images.data() + b0 * row, static_cast<size_t>((b1 - b0) * row) * sizeof(float));
-  return out;
-}
 }  // namespace
 
 bool above_nyquist(int64_t k, int64_t n, int64_t s) { return 2 * s * std::min(k, n - k) > n; }
@@ -96,7 +89,7 @@ SuiteResult aliasing_suite(const SuiteInput& in) {
   std::vector<SpectralEnergy> energy(layers.size());
   const int64_t N = in.images.size(0), batch = std::max<int64_t>(1, in.options.batch);
   for (int64_t b0 = 0; b0 < N && !layers.empty(); b0 += batch) {
-    const Tensor x = suite_normalise(in, rows(in.images, b0, std::min(N, b0 + batch)));
+    const Tensor x = suite_normalise(in, narrow(in.images, 0, b0, std::min(N, b0 + batch) - b0));
     const std::vector<LayerOutput> trace = model.trace(x);
     for (size_t l = 0; l < layers.size(); ++l) {
       const size_t i = layers[l].trace_index;

@@ -11,21 +11,12 @@
 
 #include "framework/autograd.h"
 #include "framework/errors.h"
+#include "framework/ops/shape_ops.h"
 #include "models/summary.h"
 
 namespace poolnet {
 
 namespace {
-// Images b0..b1-1 of x, copied into a new leaf tensor.
-Tensor rows(const Tensor& x, int64_t b0, int64_t b1) {
-  Shape s = x.shape();
-  const int64_t row = x.numel() / s[0];
-  s[0] = b1 - b0;
-  Tensor out = Tensor::empty(s);
-  std::memcpy(out.data(), x.data() + b0 * row, static_cast<size_t>((b1 - b0) * row) * sizeof(float));
-  return out;
-}
-
 // The output of the model's top-level layer at `position` (features, then classifier).
 Tensor forward_through(Model& model, int64_t position, const Tensor& x) {
   Tensor h = x;
@@ -84,7 +75,7 @@ ErfMap erf_map(const SpatialForwardFn& forward, const Tensor& inputs, int64_t ba
   ErfMap map{H, W, std::vector<double>(static_cast<size_t>(H * W), 0.0)};
   for (int64_t b0 = 0; b0 < N; b0 += std::max<int64_t>(batch, 1)) {
     const int64_t b1 = std::min(N, b0 + std::max<int64_t>(batch, 1));
-    Tensor x = rows(inputs, b0, b1);
+    Tensor x = narrow(inputs, 0, b0, b1 - b0);
     x.set_requires_grad(true);
     const Tensor y = forward(x);
     if (y.dim() != 4) throw ShapeError(fmt::format("erf: expected a spatial output, got {}", shape_str(y.shape())));
@@ -175,7 +166,7 @@ SuiteResult erf_suite(const SuiteInput& in) {
   Model& model = suite_model(in, "erf");
   const int64_t n = std::min<int64_t>(kErfMaxImages, in.images.size(0));
   const std::vector<ErfLayer> layers =
-      effective_receptive_fields(model, suite_normalise(in, rows(in.images, 0, n)), in.options.batch);
+      effective_receptive_fields(model, suite_normalise(in, narrow(in.images, 0, 0, n)), in.options.batch);
   if (layers.empty()) throw ConfigError(fmt::format("erf: {} has no spatial layer", model.describe()));
   SuiteResult result{"erf", {{"erf_r50", layers.back().r50}, {"erf_r90", layers.back().r90}}, {}};
   SuiteCurve r50{"erf_r50", "", "layer", {}, "radius_px"};

@@ -9,6 +9,7 @@
 #include "experiments/eval/localization.h"
 #include "framework/autograd.h"
 #include "framework/errors.h"
+#include "framework/ops/shape_ops.h"
 #include "framework/ops/adaptive_pool.h"
 #include "layers/attention_heads.h"
 #include "models/model_spec.h"
@@ -16,14 +17,6 @@
 namespace poolnet {
 
 namespace {
-// Images [first, first + count) of images [N, C, H, W].
-Tensor image_rows(const Tensor& images, int64_t first, int64_t count) {
-  const int64_t row = images.size(1) * images.size(2) * images.size(3);
-  Tensor out = Tensor::empty({count, images.size(1), images.size(2), images.size(3)});
-  std::memcpy(out.data(), images.data() + first * row, static_cast<size_t>(count * row) * sizeof(float));
-  return out;
-}
-
 // One spatial layer of `features`: its pooled maps, one row of C * 4 * 4 values per image.
 struct ProbeLayer {
   int64_t index = 0;  // k of "features.k"
@@ -65,7 +58,7 @@ SuiteResult localization_suite(const SuiteInput& in) {
   for (int64_t b0 = 0; b0 < N; b0 += in.options.batch) {
     const int64_t B = std::min(in.options.batch, N - b0);
     const std::vector<Placement> batch_placements(placements.begin() + b0, placements.begin() + b0 + B);
-    Tensor h = suite_normalise(in, paste_on_canvas(image_rows(in.images, b0, B), batch_placements, canvas));
+    Tensor h = suite_normalise(in, paste_on_canvas(narrow(in.images, 0, b0, B), batch_placements, canvas));
     std::vector<Window> windows;
     size_t spatial = 0;
     for (size_t k = 0; k < model.features().size(); ++k) {

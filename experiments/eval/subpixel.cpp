@@ -11,6 +11,7 @@
 
 #include "framework/autograd.h"
 #include "framework/errors.h"
+#include "framework/ops/shape_ops.h"
 #include "framework/fft.h"
 #include "framework/parallel.h"
 
@@ -75,14 +76,6 @@ TopOne top_one(const Tensor& logits) {
   return t;
 }
 
-Tensor rows(const Tensor& images, int64_t b0, int64_t b1) {
-  Shape s = images.shape();
-  const int64_t row = s[1] * s[2] * s[3];
-  s[0] = b1 - b0;
-  Tensor out = Tensor::empty(s);
-  std::memcpy(out.data(), images.data() + b0 * row, static_cast<size_t>((b1 - b0) * row) * sizeof(float));
-  return out;
-}
 }  // namespace
 
 Tensor fourier_shift(const Tensor& x, double dy, double dx) {
@@ -113,7 +106,7 @@ SuiteResult subpixel_suite(const SuiteInput& in, const std::vector<double>& shif
   double prob_change = 0;  // summed in image, axis, shift order
   for (int64_t b0 = 0; b0 < N; b0 += batch) {
     const int64_t b1 = std::min(N, b0 + batch);
-    const Tensor x = rows(in.images, b0, b1);
+    const Tensor x = narrow(in.images, 0, b0, b1 - b0);
     const TopOne base = top_one(in.logits(x));
     std::vector<double> change(static_cast<size_t>((b1 - b0)) * 2 * S, 0.0);  // [image][axis][shift]
     for (size_t axis = 0; axis < 2; ++axis) {
