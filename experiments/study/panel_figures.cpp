@@ -34,7 +34,8 @@ std::string grid_header(const std::string& stem, int64_t rows, int64_t columns, 
       "set terminal svg size {},{} font 'Helvetica,10' background '#ffffff'\nset output '{}.svg'\n"
       "set termoption noenhanced\nunset key\nunset tics\nunset border\nset size ratio -1\n"
       "set multiplot layout {},{} title {}\n",
-      kCell * columns, kCell * rows + 40, stem, rows, columns, gp_string(title));
+      std::max<int64_t>(kCell * columns, 7 * static_cast<int64_t>(title.size())), kCell * rows + 40, stem, rows,
+      columns, gp_string(title));
 }
 }  // namespace
 
