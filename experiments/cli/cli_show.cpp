@@ -76,7 +76,8 @@ void add_show_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
       "show",
       "pictures of each downsampling layer's output for one test image moved by 0..K pixels, with "
-      "the layer's equivariance error (a saved model, or a new one from --model, --downsample, ...)");
+      "the layer's equivariance error; with --overlay cam,erf and --spectra, where the model looks, its effective "
+      "receptive fields and its layers' spectra (a saved model, or a new one from --model, --downsample, ...)");
   add_config_option(*sub);
   sub->add_option("--checkpoint", o->checkpoint, "a model.safetensors written by poolnet train (else a new model)")
       ->check(CLI::ExistingFile);
