@@ -192,7 +192,7 @@ def evaluate_equivariance(net, images):
     max_stride = max([1] + [stride for _, _, stride, _ in base])
     out = []
     for t in range(1, 2 * max_stride + 1):
-        moved = [net.trace(torch.roll(x, shifts=(t, 0), dims=(2, 3))), net.trace(torch.roll(x, shifts=(0, t), dims=(2, 3)))]
+        moved = [net.trace(torch.roll(x, shifts=shift, dims=(2, 3))) for shift in ((t, 0), (0, t))]
         for k, (name, kind, stride, value) in enumerate(base):
             spatial = stride > 0 and value.dim() == 4
             lo, hi = (t // stride, -(-t // stride)) if spatial else (0, 0)

@@ -32,6 +32,7 @@ import json
 import multiprocessing
 import os
 import struct
+import subprocess
 import sys
 import time
 import tomllib
@@ -106,7 +107,6 @@ def layer_table(binary, recipe, strategy, shape, classes=None):
 
 
 def subprocess_output(command):
-    import subprocess
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         fail(f"{' '.join(command)} failed: {result.stderr.strip()}")

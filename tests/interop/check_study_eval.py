@@ -29,13 +29,12 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 SKIPPED = 77
+sys.path.insert(0, os.path.join(ROOT, "experiments", "bench"))
 try:
-    import torch  # noqa: F401
+    import torch_recipe  # imports torch
 except ImportError:
     print("check_study_eval: PyTorch is not installed for this interpreter: skipped")
     sys.exit(SKIPPED)
-sys.path.insert(0, os.path.join(ROOT, "experiments", "bench"))
-import torch_recipe  # noqa: E402
 
 STUDY = os.path.join(ROOT, "experiments", "bench", "torch_study.py")
 DATA = ["--dataset", "fashion-mnist", "--train-samples", "3000", "--test-samples", "400"]
