@@ -71,8 +71,8 @@ def overrides(a):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--config", default=os.path.join(HERE, "..", "configs", "default.toml"))
-    p.add_argument("--binary", default=os.path.join(HERE, "..", "..", "build", "release", "poolnet"))
+    p.add_argument("--config", default=os.path.normpath(os.path.join(HERE, "..", "configs", "default.toml")))
+    p.add_argument("--binary", default=os.path.normpath(os.path.join(HERE, "..", "..", "build", "release", "poolnet")))
     p.add_argument("--rounds", type=int, default=3, help="poolnet, PyTorch pairs (default 3)")
     p.add_argument("--torch-jobs", type=int, default=1, help="PyTorch runs at once, in processes (default 1)")
     p.add_argument("--torch-threads", type=int, default=0, help="PyTorch threads in all (0: all cores)")
