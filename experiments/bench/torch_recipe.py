@@ -238,7 +238,10 @@ def inspect(binary, recipe, strategy, shape, fmt):
     command = [binary, "inspect", "--model", recipe["model"], "--downsample", strategy, "--head", recipe["head"],
                "--padding-mode", recipe["padding-mode"], "--width", str(recipe["width"]), "--depth", str(recipe["depth"]),
                "--input", ",".join(map(str, shape)), "--format", fmt] + (["--batch-norm"] if recipe["batch-norm"] else [])
-    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"torch_recipe: poolnet inspect failed: {result.stderr.strip()}")
+    return result.stdout
 
 
 def build_model(binary, recipe, strategy, shape):

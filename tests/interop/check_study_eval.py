@@ -17,7 +17,8 @@ images (both shift modes, a 150-image grid, 150 suite images), and requires the 
     rounding differs between the two by about 1e-7 relative; layers that are exactly
     equivariant read 0 in one and 1e-8 to 1e-7 (rounding) in the other, hence the absolute floor.
 
-Also checks the script's errors (a missing checkpoint, a suite it does not mirror, --jobs 0).
+Also checks the script's errors (a missing checkpoint, a suite it does not mirror, --jobs 0, an
+unknown strategy, an unknown shift mode).
 Exits with 77 (skipped) when torch or Fashion-MNIST is missing. Usage: check_study_eval.py POOLNET WORKDIR
 """
 import json
@@ -150,6 +151,8 @@ def main():
                              "--suites: 'scale' is not one this script mirrors", work)
     problems += expect_error([*binary, "--jobs", "0", "--out", os.path.join(work, "study")], 2,
                              "--jobs: 0 is out of range", work)
+    problems += expect_error([*binary, "--strategies", "bogus_pool", "--train-samples", "100", "--out",
+                              os.path.join(work, "study")], 1, "unknown strategy 'bogus_pool'", work)
     problems += expect_error([*binary, "--checkpoint", checkpoint, "--shift-modes", "diagonal"], 1,
                              "--shift-modes: unknown 'diagonal'", work)
     for p in problems:
