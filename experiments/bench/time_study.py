@@ -20,7 +20,7 @@ that is faster for PyTorch on the machine measured; the table names the one used
       [--strategies a,b --seeds N --epochs E --train-samples N --test-samples N]
 
 The overrides are passed to both studies alike; without them the whole default study runs
-(about an hour per round on two cores).
+(poolnet's half alone takes about 14 minutes on two cores; docs/study.md).
 """
 import argparse
 import os
