@@ -238,7 +238,10 @@ def inspect(binary, recipe, strategy, shape, fmt):
     command = [binary, "inspect", "--model", recipe["model"], "--downsample", strategy, "--head", recipe["head"],
                "--padding-mode", recipe["padding-mode"], "--width", str(recipe["width"]), "--depth", str(recipe["depth"]),
                "--input", ",".join(map(str, shape)), "--format", fmt] + (["--batch-norm"] if recipe["batch-norm"] else [])
-    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"torch_recipe: poolnet inspect failed: {result.stderr.strip()}")
+    return result.stdout
 
 
 def build_model(binary, recipe, strategy, shape):
@@ -260,7 +263,18 @@ def make_optimizer(params, recipe):
 
 def train_and_test(binary, recipe, strategy, seed, data):
     """One run: the clean test accuracy of the model trained with the recipe from seed `seed`."""
-    x, y, tx, ty = data
+    model = train_model(binary, recipe, strategy, seed, data)
+    _, _, tx, ty = data
+    model.eval()
+    with torch.no_grad():
+        correct = sum((model(normalise(tx[i:i + 256], recipe["dataset"])).argmax(1) == ty[i:i + 256]).sum().item()
+                      for i in range(0, len(ty), 256))
+    return correct / len(ty)
+
+
+def train_model(binary, recipe, strategy, seed, data):
+    """The model of `strategy` trained with the recipe from seed `seed` on data's training images."""
+    x, y, _, _ = data
     torch.manual_seed(seed)
     model = build_model(binary, recipe, strategy, tuple(x.shape[1:]))
     optimizer = make_optimizer(model.parameters(), recipe)
@@ -284,11 +298,7 @@ def train_and_test(binary, recipe, strategy, seed, data):
             loss.backward()
             optimizer.step()
             step += 1
-    model.eval()
-    with torch.no_grad():
-        correct = sum((model(normalise(tx[i:i + 256], recipe["dataset"])).argmax(1) == ty[i:i + 256]).sum().item()
-                      for i in range(0, len(ty), 256))
-    return correct / len(ty)
+    return model
 
 
 def strategies(binary, recipe, shape):
