@@ -99,8 +99,9 @@ std::vector<PanelFigure> write_panel_figures(const std::filesystem::path& dir, c
                          fmt::format("unset colorbox\nset palette rgb 33,13,10\nset cbrange [{:.6g}:{:.6g}]\n", lo, hi);
     for (int64_t c = 0; c < l.channels; ++c) {
       for (int64_t d = 0; d < shifts; ++d) {
+        // A blank title below the first row keeps every row's cells the same size.
         const std::string cell =
-            c == 0 ? fmt::format("{} px: {:.3f}", d, l.error[static_cast<size_t>(d)]) : std::string();
+            c == 0 ? fmt::format("{} px: {:.3f}", d, l.error[static_cast<size_t>(d)]) : std::string(" ");
         script += fmt::format("set title {}\nplot '{}.dat' index {} using 1:2:3 with image\n", gp_string(cell), s,
                               c * shifts + d);
       }
