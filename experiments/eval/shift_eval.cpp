@@ -1,9 +1,10 @@
 #include "experiments/eval/shift_eval.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <fmt/format.h>
 
 #include "framework/autograd.h"
 #include "framework/errors.h"
@@ -68,17 +69,22 @@ ShiftMode parse_shift_mode(const std::string& name) {
 
 std::string to_string(ShiftMode mode) {
   switch (mode) {
-    case ShiftMode::kCircular: return "circular";
-    case ShiftMode::kZeros: return "zeros";
-    case ShiftMode::kCrop: return "crop";
+    case ShiftMode::kCircular:
+      return "circular";
+    case ShiftMode::kZeros:
+      return "zeros";
+    case ShiftMode::kCrop:
+      return "crop";
   }
   return "?";
 }
 
 Tensor shift_images(const Tensor& x, int64_t dy, int64_t dx, ShiftMode mode, int64_t max_shift) {
   switch (mode) {
-    case ShiftMode::kCircular: return roll(x, {dy, dx});
-    case ShiftMode::kZeros: return translate(x, {dy, dx}, 0.0f);
+    case ShiftMode::kCircular:
+      return roll(x, {dy, dx});
+    case ShiftMode::kZeros:
+      return translate(x, {dy, dx}, 0.0f);
     case ShiftMode::kCrop: {
       const int64_t K = std::max({max_shift, std::abs(dy), std::abs(dx)});
       Tensor padded = pad(x, {K, K, K, K});
@@ -102,7 +108,8 @@ ShiftMetrics evaluate_shift(const LogitsFn& logits, const Tensor& images, const 
   m.flipped.assign(static_cast<size_t>(N), 0);
   int64_t correct = 0, consistent = 0, flips = 0;
   double prob_change = 0;
-  std::vector<int64_t> grid_correct(static_cast<size_t>(side * side), 0), diag_correct(static_cast<size_t>(2 * K + 1), 0);
+  std::vector<int64_t> grid_correct(static_cast<size_t>(side * side), 0),
+      diag_correct(static_cast<size_t>(2 * K + 1), 0);
   const std::pair<int64_t, int64_t> directions[4] = {{-1, 0}, {1, 0}, {0, -1}, {0, 1}};
 
   for (int64_t b0 = 0; b0 < N; b0 += options.batch) {
@@ -159,10 +166,19 @@ ShiftMetrics evaluate_shift(const LogitsFn& logits, const Tensor& images, const 
       for (int64_t n = 0; n < g1 - b0; ++n) c += pred[static_cast<size_t>(n)] == labels[static_cast<size_t>(b0 + n)];
       return c;
     };
+    std::vector<int64_t> batch_grid(static_cast<size_t>(side * side));
     for (int64_t dy = -K; dy <= K; ++dy) {
-      for (int64_t dx = -K; dx <= K; ++dx) grid_correct[static_cast<size_t>((dy + K) * side + dx + K)] += count_correct(dy, dx);
+      for (int64_t dx = -K; dx <= K; ++dx) {
+        const auto at = static_cast<size_t>((dy + K) * side + dx + K);
+        batch_grid[at] = count_correct(dy, dx);
+        grid_correct[at] += batch_grid[at];
+      }
     }
-    for (int64_t d = 0; d <= 2 * K; ++d) diag_correct[static_cast<size_t>(d)] += count_correct(d, d);
+    // The diagonal's points up to K are grid points of the same images: counted once.
+    for (int64_t d = 0; d <= 2 * K; ++d) {
+      diag_correct[static_cast<size_t>(d)] +=
+          d <= K ? batch_grid[static_cast<size_t>((d + K) * side + d + K)] : count_correct(d, d);
+    }
   }
 
   m.clean_acc = static_cast<double>(correct) / N;
@@ -178,7 +194,8 @@ ShiftMetrics evaluate_shift(const LogitsFn& logits, const Tensor& images, const 
       m.acc_shift_min = std::min(m.acc_shift_min, acc);
     }
   }
-  for (int64_t d = 0; d <= 2 * K; ++d) m.diagonal.emplace_back(d, static_cast<double>(diag_correct[static_cast<size_t>(d)]) / grid_n);
+  for (int64_t d = 0; d <= 2 * K; ++d)
+    m.diagonal.emplace_back(d, static_cast<double>(diag_correct[static_cast<size_t>(d)]) / grid_n);
   return m;
 }
 
@@ -203,7 +220,8 @@ std::vector<EquivariancePoint> evaluate_equivariance(const TraceFn& trace, const
         for (int64_t u = lo; u <= hi; ++u) {
           const Tensor reference = spatial ? roll(f.value, axis == 0 ? Size2d{u, 0} : Size2d{0, u}) : f.value;
           for (int64_t s = 0; s < n; ++s) {
-            best[static_cast<size_t>(s)] = std::min(best[static_cast<size_t>(s)], relative_error(moved[axis][k].value, reference, s));
+            best[static_cast<size_t>(s)] =
+                std::min(best[static_cast<size_t>(s)], relative_error(moved[axis][k].value, reference, s));
           }
         }
         for (double e : best) total += e;
