@@ -4,14 +4,15 @@
 Usage: check_lessons.py POOLNET WORKDIR [--update-figures] [--self-test]
 
 For each lesson (docs/lessons/NN_*.md, in the order of docs/lessons/README.md) the commands of
-its ```sh blocks run in order in WORKDIR/<lesson>, where `build/release/poolnet` is POOLNET and
-`experiments/` is the repository's, so the text a student runs from the repository root is the
-text that runs here. Then:
+its ```sh blocks run in order in WORKDIR/course, one folder for the whole course as the
+repository root is for a student, where `build/release/poolnet` is POOLNET and `experiments/` is
+the repository's: the text a student runs is the text that runs here, and a lesson that wrote
+over another's output would fail. Then:
 
 - every number written as `VALUE<!-- = SOURCE -->` is compared with SOURCE, within half a unit
   of VALUE's last printed digit. SOURCE is `out:N line:PREFIX field:K` (the first line of the
   lesson's N-th command's stdout that starts with PREFIX, whitespace field K counted from 1, or from the end when negative) or
-  `csv:PATH where:COL=VAL[,COL=VAL] col:NAME` (PATH relative to the lesson's folder);
+  `csv:PATH where:COL=VAL[,COL=VAL] col:NAME` (PATH relative to the course folder);
 - every numeric cell of the "Numbers to read off" table (the first column names the number)
   must carry such a binding;
 - every picture `![...](img/NAME.svg)` must have a `<!-- figure: img/NAME.svg from PATH -->`
@@ -93,19 +94,24 @@ def numbers_table_errors(text):
     return errors
 
 
-def check_lesson(path, poolnet, work, repo, img_dir, update):
-    text = open(path).read()
-    name = os.path.splitext(os.path.basename(path))[0]
+def course_folder(work, name, poolnet, repo):
+    """A fresh WORK/NAME laid out like the repository root: build/release/poolnet, experiments/."""
     folder = os.path.join(work, name)
     shutil.rmtree(folder, ignore_errors=True)
     os.makedirs(os.path.join(folder, "build", "release"))
     os.symlink(os.path.abspath(poolnet), os.path.join(folder, "build", "release", "poolnet"))
     os.symlink(os.path.join(repo, "experiments"), os.path.join(folder, "experiments"))
+    return folder
+
+
+def check_lesson(path, folder, img_dir, update):
+    text = open(path).read()
+    name = os.path.splitext(os.path.basename(path))[0]
     errors = numbers_table_errors(text)
     outputs = []
     for i, command in enumerate(commands(text), 1):
         run = subprocess.run(["bash", "-c", command], cwd=folder, capture_output=True, text=True)
-        with open(os.path.join(folder, f"command{i}.out"), "w") as f:
+        with open(os.path.join(folder, f"{name}.command{i}.out"), "w") as f:
             f.write(run.stdout)
         if run.returncode != 0:
             errors.append(f"command {i} exited {run.returncode}: {command}\n{run.stderr.strip()}")
@@ -160,7 +166,7 @@ def self_test(poolnet, work):
     for case, text in cases.items():
         path = os.path.join(repo, f"00_{case.replace(' ', '_')}.md")
         open(path, "w").write(text)
-        errors = check_lesson(path, poolnet, work, repo, img, False)
+        errors = check_lesson(path, course_folder(work, "self-test", poolnet, repo), img, False)
         if (case == "right") == bool(errors):
             print(f"self-test: the '{case}' lesson was {'rejected' if errors else 'accepted'}: {errors}")
             ok = False
@@ -182,8 +188,9 @@ def main():
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     lessons_dir = os.path.join(repo, "docs", "lessons")
     failed = False
+    folder = course_folder(work, "course", poolnet, repo)
     for path in lesson_files(lessons_dir):
-        errors = check_lesson(path, poolnet, work, repo, os.path.join(lessons_dir, "img"), "--update-figures" in sys.argv)
+        errors = check_lesson(path, folder, os.path.join(lessons_dir, "img"), "--update-figures" in sys.argv)
         print(f"{os.path.basename(path)}: {'ok' if not errors else 'FAILED'}")
         for e in errors:
             print("  " + e)
