@@ -11,7 +11,8 @@ over another's output would fail. Then:
 
 - every number written as `VALUE<!-- = SOURCE -->` is compared with SOURCE, within half a unit
   of VALUE's last printed digit. SOURCE is `out:N line:PREFIX field:K` (the first line of the
-  lesson's N-th command's stdout that starts with PREFIX after its indentation, whitespace field K counted from 1, or from the end when negative) or
+  lesson's N-th command's stdout that starts with PREFIX after its indentation; whitespace
+  field K counted from 1, or from the end when negative) or
   `csv:PATH where:COL=VAL[,COL=VAL] col:NAME` (PATH relative to the course folder);
 - every numeric cell of the "Numbers to read off" table (the first column names the number)
   must carry such a binding;
@@ -20,7 +21,7 @@ over another's output would fail. Then:
   (`--update-figures` copies it there instead).
 
 Any failing command, unbound number, differing number or missing picture fails the check (exit
-1). `--self-test` runs the checker on small made-up lessons, one right and three wrong, and
+1). `--self-test` runs the checker on small made-up lessons, one right and four wrong, and
 fails unless it accepts the right one and rejects each wrong one: a checker that cannot fail
 checks nothing. Python 3 standard library only.
 """
@@ -161,6 +162,7 @@ def self_test(poolnet, work):
         "wrong number": command + table + "| acc | 0.80<!-- = out:1 line:acc field:2 --> |\n",
         "unbound number": command + table + "| acc | 0.8125 |\n",
         "failing command": "```sh\nfalse\n```\n" + table,
+        "picture without a source": command + "![a picture](img/a.svg)\n" + table,
     }
     ok = True
     for case, text in cases.items():
