@@ -18,6 +18,8 @@ std::shared_ptr<Model> build_vgg(const ModelSpec& spec, uint64_t seed);
 //   conv1x1 192, conv1x1 classes, each followed by ReLU; then the head (gap/gmp give the logits;
 //   flatten and gap_gmp add a linear layer). All 3x3 convs are padded by 1.
 std::shared_ptr<Model> build_allconv(const ModelSpec& spec, uint64_t seed);
+// With spec.input_downsample, lenet, vgg and allconv start with one more DOWN (for the input's
+//   channels) applied to the input itself, before the first convolution.
 // resnet: CIFAR ResNet of depth 6n+2 (stages of 16, 32, 64 channels times width).
 std::shared_ptr<Model> build_resnet(const ModelSpec& spec, uint64_t seed);
 

@@ -1,8 +1,9 @@
 #include "models/model_spec.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 
 #include "framework/errors.h"
 
@@ -50,8 +51,8 @@ HeadSpec parse_head(const std::string& head) {
   const std::string keys = head.substr(colon + 1);
   const bool attention = h.name == "simpool" || h.name == "attn_pool";
   if (!attention || keys.rfind("heads=", 0) != 0) {
-    throw ConfigError(fmt::format("model: head '{}': {}", head,
-                                  attention ? "the only key is heads=H" : h.name + " takes no keys"));
+    throw ConfigError(
+        fmt::format("model: head '{}': {}", head, attention ? "the only key is heads=H" : h.name + " takes no keys"));
   }
   try {
     size_t used = 0;
@@ -66,21 +67,29 @@ std::string head_help() { return fmt::format("{}[:heads=H]", fmt::join(head_name
 
 void validate(const ModelSpec& spec) {
   if (!contains(model_families(), spec.family)) {
-    throw ConfigError(fmt::format("model: unknown family '{}' (valid: {})", spec.family, fmt::join(model_families(), ", ")));
+    throw ConfigError(
+        fmt::format("model: unknown family '{}' (valid: {})", spec.family, fmt::join(model_families(), ", ")));
   }
   parse_head(spec.head);
   if (!(spec.width > 0.0 && spec.width <= 16.0)) {
     throw ConfigError(fmt::format("model: width must be in (0, 16], got {}", spec.width));
   }
   if (spec.input.size() != 3 || spec.input[0] < 1 || spec.input[1] < 4 || spec.input[2] < 4) {
-    throw ConfigError(fmt::format("model: input must be C,H,W with C >= 1 and H, W >= 4, got {}", shape_str(spec.input)));
+    throw ConfigError(
+        fmt::format("model: input must be C,H,W with C >= 1 and H, W >= 4, got {}", shape_str(spec.input)));
   }
   if (spec.classes < 2) throw ConfigError(fmt::format("model: need at least 2 classes, got {}", spec.classes));
   if (spec.padding_mode == PadMode::kReflect) {
     throw ConfigError("model: padding mode must be zeros or circular, got reflect");
   }
+  if (spec.input_downsample && spec.family == "resnet") {
+    throw ConfigError(
+        "model: input downsampling applies to lenet, vgg and allconv, not resnet (its stem and "
+        "shortcuts fix where it downsamples)");
+  }
   if (spec.family == "resnet" && (spec.depth < 8 || (spec.depth - 2) % 6 != 0)) {
-    throw ConfigError(fmt::format("model: resnet depth must be 6n+2 with n >= 1 (8, 14, 20, 32, 56), got {}", spec.depth));
+    throw ConfigError(
+        fmt::format("model: resnet depth must be 6n+2 with n >= 1 (8, 14, 20, 32, 56), got {}", spec.depth));
   }
 }
 
@@ -91,6 +100,7 @@ std::string canonical_name(const ModelSpec& spec) {
   if (spec.batch_norm) name += ",bn";
   if (spec.family == "resnet") name += fmt::format(",depth={}", spec.depth);
   if (spec.family == "vgg" && spec.extra_stage) name += ",extra_stage";
+  if (spec.input_downsample) name += ",input_down";
   return name + "]";
 }
 
@@ -105,6 +115,7 @@ std::map<std::string, std::string> to_metadata(const ModelSpec& spec) {
           {"poolnet.model.batch_norm", spec.batch_norm ? "true" : "false"},
           {"poolnet.model.depth", std::to_string(spec.depth)},
           {"poolnet.model.extra_stage", spec.extra_stage ? "true" : "false"},
+          {"poolnet.model.input_downsample", spec.input_downsample ? "true" : "false"},
           {"poolnet.model.name", canonical_name(spec)}};
 }
 
@@ -130,6 +141,9 @@ ModelSpec model_spec_from_metadata(const std::map<std::string, std::string>& met
   spec.batch_norm = get(metadata, "batch_norm") == "true";
   spec.depth = to_int(get(metadata, "depth"), "depth");
   spec.extra_stage = get(metadata, "extra_stage") == "true";
+  // Absent from checkpoints written before the option existed: those models have no such layer.
+  spec.input_downsample =
+      metadata.count("poolnet.model.input_downsample") > 0 && get(metadata, "input_downsample") == "true";
   validate(spec);
   return spec;
 }

@@ -1,5 +1,5 @@
 // A model is built at run time from a spec: family, downsampling strategy, head, width,
-// input shape, classes, convolution padding mode, batch norm. Its canonical name, e.g.
+// input shape, classes, convolution padding mode, batch norm, input downsampling. Its canonical name, e.g.
 // "lenet[max_blur_pool:filter=3,head=gap]", names it in logs, file names and reports.
 #pragma once
 
@@ -14,16 +14,18 @@
 namespace poolnet {
 
 struct ModelSpec {
-  std::string family = "lenet";          // lenet | vgg | allconv | resnet
-  DownsampleSpec downsample;             // the strategy at every downsampling site
-  std::string head = "flatten";          // a head spec (HeadSpec): flatten | gap | gmp | gap_gmp | gem | lse | simpool | attn_pool[:heads=H]
-  double width = 1.0;                    // channel multiplier
-  Shape input{1, 28, 28};                // C, H, W
+  std::string family = "lenet";  // lenet | vgg | allconv | resnet
+  DownsampleSpec downsample;     // the strategy at every downsampling site
+  std::string head =
+      "flatten";  // a head spec (HeadSpec): flatten | gap | gmp | gap_gmp | gem | lse | simpool | attn_pool[:heads=H]
+  double width = 1.0;      // channel multiplier
+  Shape input{1, 28, 28};  // C, H, W
   int64_t classes = 10;
   PadMode padding_mode = PadMode::kZeros;  // of every convolution (and blur filter)
-  bool batch_norm = false;               // after every convolution (vgg, allconv; resnet always has it)
-  int64_t depth = 20;                    // resnet: 8, 14, 20, 32, 56
-  bool extra_stage = false;              // vgg: a third 128-channel stage with its own DOWN
+  bool batch_norm = false;                 // after every convolution (vgg, allconv; resnet always has it)
+  int64_t depth = 20;                      // resnet: 8, 14, 20, 32, 56
+  bool extra_stage = false;                // vgg: a third 128-channel stage with its own DOWN
+  bool input_downsample = false;           // one extra DOWN on the input, before the first convolution (not resnet)
 };
 
 const std::vector<std::string>& model_families();
@@ -44,7 +46,7 @@ std::string head_help();
 void validate(const ModelSpec& spec);
 
 // "lenet[max_blur_pool:filter=3,head=gap]" plus ",width=0.5", ",pad=circular", ",bn",
-// ",depth=20" where they differ from the defaults.
+// ",depth=20", ",input_down" where they differ from the defaults.
 std::string canonical_name(const ModelSpec& spec);
 
 // The spec as string pairs (for checkpoint metadata) and back (ConfigError on bad values).

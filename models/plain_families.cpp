@@ -16,11 +16,16 @@ std::shared_ptr<Module> linear(int64_t in, int64_t out, SeedSequence& seeds) {
 }
 
 // conv -> [batch norm] -> ReLU
-void add_conv_block(Sequential& seq, const ModelSpec& spec, int64_t in, int64_t out, int64_t kernel, SeedSequence& seeds,
-                    int64_t padding = -1) {
+void add_conv_block(Sequential& seq, const ModelSpec& spec, int64_t in, int64_t out, int64_t kernel,
+                    SeedSequence& seeds, int64_t padding = -1) {
   seq.add(conv(spec, in, out, kernel, seeds, padding));
   if (spec.batch_norm) seq.add(std::make_shared<BatchNorm2d>(BatchNorm2d::Options{.num_features = out}));
   seq.add(relu_layer());
+}
+
+// The input downsampler of `spec.input_downsample`, first in `features`.
+void add_input_down(Sequential& seq, const ModelSpec& spec, SeedSequence& seeds) {
+  if (spec.input_downsample) seq.add(down(spec, spec.input[0], seeds));
 }
 
 std::shared_ptr<Model> finish(const ModelSpec& spec, std::shared_ptr<Sequential> features,
@@ -33,6 +38,7 @@ std::shared_ptr<Model> build_lenet(const ModelSpec& spec, uint64_t seed) {
   SeedSequence seeds(seed);
   const int64_t c1 = scaled(6, spec.width), c2 = scaled(16, spec.width);
   auto features = std::make_shared<Sequential>();
+  add_input_down(*features, spec, seeds);
   add_conv_block(*features, spec, spec.input[0], c1, 5, seeds, 2);
   features->add(down(spec, c1, seeds));
   add_conv_block(*features, spec, c1, c2, 5, seeds, spec.padding_mode == PadMode::kCircular ? 2 : 0);
@@ -49,6 +55,7 @@ std::shared_ptr<Model> build_vgg(const ModelSpec& spec, uint64_t seed) {
   SeedSequence seeds(seed);
   const int64_t c1 = scaled(32, spec.width), c2 = scaled(64, spec.width), c3 = scaled(128, spec.width);
   auto features = std::make_shared<Sequential>();
+  add_input_down(*features, spec, seeds);
   add_conv_block(*features, spec, spec.input[0], c1, 3, seeds);
   add_conv_block(*features, spec, c1, c1, 3, seeds);
   features->add(down(spec, c1, seeds));
@@ -70,6 +77,7 @@ std::shared_ptr<Model> build_allconv(const ModelSpec& spec, uint64_t seed) {
   SeedSequence seeds(seed);
   const int64_t c1 = scaled(96, spec.width), c2 = scaled(192, spec.width);
   auto features = std::make_shared<Sequential>();
+  add_input_down(*features, spec, seeds);
   add_conv_block(*features, spec, spec.input[0], c1, 3, seeds);
   add_conv_block(*features, spec, c1, c1, 3, seeds);
   features->add(down(spec, c1, seeds));

@@ -1,11 +1,12 @@
 #include "experiments/cli/cli_common.h"
 
-#include <CLI/CLI.hpp>
-#include <algorithm>
-#include <filesystem>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <filesystem>
 
 #include "experiments/eval/corruption_files.h"
 #include "experiments/eval/suites.h"
@@ -33,20 +34,27 @@ void apply(const CommonOptions& o) {
 
 void add_train_options(CLI::App& app, TrainConfig& c) {
   app.add_option("--dataset", c.dataset, "fashion-mnist | mnist | cifar10 | cifar100 | shapes")->capture_default_str();
-  app.add_option("--data-dir", c.data_dir, "folder holding the data set (default: $POOLNET_DATA, ./data/<name>, "
-                                           "/usr/share/datasets/<name>)");
-  app.add_option("--train-samples", c.train_samples, "use only the first N training images (0: all)")->capture_default_str();
+  app.add_option("--data-dir", c.data_dir,
+                 "folder holding the data set (default: $POOLNET_DATA, ./data/<name>, "
+                 "/usr/share/datasets/<name>)");
+  app.add_option("--train-samples", c.train_samples, "use only the first N training images (0: all)")
+      ->capture_default_str();
   app.add_option("--test-samples", c.test_samples, "use only the first N test images (0: all)")->capture_default_str();
-  app.add_option("--validation", c.validation, "share of the training set held out for validation")->capture_default_str();
+  app.add_option("--validation", c.validation, "share of the training set held out for validation")
+      ->capture_default_str();
   app.add_option("--image-size", c.image_size, "shapes only: the images' height and width, 16 to 128 (0: 28)")
       ->capture_default_str();
   app.add_option("--model", c.model, "lenet | vgg | allconv | resnet")->capture_default_str();
-  app.add_option("--downsample", c.downsample, "downsampling strategy spec, e.g. max_blur_pool:filter=3")->capture_default_str();
+  app.add_option("--downsample", c.downsample, "downsampling strategy spec, e.g. max_blur_pool:filter=3")
+      ->capture_default_str();
   app.add_option("--head", c.head, head_help())->capture_default_str();
   app.add_option("--padding-mode", c.padding_mode, "convolution padding: zeros | circular")->capture_default_str();
   app.add_option("--width", c.width, "channel width multiplier")->capture_default_str();
   app.add_flag("--batch-norm", c.batch_norm, "batch norm after every convolution (vgg, allconv)");
   app.add_option("--depth", c.depth, "resnet depth (6n+2)")->capture_default_str();
+  app.add_flag("--input-downsample", c.input_downsample,
+               "one more layer of the downsampling strategy on the input, before the first convolution (lenet, vgg, "
+               "allconv)");
   app.add_option("--epochs", c.epochs, "training epochs")->capture_default_str();
   app.add_option("--batch", c.batch, "batch size")->capture_default_str();
   app.add_option("--optimizer", c.optimizer, "sgd | adam | adamw")->capture_default_str();
@@ -59,11 +67,13 @@ void add_train_options(CLI::App& app, TrainConfig& c) {
   app.add_option("--label-smoothing", c.label_smoothing, "label smoothing of the cross-entropy")->capture_default_str();
   app.add_option("--tips-loss", c.tips_loss,
                  "alpha=A,start_epoch=E: from epoch E on, add A * the tips layers' shift-consistency loss (none: off)");
-  app.add_option("--augment-shift", c.augment_shift, "random shifts of up to +-N pixels while training")->capture_default_str();
+  app.add_option("--augment-shift", c.augment_shift, "random shifts of up to +-N pixels while training")
+      ->capture_default_str();
   app.add_option("--augment-shift-mode", c.augment_shift_mode, "zeros | circular")
       ->capture_default_str()
       ->transform(canonical_augment_shift_mode);
-  app.add_option("--augment-crop", c.augment_crop, "random crops after zero padding by N pixels")->capture_default_str();
+  app.add_option("--augment-crop", c.augment_crop, "random crops after zero padding by N pixels")
+      ->capture_default_str();
   app.add_flag("--augment-flip", c.augment_flip, "random horizontal flips");
   app.add_option("--seed", c.seed, "random seed (initialisation, data order, augmentation)")->capture_default_str();
   app.add_option("--checkpoint-every", c.checkpoint_every, "also checkpoint every N steps (0: each epoch only)")
@@ -73,7 +83,8 @@ void add_train_options(CLI::App& app, TrainConfig& c) {
 
 void add_shift_options(CLI::App& app, ShiftOptions& o) {
   app.add_option("--max-shift", o.max_shift, "largest shift K in pixels (-1: 4)")->capture_default_str();
-  app.add_option("--shift-modes,--shift-mode", o.shift_modes, "comma list of circular, zeros, crop")->capture_default_str();
+  app.add_option("--shift-modes,--shift-mode", o.shift_modes, "comma list of circular, zeros, crop")
+      ->capture_default_str();
   app.add_option("--grid-samples", o.grid_samples, "test images used for the accuracy-vs-shift grid (0: all)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
@@ -147,8 +158,8 @@ TrainConfig with_option(const TrainConfig& base, const std::string& key, const s
         keys.push_back(o->get_lnames()[0]);
       }
     }
-    throw ConfigError(fmt::format("--grid: '{}' is not a training option a grid can vary (valid: {})", key,
-                                  fmt::join(keys, ", ")));
+    throw ConfigError(
+        fmt::format("--grid: '{}' is not a training option a grid can vary (valid: {})", key, fmt::join(keys, ", ")));
   }
   try {
     parser.parse(std::vector<std::string>{fmt::format("--{}={}", key, value)});

@@ -1,6 +1,7 @@
 // poolnet inspect: the layer table of a model (shapes, parameters, MACs, receptive fields).
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 #include <memory>
 
 #include "experiments/cli/cli_common.h"
@@ -50,6 +51,8 @@ void add_inspect_command(CLI::App& app) {
   sub->add_option("--width", o->config.width, "channel width multiplier")->capture_default_str();
   sub->add_flag("--batch-norm", o->config.batch_norm, "batch norm after every convolution");
   sub->add_option("--depth", o->config.depth, "resnet depth (6n+2)")->capture_default_str();
+  sub->add_flag("--input-downsample", o->config.input_downsample,
+                "one more layer of the downsampling strategy on the input (lenet, vgg, allconv)");
   sub->add_option("--input", o->input, "input shape C,H,W")->capture_default_str();
   sub->add_option("--classes", o->classes, "number of classes")->capture_default_str();
   sub->add_flag("--json", o->json, "print JSON instead of a table");

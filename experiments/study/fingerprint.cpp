@@ -1,9 +1,10 @@
 #include "experiments/study/fingerprint.h"
 
 #include <fmt/format.h>
+#include <openssl/evp.h>
+
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 #include <sstream>
 
 #include "experiments/train/tips_loss.h"
@@ -132,11 +133,19 @@ Fingerprint run_fingerprint(const TrainConfig& c, const DataIdentity& data, cons
     std::string value = key.unset;
     if (spec.has(key.name)) {
       switch (key.type) {
-        case KeyType::kInteger: value = std::to_string(spec.integer(key.name)); break;
-        case KeyType::kReal: value = num(spec.real(key.name)); break;
-        case KeyType::kFlag: value = spec.flag(key.name) ? "true" : "false"; break;
+        case KeyType::kInteger:
+          value = std::to_string(spec.integer(key.name));
+          break;
+        case KeyType::kReal:
+          value = num(spec.real(key.name));
+          break;
+        case KeyType::kFlag:
+          value = spec.flag(key.name) ? "true" : "false";
+          break;
         case KeyType::kChoice:
-        case KeyType::kStride: value = spec.choice(key.name); break;
+        case KeyType::kStride:
+          value = spec.choice(key.name);
+          break;
       }
     }
     f["strategy." + key.name] = value;
@@ -146,6 +155,8 @@ Fingerprint run_fingerprint(const TrainConfig& c, const DataIdentity& data, cons
   f["train.width"] = num(c.width);
   f["train.batch_norm"] = c.batch_norm ? "true" : "false";
   f["train.depth"] = std::to_string(c.depth);
+  if (c.input_downsample)
+    f["train.input_downsample"] = "true";  // absent when off: older folders keep their fingerprints
   f["train.epochs"] = std::to_string(c.epochs);
   f["train.batch"] = std::to_string(c.batch);
   f["train.optimizer"] = c.optimizer;
@@ -196,8 +207,10 @@ std::vector<FingerprintDifference> diff_fingerprints(const Fingerprint& recorded
   static const std::string kAbsent = "(absent)";
   for (const auto& [key, value] : recorded) {
     const auto it = current.find(key);
-    if (it == current.end()) out.push_back({key, value, kAbsent});
-    else if (it->second != value) out.push_back({key, value, it->second});
+    if (it == current.end())
+      out.push_back({key, value, kAbsent});
+    else if (it->second != value)
+      out.push_back({key, value, it->second});
   }
   for (const auto& [key, value] : current) {
     if (!recorded.count(key)) out.push_back({key, kAbsent, value});

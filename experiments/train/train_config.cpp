@@ -1,22 +1,23 @@
 #include "experiments/train/train_config.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "experiments/train/tips_loss.h"
 #include "framework/errors.h"
 #include "framework/optim/factory.h"
-#include "experiments/train/tips_loss.h"
 
 namespace poolnet {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainConfig, dataset, data_dir, train_samples, test_samples, validation,
-                                                image_size,
-                                                model, downsample, head, padding_mode, width, batch_norm, depth, epochs,
-                                                batch, optimizer, lr, momentum, nesterov, weight_decay, schedule,
-                                                label_smoothing, tips_loss, augment_shift, augment_shift_mode, augment_crop,
-                                                augment_flip, seed, checkpoint_every, detect_anomaly)
+                                                image_size, model, downsample, head, padding_mode, width, batch_norm,
+                                                depth, input_downsample, epochs, batch, optimizer, lr, momentum,
+                                                nesterov, weight_decay, schedule, label_smoothing, tips_loss,
+                                                augment_shift, augment_shift_mode, augment_crop, augment_flip, seed,
+                                                checkpoint_every, detect_anomaly)
 
 namespace {
 template <class T>
@@ -36,6 +37,7 @@ ModelSpec TrainConfig::model_spec(const Shape& input, int64_t classes) const {
   spec.padding_mode = parse_pad_mode(padding_mode);
   spec.batch_norm = batch_norm;
   spec.depth = depth;
+  spec.input_downsample = input_downsample;
   validate(spec);
   return spec;
 }

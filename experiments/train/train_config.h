@@ -14,11 +14,11 @@ struct TrainConfig {
   // Data.
   std::string dataset = "fashion-mnist";
   std::string data_dir;
-  int64_t train_samples = 0;   // > 0: only the first N training images
-  int64_t test_samples = 0;    // > 0: only the first N test images
-  double validation = 0.0;     // share of the training set held out for validation
-  int64_t image_size = 0;      // shapes only: H = W of the generated images (0: the set's 28)
-  // Model (family, strategy, head, width, padding mode, batch norm, depth).
+  int64_t train_samples = 0;  // > 0: only the first N training images
+  int64_t test_samples = 0;   // > 0: only the first N test images
+  double validation = 0.0;    // share of the training set held out for validation
+  int64_t image_size = 0;     // shapes only: H = W of the generated images (0: the set's 28)
+  // Model (family, strategy, head, width, padding mode, batch norm, depth, input downsampling).
   std::string model = "lenet";
   std::string downsample = "max_pool";
   std::string head = "flatten";
@@ -26,6 +26,7 @@ struct TrainConfig {
   double width = 1.0;
   bool batch_norm = false;
   int64_t depth = 20;
+  bool input_downsample = false;  // one more downsampling layer on the input (lenet, vgg, allconv)
   // Optimisation.
   int64_t epochs = 3;
   int64_t batch = 64;
@@ -38,13 +39,13 @@ struct TrainConfig {
   double label_smoothing = 0.0;
   std::string tips_loss;  // "" (off) | alpha=A,start_epoch=E: experiments/train/tips_loss.h
   // Augmentation.
-  int64_t augment_shift = 0;           // random shifts of up to +-N px
+  int64_t augment_shift = 0;                 // random shifts of up to +-N px
   std::string augment_shift_mode = "zeros";  // zeros | circular
-  int64_t augment_crop = 0;            // random crop after zero padding by N px
-  bool augment_flip = false;           // random horizontal flips
+  int64_t augment_crop = 0;                  // random crop after zero padding by N px
+  bool augment_flip = false;                 // random horizontal flips
   // Run.
   uint64_t seed = 0;
-  int64_t checkpoint_every = 0;        // also write checkpoint.safetensors every N steps
+  int64_t checkpoint_every = 0;  // also write checkpoint.safetensors every N steps
   bool detect_anomaly = false;
 
   // The model spec for data of shape [C, H, W] with `classes` classes (validated).

@@ -37,6 +37,17 @@ TEST(Fingerprint, HoldsEveryResultChangingOptionButNoTimingOrThreads) {
   EXPECT_EQ(f.at("format_version"), std::to_string(kStudyFormatVersion));
 }
 
+// --input-downsample changes the model, so it changes the fingerprint; off, the key is absent so
+// that folders written before the option keep their fingerprints.
+TEST(Fingerprint, InputDownsampleOnlyWhenSet) {
+  TrainConfig config;
+  EXPECT_FALSE(base_fingerprint(config).count("train.input_downsample"));
+  config.input_downsample = true;
+  const Fingerprint on = base_fingerprint(config);
+  EXPECT_EQ(on.at("train.input_downsample"), "true");
+  EXPECT_EQ(on.size(), base_fingerprint().size() + 1);
+}
+
 TEST(Fingerprint, DiffNamesEachChangedKeyWithBothValues) {
   TrainConfig changed;
   changed.epochs = 5;

@@ -77,6 +77,11 @@ TEST(ModelSpec, MetadataRoundTrips) {
         s.batch_norm = true;
         s.extra_stage = true;
       }),
+      spec_with([](ModelSpec& s) {
+        s.family = "allconv";
+        s.downsample = parse_downsample("max_blur_pool:filter=5");
+        s.input_downsample = true;
+      }),
   };
   for (const ModelSpec& spec : specs) {
     const auto metadata = to_metadata(spec);
@@ -93,7 +98,32 @@ TEST(ModelSpec, MetadataRoundTrips) {
     EXPECT_EQ(back.batch_norm, spec.batch_norm);
     EXPECT_EQ(back.depth, spec.depth);
     EXPECT_EQ(back.extra_stage, spec.extra_stage);
+    EXPECT_EQ(back.input_downsample, spec.input_downsample);
   }
+}
+
+TEST(ModelSpec, InputDownsampleNameMetadataAndResnet) {
+  ModelSpec spec;
+  spec.input_downsample = true;
+  EXPECT_EQ(canonical_name(spec), "lenet[max_pool,head=flatten,input_down]");
+  EXPECT_EQ(to_metadata(spec).at("poolnet.model.input_downsample"), "true");
+  // checkpoints written before the option have no key: no input downsampling
+  auto old = to_metadata(spec);
+  old.erase("poolnet.model.input_downsample");
+  EXPECT_FALSE(model_spec_from_metadata(old).input_downsample);
+  spec.family = "resnet";
+  EXPECT_THROW(
+      {
+        try {
+          validate(spec);
+        } catch (const ConfigError& e) {
+          EXPECT_NE(std::string(e.what()).find("input downsampling applies to lenet, vgg and allconv, not resnet"),
+                    std::string::npos)
+              << e.what();
+          throw;
+        }
+      },
+      ConfigError);
 }
 
 TEST(ModelSpec, MetadataErrorsNameTheKey) {
@@ -132,8 +162,9 @@ TEST(ModelSpec, ValidationMessagesNameFieldValueAndChoices) {
   EXPECT_EQ(config_error(ModelSpec{}), "no error");
   EXPECT_EQ(config_error(spec_with([](ModelSpec& s) { s.family = "alexnet"; })),
             "model: unknown family 'alexnet' (valid: lenet, vgg, allconv, resnet)");
-  EXPECT_EQ(config_error(spec_with([](ModelSpec& s) { s.head = "avg"; })),
-            "model: unknown head 'avg' (valid: flatten | gap | gmp | gap_gmp | gem | lse | simpool | attn_pool[:heads=H])");
+  EXPECT_EQ(
+      config_error(spec_with([](ModelSpec& s) { s.head = "avg"; })),
+      "model: unknown head 'avg' (valid: flatten | gap | gmp | gap_gmp | gem | lse | simpool | attn_pool[:heads=H])");
   EXPECT_EQ(config_error(spec_with([](ModelSpec& s) { s.width = 0.0; })), "model: width must be in (0, 16], got 0");
   EXPECT_EQ(config_error(spec_with([](ModelSpec& s) { s.width = 17.0; })), "model: width must be in (0, 16], got 17");
   EXPECT_EQ(config_error(spec_with([](ModelSpec& s) {
