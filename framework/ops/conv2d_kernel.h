@@ -15,11 +15,13 @@
 //   kernel    condition                                        why
 //   winograd4 groups 1, N > 0, 3x3, stride 1, dilation 1,      2.25 multiplies per output and input
 //             C >= 32 and OC >= 32, OH >= 8 and OW >= 8, a     channel instead of 4 (F(2x2)):
-//             group's transformed input and output within      forward+backward 10-30 % faster
+//             group's transformed input and output within      forward+backward 7-23 % faster
 //             512K floats                                      than F(2x2) on vgg's 32x32 and
-//                                                              16x16 maps, forward 18 % at 8x8
-//                                                              (docs/performance.md); on smaller
-//                                                              maps partial tiles waste most of it
+//                                                              16x16 maps; at 8x8 forward 3-17 %
+//                                                              faster, forward+backward up to 5 %
+//                                                              slower (docs/performance.md); on
+//                                                              smaller maps partial tiles waste
+//                                                              most of it
 //   winograd  groups 1, N > 0, 3x3, stride 1, dilation 1,      4 multiplies per output and input
 //             C >= 32 and OC >= 32, a group's transformed      channel instead of 9; narrower
 //             input and output within 512K floats              layers spend their time in the
