@@ -53,7 +53,7 @@ struct ConvGeometry {
   int64_t batch_chunk;   // samples per parallel task and per partial weight gradient
   ConvProblem problem;
   Conv2dKernel kernel;  // never kAuto; kDirect runs the forward pass only (backward: im2col's)
-  std::shared_ptr<const conv2d_winograd::Plan> winograd;  // when the kernel is kWinograd
+  std::shared_ptr<const conv2d_winograd::Plan> winograd;  // when the kernel is kWinograd or kWinograd4
   std::shared_ptr<const conv2d_implicit::Plan> implicit;  // when the kernel is kImplicit
 
   int64_t ckk() const { return Cg * KH * KW; }
@@ -88,8 +88,8 @@ void for_each_tile(const ConvGeometry& g, int64_t n0, int64_t n1, const F& f) {
 // Sets g.kernel and builds its plan; false if its kernels could not be generated.
 bool prepare_kernel(ConvGeometry& g, Conv2dKernel kernel) {
   g.kernel = kernel;
-  if (kernel == Conv2dKernel::kWinograd) {
-    auto plan = std::make_shared<const conv2d_winograd::Plan>(g.problem);
+  if (kernel == Conv2dKernel::kWinograd || kernel == Conv2dKernel::kWinograd4) {
+    auto plan = std::make_shared<const conv2d_winograd::Plan>(g.problem, kernel == Conv2dKernel::kWinograd4 ? 4 : 2);
     if (!plan->ready()) return false;
     g.winograd = std::move(plan);
   }

@@ -17,15 +17,18 @@ namespace {
 std::atomic<Conv2dKernel> g_kernel{Conv2dKernel::kAuto};
 
 constexpr std::array kKernels{Conv2dKernel::kAuto, Conv2dKernel::kDirect, Conv2dKernel::kIm2col,
-                              Conv2dKernel::kImplicit, Conv2dKernel::kWinograd, Conv2dKernel::kDepthwise};
+                              Conv2dKernel::kImplicit, Conv2dKernel::kWinograd, Conv2dKernel::kDepthwise,
+                              Conv2dKernel::kWinograd4};
 
 // The table's rows, in order.
-constexpr std::array kTable{Conv2dKernel::kWinograd, Conv2dKernel::kImplicit, Conv2dKernel::kDirect,
-                            Conv2dKernel::kDepthwise, Conv2dKernel::kIm2col};
+constexpr std::array kTable{Conv2dKernel::kWinograd4, Conv2dKernel::kWinograd, Conv2dKernel::kImplicit,
+                            Conv2dKernel::kDirect, Conv2dKernel::kDepthwise, Conv2dKernel::kIm2col};
 
 bool row_holds(Conv2dKernel kernel, const ConvProblem& p) {
   switch (kernel) {
-    case Conv2dKernel::kWinograd: return p.groups == 1 && p.N > 0 && conv2d_winograd::preferred(p);
+    case Conv2dKernel::kWinograd4:
+      return p.groups == 1 && p.N > 0 && conv2d_winograd::preferred(p, 4) && p.OH >= 8 && p.OW >= 8;
+    case Conv2dKernel::kWinograd: return p.groups == 1 && p.N > 0 && conv2d_winograd::preferred(p, 2);
     case Conv2dKernel::kImplicit: return p.groups == 1 && p.N > 0 && conv2d_implicit::preferred(p);
     case Conv2dKernel::kDirect: return p.groups == 1 && conv2d_direct::preferred(p);
     case Conv2dKernel::kDepthwise: return conv2d_depthwise::supports(p);
@@ -43,6 +46,7 @@ std::string to_string(Conv2dKernel kernel) {
     case Conv2dKernel::kIm2col: return "im2col";
     case Conv2dKernel::kImplicit: return "implicit";
     case Conv2dKernel::kWinograd: return "winograd";
+    case Conv2dKernel::kWinograd4: return "winograd4";
     case Conv2dKernel::kDepthwise: return "depthwise";
   }
   return "?";
@@ -80,7 +84,8 @@ std::string conv2d_kernel_limit(Conv2dKernel kernel, const ConvProblem& p) {
                        p.C, p.OC);
   }
   if (p.groups != 1) return fmt::format("needs groups 1, got groups {}", p.groups);
-  if (kernel == Conv2dKernel::kWinograd && !conv2d_winograd::supports(p)) {
+  const bool winograd = kernel == Conv2dKernel::kWinograd || kernel == Conv2dKernel::kWinograd4;
+  if (winograd && !conv2d_winograd::supports(p)) {
     return fmt::format("needs a 3x3 kernel at stride 1x1 and dilation 1x1, got kernel {}x{}, stride {}x{}, "
                        "dilation {}x{}",
                        p.KH, p.KW, p.sh, p.sw, p.dh, p.dw);

@@ -1,6 +1,7 @@
 #include "framework/ops/conv2d_winograd.h"
 
 #include <algorithm>
+#include <array>
 
 #include "framework/eigen_view.h"
 #include "framework/ops/row_copy.h"
@@ -13,27 +14,35 @@ namespace poolnet::conv2d_winograd {
 namespace {
 // Narrower convolutions spend too much of their time in the transforms.
 constexpr int64_t kMinChannels = 32;
-// Tiles per GEMM: small maps are grouped over samples up to this many.
+// Tiles per GEMM: small maps are grouped over samples up to this many (more for F(4x4), whose
+// tiles are four times fewer).
 constexpr int64_t kMinTiles = 64;
-constexpr int64_t kMaxGroup = 8;
+int64_t max_group(int64_t m) { return 4 * m; }
 // Output channels per parallel task of the weight transforms.
 constexpr int64_t kChannelGrain = 8;
 // The group's transformed input and output stay in the L2 cache up to this size (floats).
 constexpr int64_t kMaxWorkingSet = 512 * 1024;
-// The 16 blocks (one per xi) of a transformed tensor of n floats each lie this far apart: the
-// 64 bytes beyond a block keep the blocks of sizes with large powers of two in distinct cache
-// sets (the transforms touch all 16 at once).
+// The blocks (one per xi) of a transformed tensor of n floats each lie this far apart: the 64
+// bytes beyond a block keep the blocks of sizes with large powers of two in distinct cache sets
+// (the transforms touch all of them at once).
 int64_t block_stride(int64_t n) { return n + 16; }
 
-// The output's 2x2 tiles and the samples per GEMM group (enough tiles for a wide GEMM).
+// G [alpha][3] of the header comment, row-major.
+constexpr std::array<float, 12> kG2{1.0f, 0.0f, 0.0f, 0.5f, 0.5f, 0.5f, 0.5f, -0.5f, 0.5f, 0.0f, 0.0f, 1.0f};
+constexpr std::array<float, 18> kG4{1.0f / 4,  0.0f,       0.0f,      -1.0f / 6, -1.0f / 6, -1.0f / 6,
+                                    -1.0f / 6, 1.0f / 6,   -1.0f / 6, 1.0f / 24, 1.0f / 12, 1.0f / 6,
+                                    1.0f / 24, -1.0f / 12, 1.0f / 6,  0.0f,      0.0f,      1.0f};
+const float* g_matrix(int64_t m) { return m == 2 ? kG2.data() : kG4.data(); }
+
+// The output's m x m tiles and the samples per GEMM group (enough tiles for a wide GEMM).
 struct Tiling {
   int64_t TH, TW, tiles, group;
 };
 
-Tiling tiling(const ConvProblem& p) {
-  Tiling t{.TH = (p.OH + 1) / 2, .TW = (p.OW + 1) / 2, .tiles = 0, .group = 1};
+Tiling tiling(const ConvProblem& p, int64_t m) {
+  Tiling t{.TH = (p.OH + m - 1) / m, .TW = (p.OW + m - 1) / m, .tiles = 0, .group = 1};
   t.tiles = t.TH * t.TW;
-  t.group = std::clamp<int64_t>((kMinTiles + t.tiles - 1) / std::max<int64_t>(t.tiles, 1), 1, kMaxGroup);
+  t.group = std::clamp<int64_t>((kMinTiles + t.tiles - 1) / std::max<int64_t>(t.tiles, 1), 1, max_group(m));
   return t;
 }
 
@@ -45,7 +54,7 @@ xsmm::GemmFn gemm_kernel(int64_t m, int64_t n, int64_t k, int64_t lda, int64_t l
 }
 
 // The transforms' one-dimensional steps over n tiles at once, as functions so that their
-// restrict-qualified operands let the compiler vectorize them.
+// restrict-qualified operands let the compiler vectorize them. F(2x2) first, then F(4x4).
 
 // B^T applied to four rows a..d: o0 = a - c, o1 = b + c, o2 = c - b, o3 = b - d.
 void apply_bt(const float* __restrict a, const float* __restrict b, const float* __restrict c,
@@ -59,17 +68,14 @@ void apply_bt(const float* __restrict a, const float* __restrict b, const float*
   }
 }
 
-// The adjoint, B applied to four rows a..d, added to (kAdd) or written into o0..o3.
-template <bool kAdd>
-void apply_b(const float* __restrict a, const float* __restrict b, const float* __restrict c,
-             const float* __restrict d, float* __restrict o0, float* __restrict o1, float* __restrict o2,
-             float* __restrict o3, int64_t n) {
+// The adjoint, B applied to four rows a..d.
+void apply_b(const float* __restrict a, const float* __restrict b, const float* __restrict c, const float* __restrict d,
+             float* __restrict o0, float* __restrict o1, float* __restrict o2, float* __restrict o3, int64_t n) {
   for (int64_t t = 0; t < n; ++t) {
-    const float v0 = a[t], v1 = b[t] - c[t] + d[t], v2 = b[t] + c[t] - a[t], v3 = -d[t];
-    o0[t] = kAdd ? o0[t] + v0 : v0;
-    o1[t] = kAdd ? o1[t] + v1 : v1;
-    o2[t] = kAdd ? o2[t] + v2 : v2;
-    o3[t] = kAdd ? o3[t] + v3 : v3;
+    o0[t] = a[t];
+    o1[t] = b[t] - c[t] + d[t];
+    o2[t] = b[t] + c[t] - a[t];
+    o3[t] = -d[t];
   }
 }
 
@@ -107,20 +113,181 @@ void apply_a(const float* __restrict a, const float* __restrict b, float* __rest
   }
 }
 
-// even[k] = in[2k], odd[k] = in[2k + 1] for k < n.
-void deinterleave(const float* __restrict in, float* __restrict even, float* __restrict odd, int64_t n) {
-  for (int64_t k = 0; k < n; ++k) {
-    even[k] = in[2 * k];
-    odd[k] = in[2 * k + 1];
+// F(4x4): B^T applied to six rows d0..d5.
+void apply_bt6(const float* __restrict d0, const float* __restrict d1, const float* __restrict d2,
+               const float* __restrict d3, const float* __restrict d4, const float* __restrict d5, float* __restrict o0,
+               float* __restrict o1, float* __restrict o2, float* __restrict o3, float* __restrict o4,
+               float* __restrict o5, int64_t n) {
+  for (int64_t t = 0; t < n; ++t) {
+    const float s = d4[t] - d2[t];  // shared by rows 1..4
+    o0[t] = 4.0f * d0[t] - 5.0f * d2[t] + d4[t];
+    o1[t] = (d3[t] + d4[t]) - 4.0f * (d1[t] + d2[t]);
+    o2[t] = (d4[t] - d3[t]) + 4.0f * (d1[t] - d2[t]);
+    o3[t] = s + 2.0f * (d3[t] - d1[t]);
+    o4[t] = s - 2.0f * (d3[t] - d1[t]);
+    o5[t] = 4.0f * d1[t] - 5.0f * d3[t] + d5[t];
   }
 }
 
-// out[2k] = even[k], out[2k + 1] = odd[k] for k < n.
-void interleave(const float* __restrict even, const float* __restrict odd, float* __restrict out, int64_t n) {
-  for (int64_t k = 0; k < n; ++k) {
-    out[2 * k] = even[k];
-    out[2 * k + 1] = odd[k];
+// F(4x4): the adjoint, B applied to six rows v0..v5.
+void apply_b6(const float* __restrict v0, const float* __restrict v1, const float* __restrict v2,
+              const float* __restrict v3, const float* __restrict v4, const float* __restrict v5, float* __restrict o0,
+              float* __restrict o1, float* __restrict o2, float* __restrict o3, float* __restrict o4,
+              float* __restrict o5, int64_t n) {
+  for (int64_t t = 0; t < n; ++t) {
+    o0[t] = 4.0f * v0[t];
+    o1[t] = 4.0f * (v2[t] - v1[t] + v5[t]) + 2.0f * (v4[t] - v3[t]);
+    o2[t] = -5.0f * v0[t] - 4.0f * (v1[t] + v2[t]) - (v3[t] + v4[t]);
+    o3[t] = (v1[t] - v2[t]) + 2.0f * (v3[t] - v4[t]) - 5.0f * v5[t];
+    o4[t] = v0[t] + (v1[t] + v2[t]) + (v3[t] + v4[t]);
+    o5[t] = v5[t];
   }
+}
+
+// F(4x4): the adjoint of apply_bt6(p0, p1, p2, p3, p0 + w, p1 + w, ...) added to the rows of a
+// plane's four phases p0..p3 (flattened, w tiles per row): v0..v5 are the transformed rows.
+void add_b6_rows(const float* __restrict v0, const float* __restrict v1, const float* __restrict v2,
+                 const float* __restrict v3, const float* __restrict v4, const float* __restrict v5,
+                 float* __restrict p0, float* __restrict p1, float* __restrict p2, float* __restrict p3, int64_t w,
+                 int64_t n) {
+  for (int64_t t = 0; t < n; ++t) {
+    p0[t] += 4.0f * v0[t];
+    p1[t] += 4.0f * (v2[t] - v1[t] + v5[t]) + 2.0f * (v4[t] - v3[t]);
+    p2[t] += -5.0f * v0[t] - 4.0f * (v1[t] + v2[t]) - (v3[t] + v4[t]);
+    p3[t] += (v1[t] - v2[t]) + 2.0f * (v3[t] - v4[t]) - 5.0f * v5[t];
+  }
+  for (int64_t t = 0; t < n; ++t) {
+    p0[w + t] += v0[t] + (v1[t] + v2[t]) + (v3[t] + v4[t]);
+    p1[w + t] += v5[t];
+  }
+}
+
+// F(4x4): A^T applied to six rows m0..m5, plus a constant k.
+void apply_at6(const float* __restrict m0, const float* __restrict m1, const float* __restrict m2,
+               const float* __restrict m3, const float* __restrict m4, const float* __restrict m5, float k,
+               float* __restrict o0, float* __restrict o1, float* __restrict o2, float* __restrict o3, int64_t n) {
+  for (int64_t t = 0; t < n; ++t) {
+    const float s12 = m1[t] + m2[t], d12 = m1[t] - m2[t], s34 = m3[t] + m4[t], d34 = m3[t] - m4[t];
+    o0[t] = k + (m0[t] + s12 + s34);
+    o1[t] = k + (d12 + 2.0f * d34);
+    o2[t] = k + (s12 + 4.0f * s34);
+    o3[t] = k + (d12 + 8.0f * d34 + m5[t]);
+  }
+}
+
+// F(4x4): A applied to four rows y0..y3.
+void apply_a6(const float* __restrict y0, const float* __restrict y1, const float* __restrict y2,
+              const float* __restrict y3, float* __restrict o0, float* __restrict o1, float* __restrict o2,
+              float* __restrict o3, float* __restrict o4, float* __restrict o5, int64_t n) {
+  for (int64_t t = 0; t < n; ++t) {
+    const float s02 = y0[t] + y2[t], s13 = y1[t] + y3[t];
+    const float q02 = y0[t] + 4.0f * y2[t], q13 = 2.0f * y1[t] + 8.0f * y3[t];
+    o0[t] = y0[t];
+    o1[t] = s02 + s13;
+    o2[t] = s02 - s13;
+    o3[t] = q02 + q13;
+    o4[t] = q02 - q13;
+    o5[t] = y3[t];
+  }
+}
+
+// The steps above by tile size, over arrays of row pointers: in[i] -> out[i].
+template <int kM>
+void bt_step(const float* const* in, float* const* out, int64_t n) {
+  if constexpr (kM == 2) {
+    apply_bt(in[0], in[1], in[2], in[3], out[0], out[1], out[2], out[3], n);
+  } else {
+    apply_bt6(in[0], in[1], in[2], in[3], in[4], in[5], out[0], out[1], out[2], out[3], out[4], out[5], n);
+  }
+}
+
+template <int kM>
+void b_step(const float* const* in, float* const* out, int64_t n) {
+  if constexpr (kM == 2) {
+    apply_b(in[0], in[1], in[2], in[3], out[0], out[1], out[2], out[3], n);
+  } else {
+    apply_b6(in[0], in[1], in[2], in[3], in[4], in[5], out[0], out[1], out[2], out[3], out[4], out[5], n);
+  }
+}
+
+// The adjoint of bt_step down the tile rows, added to the m phase planes' rows (w tiles a row).
+template <int kM>
+void add_b_rows_step(const float* const* in, float* const* phase, int64_t w, int64_t n) {
+  if constexpr (kM == 2) {
+    add_b_rows(in[0], in[1], in[2], in[3], phase[0], phase[1], w, n);
+  } else {
+    add_b6_rows(in[0], in[1], in[2], in[3], in[4], in[5], phase[0], phase[1], phase[2], phase[3], w, n);
+  }
+}
+
+template <int kM>
+void at_step(const float* const* in, float k, float* const* out, int64_t n) {
+  if constexpr (kM == 2) {
+    apply_at(in[0], in[1], in[2], in[3], k, out[0], out[1], n);
+  } else {
+    apply_at6(in[0], in[1], in[2], in[3], in[4], in[5], k, out[0], out[1], out[2], out[3], n);
+  }
+}
+
+template <int kM>
+void a_step(const float* const* in, float* const* out, int64_t n) {
+  if constexpr (kM == 2) {
+    apply_a(in[0], in[1], out[0], out[1], out[2], out[3], n);
+  } else {
+    apply_a6(in[0], in[1], in[2], in[3], out[0], out[1], out[2], out[3], out[4], out[5], n);
+  }
+}
+
+// phase[p][k] = in[kM * k + p] for kM * k + p < n.
+template <int kM>
+void deinterleave(const float* __restrict in, float* const* phase, int64_t n) {
+  const int64_t full = n / kM;
+  if constexpr (kM == 2) {
+    float* __restrict e = phase[0];
+    float* __restrict o = phase[1];
+    for (int64_t k = 0; k < full; ++k) {
+      e[k] = in[2 * k];
+      o[k] = in[2 * k + 1];
+    }
+  } else {
+    float* __restrict p0 = phase[0];
+    float* __restrict p1 = phase[1];
+    float* __restrict p2 = phase[2];
+    float* __restrict p3 = phase[3];
+    for (int64_t k = 0; k < full; ++k) {
+      p0[k] = in[4 * k];
+      p1[k] = in[4 * k + 1];
+      p2[k] = in[4 * k + 2];
+      p3[k] = in[4 * k + 3];
+    }
+  }
+  for (int64_t q = full * kM; q < n; ++q) phase[q % kM][full] = in[q];
+}
+
+// out[kM * k + p] = phase[p][k] for kM * k + p < n.
+template <int kM>
+void interleave(const float* const* phase, float* __restrict out, int64_t n) {
+  const int64_t full = n / kM;
+  if constexpr (kM == 2) {
+    const float* __restrict e = phase[0];
+    const float* __restrict o = phase[1];
+    for (int64_t k = 0; k < full; ++k) {
+      out[2 * k] = e[k];
+      out[2 * k + 1] = o[k];
+    }
+  } else {
+    const float* __restrict p0 = phase[0];
+    const float* __restrict p1 = phase[1];
+    const float* __restrict p2 = phase[2];
+    const float* __restrict p3 = phase[3];
+    for (int64_t k = 0; k < full; ++k) {
+      out[4 * k] = p0[k];
+      out[4 * k + 1] = p1[k];
+      out[4 * k + 2] = p2[k];
+      out[4 * k + 3] = p3[k];
+    }
+  }
+  for (int64_t q = full * kM; q < n; ++q) out[q] = phase[q % kM][full];
 }
 
 // o[t] = a[t] + b[t].
@@ -129,7 +296,7 @@ void add(const float* __restrict a, const float* __restrict b, float* __restrict
 }
 }  // namespace
 
-// Per group size (1..group): the 16 GEMMs' kernels over its M = count * tiles rows.
+// Per group size (1..group): the GEMMs' kernels over its M = count * tiles rows.
 struct Plan::Kernels {
   std::vector<xsmm::GemmFn> forward;      // m = M, n = OC, k = C
   std::vector<xsmm::GemmFn> input_grad;   // m = M, n = C, k = OC
@@ -140,35 +307,40 @@ bool supports(const ConvProblem& p) {
   return p.KH == 3 && p.KW == 3 && p.sh == 1 && p.sw == 1 && p.dh == 1 && p.dw == 1 && p.OH >= 1 && p.OW >= 1;
 }
 
-bool preferred(const ConvProblem& p) {
+bool preferred(const ConvProblem& p, int64_t m) {
   if (!supports(p) || p.C < kMinChannels || p.OC < kMinChannels) return false;
-  const Tiling t = tiling(p);
-  return 16 * (p.C + p.OC) * t.group * t.tiles <= kMaxWorkingSet;
+  const Tiling t = tiling(p, m);
+  return (m + 2) * (m + 2) * (p.C + p.OC) * t.group * t.tiles <= kMaxWorkingSet;
 }
 
-Plan::Plan(const ConvProblem& p) : p_(p), kernels_(std::make_unique<Kernels>()) {
-  if (!supports(p)) return;
-  const Tiling t = tiling(p);
+Plan::Plan(const ConvProblem& p, int64_t m) : p_(p), kernels_(std::make_unique<Kernels>()) {
+  if (!supports(p) || (m != 2 && m != 4)) return;
+  m_ = m;
+  alpha_ = m + 2;
+  xis_ = alpha_ * alpha_;
+  const Tiling t = tiling(p, m);
   TH_ = t.TH;
   TW_ = t.TW;
   tiles_ = t.tiles;
   group_ = t.group;
-  PHt_ = 2 * TH_ + 2;
-  PWt_ = 2 * TW_ + 2;
-  // The padded input has OH + 2 rows and OW + 2 columns; a patch of an odd-sized map's last
-  // tile reaches one further, which reads zero (its outputs are dropped).
-  for (int64_t r = 0; r < PHt_; ++r) rows_.push_back(r < p.OH + 2 ? pad_source_index(r - p.pt, p.H, p.padding_mode) : -1);
-  for (int64_t c = 0; c < PWt_; ++c) cols_.push_back(c < p.OW + 2 ? pad_source_index(c - p.pl, p.W, p.padding_mode) : -1);
+  PHt_ = m * TH_ + 2;
+  PWt_ = m * TW_ + 2;
+  // The padded input has OH + 2 rows and OW + 2 columns; a patch of a partial last tile reaches
+  // further, which reads zero (its outputs are dropped).
+  for (int64_t r = 0; r < PHt_; ++r)
+    rows_.push_back(r < p.OH + 2 ? pad_source_index(r - p.pt, p.H, p.padding_mode) : -1);
+  for (int64_t c = 0; c < PWt_; ++c)
+    cols_.push_back(c < p.OW + 2 ? pad_source_index(c - p.pl, p.W, p.padding_mode) : -1);
   // Padded columns [run_lo, run_hi) read the input row directly.
   run_lo_ = std::min(p.pl, PWt_);
   run_hi_ = std::max(run_lo_, std::min({p.pl + p.W, p.OW + 2, PWt_}));
   Kernels& k = *kernels_;
   bool ready = true;
   for (int64_t count = 1; count <= group_; ++count) {
-    const int64_t m = count * tiles_;
-    k.forward.push_back(gemm_kernel(m, p.OC, p.C, m, p.C, m, 0.0f));
-    k.input_grad.push_back(gemm_kernel(m, p.C, p.OC, m, p.OC, m, 0.0f));
-    k.weight_grad.push_back(gemm_kernel(p.OC, p.C, m, p.OC, m, p.OC, 1.0f));
+    const int64_t rows = count * tiles_;
+    k.forward.push_back(gemm_kernel(rows, p.OC, p.C, rows, p.C, rows, 0.0f));
+    k.input_grad.push_back(gemm_kernel(rows, p.C, p.OC, rows, p.OC, rows, 0.0f));
+    k.weight_grad.push_back(gemm_kernel(p.OC, p.C, rows, p.OC, rows, p.OC, 1.0f));
     ready = ready && k.forward.back() != nullptr && k.input_grad.back() != nullptr && k.weight_grad.back() != nullptr;
   }
   ready_ = ready;
@@ -176,67 +348,65 @@ Plan::Plan(const ConvProblem& p) : p_(p), kernels_(std::make_unique<Kernels>()) 
 
 Plan::~Plan() = default;
 
-// A group's blocks take 16 * block_stride(C * count * tiles) floats: no more than count samples'.
-int64_t Plan::transformed_size() const { return 16 * block_stride(p_.C * tiles_); }
+// A group's blocks take xis * block_stride(C * count * tiles) floats: no more than count samples'.
+int64_t Plan::transformed_size() const { return xis_ * block_stride(p_.C * tiles_); }
 
-int64_t Plan::transformed_weight_size() const { return 16 * block_stride(p_.C * p_.OC); }
+int64_t Plan::transformed_weight_size() const { return xis_ * block_stride(p_.C * p_.OC); }
 
 void Plan::transform_weights(const float* w, bool for_input_gradient, float* out_u) const {
-  const int64_t C = p_.C, OC = p_.OC;
+  const int64_t C = p_.C, OC = p_.OC, A = alpha_, XI = xis_;
   const int64_t US = block_stride(C * OC);
-  float* u = for_input_gradient ? t_weights.get(16 * US) : out_u;  // [16][OC][C]
+  const float* G = g_matrix(m_);
+  float* u = for_input_gradient ? t_weights.get(XI * US) : out_u;  // [xi][OC][C]
   parallel::parallel_for(0, OC, kChannelGrain, [&](int64_t o0, int64_t o1) {
     for (int64_t o = o0; o < o1; ++o) {
       for (int64_t c = 0; c < C; ++c) {
         const float* g = w + (o * C + c) * 9;
-        float gg[4][3];  // G g
-        for (int64_t k = 0; k < 3; ++k) {
-          gg[0][k] = g[k];
-          gg[1][k] = 0.5f * (g[k] + g[3 + k] + g[6 + k]);
-          gg[2][k] = 0.5f * (g[k] - g[3 + k] + g[6 + k]);
-          gg[3][k] = g[6 + k];
+        float gg[6][3];  // G g
+        for (int64_t i = 0; i < A; ++i) {
+          for (int64_t k = 0; k < 3; ++k)
+            gg[i][k] = G[3 * i] * g[k] + G[3 * i + 1] * g[3 + k] + G[3 * i + 2] * g[6 + k];
         }
         float* out = u + o * C + c;
-        for (int64_t i = 0; i < 4; ++i) {  // (G g) G^T
-          const float a = gg[i][0], b = gg[i][1], e = gg[i][2];
-          out[(4 * i) * US] = a;
-          out[(4 * i + 1) * US] = 0.5f * (a + b + e);
-          out[(4 * i + 2) * US] = 0.5f * (a - b + e);
-          out[(4 * i + 3) * US] = e;
+        for (int64_t i = 0; i < A; ++i) {  // (G g) G^T
+          for (int64_t j = 0; j < A; ++j) {
+            out[(A * i + j) * US] = gg[i][0] * G[3 * j] + gg[i][1] * G[3 * j + 1] + gg[i][2] * G[3 * j + 2];
+          }
         }
       }
     }
   });
   if (!for_input_gradient) return;
-  parallel::parallel_for(0, 16, 1, [&](int64_t x0, int64_t x1) {  // [16][C][OC]
+  parallel::parallel_for(0, XI, 1, [&](int64_t x0, int64_t x1) {  // [xi][C][OC]
     for (int64_t xi = x0; xi < x1; ++xi) mat(out_u + xi * US, C, OC) = mat(u + xi * US, OC, C).transpose();
   });
 }
 
 void Plan::add_weight_gradient(const float* du, float* gw) const {
-  const int64_t C = p_.C, OC = p_.OC, US = block_stride(C * OC);
-  float* dut = t_weights.get(16 * US);  // [16][OC][C]
-  parallel::parallel_for(0, 16, 1, [&](int64_t x0, int64_t x1) {
+  const int64_t C = p_.C, OC = p_.OC, US = block_stride(C * OC), A = alpha_, XI = xis_;
+  const float* G = g_matrix(m_);
+  float* dut = t_weights.get(XI * US);  // [xi][OC][C]
+  parallel::parallel_for(0, XI, 1, [&](int64_t x0, int64_t x1) {
     for (int64_t xi = x0; xi < x1; ++xi) mat(dut + xi * US, OC, C) = mat(du + xi * US, C, OC).transpose();
   });
   parallel::parallel_for(0, OC, kChannelGrain, [&](int64_t o0, int64_t o1) {
     for (int64_t o = o0; o < o1; ++o) {
       for (int64_t c = 0; c < C; ++c) {
-        float d[4][4];
-        for (int64_t xi = 0; xi < 16; ++xi) d[xi / 4][xi % 4] = dut[xi * US + o * C + c];
-        float* g = gw + (o * C + c) * 9;
-        for (int64_t j = 0; j < 4; ++j) {  // G^T dU, column j
-          const float p0 = d[0][j] + 0.5f * (d[1][j] + d[2][j]);
-          const float p1 = 0.5f * (d[1][j] - d[2][j]);
-          const float p2 = 0.5f * (d[1][j] + d[2][j]) + d[3][j];
-          d[0][j] = p0;
-          d[1][j] = p1;
-          d[2][j] = p2;
+        float gd[3][6];  // G^T dU
+        for (int64_t k = 0; k < 3; ++k) {
+          for (int64_t j = 0; j < A; ++j) {
+            float s = 0.0f;
+            for (int64_t i = 0; i < A; ++i) s += G[3 * i + k] * dut[(A * i + j) * US + o * C + c];
+            gd[k][j] = s;
+          }
         }
+        float* g = gw + (o * C + c) * 9;
         for (int64_t k = 0; k < 3; ++k) {  // (G^T dU) G
-          g[k * 3 + 0] += d[k][0] + 0.5f * (d[k][1] + d[k][2]);
-          g[k * 3 + 1] += 0.5f * (d[k][1] - d[k][2]);
-          g[k * 3 + 2] += 0.5f * (d[k][1] + d[k][2]) + d[k][3];
+          for (int64_t l = 0; l < 3; ++l) {
+            float s = 0.0f;
+            for (int64_t j = 0; j < A; ++j) s += gd[k][j] * G[3 * j + l];
+            g[k * 3 + l] += s;
+          }
         }
       }
     }
@@ -263,136 +433,180 @@ void Plan::add_padded_row(const float* line, int64_t r, float* dst) const {
   }
 }
 
-// v [16][C][M] = B^T d B for every tile's patch d: first d B along each padded row (from the
-// row's even and odd columns), then B^T down the tile rows.
 void Plan::transform_input(const float* x, int64_t count, float* v) const {
+  m_ == 2 ? transform_input_m<2>(x, count, v) : transform_input_m<4>(x, count, v);
+}
+void Plan::transform_output(const float* m, int64_t count, const float* b, float* y) const {
+  m_ == 2 ? transform_output_m<2>(m, count, b, y) : transform_output_m<4>(m, count, b, y);
+}
+void Plan::gradient_to_tiles(const float* gy, int64_t count, float* dm) const {
+  m_ == 2 ? gradient_to_tiles_m<2>(gy, count, dm) : gradient_to_tiles_m<4>(gy, count, dm);
+}
+void Plan::gradient_to_input(const float* dv, int64_t count, float* gx) const {
+  m_ == 2 ? gradient_to_input_m<2>(dv, count, gx) : gradient_to_input_m<4>(dv, count, gx);
+}
+
+// v [xi][C][M] = B^T d B for every tile's patch d: first d B along each padded row (from the
+// row's m phases of columns), then B^T down the tile rows.
+template <int kM>
+void Plan::transform_input_m(const float* x, int64_t count, float* v) const {
+  constexpr int64_t A = kM + 2;
   const int64_t C = p_.C, M = count * tiles_, TW = TW_, T = tiles_, XS = block_stride(C * M);
-  float* hrow = t_rows.get(8 * (TH_ + 1) * TW);
-  float* line = t_line.get(2 * PWt_);
-  float* even = line + PWt_;
-  float* odd = even + PWt_ / 2;
+  float* hrow = t_rows.get(A * kM * (TH_ + 1) * TW);
+  float* line = t_line.get(PWt_ + kM * (TW + 1));
+  std::array<float*, kM> phase;
+  for (int64_t p = 0; p < kM; ++p) phase[p] = line + PWt_ + p * (TW + 1);
+  // A patch's column j is phase j % m, one tile on for j >= m.
+  std::array<const float*, A> cols;
+  for (int64_t j = 0; j < A; ++j) cols[j] = phase[j % kM] + j / kM;
   for (int64_t s = 0; s < count; ++s) {
     for (int64_t c = 0; c < C; ++c) {
       const float* src = x + (s * C + c) * p_.H * p_.W;
       if (s + 1 < count || c + 1 < C) row_copy::prefetch(src + p_.H * p_.W, p_.H * p_.W);
       for (int64_t r = 0; r < PHt_; ++r) {
-        float* h[4] = {hrow + hrow_offset(r, 0), hrow + hrow_offset(r, 1), hrow + hrow_offset(r, 2),
-                       hrow + hrow_offset(r, 3)};
+        std::array<float*, A> h;
+        for (int64_t j = 0; j < A; ++j) h[j] = hrow + hrow_offset(r, j);
         if (rows_[r] < 0) {
           for (float* row : h) std::fill(row, row + TW, 0.0f);
           continue;
         }
         padded_row(src, r, line);
-        deinterleave(line, even, odd, TW + 1);
-        apply_bt(even, odd, even + 1, odd + 1, h[0], h[1], h[2], h[3], TW);
+        deinterleave<kM>(line, phase.data(), PWt_);
+        bt_step<kM>(cols.data(), h.data(), TW);
       }
       float* out = v + c * M + s * T;
-      for (int64_t j = 0; j < 4; ++j) {
-        const float* e = hrow + hrow_offset(0, j);
-        const float* o = hrow + hrow_offset(1, j);
-        apply_bt(e, o, e + TW, o + TW, out + j * XS, out + (4 + j) * XS, out + (8 + j) * XS, out + (12 + j) * XS, T);
+      for (int64_t j = 0; j < A; ++j) {
+        std::array<const float*, A> in;
+        std::array<float*, A> o;
+        for (int64_t i = 0; i < A; ++i) {
+          in[i] = hrow + hrow_offset(i, j);
+          o[i] = out + (A * i + j) * XS;
+        }
+        bt_step<kM>(in.data(), o.data(), T);
       }
     }
   }
 }
 
-// y [count,OC,OH,OW] = b + A^T m A for every tile (m [16][OC][M]); values past OH, OW dropped.
-void Plan::transform_output(const float* m, int64_t count, const float* b, float* y) const {
+// y [count,OC,OH,OW] = b + A^T m A for every tile (m [xi][OC][M]); values past OH, OW dropped.
+template <int kM>
+void Plan::transform_output_m(const float* m, int64_t count, const float* b, float* y) const {
+  constexpr int64_t A = kM + 2;
   const int64_t OC = p_.OC, M = count * tiles_, TW = TW_, T = tiles_, OH = p_.OH, OW = p_.OW;
   const int64_t YS = block_stride(OC * M);
-  float* a = t_line.get(12 * T);  // A^T m: rows r (2) x columns j (4), then the output's
-  float* e = a + 8 * T;           // even and odd columns per output row r: e [r][parity][T]
+  float* a = t_line.get((A + kM) * kM * T);  // A^T m: rows r (m) x columns j (alpha), then the
+  float* e = a + A * kM * T;                 // output's column phases per output row: e [r][phase][T]
   for (int64_t s = 0; s < count; ++s) {
     for (int64_t o = 0; o < OC; ++o) {
       const float bias = b != nullptr ? b[o] : 0.0f;
       const float* in = m + o * M + s * T;
-      for (int64_t j = 0; j < 4; ++j) {
-        apply_at(in + j * YS, in + (4 + j) * YS, in + (8 + j) * YS, in + (12 + j) * YS, 0.0f, a + j * T, a + (4 + j) * T, T);
+      for (int64_t j = 0; j < A; ++j) {
+        std::array<const float*, A> rows;
+        std::array<float*, kM> out;
+        for (int64_t i = 0; i < A; ++i) rows[i] = in + (A * i + j) * YS;
+        for (int64_t r = 0; r < kM; ++r) out[r] = a + (A * r + j) * T;
+        at_step<kM>(rows.data(), 0.0f, out.data(), T);
       }
-      for (int64_t r = 0; r < 2; ++r) {
-        const float* ar = a + 4 * r * T;
-        apply_at(ar, ar + T, ar + 2 * T, ar + 3 * T, bias, e + 2 * r * T, e + (2 * r + 1) * T, T);
+      for (int64_t r = 0; r < kM; ++r) {
+        std::array<const float*, A> cols;
+        std::array<float*, kM> out;
+        for (int64_t j = 0; j < A; ++j) cols[j] = a + (A * r + j) * T;
+        for (int64_t p = 0; p < kM; ++p) out[p] = e + (kM * r + p) * T;
+        at_step<kM>(cols.data(), bias, out.data(), T);
       }
       float* plane = y + (s * OC + o) * OH * OW;
       for (int64_t ti = 0; ti < TH_; ++ti) {
-        for (int64_t r = 0; r < 2 && 2 * ti + r < OH; ++r) {
-          const float* er = e + 2 * r * T + ti * TW;
-          float* row = plane + (2 * ti + r) * OW;
-          interleave(er, er + T, row, OW / 2);
-          if (OW % 2 != 0) row[OW - 1] = er[TW - 1];
+        for (int64_t r = 0; r < kM && kM * ti + r < OH; ++r) {
+          std::array<const float*, kM> phase;
+          for (int64_t p = 0; p < kM; ++p) phase[p] = e + (kM * r + p) * T + ti * TW;
+          interleave<kM>(phase.data(), plane + (kM * ti + r) * OW, OW);
         }
       }
     }
   }
 }
 
-// dm [16][OC][M] = A dy A^T for every tile's 2x2 gradient dy (zero past OH, OW).
-void Plan::gradient_to_tiles(const float* gy, int64_t count, float* dm) const {
+// dm [xi][OC][M] = A dy A^T for every tile's m x m gradient dy (zero past OH, OW).
+template <int kM>
+void Plan::gradient_to_tiles_m(const float* gy, int64_t count, float* dm) const {
+  constexpr int64_t A = kM + 2;
   const int64_t OC = p_.OC, M = count * tiles_, TW = TW_, T = tiles_, OH = p_.OH, OW = p_.OW;
   const int64_t YS = block_stride(OC * M);
-  float* d = t_line.get(12 * T);  // dy: rows r (2) x column parity (2), each T tiles
-  float* q = d + 4 * T;           // A dy: rows i (4) x columns (2)
+  float* d = t_line.get((kM + A) * kM * T);  // dy: rows r (m) x column phase (m), each T tiles
+  float* q = d + kM * kM * T;                // A dy: rows i (alpha) x column phase (m)
   for (int64_t s = 0; s < count; ++s) {
     for (int64_t o = 0; o < OC; ++o) {
       const float* plane = gy + (s * OC + o) * OH * OW;
       for (int64_t ti = 0; ti < TH_; ++ti) {
-        for (int64_t r = 0; r < 2; ++r) {
-          float* even = d + 2 * r * T + ti * TW;
-          float* odd = even + T;
-          if (2 * ti + r >= OH) {
-            std::fill(even, even + TW, 0.0f);
-            std::fill(odd, odd + TW, 0.0f);
+        for (int64_t r = 0; r < kM; ++r) {
+          std::array<float*, kM> phase;
+          for (int64_t p = 0; p < kM; ++p) phase[p] = d + (kM * r + p) * T + ti * TW;
+          if (kM * ti + r >= OH) {
+            for (float* row : phase) std::fill(row, row + TW, 0.0f);
             continue;
           }
-          const float* row = plane + (2 * ti + r) * OW;
-          deinterleave(row, even, odd, OW / 2);
-          if (OW % 2 != 0) {
-            even[TW - 1] = row[OW - 1];
-            odd[TW - 1] = 0.0f;
-          }
+          for (int64_t p = OW % kM; p != 0 && p < kM; ++p) phase[p][TW - 1] = 0.0f;
+          deinterleave<kM>(plane + (kM * ti + r) * OW, phase.data(), OW);
         }
       }
-      for (int64_t p = 0; p < 2; ++p) apply_a(d + p * T, d + (2 + p) * T, q + p * T, q + (2 + p) * T, q + (4 + p) * T, q + (6 + p) * T, T);
-      float* out = dm + o * M + s * T;
-      for (int64_t i = 0; i < 4; ++i) {
-        float* o0 = out + 4 * i * YS;
-        apply_a(q + 2 * i * T, q + (2 * i + 1) * T, o0, o0 + YS, o0 + 2 * YS, o0 + 3 * YS, T);
+      for (int64_t p = 0; p < kM; ++p) {
+        std::array<const float*, kM> rows;
+        std::array<float*, A> out;
+        for (int64_t r = 0; r < kM; ++r) rows[r] = d + (kM * r + p) * T;
+        for (int64_t i = 0; i < A; ++i) out[i] = q + (kM * i + p) * T;
+        a_step<kM>(rows.data(), out.data(), T);
+      }
+      float* base = dm + o * M + s * T;
+      for (int64_t i = 0; i < A; ++i) {
+        std::array<const float*, kM> cols;
+        std::array<float*, A> out;
+        for (int64_t p = 0; p < kM; ++p) cols[p] = q + (kM * i + p) * T;
+        for (int64_t j = 0; j < A; ++j) out[j] = base + (A * i + j) * YS;
+        a_step<kM>(cols.data(), out.data(), T);
       }
     }
   }
 }
 
-// gx += the adjoint of transform_input applied to dv [16][C][M]: B dV B^T per tile, added to
+// gx += the adjoint of transform_input applied to dv [xi][C][M]: B dV B^T per tile, added to
 // its patch's padded positions and from there to their sources.
-void Plan::gradient_to_input(const float* dv, int64_t count, float* gx) const {
+template <int kM>
+void Plan::gradient_to_input_m(const float* dv, int64_t count, float* gx) const {
+  constexpr int64_t A = kM + 2;
   const int64_t C = p_.C, M = count * tiles_, TW = TW_, T = tiles_, XS = block_stride(C * M);
-  float* hrow = t_rows.get(8 * (TH_ + 1) * TW);  // B dV per padded row (layout: hrow_offset)
-  float* line = t_line.get(2 * PWt_ + 4 * TW);
-  float* even = line + PWt_;  // the padded row's even and odd columns
-  float* odd = even + PWt_ / 2;
-  float* g = line + 2 * PWt_;  // (B dV) B^T per tile: four columns TW wide
+  const int64_t HS = A * kM * (TH_ + 1) * TW;
+  float* hrow = t_rows.get(HS);  // B dV per padded row (layout: hrow_offset)
+  float* line = t_line.get(PWt_ + kM * (TW + 1) + A * TW);
+  std::array<float*, kM> phase;  // the padded row's column phases
+  for (int64_t p = 0; p < kM; ++p) phase[p] = line + PWt_ + p * (TW + 1);
+  std::array<float*, A> g;  // (B dV) B^T per tile: alpha columns TW wide
+  for (int64_t j = 0; j < A; ++j) g[j] = line + PWt_ + kM * (TW + 1) + j * TW;
   for (int64_t s = 0; s < count; ++s) {
     for (int64_t c = 0; c < C; ++c) {
-      std::fill(hrow, hrow + 8 * (TH_ + 1) * TW, 0.0f);
+      std::fill(hrow, hrow + HS, 0.0f);
       const float* in = dv + c * M + s * T;
-      for (int64_t j = 0; j < 4; ++j) {
-        add_b_rows(in + j * XS, in + (4 + j) * XS, in + (8 + j) * XS, in + (12 + j) * XS, hrow + hrow_offset(0, j),
-                   hrow + hrow_offset(1, j), TW, T);
+      for (int64_t j = 0; j < A; ++j) {
+        std::array<const float*, A> rows;
+        std::array<float*, kM> planes;
+        for (int64_t i = 0; i < A; ++i) rows[i] = in + (A * i + j) * XS;
+        for (int64_t p = 0; p < kM; ++p) planes[p] = hrow + hrow_offset(p, j);
+        add_b_rows_step<kM>(rows.data(), planes.data(), TW, T);
       }
       float* dst = gx + (s * C + c) * p_.H * p_.W;
       if (s + 1 < count || c + 1 < C) row_copy::prefetch(dst + p_.H * p_.W, p_.H * p_.W);
       for (int64_t r = 0; r < PHt_; ++r) {
         if (rows_[r] < 0) continue;
-        apply_b<false>(hrow + hrow_offset(r, 0), hrow + hrow_offset(r, 1), hrow + hrow_offset(r, 2),
-                       hrow + hrow_offset(r, 3), g, g + TW, g + 2 * TW, g + 3 * TW, TW);
-        // Padded column 2k collects g0 of tile k and g2 of tile k - 1; column 2k + 1 g1 and g3.
-        even[0] = g[0];
-        odd[0] = g[TW];
-        add(g + 1, g + 2 * TW, even + 1, TW - 1);
-        add(g + TW + 1, g + 3 * TW, odd + 1, TW - 1);
-        even[TW] = g[3 * TW - 1];
-        odd[TW] = g[4 * TW - 1];
-        interleave(even, odd, line, TW + 1);
+        std::array<const float*, A> h;
+        for (int64_t j = 0; j < A; ++j) h[j] = hrow + hrow_offset(r, j);
+        b_step<kM>(h.data(), g.data(), TW);
+        // Padded column m k + p collects g_p of tile k and, for p < 2, g_{p+m} of tile k - 1.
+        for (int64_t p = 0; p < 2; ++p) {
+          phase[p][0] = g[p][0];
+          add(g[p] + 1, g[p + kM], phase[p] + 1, TW - 1);
+          phase[p][TW] = g[p + kM][TW - 1];
+        }
+        for (int64_t p = 2; p < kM; ++p) std::copy(g[p], g[p] + TW, phase[p]);
+        interleave<kM>(phase.data(), line, PWt_);
         add_padded_row(line, r, dst);
       }
     }
@@ -402,29 +616,29 @@ void Plan::gradient_to_input(const float* dv, int64_t count, float* gx) const {
 void Plan::forward(const float* x, int64_t count, const float* u, const float* b, float* y, float* v) const {
   const int64_t M = count * tiles_, C = p_.C, OC = p_.OC, XS = block_stride(C * M), YS = block_stride(OC * M);
   const int64_t US = block_stride(C * OC);
-  if (v == nullptr) v = t_v.get(16 * XS);
+  if (v == nullptr) v = t_v.get(xis_ * XS);
   transform_input(x, count, v);
-  float* m = t_m.get(16 * YS);
+  float* m = t_m.get(xis_ * YS);
   const xsmm::GemmFn kernel = kernels_->forward[count - 1];
-  for (int64_t xi = 0; xi < 16; ++xi) kernel(v + xi * XS, u + xi * US, m + xi * YS);
+  for (int64_t xi = 0; xi < xis_; ++xi) kernel(v + xi * XS, u + xi * US, m + xi * YS);
   transform_output(m, count, b, y);
 }
 
 void Plan::backward(const float* v, int64_t count, const float* ut, const float* gy, float* gx, float* du_part) const {
   const int64_t M = count * tiles_, C = p_.C, OC = p_.OC, XS = block_stride(C * M), YS = block_stride(OC * M);
   const int64_t US = block_stride(C * OC);
-  float* dm = t_m.get(16 * YS);
+  float* dm = t_m.get(xis_ * YS);
   gradient_to_tiles(gy, count, dm);
   if (gx != nullptr) {
-    float* dv = t_dv.get(16 * XS);
+    float* dv = t_dv.get(xis_ * XS);
     const xsmm::GemmFn kernel = kernels_->input_grad[count - 1];
-    for (int64_t xi = 0; xi < 16; ++xi) kernel(dm + xi * YS, ut + xi * US, dv + xi * XS);
+    for (int64_t xi = 0; xi < xis_; ++xi) kernel(dm + xi * YS, ut + xi * US, dv + xi * XS);
     gradient_to_input(dv, count, gx);
   }
   if (du_part != nullptr) {
     float* dmt = t_dmt.get(M * OC);
     const xsmm::GemmFn kernel = kernels_->weight_grad[count - 1];
-    for (int64_t xi = 0; xi < 16; ++xi) {
+    for (int64_t xi = 0; xi < xis_; ++xi) {
       xsmm::transpose(dmt, dm + xi * YS, M, OC, M, OC);
       kernel(dmt, v + xi * XS, du_part + xi * US);
     }

@@ -1,8 +1,10 @@
 // conv2d forward and forward+backward at batch 64 on the LeNet/VGG-style shapes of the models,
 // at 1 and 2 threads, plus the 3x3 stride-2 convolutions of the strided_conv strategy in vgg.
 // Args: C, OC, H (= W), K, padding, threads, stride, kernel (conv2d_kernel.h: 0 auto, 1 direct,
-// 2 im2col, 3 implicit, 4 winograd, 5 depthwise; the label names it). BM_Conv2dKernel* force each kernel on a
-// few shapes (skipped where the kernel cannot run the shape). BM_Conv2dDepthwise* time the 3x3
+// 2 im2col, 3 implicit, 4 winograd, 5 depthwise, 6 winograd4; the label names it). BM_Conv2dKernel* force each
+// kernel on a few shapes (skipped where the kernel cannot run the shape). BM_Conv2dWinograd* time
+// the 3x3 stride-1 shapes of vgg and of the narrow VGG on 28x28 inputs under the implicit,
+// Winograd F(2x2) and F(4x4) kernels and the selection table. BM_Conv2dDepthwise* time the 3x3
 // 'same' depthwise convolutions of the tips branch (framework/ops/tips.cpp) under the im2col
 // and depthwise kernels; their args: N, C, H (= W), K, circular (0: zero padding), threads,
 // kernel. Compare with PyTorch using tests/bench/compare_conv2d_torch.py (same shapes, same
@@ -25,7 +27,8 @@ using poolnet::Conv2dKernel;
 using poolnet::Tensor;
 constexpr int64_t kBatch = 64;
 constexpr Conv2dKernel kKernels[] = {Conv2dKernel::kAuto,     Conv2dKernel::kDirect,   Conv2dKernel::kIm2col,
-                                     Conv2dKernel::kImplicit, Conv2dKernel::kWinograd, Conv2dKernel::kDepthwise};
+                                     Conv2dKernel::kImplicit, Conv2dKernel::kWinograd, Conv2dKernel::kDepthwise,
+                                     Conv2dKernel::kWinograd4};
 
 // Forces the benchmark's kernel (arg `arg`); false (the benchmark skipped) if it cannot run the shape.
 bool force_kernel(benchmark::State& state, const Tensor& x, const Tensor& w, const poolnet::Conv2dOptions& o,
@@ -164,6 +167,21 @@ void kernel_shapes(benchmark::internal::Benchmark* b) {
     b->Args({32, 32, 32, 3, 1, 1, 2, kernel});
   }
 }
+// vgg's wide 3x3 convolutions and the narrow VGG's (28x28 inputs) at 1 thread: auto (0),
+// implicit (3), winograd (4), winograd4 (6).
+void winograd_shapes(benchmark::internal::Benchmark* b) {
+  protocol(b);
+  for (int64_t kernel : {0, 3, 4, 6}) {
+    b->Args({32, 32, 32, 3, 1, 1, 1, kernel});
+    b->Args({32, 64, 16, 3, 1, 1, 1, kernel});
+    b->Args({64, 64, 16, 3, 1, 1, 1, kernel});
+    b->Args({64, 128, 8, 3, 1, 1, 1, kernel});
+    b->Args({12, 12, 28, 3, 1, 1, 1, kernel});
+    b->Args({12, 24, 14, 3, 1, 1, 1, kernel});
+    b->Args({24, 24, 14, 3, 1, 1, 1, kernel});
+    b->Args({24, 48, 7, 3, 1, 1, 1, kernel});
+  }
+}
 // The tips branch at [64,32,32,32] (zeros and circular, 1 and 2 threads) and [128,24,28,28]:
 // im2col (2) against depthwise (5).
 void depthwise_shapes(benchmark::internal::Benchmark* b) {
@@ -182,5 +200,7 @@ BENCHMARK(BM_Conv2dForward)->Apply(shapes);
 BENCHMARK(BM_Conv2dForwardBackward)->Apply(shapes);
 BENCHMARK(BM_Conv2dForward)->Name("BM_Conv2dKernelForward")->Apply(kernel_shapes);
 BENCHMARK(BM_Conv2dForwardBackward)->Name("BM_Conv2dKernelForwardBackward")->Apply(kernel_shapes);
+BENCHMARK(BM_Conv2dForward)->Name("BM_Conv2dWinogradForward")->Apply(winograd_shapes);
+BENCHMARK(BM_Conv2dForwardBackward)->Name("BM_Conv2dWinogradForwardBackward")->Apply(winograd_shapes);
 BENCHMARK(BM_Conv2dDepthwiseForward)->Apply(depthwise_shapes);
 BENCHMARK(BM_Conv2dDepthwiseForwardBackward)->Apply(depthwise_shapes);

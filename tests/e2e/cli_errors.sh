@@ -21,6 +21,9 @@ expect_exit 2 "broken.toml: line" -- "$POOLNET" train --config broken.toml --out
 expect_exit 1 "not found|missing|No such" -- "$POOLNET" train --dataset cifar10 --data-dir "$WORK/nowhere" --out x
 printf 'not a checkpoint' > junk.safetensors
 expect_exit 1 "junk.safetensors" -- "$POOLNET" eval --checkpoint junk.safetensors
+# An unknown convolution kernel lists the valid ones; a forced kernel that cannot run a layer names both.
+expect_exit 2 "^poolnet: error: conv2d kernel: unknown 'winograd8'.*winograd, depthwise, winograd4" -- "$POOLNET" bench --conv-kernel winograd8 --models lenet --threads 1
+expect_exit 2 "kernel 'winograd4' cannot run this shape: needs a 3x3 kernel.*got kernel 5x5" -- "$POOLNET" bench --conv-kernel winograd4 --models lenet --strategies max_pool --threads 1 --workloads infer --repetitions 1
 # An input too small for the model.
 expect_exit 2 "does not fit" -- "$POOLNET" inspect --model lenet --input 1,8,8
 # More bad values, each naming its flag.

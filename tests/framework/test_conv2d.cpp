@@ -206,10 +206,12 @@ std::pair<Tensor, Tensor> naive_gradients(const Tensor& x, const Tensor& w, cons
   return {gx, gw};
 }
 
-// 3x3 stride-1 convolutions of 32 or more channels take the Winograd kernel: odd and even map
-// sizes (partial edge tiles), batches grouped over samples (small maps) with uneven last groups,
-// all three padding modes and padding 0 to 2. Forward against the reference, gradients against
-// naive sums (the input's alone too, when the weight needs none).
+// 3x3 stride-1 convolutions of 32 or more channels take a Winograd kernel (F(4x4) on outputs
+// of 8x8 and more, else F(2x2)): odd and even map sizes (partial edge tiles), batches grouped
+// over samples (small maps) with uneven last groups, all three padding modes and padding 0 to 2.
+// Forward against the reference, gradients against naive sums (the input's alone too, when the
+// weight needs none). Tolerances are ten times the direct kernels', for F(4x4)'s rounding
+// (test_conv2d_kernels.cpp measures both kernels' errors).
 TEST(Conv2d, WinogradKernelMatchesReference) {
   struct Case {
     Shape x;
@@ -234,15 +236,15 @@ TEST(Conv2d, WinogradKernelMatchesReference) {
       if (keep) w.set_requires_grad();
       Tensor b = random_tensor({c.OC}, 43);
       Tensor y = conv2d(x, w, b, c.o);
-      EXPECT_TRUE(all_close(y, reference::conv2d(x, w, b, c.o), 1e-5, 1e-4));
+      EXPECT_TRUE(all_close(y, reference::conv2d(x, w, b, c.o), 1e-4, 1e-3));
       Tensor gy = random_tensor(y.shape(), 44);
       y.backward(gy);
       Conv2dOptions explicit_padding = c.o;
       if (c.o.same) explicit_padding = {.padding = {1, 1}};
       const auto [gx, gw] = naive_gradients(x, w, gy, explicit_padding);
-      EXPECT_TRUE(all_close(x.grad(), gx, 1e-5, 1e-4));
+      EXPECT_TRUE(all_close(x.grad(), gx, 1e-4, 1e-3));
       if (keep) {
-        EXPECT_TRUE(all_close(w.grad(), gw, 1e-5, 1e-4));
+        EXPECT_TRUE(all_close(w.grad(), gw, 1e-4, 1e-3));
       }
     }
   }

@@ -4,6 +4,9 @@
 // kernel that cannot run a shape.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -22,8 +25,8 @@ using testing::bitwise_equal;
 using testing::op_contract;
 using testing::random_tensor;
 
-constexpr Conv2dKernel kForced[] = {Conv2dKernel::kDirect, Conv2dKernel::kIm2col, Conv2dKernel::kImplicit,
-                                    Conv2dKernel::kWinograd, Conv2dKernel::kDepthwise};
+constexpr Conv2dKernel kForced[] = {Conv2dKernel::kDirect,   Conv2dKernel::kIm2col,    Conv2dKernel::kImplicit,
+                                    Conv2dKernel::kWinograd, Conv2dKernel::kDepthwise, Conv2dKernel::kWinograd4};
 
 struct KernelCase {
   std::string name;
@@ -75,7 +78,7 @@ bool runs(Conv2dKernel kernel, const KernelCase& c) {
   if (kernel == Conv2dKernel::kIm2col) return true;
   if (kernel == Conv2dKernel::kDepthwise) return o.groups == c.x[1] && c.w[0] == c.x[1];
   if (o.groups != 1) return false;
-  if (kernel != Conv2dKernel::kWinograd) return true;
+  if (kernel != Conv2dKernel::kWinograd && kernel != Conv2dKernel::kWinograd4) return true;
   return c.w[2] == 3 && c.w[3] == 3 && o.stride == Size2d{1, 1} && o.dilation == Size2d{1, 1};
 }
 
@@ -146,17 +149,106 @@ TEST_P(Conv2dKernelRuns, ForwardAndGradientsMatchNaiveReference) {
   Tensor x = random_tensor(c.x, 41).set_requires_grad(), w = random_tensor(c.w, 42).set_requires_grad();
   Tensor b = random_tensor({c.w[0]}, 43).set_requires_grad();
   Tensor y = conv2d(x, w, b, c.options);
-  EXPECT_TRUE(all_close(y, reference::conv2d(x, w, b, c.options), 1e-5, 1e-4));
+  // F(4x4)'s rounding error is about ten times F(2x2)'s (WinogradTileSizesMatchNaiveSums).
+  const double t = kernel == Conv2dKernel::kWinograd4 ? 10.0 : 1.0;
+  EXPECT_TRUE(all_close(y, reference::conv2d(x, w, b, c.options), t * 1e-5, t * 1e-4));
   const Tensor gy = random_tensor(y.shape(), 44);
   y.backward(gy);
   const Gradients want = naive_gradients(x, w, gy, c.options);
-  EXPECT_TRUE(all_close(x.grad(), want.x, 1e-5, 1e-4)) << "input gradient";
-  EXPECT_TRUE(all_close(w.grad(), want.w, 1e-4, 1e-4)) << "weight gradient";
+  EXPECT_TRUE(all_close(x.grad(), want.x, t * 1e-5, t * 1e-4)) << "input gradient";
+  EXPECT_TRUE(all_close(w.grad(), want.w, t * 1e-4, t * 1e-4)) << "weight gradient";
   EXPECT_TRUE(all_close(b.grad(), want.b, 1e-4, 1e-5)) << "bias gradient";
 }
 
 INSTANTIATE_TEST_SUITE_P(Conv2dKernels, Conv2dKernelRuns, ::testing::ValuesIn(kernel_runs()),
                          [](const auto& info) { return info.param.c.name + "_" + to_string(info.param.kernel); });
+
+// max |a - want| / max |want|: rounding error on the scale of the result.
+double scaled_error(const Tensor& a, const Tensor& want) {
+  double err = 0.0, scale = 0.0;
+  for (int64_t i = 0; i < want.numel(); ++i) {
+    err = std::max(err, std::abs(static_cast<double>(a.data()[i]) - want.data()[i]));
+    scale = std::max(scale, std::abs(static_cast<double>(want.data()[i])));
+  }
+  return err / scale;
+}
+
+// Winograd F(4x4, 3x3) and F(2x2, 3x3) against the naive sums in double at map sizes that are and
+// are not multiples of 4 (partial edge tiles), 1 and several samples (sample groups, an uneven
+// last group), zeros, circular and reflect padding, channel counts that are and are not
+// multiples of 16. The error is measured on the scale of each result (max |error| / max |value|):
+// over these cases F(2x2) reaches 3.4e-7 (forward), 3.8e-7 (input gradient) and 5.5e-7 (weight
+// gradient), F(4x4) ten times more: 4.6e-6, 3.2e-6 and 3.1e-6 (its transforms have entries up
+// to 8 and G's 1/6, 1/12, 1/24 are rounded). The bounds leave about 3x headroom.
+TEST(Conv2dKernels, WinogradTileSizesMatchNaiveSums) {
+  const auto kCircular = PadMode::kCircular, kReflect = PadMode::kReflect;
+  const std::vector<KernelCase> cases{
+      {"c32_8x8_pad1", {2, 32, 8, 8}, {32, 32, 3, 3}, {.padding = {1, 1}}},
+      {"c48_10x11_pad1_one_sample", {1, 48, 10, 11}, {40, 48, 3, 3}, {.padding = {1, 1}}},
+      {"c64_7x9_circular", {5, 64, 7, 9}, {64, 64, 3, 3}, {.padding = {1, 1}, .padding_mode = kCircular}},
+      {"c16_6x5_no_pad", {3, 16, 6, 5}, {24, 16, 3, 3}, {}},
+      {"c33_13x14_pad2", {2, 33, 13, 14}, {17, 33, 3, 3}, {.padding = {2, 2}}},
+      {"c64_4x4_grouped_samples", {9, 64, 4, 4}, {80, 64, 3, 3}, {.padding = {1, 1}}},
+      {"c32_8x8_uneven_groups", {21, 32, 8, 8}, {32, 32, 3, 3}, {.padding = {1, 1}}},
+      {"c12_28x28_same_circular", {2, 12, 28, 28}, {12, 12, 3, 3}, {.same = true, .padding_mode = kCircular}},
+      {"c24_7x7_reflect", {3, 24, 7, 7}, {48, 24, 3, 3}, {.padding = {1, 1}, .padding_mode = kReflect}},
+      {"c3_1x2_pad1", {2, 3, 1, 2}, {5, 3, 3, 3}, {.padding = {1, 1}}},
+  };
+  struct Bound {
+    Conv2dKernel kernel;
+    double y, gx, gw;
+  };
+  for (const Bound& bound :
+       {Bound{Conv2dKernel::kWinograd, 1.2e-6, 1.2e-6, 1.6e-6}, Bound{Conv2dKernel::kWinograd4, 1.5e-5, 1e-5, 1e-5}}) {
+    const ScopedConv2dKernel force(bound.kernel);
+    double worst_y = 0.0, worst_gx = 0.0, worst_gw = 0.0;
+    for (const KernelCase& c : cases) {
+      SCOPED_TRACE(c.name + " " + to_string(bound.kernel));
+      Tensor x = random_tensor(c.x, 81).set_requires_grad(), w = random_tensor(c.w, 82).set_requires_grad();
+      const Tensor b = random_tensor({c.w[0]}, 83);
+      Tensor y = conv2d(x, w, b, c.options);
+      const Tensor gy = random_tensor(y.shape(), 84);
+      y.backward(gy);
+      const Gradients want = naive_gradients(x, w, gy, c.options);
+      const double ey = scaled_error(y, reference::conv2d(x, w, b, c.options));
+      const double egx = scaled_error(x.grad(), want.x), egw = scaled_error(w.grad(), want.w);
+      EXPECT_LE(ey, bound.y);
+      EXPECT_LE(egx, bound.gx);
+      EXPECT_LE(egw, bound.gw);
+      worst_y = std::max(worst_y, ey);
+      worst_gx = std::max(worst_gx, egx);
+      worst_gw = std::max(worst_gw, egw);
+    }
+    std::cout << to_string(bound.kernel) << " worst scaled error: forward " << worst_y << ", input gradient "
+              << worst_gx << ", weight gradient " << worst_gw << "\n";
+  }
+}
+
+// The op contract through the F(4x4) kernel: finite differences for the input and bias (a
+// 48-channel weight's gradient is checked against naive sums above), accumulation, and 1 vs 2
+// threads bitwise on a batch split into uneven chunks and sample groups, also in circular padding.
+TEST(Conv2dKernels, Winograd4KernelKeepsTheOpContract) {
+  const ScopedConv2dKernel force(Conv2dKernel::kWinograd4);
+  for (const PadMode mode : {PadMode::kZeros, PadMode::kCircular}) {
+    SCOPED_TRACE(to_string(mode));
+    const Conv2dOptions o{.padding = {1, 1}, .padding_mode = mode};
+    const Tensor w = random_tensor({40, 36, 3, 3}, 91, -0.2f, 0.2f);
+    const auto inputs = [&](const Shape& x, uint64_t seed) {
+      return std::vector<Tensor>{random_tensor(x, seed).set_requires_grad(),
+                                 random_tensor({40}, seed + 1).set_requires_grad()};
+    };
+    EXPECT_TRUE(op_contract({.op = "conv2d",
+                             .f = [&](const std::vector<Tensor>& in) { return conv2d(in[0], w, in[1], o); },
+                             .inputs = inputs({1, 36, 5, 6}, 92),
+                             .thread_inputs = inputs({37, 36, 9, 10}, 94),
+                             .accumulate_atol = 1e-4}));
+    // The weight gradient's 1 vs 2 threads: its per-chunk partials are summed in a fixed order.
+    const Tensor x = random_tensor({37, 36, 9, 10}, 96);
+    EXPECT_TRUE(testing::same_at_one_and_two_threads(
+        [&](const std::vector<Tensor>& in) { return conv2d(x, in[0], Tensor(), o); },
+        {random_tensor({40, 36, 3, 3}, 97).set_requires_grad()}));
+  }
+}
 
 // The op contract through the depthwise kernel: finite differences, accumulation, and 1 vs 2
 // threads on a batch of many planes and channels (uneven parallel chunks).
@@ -212,10 +304,18 @@ TEST(Conv2dKernels, AutoPicksTheDocumentedKernel) {
        Conv2dKernel::kImplicit},
       {"strided 3x3", {2, 16, 32, 32}, {32, 16, 3, 3}, {.stride = {2, 2}, .padding = {1, 1}},
        Conv2dKernel::kImplicit},
-      {"3x3 stride 1, 32 channels in and out", {2, 32, 16, 16}, {32, 32, 3, 3}, {.padding = {1, 1}},
+      {"3x3 stride 1, 32 channels in and out, 16x16", {2, 32, 16, 16}, {32, 32, 3, 3}, {.padding = {1, 1}},
+       Conv2dKernel::kWinograd4},
+      {"3x3 stride 1, 64 channels, reflect, 8x8", {2, 64, 8, 8}, {64, 64, 3, 3},
+       {.padding = {1, 1}, .padding_mode = PadMode::kReflect}, Conv2dKernel::kWinograd4},
+      {"3x3 stride 1, 64 channels, 7x8 output", {2, 64, 7, 8}, {64, 64, 3, 3}, {.padding = {1, 1}},
        Conv2dKernel::kWinograd},
-      {"3x3 stride 1, 64 channels, reflect", {2, 64, 8, 8}, {64, 64, 3, 3},
-       {.padding = {1, 1}, .padding_mode = PadMode::kReflect}, Conv2dKernel::kWinograd},
+      {"3x3 stride 1, 64 -> 128 channels, 4x4", {2, 64, 4, 4}, {128, 64, 3, 3}, {.padding = {1, 1}},
+       Conv2dKernel::kWinograd},
+      {"the narrow VGG's 12 -> 12 channels at 28x28", {2, 12, 28, 28}, {12, 12, 3, 3}, {.padding = {1, 1}},
+       Conv2dKernel::kImplicit},
+      {"the narrow VGG's 24 -> 48 channels at 7x7", {2, 24, 7, 7}, {48, 24, 3, 3}, {.padding = {1, 1}},
+       Conv2dKernel::kImplicit},
       {"depthwise 3x3 'same' circular, as the tips branch", {2, 64, 16, 16}, {64, 1, 3, 3},
        {.same = true, .groups = 64, .padding_mode = PadMode::kCircular}, Conv2dKernel::kDepthwise},
       {"depthwise 5x5 'same'", {2, 24, 14, 14}, {24, 1, 5, 5}, {.same = true, .groups = 24},
@@ -242,10 +342,10 @@ TEST(Conv2dKernels, AutoPicksTheDocumentedKernel) {
 
 TEST(Conv2dKernels, NamesRoundTrip) {
   for (Conv2dKernel k : {Conv2dKernel::kAuto, Conv2dKernel::kDirect, Conv2dKernel::kIm2col, Conv2dKernel::kImplicit,
-                         Conv2dKernel::kWinograd, Conv2dKernel::kDepthwise}) {
+                         Conv2dKernel::kWinograd, Conv2dKernel::kDepthwise, Conv2dKernel::kWinograd4}) {
     EXPECT_EQ(parse_conv2d_kernel(to_string(k)), k);
   }
-  EXPECT_EQ(conv2d_kernel_names(), "auto, direct, im2col, implicit, winograd, depthwise");
+  EXPECT_EQ(conv2d_kernel_names(), "auto, direct, im2col, implicit, winograd, depthwise, winograd4");
   try {
     parse_conv2d_kernel("fft");
     FAIL() << "no ConfigError";
@@ -281,6 +381,9 @@ TEST(Conv2dKernels, ForcedKernelThatCannotRunAShapeThrows) {
       {Conv2dKernel::kWinograd, {1, 4, 9, 9}, {4, 4, 3, 3}, {.stride = {2, 2}}, "stride 2x2"},
       {Conv2dKernel::kWinograd, {1, 4, 9, 9}, {4, 4, 3, 3}, {.dilation = {2, 1}}, "dilation 2x1"},
       {Conv2dKernel::kWinograd, {1, 4, 9, 9}, {4, 2, 3, 3}, {.groups = 2}, "groups 2"},
+      {Conv2dKernel::kWinograd4, {1, 4, 9, 9}, {4, 4, 5, 5}, {}, "kernel 5x5"},
+      {Conv2dKernel::kWinograd4, {1, 4, 9, 9}, {4, 4, 3, 3}, {.stride = {1, 2}}, "stride 1x2"},
+      {Conv2dKernel::kWinograd4, {1, 4, 9, 9}, {4, 2, 3, 3}, {.groups = 2}, "groups 2"},
       {Conv2dKernel::kImplicit, {1, 4, 9, 9}, {4, 1, 3, 3}, {.groups = 4}, "groups 4"},
       {Conv2dKernel::kDirect, {1, 4, 9, 9}, {4, 2, 3, 3}, {.groups = 2}, "groups 2"},
       {Conv2dKernel::kDepthwise, {1, 4, 9, 9}, {4, 2, 3, 3}, {.groups = 2}, "groups 2, C 4, OC 4"},
