@@ -11,7 +11,7 @@ over another's output would fail. Then:
 
 - every number written as `VALUE<!-- = SOURCE -->` is compared with SOURCE, within half a unit
   of VALUE's last printed digit. SOURCE is `out:N line:PREFIX field:K` (the first line of the
-  lesson's N-th command's stdout that starts with PREFIX after its indentation; whitespace
+  lesson's N-th command's stdout that starts with PREFIX, runs of spaces counting as one; whitespace
   field K counted from 1, or from the end when negative) or
   `csv:PATH where:COL=VAL[,COL=VAL] col:NAME` (PATH relative to the course folder);
 - every numeric cell of the "Numbers to read off" table (the first column names the number)
@@ -64,7 +64,7 @@ def lookup(source, outputs, folder):
         if not 1 <= n <= len(outputs):
             raise ValueError(f"out:{n}: the lesson has {len(outputs)} commands")
         for line in outputs[n - 1].splitlines():
-            if line.lstrip().startswith(words["line"]):
+            if " ".join(line.split()).startswith(" ".join(words["line"].split())):
                 k = int(words["field"])
                 return line.split()[k - 1 if k > 0 else k]
         raise ValueError(f"no line of command {n}'s output starts with '{words['line']}'")
