@@ -70,7 +70,15 @@ Tensor shifted_power(const Tensor& v, float gamma) {
           mn[c] = (t < mn[c] || std::isnan(t)) ? t : mn[c];
         }
       }
-      for (int64_t i = 0; i < L * C; ++i) y.data()[n * L * C + i] = std::pow(vn[i] - mn[i % C] + kShiftEps, gamma);
+      for (int64_t l = 0; l < L; ++l) {
+        const float* vl = vn + l * C;
+        float* yl = y.data() + (n * L + l) * C;
+        if (gamma == 2.0f) {  // SimPool's CNN default: a product, as PyTorch's pow computes a square
+          for (int64_t c = 0; c < C; ++c) yl[c] = (vl[c] - mn[c] + kShiftEps) * (vl[c] - mn[c] + kShiftEps);
+        } else {
+          for (int64_t c = 0; c < C; ++c) yl[c] = std::pow(vl[c] - mn[c] + kShiftEps, gamma);
+        }
+      }
     }
   });
   check_finite(y, "shifted_power", "output");
@@ -88,7 +96,8 @@ Tensor shifted_power(const Tensor& v, float gamma) {
           for (int64_t l = 0; l < L; ++l) {
             for (int64_t c = 0; c < C; ++c) {
               const int64_t i = l * C + c;
-              const float d = gamma * std::pow(vn[i] - mn[c] + kShiftEps, gamma - 1.0f) * g[i];
+              const float z = vn[i] - mn[c] + kShiftEps;
+              const float d = gamma * (gamma == 2.0f ? z : std::pow(z, gamma - 1.0f)) * g[i];
               gv[n * L * C + i] += d;
               total[c] += d;
               ties[c] += vn[i] == mn[c] ? 1.0f : 0.0f;

@@ -14,6 +14,23 @@ namespace poolnet {
 
 namespace {
 constexpr int64_t kRowBlock = 64;
+
+// The sum of term(0) .. term(n - 1) in 16 interleaved partial sums, added pairwise at the end:
+// it vectorises, and its order depends only on n.
+template <typename Term>
+float lane_sum(int64_t n, const Term& term) {
+  constexpr int kLanes = 16;
+  float part[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int k = 0; k < kLanes; ++k) part[k] += term(i + k);
+  }
+  for (int k = 0; i < n; ++i, ++k) part[k] += term(i);
+  for (int width = kLanes / 2; width > 0; width /= 2) {
+    for (int k = 0; k < width; ++k) part[k] += part[k + width];
+  }
+  return part[0];
+}
 }  // namespace
 
 Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, float eps) {
@@ -27,10 +44,8 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, flo
   parallel::parallel_for(0, rows, kRowBlock, [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
       const float* xr = xd + r * C;
-      float mean = 0.0f, var = 0.0f;
-      for (int64_t c = 0; c < C; ++c) mean += xr[c];
-      mean /= static_cast<float>(C);
-      for (int64_t c = 0; c < C; ++c) var += (xr[c] - mean) * (xr[c] - mean);
+      const float mean = lane_sum(C, [&](int64_t c) { return xr[c]; }) / static_cast<float>(C);
+      const float var = lane_sum(C, [&](int64_t c) { return (xr[c] - mean) * (xr[c] - mean); });
       const float is = 1.0f / std::sqrt(var / static_cast<float>(C) + eps);
       inv_sigma.data()[r] = is;
       for (int64_t c = 0; c < C; ++c) {
@@ -49,14 +64,10 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, flo
         float* gx = grad_buffer(x);
         parallel::parallel_for(0, rows, kRowBlock, [&](int64_t b, int64_t e) {
           for (int64_t r = b; r < e; ++r) {
-            float mean_gh = 0.0f, mean_ghh = 0.0f;
-            for (int64_t c = 0; c < C; ++c) {
-              const float gh = g[r * C + c] * weight.data()[c];
-              mean_gh += gh;
-              mean_ghh += gh * h[r * C + c];
-            }
-            mean_gh /= static_cast<float>(C);
-            mean_ghh /= static_cast<float>(C);
+            const float* w = weight.data();
+            const float mean_gh = lane_sum(C, [&](int64_t c) { return g[r * C + c] * w[c]; }) / static_cast<float>(C);
+            const float mean_ghh =
+                lane_sum(C, [&](int64_t c) { return g[r * C + c] * w[c] * h[r * C + c]; }) / static_cast<float>(C);
             for (int64_t c = 0; c < C; ++c) {
               const float gh = g[r * C + c] * weight.data()[c];
               gx[r * C + c] += (gh - mean_gh - h[r * C + c] * mean_ghh) * inv_sigma.data()[r];
