@@ -68,16 +68,21 @@ void write_map_grid(const std::filesystem::path& dir, const std::string& stem, c
     }
   }
   write_text(dir / (stem + ".dat"), data);
+  // The layout's own margins leave room for the title above the first row's titles (pixels
+  // over the figure's size).
+  const auto width = static_cast<double>(std::max(110 * columns + 20, 7 * title.size()));
+  const auto height = static_cast<double>(130 * rows.size() + 60);
   write_text(
       dir / (stem + ".gp"),
       fmt::format(
           "set terminal svg size {},{} font 'Helvetica,10' background '#ffffff'\nset output '{}.svg'\n"
           "set termoption noenhanced\nunset key\nunset tics\nset border 15 lw 0.5 lc rgb '#999999'\nunset colorbox\n"
           "set palette defined (0 '#ffffff', 0.25 '#9ecae1', 0.6 '#3182bd', 1 '#08306b')\n"
-          "set cbrange [0:1]\nset size ratio -1\nset lmargin 3\nset rmargin 1\nset tmargin 2\nset bmargin 1\n"
-          "set multiplot layout {},{} title {}\n{}unset multiplot\n",
-          std::max(110 * columns + 20, 7 * title.size()), 120 * rows.size() + 40, stem, rows.size(), columns,
-          gp_string(title), plots));
+          "set cbrange [0:1]\nset size ratio -1\n"
+          "set multiplot layout {},{} title {} margins {:.4f},0.99,{:.4f},{:.4f} spacing 0.02,{:.4f}\n{}unset "
+          "multiplot\n",
+          width, height, stem, rows.size(), columns, gp_string(title), 30.0 / width, 5.0 / height, 1 - 56.0 / height,
+          34.0 / height, plots));
 }
 
 const SuiteResult* suite_result(const RunResult& run, const std::string& suite) {
