@@ -343,16 +343,22 @@ def describe(values):
     return f"{mean:.4f}{spread} (n={len(values)})"
 
 
-def main():
+def add_study_options(p):
+    """The poolnet binary and the overrides of a study's config that the PyTorch scripts share."""
     here = os.path.dirname(os.path.abspath(__file__))
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--config", default=os.path.join(here, "..", "configs", "default.toml"))
     p.add_argument("--binary", default=os.path.join(here, "..", "..", "build", "release", "poolnet"))
     p.add_argument("--strategies", help="comma list (default: the config's)")
     p.add_argument("--seeds", type=int)
     p.add_argument("--epochs", type=int)
     p.add_argument("--train-samples", type=int)
     p.add_argument("--test-samples", type=int)
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--config", default=os.path.join(here, "..", "configs", "default.toml"))
+    add_study_options(p)
     p.add_argument("--threads", type=int, help="PyTorch threads (0: all cores)")
     p.add_argument("--poolnet-summary", help="a study's summary.csv to compare with")
     p.add_argument("--max-diff", type=float, help="exit with 1 when a |difference of means| exceeds this")
