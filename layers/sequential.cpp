@@ -51,7 +51,7 @@ Tensor folded_conv_batch_norm(Module& first, Module& second, const Tensor& x) {
     const auto shift = static_cast<float>((beta != nullptr ? beta[c] : 0.0f) - mean * scale);
     for (int64_t i = 0; i < per_channel; ++i)
       folded_w.data()[c * per_channel + i] = w.data()[c * per_channel + i] * scale;
-    folded_b.data()[c] = (bias != nullptr ? bias[c] : 0.0f) * scale + shift;
+    folded_b.data()[c] = std::fma(bias != nullptr ? bias[c] : 0.0f, scale, shift);  // one rounding in every build
   }
   return conv2d(x, folded_w, folded_b, conv->op_options());
 }

@@ -90,9 +90,10 @@ TEST(SequentialLayer, ConvolutionThenBatchNormFoldsAtInference) {
   for (int64_t c = 0; c < 5; ++c) {
     const double invstd = 1.0 / std::sqrt(static_cast<double>(norm.running_var().data()[c]) + norm.options().eps);
     const auto scale = static_cast<float>(invstd * norm.weight().data()[c]);
-    const auto shift = static_cast<float>(norm.bias().data()[c] - norm.running_mean().data()[c] * scale);
+    const double mean = norm.running_mean().data()[c];  // in double, as batch_norm2d
+    const auto shift = static_cast<float>(norm.bias().data()[c] - mean * scale);
     for (int64_t i = 0; i < 27; ++i) w.data()[c * 27 + i] = conv.weight().data()[c * 27 + i] * scale;
-    b.data()[c] = conv.bias().data()[c] * scale + shift;
+    b.data()[c] = std::fma(conv.bias().data()[c], scale, shift);
   }
   Tensor folded;
   {
