@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "framework/parallel.h"
-#include "framework/tensor.h"
 #include "framework/scratch.h"
+#include "framework/tensor.h"
 
 #ifdef __AVX512F__
 #include <immintrin.h>
@@ -16,13 +16,14 @@
 namespace poolnet::conv2d_direct {
 
 namespace {
-constexpr int64_t kBlock = 8;     // output channels per register block
-constexpr int64_t kLanes = 16;    // floats per vector
-constexpr int64_t kVectors = 2;   // vectors per output row segment (32 columns)
+constexpr int64_t kBlock = 8;         // output channels per register block
+constexpr int64_t kLanes = 16;        // floats per vector
+constexpr int64_t kVectors = 2;       // vectors per output row segment (32 columns)
 constexpr int64_t kMaxProduct = 256;  // C * OC up to which the direct kernel beats im2col + GEMM
 
 struct Layout {
-  int64_t PH, L, row, plane;  // padded rows, floats per phase, per padded row (sw * L), per channel
+  int64_t PH, L, row, plane;        // padded rows, floats per phase, per padded row (sw * L), per channel
+  std::vector<int64_t> tap_column;  // [KW]: where kernel column kw starts inside a padded row
 };
 
 Layout layout(const Problem& p) {
@@ -32,6 +33,11 @@ Layout layout(const Problem& p) {
   l.L = (PW + p.sw - 1) / p.sw;
   l.row = p.sw * l.L;
   l.plane = l.PH * l.row;
+  l.tap_column.resize(static_cast<size_t>(p.KW));
+  for (int64_t kw = 0; kw < p.KW; ++kw) {
+    const int64_t t = kw * p.dw;
+    l.tap_column[static_cast<size_t>(kw)] = (t % p.sw) * l.L + t / p.sw;
+  }
   return l;
 }
 
@@ -51,7 +57,8 @@ void pad_sample(const Problem& p, const Layout& l, const std::vector<int64_t>& r
       }
       const float* s = x + (c * p.H + h) * p.W;
       if (p.sw == 1 && l.row >= p.pl + p.W) {  // the row itself is one contiguous run
-        for (int64_t k = 0; k < p.pl; ++k) dst[k] = cols[static_cast<size_t>(k)] < 0 ? 0.0f : s[cols[static_cast<size_t>(k)]];
+        for (int64_t k = 0; k < p.pl; ++k)
+          dst[k] = cols[static_cast<size_t>(k)] < 0 ? 0.0f : s[cols[static_cast<size_t>(k)]];
         std::copy(s, s + p.W, dst + p.pl);
         for (int64_t k = p.pl + p.W; k < l.row; ++k) {
           dst[k] = cols[static_cast<size_t>(k)] < 0 ? 0.0f : s[cols[static_cast<size_t>(k)]];
@@ -73,43 +80,45 @@ void pad_sample(const Problem& p, const Layout& l, const std::vector<int64_t>& r
 template <int OB, int V, int R>
 void row_segment(const Problem& p, const Layout& l, const float* xq, const float* wp, const float* b, int64_t oh,
                  int64_t ow0, int64_t lanes, float* y) {
+  constexpr int kRV = R * V;
   const auto last = static_cast<__mmask16>((1u << (lanes - (V - 1) * kLanes)) - 1);
-  __m512 acc[OB][R][V];
-  for (int ob = 0; ob < OB; ++ob) {
-    for (int r = 0; r < R; ++r) {
-      for (int v = 0; v < V; ++v) acc[ob][r][v] = _mm512_set1_ps(b != nullptr ? b[ob] : 0.0f);
-    }
-  }
+  // Flat arrays with fully unrolled loops: GCC keeps them in registers (nested arrays of
+  // accumulators were stored to the stack after every FMA).
+  __m512 acc[OB * kRV];
+#pragma GCC unroll 64
+  for (int i = 0; i < OB * kRV; ++i) acc[i] = _mm512_set1_ps(b != nullptr ? b[i / kRV] : 0.0f);
   const int64_t rstep = p.sh * l.row;  // floats from one output row's input row to the next's
+  const int64_t* tap_column = l.tap_column.data();
   for (int64_t c = 0; c < p.C; ++c) {
     for (int64_t kh = 0; kh < p.KH; ++kh) {
       const float* row = xq + c * l.plane + (oh * p.sh + kh * p.dh) * l.row + ow0;
       const float* wk = wp + (c * p.KH + kh) * p.KW * OB;
       for (int64_t kw = 0; kw < p.KW; ++kw, wk += OB) {
-        const int64_t t = kw * p.dw;
-        const float* src = row + (t % p.sw) * l.L + t / p.sw;
-        __m512 xv[R][V];
-        for (int r = 0; r < R; ++r) {
-          for (int v = 0; v < V; ++v) {
-            const float* a = src + r * rstep + v * kLanes;
-            xv[r][v] = v == V - 1 ? _mm512_maskz_loadu_ps(last, a) : _mm512_loadu_ps(a);
-          }
+        const float* src = row + tap_column[kw];
+        __m512 xv[kRV];
+#pragma GCC unroll 4
+        for (int i = 0; i < kRV; ++i) {
+          const float* a = src + (i / V) * rstep + (i % V) * kLanes;
+          xv[i] = i % V == V - 1 ? _mm512_maskz_loadu_ps(last, a) : _mm512_loadu_ps(a);
         }
+#pragma GCC unroll 8
         for (int ob = 0; ob < OB; ++ob) {
           const __m512 wv = _mm512_set1_ps(wk[ob]);
-          for (int r = 0; r < R; ++r) {
-            for (int v = 0; v < V; ++v) acc[ob][r][v] = _mm512_fmadd_ps(wv, xv[r][v], acc[ob][r][v]);
-          }
+#pragma GCC unroll 4
+          for (int i = 0; i < kRV; ++i) acc[ob * kRV + i] = _mm512_fmadd_ps(wv, xv[i], acc[ob * kRV + i]);
         }
       }
     }
   }
   const int64_t ohw = p.OH * p.OW;
-  for (int ob = 0; ob < OB; ++ob) {
-    for (int r = 0; r < R; ++r) {
-      float* dst = y + ob * ohw + (oh + r) * p.OW + ow0;
-      for (int v = 0; v < V - 1; ++v) _mm512_storeu_ps(dst + v * kLanes, acc[ob][r][v]);
-      _mm512_mask_storeu_ps(dst + (V - 1) * kLanes, last, acc[ob][r][V - 1]);
+#pragma GCC unroll 64
+  for (int i = 0; i < OB * kRV; ++i) {
+    const int ob = i / kRV, r = (i % kRV) / V, v = i % V;
+    float* dst = y + ob * ohw + (oh + r) * p.OW + ow0 + v * kLanes;
+    if (v == V - 1) {
+      _mm512_mask_storeu_ps(dst, last, acc[i]);
+    } else {
+      _mm512_storeu_ps(dst, acc[i]);
     }
   }
 }
@@ -145,8 +154,7 @@ void block_rows(const Problem& p, const Layout& l, const float* xq, const float*
           for (int64_t kh = 0; kh < p.KH; ++kh) {
             const float* row = xq + c * l.plane + (oh * p.sh + kh * p.dh) * l.row + ow;
             for (int64_t kw = 0; kw < p.KW; ++kw) {
-              const int64_t t = kw * p.dw;
-              acc += wp[((c * p.KH + kh) * p.KW + kw) * OB + ob] * row[(t % p.sw) * l.L + t / p.sw];
+              acc += wp[((c * p.KH + kh) * p.KW + kw) * OB + ob] * row[l.tap_column[static_cast<size_t>(kw)]];
             }
           }
         }

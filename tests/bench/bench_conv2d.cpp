@@ -16,9 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "framework/errors.h"
-
 #include "framework/autograd.h"
+#include "framework/errors.h"
 #include "framework/ops/conv2d.h"
 #include "framework/parallel.h"
 
@@ -55,8 +54,11 @@ Setup make_setup(const benchmark::State& state, bool grad) {
   const int64_t C = state.range(0), OC = state.range(1), H = state.range(2), K = state.range(3), P = state.range(4);
   const int64_t S = state.range(6);
   poolnet::parallel::set_num_threads(static_cast<int>(state.range(5)));
-  Setup s{Tensor::uniform({kBatch, C, H, H}, -1, 1, 1), Tensor::uniform({OC, C, K, K}, -1, 1, 2),
-          Tensor::uniform({OC}, -1, 1, 3), {.stride = {S, S}, .padding = {P, P}}, 0.0};
+  Setup s{Tensor::uniform({kBatch, C, H, H}, -1, 1, 1),
+          Tensor::uniform({OC, C, K, K}, -1, 1, 2),
+          Tensor::uniform({OC}, -1, 1, 3),
+          {.stride = {S, S}, .padding = {P, P}},
+          0.0};
   if (grad) {
     s.x.set_requires_grad();
     s.w.set_requires_grad();
@@ -98,8 +100,11 @@ Setup make_depthwise_setup(const benchmark::State& state, bool grad) {
   const int64_t N = state.range(0), C = state.range(1), H = state.range(2), K = state.range(3);
   poolnet::parallel::set_num_threads(static_cast<int>(state.range(5)));
   const auto mode = state.range(4) != 0 ? poolnet::PadMode::kCircular : poolnet::PadMode::kZeros;
-  Setup s{Tensor::uniform({N, C, H, H}, -1, 1, 1), Tensor::uniform({C, 1, K, K}, -1, 1, 2), Tensor(),
-          {.same = true, .groups = C, .padding_mode = mode}, 2.0 * N * C * H * H * K * K};
+  Setup s{Tensor::uniform({N, C, H, H}, -1, 1, 1),
+          Tensor::uniform({C, 1, K, K}, -1, 1, 2),
+          Tensor(),
+          {.same = true, .groups = C, .padding_mode = mode},
+          2.0 * N * C * H * H * K * K};
   if (grad) {
     s.x.set_requires_grad();
     s.w.set_requires_grad();
@@ -157,7 +162,8 @@ void shapes(benchmark::internal::Benchmark* b) {
   }
 }
 
-// Every forced kernel at 1 thread on LeNet's convolutions, a VGG 3x3 and a strided 3x3.
+// Every forced kernel at 1 thread on LeNet's convolutions, a VGG 3x3, a strided 3x3 and the
+// strided 3x3s of lenet's strided_conv.
 void kernel_shapes(benchmark::internal::Benchmark* b) {
   protocol(b);
   for (int64_t kernel = 1; kernel < 5; ++kernel) {
@@ -165,6 +171,8 @@ void kernel_shapes(benchmark::internal::Benchmark* b) {
     b->Args({6, 16, 14, 5, 0, 1, 1, kernel});
     b->Args({32, 32, 32, 3, 1, 1, 1, kernel});
     b->Args({32, 32, 32, 3, 1, 1, 2, kernel});
+    b->Args({6, 6, 28, 3, 1, 1, 2, kernel});
+    b->Args({16, 16, 10, 3, 1, 1, 2, kernel});
   }
 }
 // vgg's wide 3x3 convolutions and the narrow VGG's (28x28 inputs) at 1 thread: auto (0),
