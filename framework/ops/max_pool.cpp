@@ -1,14 +1,16 @@
 #include "framework/ops/max_pool.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
-#include <fmt/format.h>
 #include <limits>
 #include <memory>
 
 #include "framework/autograd.h"
 #include "framework/errors.h"
+#include "framework/ops/row_copy.h"
 #include "framework/parallel.h"
 
 namespace poolnet {
@@ -51,7 +53,8 @@ struct SeparableWindows {
   int64_t interior_begin, interior_end;  // outputs whose column taps all lie inside the input
 
   explicit SeparableWindows(const PoolGeometry& geometry)
-      : g(geometry), rows(window_taps(g.OH, g.SH, g.PH, g.KH, g.DH, g.H)),
+      : g(geometry),
+        rows(window_taps(g.OH, g.SH, g.PH, g.KH, g.DH, g.H)),
         cols(window_taps(g.OW, g.SW, g.PW, g.KW, g.DW, g.W)) {
     interior_begin = std::min(g.OW, (g.PW + g.SW - 1) / g.SW);
     const int64_t last = g.W - 1 - (g.KW - 1) * g.DW + g.PW;  // the largest start + PW that fits
@@ -171,6 +174,85 @@ void max_2x2_row_backward(const float* __restrict r0, const float* __restrict r1
 // then the winner of each window's two pair winners. This tree picks the same element as the
 // row-major chain (the first maximum, or the last NaN), and its loops are long enough to
 // vectorise even for small planes.
+#ifdef __AVX512F__
+// The tree on 16 windows at a time: each input row's even and odd columns are the pairs'
+// first and second elements (a permute of two loads), a compare mask is over_mask and a blend
+// is pick.
+const __m512i kEven = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+const __m512i kOdd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+const __m512i kInterleaveLow = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+const __m512i kInterleaveHigh = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+
+inline __mmask16 over_mask(__m512 v, __m512 m) {
+  return _mm512_cmp_ps_mask(v, m, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+}
+
+// The n <= 16 horizontal pairs of row[0, 2n): their first and second elements.
+struct Pairs {
+  __m512 first, second;
+};
+inline Pairs load_pairs(const float* row, int64_t n) {
+  const __m512 a = _mm512_maskz_loadu_ps(row_copy::low_mask(2 * n), row);
+  const __m512 b = _mm512_maskz_loadu_ps(row_copy::low_mask(2 * n - 16), row + 16);
+  return {_mm512_permutex2var_ps(a, kEven, b), _mm512_permutex2var_ps(a, kOdd, b)};
+}
+// row[0, 2n) += the pairs (first, second) interleaved.
+inline void add_pairs(float* row, int64_t n, __m512 first, __m512 second) {
+  const __mmask16 ma = row_copy::low_mask(2 * n), mb = row_copy::low_mask(2 * n - 16);
+  const __m512 a = _mm512_permutex2var_ps(first, kInterleaveLow, second);
+  const __m512 b = _mm512_permutex2var_ps(first, kInterleaveHigh, second);
+  _mm512_mask_storeu_ps(row, ma, _mm512_add_ps(_mm512_maskz_loadu_ps(ma, row), a));
+  _mm512_mask_storeu_ps(row + 16, mb, _mm512_add_ps(_mm512_maskz_loadu_ps(mb, row + 16), b));
+}
+
+// One block of n <= 16 windows: the pair winners' masks (second over first) of the top and
+// bottom rows, the vertical mask (bottom over top) and the window maxima.
+struct Windows {
+  __mmask16 top, bottom, vertical;
+  __m512 value;
+};
+inline Windows windows_2x2(const float* top, const float* bottom, int64_t n) {
+  const Pairs t = load_pairs(top, n), b = load_pairs(bottom, n);
+  Windows w{};
+  w.top = over_mask(t.second, t.first);
+  w.bottom = over_mask(b.second, b.first);
+  const __m512 up = _mm512_mask_blend_ps(w.top, t.first, t.second);
+  const __m512 down = _mm512_mask_blend_ps(w.bottom, b.first, b.second);
+  w.vertical = over_mask(down, up);
+  w.value = _mm512_mask_blend_ps(w.vertical, up, down);
+  return w;
+}
+
+void max_2x2_block_forward(const float* x, float* y, int64_t Q, int64_t OW) {
+  for (int64_t q = 0; q < Q; ++q) {
+    const float* top = x + 4 * q * OW;
+    for (int64_t o = 0; o < OW; o += 16) {
+      const int64_t n = std::min<int64_t>(16, OW - o);
+      const Windows w = windows_2x2(top + 2 * o, top + 2 * OW + 2 * o, n);
+      _mm512_mask_storeu_ps(y + q * OW + o, row_copy::low_mask(n), w.value);
+    }
+  }
+}
+
+// Its gradient: gx [Q, 2, 2*OW] += gy [Q, OW] at each window's argmax (0 added elsewhere).
+void max_2x2_block_backward(const float* x, const float* gy, float* gx, int64_t Q, int64_t OW) {
+  for (int64_t q = 0; q < Q; ++q) {
+    const float* top = x + 4 * q * OW;
+    float* g_top = gx + 4 * q * OW;
+    for (int64_t o = 0; o < OW; o += 16) {
+      const int64_t n = std::min<int64_t>(16, OW - o);
+      const Windows w = windows_2x2(top + 2 * o, top + 2 * OW + 2 * o, n);
+      const __m512 g = _mm512_maskz_loadu_ps(row_copy::low_mask(n), gy + q * OW + o);
+      const __m512 up = _mm512_maskz_mov_ps(static_cast<__mmask16>(~w.vertical), g);
+      const __m512 down = _mm512_maskz_mov_ps(w.vertical, g);
+      add_pairs(g_top + 2 * o, n, _mm512_maskz_mov_ps(static_cast<__mmask16>(~w.top), up),
+                _mm512_maskz_mov_ps(w.top, up));
+      add_pairs(g_top + 2 * OW + 2 * o, n, _mm512_maskz_mov_ps(static_cast<__mmask16>(~w.bottom), down),
+                _mm512_maskz_mov_ps(w.bottom, down));
+    }
+  }
+}
+#else
 void pair_winners(const float* __restrict x, float* __restrict h, uint32_t* __restrict second, int64_t pairs) {
   for (int64_t i = 0; i < pairs; ++i) {
     const uint32_t t = over_mask(x[2 * i + 1], x[2 * i]);
@@ -221,6 +303,8 @@ void max_2x2_block_backward(const float* x, const float* gy, float* gx, int64_t 
   }
 }
 
+#endif
+
 // x [P, H, W] -> y [P, OH, OW] (and indices, if not null). Kernel 2x2 stride 2 has its own
 // branch-free loop, vectorised by the compiler.
 void max_pool2d_forward(const PoolGeometry& g, const float* x, float* y, int64_t* indices) {
@@ -240,7 +324,8 @@ void max_pool2d_forward(const PoolGeometry& g, const float* x, float* y, int64_t
         continue;
       }
       if (fast) {
-        for (int64_t oh = 0; oh < OH; ++oh) max_2x2_row_forward(xp + 2 * oh * W, xp + (2 * oh + 1) * W, yp + oh * OW, OW);
+        for (int64_t oh = 0; oh < OH; ++oh)
+          max_2x2_row_forward(xp + 2 * oh * W, xp + (2 * oh + 1) * W, yp + oh * OW, OW);
         continue;
       }
       thread_local std::vector<int64_t> argmax;
@@ -294,9 +379,8 @@ Tensor max_pool2d_impl(const Tensor& x, const Pool2d& options, std::vector<int64
   max_pool2d_forward(g, x.data(), y.data(), indices ? indices->data() : nullptr);
   check_finite(y, op, "output");
   if (needs_grad({x})) {
-    record(y, op, {x}, [x, xd = x.detach(), g](const Tensor& gy) {
-      max_pool2d_backward(g, xd.data(), gy.data(), grad_buffer(x));
-    });
+    record(y, op, {x},
+           [x, xd = x.detach(), g](const Tensor& gy) { max_pool2d_backward(g, xd.data(), gy.data(), grad_buffer(x)); });
   }
   return y;
 }
@@ -325,9 +409,7 @@ Shape max_pool2d_out_shape(const Shape& x, const Pool2d& options) {
   return pool2d_geometry(x, options, "max_pool2d", true).out_shape();
 }
 
-Tensor max_pool2d(const Tensor& x, const Pool2d& options) {
-  return max_pool2d_impl(x, options, nullptr, "max_pool2d");
-}
+Tensor max_pool2d(const Tensor& x, const Pool2d& options) { return max_pool2d_impl(x, options, nullptr, "max_pool2d"); }
 
 MaxPoolResult max_pool2d_with_indices(const Tensor& x, const Pool2d& options) {
   MaxPoolResult result;
@@ -343,16 +425,16 @@ Shape max_unpool2d_out_shape(const Shape& x, const PoolIndices& indices, Size2d 
                                  shape_str(indices.shape), indices.values.size(), shape_str(x)));
   }
   if (output_size.h <= 0 || output_size.w <= 0) {
-    throw ShapeError(fmt::format("max_unpool2d: output size must be positive, got {} (x={})", to_string(output_size),
-                                 shape_str(x)));
+    throw ShapeError(
+        fmt::format("max_unpool2d: output size must be positive, got {} (x={})", to_string(output_size), shape_str(x)));
   }
   const int64_t plane = output_size.h * output_size.w, in_plane = x[2] * x[3];
   for (size_t i = 0; i < indices.values.size(); ++i) {
     if (indices.values[i] < 0 || indices.values[i] >= plane) {
       const auto n = static_cast<int64_t>(i);
       throw ShapeError(fmt::format("max_unpool2d: index {} at [{},{},{},{}] is outside the output plane {} (x={})",
-                                   indices.values[i], n / (x[1] * in_plane), n / in_plane % x[1],
-                                   n % in_plane / x[3], n % x[3], to_string(output_size), shape_str(x)));
+                                   indices.values[i], n / (x[1] * in_plane), n / in_plane % x[1], n % in_plane / x[3],
+                                   n % x[3], to_string(output_size), shape_str(x)));
     }
   }
   return {x[0], x[1], output_size.h, output_size.w};
