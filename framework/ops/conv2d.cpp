@@ -1,8 +1,9 @@
 #include "framework/ops/conv2d.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdlib>
-#include <fmt/format.h>
 #include <memory>
 #include <vector>
 
@@ -14,8 +15,8 @@
 #include "framework/ops/conv2d_direct.h"
 #include "framework/ops/conv2d_implicit.h"
 #include "framework/ops/conv2d_winograd.h"
-#include "framework/ops/row_copy.h"
 #include "framework/ops/pad.h"
+#include "framework/ops/row_copy.h"
 #include "framework/parallel.h"
 #include "framework/profile.h"
 #include "framework/scratch.h"
@@ -48,20 +49,18 @@ struct ConvGeometry {
   std::vector<int64_t> rows;            // [KH*OH]: source row, -1 for a zero
   std::vector<int64_t> cols;            // [KW*OW]: source column, -1 for a zero
   std::vector<int64_t> col_lo, col_hi;  // [KW]: ow in [lo, hi) reads column ow*sw + kw*dw - pl directly
-  int64_t tile_samples;  // samples per GEMM tile (1: a sample may be cut into bands of rows)
-  int64_t band_rows;     // output rows per tile of one sample
-  int64_t batch_chunk;   // samples per parallel task and per partial weight gradient
+  int64_t tile_samples;                 // samples per GEMM tile (1: a sample may be cut into bands of rows)
+  int64_t band_rows;                    // output rows per tile of one sample
+  int64_t batch_chunk;                  // samples per parallel task and per partial weight gradient
   ConvProblem problem;
-  Conv2dKernel kernel;  // never kAuto; kDirect runs the forward pass only (backward: im2col's)
+  Conv2dKernel kernel;                                    // never kAuto; kDirect's input gradient is im2col's
   std::shared_ptr<const conv2d_winograd::Plan> winograd;  // when the kernel is kWinograd or kWinograd4
   std::shared_ptr<const conv2d_implicit::Plan> implicit;  // when the kernel is kImplicit
 
   int64_t ckk() const { return Cg * KH * KW; }
   int64_t ohw() const { return OH * OW; }
   // Floats per sample that the forward pass keeps for the weight gradient (0: none).
-  int64_t kept_size() const {
-    return winograd ? winograd->transformed_size() : implicit ? implicit->split_size() : 0;
-  }
+  int64_t kept_size() const { return winograd ? winograd->transformed_size() : implicit ? implicit->split_size() : 0; }
   // Sample n's share of `kept` (null if nothing is kept).
   template <typename T>
   T* kept_at(T* kept, int64_t n) const {
@@ -81,7 +80,8 @@ void for_each_tile(const ConvGeometry& g, int64_t n0, int64_t n1, const F& f) {
   int64_t index = 0;
   for (int64_t t0 = n0; t0 < n1; t0 += g.tile_samples) {
     const int64_t t1 = std::min(n1, t0 + g.tile_samples);
-    for (int64_t oh0 = 0; oh0 < g.OH; oh0 += g.band_rows) f(Tile{t0, t1, oh0, std::min(g.OH, oh0 + g.band_rows)}, index++);
+    for (int64_t oh0 = 0; oh0 < g.OH; oh0 += g.band_rows)
+      f(Tile{t0, t1, oh0, std::min(g.OH, oh0 + g.band_rows)}, index++);
   }
 }
 
@@ -147,8 +147,22 @@ ConvGeometry make_geometry(const Shape& x, const Shape& w, const Conv2dOptions& 
   // A whole number of tiles per chunk, and at most kMaxChunks chunks.
   const int64_t tiles = (N + g.tile_samples - 1) / g.tile_samples;
   g.batch_chunk = std::min(N, (tiles + kMaxChunks - 1) / kMaxChunks * g.tile_samples);
-  g.problem = {.N = g.N, .C = g.C, .H = g.H, .W = g.W, .OC = g.OC, .KH = g.KH, .KW = g.KW, .OH = g.OH, .OW = g.OW,
-               .sh = g.sh, .sw = g.sw, .dh = g.dh, .dw = g.dw, .pt = g.pt, .pl = g.pl, .padding_mode = g.mode,
+  g.problem = {.N = g.N,
+               .C = g.C,
+               .H = g.H,
+               .W = g.W,
+               .OC = g.OC,
+               .KH = g.KH,
+               .KW = g.KW,
+               .OH = g.OH,
+               .OW = g.OW,
+               .sh = g.sh,
+               .sw = g.sw,
+               .dh = g.dh,
+               .dw = g.dw,
+               .pt = g.pt,
+               .pl = g.pl,
+               .padding_mode = g.mode,
                .groups = g.groups};
   const Conv2dKernel forced = conv2d_kernel();
   if (forced != Conv2dKernel::kAuto) {
@@ -365,10 +379,11 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* kept, c
       for (int64_t n = n0; n < n1; ++n) part += mat(gy + n * g.OC * ohw, g.OC, ohw).rowwise().sum();
     }
     if (gw == nullptr && gx == nullptr) return;
-    // The Winograd and implicit kernels add into their chunk's partial (im2col's first GEMM
-    // overwrites it).
+    // The Winograd, implicit and direct kernels add into their chunk's partial (im2col's first
+    // GEMM overwrites it).
     float* part = gw != nullptr ? gw_parts + chunk * wsize : nullptr;
-    if (part != nullptr && (g.winograd || g.implicit)) vec(part, wsize).setZero();
+    const bool direct = g.kernel == Conv2dKernel::kDirect;
+    if (part != nullptr && (g.winograd || g.implicit || direct)) vec(part, wsize).setZero();
     if (g.winograd) {
       const int64_t group = g.winograd->group();
       for (int64_t n = n0; n < n1; n += group) {
@@ -383,6 +398,11 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* kept, c
                              gx != nullptr ? gx + n * g.C * g.H * g.W : nullptr, part);
       }
       return;
+    }
+    if (direct && part != nullptr) {
+      conv2d_direct::weight_gradient(g.problem, x + n0 * g.C * g.H * g.W, gy + n0 * g.OC * ohw, n1 - n0, part);
+      part = nullptr;  // the tiles below compute the input gradient only
+      if (gx == nullptr) return;
     }
     for_each_tile(g, n0, n1, [&](const Tile& t, int64_t index) {
       const int64_t width = tile_width(g, t);
@@ -403,7 +423,7 @@ void conv2d_backward(const ConvGeometry& g, const float* x, const float* kept, c
       float* col = t_col.get(ckk * width);
       for (int64_t grp = 0; grp < g.groups; ++grp) {
         const gemm::Matrix gy_g{gyt + grp * g.OCg * ld, ld};
-        if (gw != nullptr) {  // part [ckk, OCg] = col . gy^T (gy is the smaller operand to transpose)
+        if (part != nullptr) {  // part [ckk, OCg] = col . gy^T (gy is the smaller operand to transpose)
           im2col(g, x, t, grp, col);
           gemm::sgemm(ckk, g.OCg, width, {col, width}, {gy_g.data, gy_g.stride, true}, part + grp * ckk * g.OCg, g.OCg,
                       index > 0);
@@ -459,8 +479,8 @@ Shape conv2d_out_shape(const Shape& x, const Shape& w, const Conv2dOptions& o) {
   if (C % o.groups != 0) fail(fmt::format("input channels {} are not divisible by groups {}", C, o.groups));
   if (OC % o.groups != 0) fail(fmt::format("output channels {} are not divisible by groups {}", OC, o.groups));
   if (w[1] * o.groups != C) {
-    fail(fmt::format("weight expects {} input channels ({} per group x {} groups), input has {}", w[1] * o.groups,
-                     w[1], o.groups, C));
+    fail(fmt::format("weight expects {} input channels ({} per group x {} groups), input has {}", w[1] * o.groups, w[1],
+                     o.groups, C));
   }
   const Padding2d p = conv2d_padding(KH, KW, o);
   if (o.padding_mode != PadMode::kZeros) {
@@ -476,8 +496,8 @@ Shape conv2d_out_shape(const Shape& x, const Shape& w, const Conv2dOptions& o) {
   const int64_t PH = H + p.top + p.bottom, PW = W + p.left + p.right;
   const int64_t EH = o.dilation.h * (KH - 1) + 1, EW = o.dilation.w * (KW - 1) + 1;
   if (EH > PH || EW > PW) {
-    fail(fmt::format("kernel {} (dilated {}x{}) does not fit padded input {}x{}", to_string(Size2d{KH, KW}), EH, EW,
-                     PH, PW));
+    fail(fmt::format("kernel {} (dilated {}x{}) does not fit padded input {}x{}", to_string(Size2d{KH, KW}), EH, EW, PH,
+                     PW));
   }
   return {x[0], OC, window_length(H, KH, o.stride.h, p.top + p.bottom, o.dilation.h),
           window_length(W, KW, o.stride.w, p.left + p.right, o.dilation.w)};

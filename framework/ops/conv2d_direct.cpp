@@ -24,13 +24,14 @@ constexpr int64_t kMaxProduct = 256;  // C * OC up to which the direct kernel be
 struct Layout {
   int64_t PH, L, row, plane;        // padded rows, floats per phase, per padded row (sw * L), per channel
   std::vector<int64_t> tap_column;  // [KW]: where kernel column kw starts inside a padded row
+  std::vector<int64_t> rows, cols;  // [PH], [sw*L]: the source row / column of each padded position (-1: zero)
 };
 
 Layout layout(const Problem& p) {
   Layout l{};
   l.PH = (p.OH - 1) * p.sh + (p.KH - 1) * p.dh + 1;
   const int64_t PW = (p.OW - 1) * p.sw + (p.KW - 1) * p.dw + 1;
-  l.L = (PW + p.sw - 1) / p.sw;
+  l.L = (PW + p.sw - 1) / p.sw;  // PW: padded columns read
   l.row = p.sw * l.L;
   l.plane = l.PH * l.row;
   l.tap_column.resize(static_cast<size_t>(p.KW));
@@ -38,15 +39,24 @@ Layout layout(const Problem& p) {
     const int64_t t = kw * p.dw;
     l.tap_column[static_cast<size_t>(kw)] = (t % p.sw) * l.L + t / p.sw;
   }
+  l.rows.resize(static_cast<size_t>(l.PH));
+  l.cols.resize(static_cast<size_t>(l.row));
+  for (int64_t r = 0; r < l.PH; ++r) l.rows[static_cast<size_t>(r)] = pad_source_index(r - p.pt, p.H, p.padding_mode);
+  for (int64_t j = 0; j < p.sw; ++j) {
+    for (int64_t u = 0; u < l.L; ++u) {
+      const int64_t q = u * p.sw + j;
+      l.cols[static_cast<size_t>(j * l.L + u)] = q < PW ? pad_source_index(q - p.pl, p.W, p.padding_mode) : -1;
+    }
+  }
   return l;
 }
 
 thread_local ScratchBuffer t_padded;
 
-// xq [C, PH, sw, L] = the padded sample x [C, H, W], split into column phases. rows [PH] and
-// cols [sw*L] give the source row / column of each padded position (-1: zero).
-void pad_sample(const Problem& p, const Layout& l, const std::vector<int64_t>& rows, const std::vector<int64_t>& cols,
-                const float* x, float* xq) {
+// xq [C, PH, sw, L] = the padded sample x [C, H, W], split into column phases.
+void pad_sample(const Problem& p, const Layout& l, const float* x, float* xq) {
+  const std::vector<int64_t>& rows = l.rows;
+  const std::vector<int64_t>& cols = l.cols;
   for (int64_t c = 0; c < p.C; ++c) {
     for (int64_t r = 0; r < l.PH; ++r) {
       float* dst = xq + c * l.plane + r * l.row;
@@ -165,6 +175,66 @@ void block_rows(const Problem& p, const Layout& l, const float* xq, const float*
 }
 #endif
 
+#ifdef __AVX512F__
+// part [C*KH*KW][OC] += for output channels o0 .. o0+OB-1 of one sample: each weight's products
+// gy[o,oh,ow] * xq[c, oh*sh + kh*dh, its column], summed in vector lanes over (oh, ow) in order,
+// then across the lanes.
+template <int OB>
+void weight_block(const Problem& p, const Layout& l, const float* xq, const float* gy, int64_t o0, float* part) {
+  const int64_t ohw = p.OH * p.OW, rstep = p.sh * l.row;
+  const float* g0 = gy + o0 * ohw;
+  for (int64_t c = 0; c < p.C; ++c) {
+    for (int64_t kh = 0; kh < p.KH; ++kh) {
+      for (int64_t kw = 0; kw < p.KW; ++kw) {
+        __m512 acc[OB];
+#pragma GCC unroll 8
+        for (int ob = 0; ob < OB; ++ob) acc[ob] = _mm512_setzero_ps();
+        const float* src = xq + c * l.plane + kh * p.dh * l.row + l.tap_column[static_cast<size_t>(kw)];
+        for (int64_t oh = 0; oh < p.OH; ++oh, src += rstep) {
+          const float* g = g0 + oh * p.OW;
+          for (int64_t ow = 0; ow < p.OW; ow += kLanes) {
+            const __mmask16 m =
+                p.OW - ow >= kLanes ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (p.OW - ow)) - 1);
+            const __m512 xv = _mm512_maskz_loadu_ps(m, src + ow);
+#pragma GCC unroll 8
+            for (int ob = 0; ob < OB; ++ob) {
+              acc[ob] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, g + ob * ohw + ow), xv, acc[ob]);
+            }
+          }
+        }
+        float* dst = part + ((c * p.KH + kh) * p.KW + kw) * p.OC + o0;
+#pragma GCC unroll 8
+        for (int ob = 0; ob < OB; ++ob) dst[ob] += _mm512_reduce_add_ps(acc[ob]);
+      }
+    }
+  }
+}
+#else
+template <int OB>
+void weight_block(const Problem& p, const Layout& l, const float* xq, const float* gy, int64_t o0, float* part) {
+  const int64_t ohw = p.OH * p.OW;
+  for (int64_t c = 0; c < p.C; ++c) {
+    for (int64_t kh = 0; kh < p.KH; ++kh) {
+      for (int64_t kw = 0; kw < p.KW; ++kw) {
+        const float* src = xq + c * l.plane + kh * p.dh * l.row + l.tap_column[static_cast<size_t>(kw)];
+        for (int ob = 0; ob < OB; ++ob) {
+          float acc = 0.0f;
+          for (int64_t oh = 0; oh < p.OH; ++oh) {
+            for (int64_t ow = 0; ow < p.OW; ++ow)
+              acc += gy[(o0 + ob) * ohw + oh * p.OW + ow] * src[oh * p.sh * l.row + ow];
+          }
+          part[((c * p.KH + kh) * p.KW + kw) * p.OC + o0 + ob] += acc;
+        }
+      }
+    }
+  }
+}
+#endif
+
+using WeightFn = void (*)(const Problem&, const Layout&, const float*, const float*, int64_t, float*);
+constexpr WeightFn kWeightFns[kBlock] = {weight_block<1>, weight_block<2>, weight_block<3>, weight_block<4>,
+                                         weight_block<5>, weight_block<6>, weight_block<7>, weight_block<8>};
+
 using BlockFn = void (*)(const Problem&, const Layout&, const float*, const float*, const float*, float*);
 constexpr BlockFn kBlockFns[kBlock] = {block_rows<1>, block_rows<2>, block_rows<3>, block_rows<4>,
                                        block_rows<5>, block_rows<6>, block_rows<7>, block_rows<8>};
@@ -181,15 +251,6 @@ bool preferred(const Problem& p) {
 
 void forward(const Problem& p, const float* x, const float* w, const float* b, float* y) {
   const Layout l = layout(p);
-  std::vector<int64_t> rows(static_cast<size_t>(l.PH)), cols(static_cast<size_t>(l.row));
-  for (int64_t r = 0; r < l.PH; ++r) rows[static_cast<size_t>(r)] = pad_source_index(r - p.pt, p.H, p.padding_mode);
-  const int64_t PW = (p.OW - 1) * p.sw + (p.KW - 1) * p.dw + 1;
-  for (int64_t j = 0; j < p.sw; ++j) {
-    for (int64_t u = 0; u < l.L; ++u) {
-      const int64_t q = u * p.sw + j;
-      cols[static_cast<size_t>(j * l.L + u)] = q < PW ? pad_source_index(q - p.pl, p.W, p.padding_mode) : -1;
-    }
-  }
   // wp: per block of kBlock output channels, [C, KH, KW, block] (the last block may be smaller).
   const int64_t ckk = p.C * p.KH * p.KW;
   const Tensor packed = Tensor::empty({p.OC * ckk});
@@ -204,13 +265,24 @@ void forward(const Problem& p, const float* x, const float* w, const float* b, f
   parallel::parallel_for(0, p.N, std::max<int64_t>(1, p.N / 16), [&](int64_t n0, int64_t n1) {
     float* xq = t_padded.get(p.C * l.plane);
     for (int64_t n = n0; n < n1; ++n) {
-      pad_sample(p, l, rows, cols, x + n * p.C * p.H * p.W, xq);
+      pad_sample(p, l, x + n * p.C * p.H * p.W, xq);
       for (int64_t oc0 = 0; oc0 < p.OC; oc0 += kBlock) {
         const int64_t ob = std::min(kBlock, p.OC - oc0);
         kBlockFns[ob - 1](p, l, xq, wp + oc0 * ckk, b != nullptr ? b + oc0 : nullptr, y + (n * p.OC + oc0) * ohw);
       }
     }
   });
+}
+
+void weight_gradient(const Problem& p, const float* x, const float* gy, int64_t n, float* part) {
+  const Layout l = layout(p);
+  float* xq = t_padded.get(p.C * l.plane);
+  for (int64_t i = 0; i < n; ++i) {
+    pad_sample(p, l, x + i * p.C * p.H * p.W, xq);
+    for (int64_t oc0 = 0; oc0 < p.OC; oc0 += kBlock) {
+      kWeightFns[std::min(kBlock, p.OC - oc0) - 1](p, l, xq, gy + i * p.OC * p.OH * p.OW, oc0, part);
+    }
+  }
 }
 
 }  // namespace poolnet::conv2d_direct

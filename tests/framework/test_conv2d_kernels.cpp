@@ -51,6 +51,10 @@ std::vector<KernelCase> kernel_cases() {
        {.stride = {3, 2}, .padding = {2, 1}, .padding_mode = kCircular}},
       {"c16_stride2_reflect", {2, 16, 10, 10}, {16, 16, 3, 3},
        {.stride = {2, 2}, .padding = {1, 1}, .padding_mode = kReflect}},
+      // rows of 16 or more outputs: several vectors per row, the last one partial
+      {"c2_5x5_pad2_wide", {2, 2, 5, 37}, {3, 2, 5, 5}, {.padding = {2, 2}}},
+      {"c3_stride2_wide_circular", {1, 3, 7, 41}, {9, 3, 3, 3},
+       {.stride = {2, 2}, .padding = {1, 1}, .padding_mode = kCircular}},
       // depthwise (groups == C == OC), as the tips branch: 'same' zero or circular padding
       {"c1_3x3_pad1", {2, 1, 9, 9}, {1, 1, 3, 3}, {.padding = {1, 1}}},
       {"dw5_3x3_same", {2, 5, 9, 11}, {5, 1, 3, 3}, {.same = true, .groups = 5}},
