@@ -15,6 +15,7 @@
 #include "framework/ops/conv2d_direct.h"
 #include "framework/ops/conv2d_implicit.h"
 #include "framework/ops/conv2d_winograd.h"
+#include "framework/ops/elementwise.h"
 #include "framework/ops/pad.h"
 #include "framework/ops/row_copy.h"
 #include "framework/parallel.h"
@@ -293,7 +294,9 @@ void col2im(const ConvGeometry& g, const float* col, const Tile& t, int64_t grp,
 // tile writes straight into y (row stride OH*OW), a multi-sample one goes through `out`.
 // `kept`: where the Winograd and implicit kernels keep their transformed or split input for the
 // weight gradient (or null).
-void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* b, float* y, float* kept) {
+// y = conv(x) (+ b), then relu() on each sample's output as soon as it is written if `relu`.
+void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const float* b, float* y, float* kept,
+                    bool relu) {
   const int64_t ohw = g.ohw(), ckk = g.ckk();
   if (g.winograd) {
     const Tensor u = Tensor::empty({g.winograd->transformed_weight_size()});
@@ -301,8 +304,9 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
     const int64_t group = g.winograd->group();
     parallel::parallel_for(0, g.N, g.batch_chunk, [&](int64_t n0, int64_t n1) {
       for (int64_t n = n0; n < n1; n += group) {
-        g.winograd->forward(x + n * g.C * g.H * g.W, std::min(group, n1 - n), u.data(), b, y + n * g.OC * ohw,
-                            g.kept_at(kept, n));
+        const int64_t samples = std::min(group, n1 - n);
+        g.winograd->forward(x + n * g.C * g.H * g.W, samples, u.data(), b, y + n * g.OC * ohw, g.kept_at(kept, n));
+        if (relu) relu_in_place(y + n * g.OC * ohw, samples * g.OC * ohw);
       }
     });
     return;
@@ -312,16 +316,22 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
     parallel::parallel_for(0, g.N, g.batch_chunk, [&](int64_t n0, int64_t n1) {
       for (int64_t n = n0; n < n1; ++n) {
         g.implicit->forward(x + n * g.C * g.H * g.W, wf.data(), b, y + n * g.OC * ohw, g.kept_at(kept, n));
+        if (relu) relu_in_place(y + n * g.OC * ohw, g.OC * ohw);
       }
     });
     return;
   }
-  if (g.kernel == Conv2dKernel::kDirect) {
-    conv2d_direct::forward(g.problem, x, w, b, y);
-    return;
-  }
-  if (g.kernel == Conv2dKernel::kDepthwise) {
-    conv2d_depthwise::forward(g.problem, x, w, b, y);
+  if (g.kernel == Conv2dKernel::kDirect || g.kernel == Conv2dKernel::kDepthwise) {
+    if (g.kernel == Conv2dKernel::kDirect) {
+      conv2d_direct::forward(g.problem, x, w, b, y);
+    } else {
+      conv2d_depthwise::forward(g.problem, x, w, b, y);
+    }
+    if (relu) {
+      parallel::parallel_for(0, g.N, g.batch_chunk, [&](int64_t n0, int64_t n1) {
+        relu_in_place(y + n0 * g.OC * ohw, (n1 - n0) * g.OC * ohw);
+      });
+    }
     return;
   }
   parallel::parallel_for(0, g.N, g.batch_chunk, [&](int64_t n0, int64_t n1) {
@@ -346,6 +356,7 @@ void conv2d_forward(const ConvGeometry& g, const float* x, const float* w, const
         }
       }
     });
+    if (relu) relu_in_place(y + n0 * g.OC * ohw, (n1 - n0) * g.OC * ohw);
   });
 }
 
@@ -517,6 +528,12 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dO
   auto geometry = std::make_shared<const ConvGeometry>(make_geometry(x.shape(), weight.shape(), options));
   Tensor y = Tensor::empty(out_shape);
   const bool grad = needs_grad({x, weight, bias});
+  if (grad && options.relu) {
+    throw AutogradError(
+        fmt::format("conv2d: a fused relu has no gradient; use relu() after conv2d when one is "
+                    "recorded ({})",
+                    conv_context(x.shape(), weight.shape(), options)));
+  }
   // The Winograd kernel's transformed or the implicit kernel's split input, kept for the weight
   // gradient.
   Tensor kept;
@@ -524,7 +541,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dO
     kept = Tensor::empty({x.size(0) * geometry->kept_size()});
   }
   conv2d_forward(*geometry, x.data(), weight.data(), bias.defined() ? bias.data() : nullptr, y.data(),
-                 kept.defined() ? kept.data() : nullptr);
+                 kept.defined() ? kept.data() : nullptr, options.relu);
   count_macs(out_shape[0] * out_shape[2] * out_shape[3] * weight.numel());
   check_finite(y, "conv2d", "output");
   if (grad) {

@@ -39,6 +39,9 @@ struct Conv2dOptions {
   Size2d dilation{1, 1};
   int64_t groups = 1;
   PadMode padding_mode = PadMode::kZeros;
+  // relu() fused into the output, each sample's as soon as it is written (inference: conv2d
+  // refuses it when a gradient would be recorded).
+  bool relu = false;
 };
 
 // Validates x, weight and options and returns [N, OC, OH, OW]; throws ShapeError naming conv2d

@@ -51,10 +51,18 @@ enum class BinaryOp { kAdd, kSub, kMul, kDiv };
 Tensor binary(const Tensor& a, const Tensor& b, BinaryOp op, const char* name) {
   Tensor out = Tensor::empty(detail::broadcast_shape(a.shape(), b.shape(), name));
   switch (op) {
-    case BinaryOp::kAdd: binary_forward(a, b, out, [](float x, float y) { return x + y; }); break;
-    case BinaryOp::kSub: binary_forward(a, b, out, [](float x, float y) { return x - y; }); break;
-    case BinaryOp::kMul: binary_forward(a, b, out, [](float x, float y) { return x * y; }); break;
-    case BinaryOp::kDiv: binary_forward(a, b, out, [](float x, float y) { return x / y; }); break;
+    case BinaryOp::kAdd:
+      binary_forward(a, b, out, [](float x, float y) { return x + y; });
+      break;
+    case BinaryOp::kSub:
+      binary_forward(a, b, out, [](float x, float y) { return x - y; });
+      break;
+    case BinaryOp::kMul:
+      binary_forward(a, b, out, [](float x, float y) { return x * y; });
+      break;
+    case BinaryOp::kDiv:
+      binary_forward(a, b, out, [](float x, float y) { return x / y; });
+      break;
   }
   check_finite(out, name, "output");
   if (!needs_grad({a, b})) return out;
@@ -120,29 +128,37 @@ Tensor mul(const Tensor& a, const Tensor& b) { return binary(a, b, BinaryOp::kMu
 Tensor div(const Tensor& a, const Tensor& b) { return binary(a, b, BinaryOp::kDiv, "div"); }
 
 Tensor add(const Tensor& x, float s) {
-  return unary(x, "add_scalar", [s](float v) { return v + s; }, [](float, float) { return 1.0f; });
+  return unary(
+      x, "add_scalar", [s](float v) { return v + s; }, [](float, float) { return 1.0f; });
 }
 
 Tensor mul(const Tensor& x, float s) {
-  return unary(x, "mul_scalar", [s](float v) { return v * s; }, [s](float, float) { return s; });
+  return unary(
+      x, "mul_scalar", [s](float v) { return v * s; }, [s](float, float) { return s; });
 }
 
 Tensor neg(const Tensor& x) {
-  return unary(x, "neg", [](float v) { return -v; }, [](float, float) { return -1.0f; });
+  return unary(
+      x, "neg", [](float v) { return -v; }, [](float, float) { return -1.0f; });
 }
 
 Tensor exp(const Tensor& x) {
-  return unary(x, "exp", [](float v) { return std::exp(v); }, [](float, float y) { return y; });
+  return unary(
+      x, "exp", [](float v) { return std::exp(v); }, [](float, float y) { return y; });
 }
 
 Tensor log(const Tensor& x) {
-  return unary(x, "log", [](float v) { return std::log(v); }, [](float v, float) { return 1.0f / v; });
+  return unary(
+      x, "log", [](float v) { return std::log(v); }, [](float v, float) { return 1.0f / v; });
 }
 
 Tensor relu(const Tensor& x) {
   return unary(
-      x, "relu", [](float v) { return v > 0.0f || std::isnan(v) ? v : 0.0f; },
-      [](float v, float) { return v > 0.0f ? 1.0f : 0.0f; });
+      x, "relu", [](float v) { return relu_value(v); }, [](float v, float) { return v > 0.0f ? 1.0f : 0.0f; });
+}
+
+void relu_in_place(float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = relu_value(y[i]);
 }
 
 Tensor leaky_relu(const Tensor& x, float negative_slope) {
@@ -162,13 +178,13 @@ Tensor sigmoid(const Tensor& x) {
 }
 
 Tensor tanh(const Tensor& x) {
-  return unary(x, "tanh", [](float v) { return std::tanh(v); }, [](float, float y) { return 1.0f - y * y; });
+  return unary(
+      x, "tanh", [](float v) { return std::tanh(v); }, [](float, float y) { return 1.0f - y * y; });
 }
 
 Tensor pow(const Tensor& x, float p) {
   return unary(
-      x, "pow", [p](float v) { return std::pow(v, p); },
-      [p](float v, float) { return p * std::pow(v, p - 1.0f); });
+      x, "pow", [p](float v) { return std::pow(v, p); }, [p](float v, float) { return p * std::pow(v, p - 1.0f); });
 }
 
 Tensor abs(const Tensor& x) {
@@ -178,7 +194,8 @@ Tensor abs(const Tensor& x) {
 }
 
 Tensor sqrt(const Tensor& x) {
-  return unary(x, "sqrt", [](float v) { return std::sqrt(v); }, [](float, float y) { return 0.5f / y; });
+  return unary(
+      x, "sqrt", [](float v) { return std::sqrt(v); }, [](float, float y) { return 0.5f / y; });
 }
 
 }  // namespace poolnet

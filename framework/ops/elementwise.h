@@ -26,6 +26,10 @@ Tensor neg(const Tensor& x);
 Tensor exp(const Tensor& x);
 Tensor log(const Tensor& x);
 Tensor relu(const Tensor& x);
+// relu's value of one element, and relu applied in place to n floats (no autograd: for kernels
+// that fuse it into their output, as conv2d's Conv2dOptions::relu).
+inline float relu_value(float v) { return v > 0.0f || v != v ? v : 0.0f; }
+void relu_in_place(float* y, int64_t n);
 Tensor leaky_relu(const Tensor& x, float negative_slope = 0.01f);
 Tensor sigmoid(const Tensor& x);
 Tensor tanh(const Tensor& x);

@@ -10,9 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "framework/autograd.h"
 #include "framework/errors.h"
 #include "framework/ops/conv2d.h"
 #include "framework/ops/conv2d_kernel.h"
+#include "framework/ops/elementwise.h"
 #include "framework/ops/geometry.h"
 #include "tests/support/grad_check.h"
 #include "tests/support/op_contract.h"
@@ -162,6 +164,27 @@ TEST_P(Conv2dKernelRuns, ForwardAndGradientsMatchNaiveReference) {
   EXPECT_TRUE(all_close(x.grad(), want.x, t * 1e-5, t * 1e-4)) << "input gradient";
   EXPECT_TRUE(all_close(w.grad(), want.w, t * 1e-4, t * 1e-4)) << "weight gradient";
   EXPECT_TRUE(all_close(b.grad(), want.b, 1e-4, 1e-5)) << "bias gradient";
+}
+
+// The fused ReLU (inference) gives relu(conv2d) bit for bit, whichever kernel runs; with a
+// gradient recorded it is refused.
+TEST_P(Conv2dKernelRuns, FusedReluIsReluOfTheOutput) {
+  const auto& [c, kernel] = GetParam();
+  const ScopedConv2dKernel force(kernel);
+  const Tensor x = random_tensor(c.x, 45), w = random_tensor(c.w, 46), b = random_tensor({c.w[0]}, 47);
+  Conv2dOptions fused = c.options;
+  fused.relu = true;
+  {
+    NoGradGuard no_grad;
+    const Tensor want = relu(conv2d(x, w, b, c.options)), got = conv2d(x, w, b, fused);
+    EXPECT_TRUE(bitwise_equal(got, want));
+    int64_t zeros = 0;
+    for (int64_t i = 0; i < got.numel(); ++i) zeros += got.data()[i] == 0.0f;
+    EXPECT_GT(zeros, 0);  // the clamp did something
+  }
+  Tensor recorded = random_tensor(c.w, 46);
+  recorded.set_requires_grad();
+  EXPECT_THROW(conv2d(x, recorded, b, fused), AutogradError);
 }
 
 INSTANTIATE_TEST_SUITE_P(Conv2dKernels, Conv2dKernelRuns, ::testing::ValuesIn(kernel_runs()),

@@ -75,7 +75,7 @@ std::shared_ptr<Sequential> conv_norm_net() {
   return net;
 }
 
-TEST(SequentialLayer, ConvolutionThenBatchNormFoldsAtInference) {
+TEST(SequentialLayer, ConvolutionBatchNormAndReluFuseAtInference) {
   auto net = conv_norm_net();
   auto& conv = dynamic_cast<Conv2d&>((*net)[0]);
   auto& norm = dynamic_cast<BatchNorm2d&>((*net)[1]);
@@ -99,7 +99,7 @@ TEST(SequentialLayer, ConvolutionThenBatchNormFoldsAtInference) {
   {
     NoGradGuard no_grad;
     folded = net->forward(x);
-    const Tensor by_hand = relu(conv2d(x, w, b, conv.op_options()));
+    const Tensor by_hand = relu(conv2d(x, w, b, conv.op_options()));  // the fused ReLU gives the same bits
     ASSERT_EQ(folded.shape(), by_hand.shape());
     for (int64_t i = 0; i < folded.numel(); ++i) EXPECT_EQ(folded.data()[i], by_hand.data()[i]) << i;
   }
@@ -110,6 +110,20 @@ TEST(SequentialLayer, ConvolutionThenBatchNormFoldsAtInference) {
       relu(batch_norm2d(conv2d(x, conv.weight(), conv.bias(), conv.op_options()), norm.weight(), norm.bias(),
                         norm.running_mean(), norm.running_var(), false, norm.options().momentum, norm.options().eps));
   for (int64_t i = 0; i < recorded.numel(); ++i) EXPECT_EQ(recorded.data()[i], two_ops.data()[i]) << i;
+}
+
+// A convolution and a ReLU without a norm between them fuse too; a ReLU after another module
+// does not (the fused path gives relu(conv2d) bit for bit, so only the values are checked).
+TEST(SequentialLayer, ConvolutionAndReluFuseAtInference) {
+  auto net = std::make_shared<Sequential>();
+  auto conv = std::make_shared<Conv2d>(Conv2d::Options{.in_channels = 2, .out_channels = 4, .kernel = {3, 3}}, 9);
+  net->add(conv).add(std::make_shared<ReLU>()).add(std::make_shared<ReLU>());
+  net->eval();
+  const Tensor x = testing::random_tensor({3, 2, 7, 6}, 10);
+  NoGradGuard no_grad;
+  const Tensor got = net->forward(x), want = relu(relu(conv2d(x, conv->weight(), conv->bias(), conv->op_options())));
+  ASSERT_EQ(got.shape(), want.shape());
+  for (int64_t i = 0; i < got.numel(); ++i) EXPECT_EQ(got.data()[i], want.data()[i]) << i;
 }
 
 }  // namespace
