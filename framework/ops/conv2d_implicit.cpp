@@ -15,20 +15,25 @@ constexpr int64_t kMaxWorkingSet = 512 * 1024;
 // With fewer input channels the GEMMs are too narrow: the direct forward kernel and im2col win.
 constexpr int64_t kMinInputChannels = 3;
 
-thread_local ScratchBuffer t_xp, t_yq, t_gyq, t_gyt, t_gxp, t_prow;
+thread_local ScratchBuffer t_xp, t_yq, t_gyq, t_gyt, t_gxp;
 // A batch-reduce call's operand pointers. The kernels advance them in place (measured with
 // Debian's LIBXSMM 1.17), so the arrays are filled anew for every call.
 thread_local std::vector<const float*> t_a, t_b;
 
-// The width R of the stored phase rows. With zero padding, a row's trailing zeros double as the
-// next row's leading ones: rows are stored R wide, enough to hold, for each column phase b, the
-// run [lo, hi) of columns that read the input and OW outputs, while a read past a row's end (at
-// most PWp - R further) lands in the next row's leading zeros (lo of them).
-int64_t row_width(const ConvProblem& p) {
+// The width R of the stored phase rows and, per column phase b, the run [lo, hi) of columns
+// that read the input directly. With zero padding, a row's trailing zeros double as the next
+// row's leading ones: rows are stored R wide, enough to hold the run (hi) and OW outputs, while
+// a read past a row's end (at most PWp - R further) lands in the next row's leading zeros (lo of
+// them).
+struct RowLayout {
+  int64_t row = 0;
+  std::vector<int64_t> lo, hi;
+};
+
+RowLayout row_layout(const ConvProblem& p) {
   const int64_t PWp = p.OW + p.dw * (p.KW - 1) / p.sw;  // columns a phase row spans
-  if (p.padding_mode != PadMode::kZeros) return PWp;
   const int64_t last_col = (p.OW - 1) * p.sw + (p.KW - 1) * p.dw;
-  int64_t row = p.OW;
+  RowLayout l{.row = p.OW, .lo = {}, .hi = {}};
   for (int64_t b = 0; b < p.sw; ++b) {
     int64_t lo = 0, hi = 0;
     for (int64_t j = PWp - 1; j >= 0; --j) {
@@ -38,9 +43,13 @@ int64_t row_width(const ConvProblem& p) {
         lo = j;
       }
     }
-    row = std::max({row, std::max(lo, hi), PWp - lo});
+    hi = std::max(lo, hi);
+    l.lo.push_back(lo);
+    l.hi.push_back(hi);
+    l.row = std::max({l.row, hi, PWp - lo});
   }
-  return row;
+  if (p.padding_mode != PadMode::kZeros) l.row = PWp;
+  return l;
 }
 
 // Floats of a phase plane for rows `row` wide: PHp rows, plus the last row's reads past its end.
@@ -76,7 +85,7 @@ bool supports(const ConvProblem& p) { return p.OH >= 1 && p.OW >= 1; }
 
 bool preferred(const ConvProblem& p) {
   if (!supports(p) || p.C < kMinInputChannels) return false;
-  const int64_t row = row_width(p), plane = plane_size(p, row);
+  const int64_t row = row_layout(p).row, plane = plane_size(p, row);
   const int64_t working = std::max(p.C * p.sh * p.sw * plane, p.OC * (tap_margin(p, row) + plane));
   return working <= kMaxWorkingSet;
 }
@@ -91,11 +100,10 @@ Plan::Plan(const ConvProblem& p) : p_(p), kernels_(std::make_unique<Kernels>()) 
   for (int64_t r = 0; r < PHp_ * p.sh; ++r) rows_[r] = r > last_row ? -1 : pad_source_index(r - p.pt, p.H, p.padding_mode);
   cols_.resize(static_cast<size_t>(PWp * p.sw));
   for (int64_t c = 0; c < PWp * p.sw; ++c) cols_[c] = c > last_col ? -1 : pad_source_index(c - p.pl, p.W, p.padding_mode);
-  row_ = row_width(p);
-  // Padded columns [direct_first_, direct_end_) of the row_ * sw gathered read the input row
-  // directly (column k from k - pl); the others go through cols_.
-  direct_first_ = std::min(p.pl, row_ * p.sw);
-  direct_end_ = std::max(direct_first_, std::min({p.pl + p.W, last_col + 1, row_ * p.sw}));
+  RowLayout layout = row_layout(p);
+  row_ = layout.row;
+  run_lo_ = std::move(layout.lo);
+  run_hi_ = std::move(layout.hi);
   plane_ = plane_size(p, row_);
   channel_ = phases_ * plane_;
   Q_ = p.OH * row_;
@@ -154,74 +162,60 @@ std::vector<float> Plan::pack_weights(const float* w, bool for_input_gradient) c
 }
 
 // xp [C, phases, plane] (+ slack zeros, read only by dropped columns): the padded sample, split.
-// Each padded row is gathered once into `prow` (R*sw floats: its edges through the column map,
-// its middle copied), then dealt to its sw column phases.
 void Plan::split_input(const float* x, float* xp) const {
-  const int64_t sh = p_.sh, sw = p_.sw, W = p_.W, R = row_, padded = R * sw;
-  const int64_t first = direct_first_, end = direct_end_;
-  float* prow = t_prow.get(padded + 2);
+  const int64_t sh = p_.sh, sw = p_.sw, W = p_.W;
   for (int64_t c = 0; c < p_.C; ++c) {
     const float* src = x + c * p_.H * W;
     if (c + 1 < p_.C) row_copy::prefetch(src + p_.H * W, p_.H * W);
     for (int64_t a = 0; a < sh; ++a) {
-      float* planes = xp + c * channel_ + a * sw * plane_;  // phase (a, b) at planes + b * plane_
-      for (int64_t i = 0; i < PHp_; ++i) {
-        float* dst = planes + i * R;
-        const int64_t h = rows_[i * sh + a];
-        if (h < 0) {
-          for (int64_t b = 0; b < sw; ++b) vec(dst + b * plane_, R).setZero();
-          continue;
-        }
-        const float* row = src + h * W;
-        float* pr = sw == 1 ? dst : prow;
-        for (int64_t k = 0; k < first; ++k) pr[k] = cols_[k] < 0 ? 0.0f : row[cols_[k]];
-        row_copy::copy_row(pr + first, row + first - p_.pl, end - first);
-        for (int64_t k = end; k < padded; ++k) pr[k] = cols_[k] < 0 ? 0.0f : row[cols_[k]];
-        if (sw == 2) {
-          row_copy::copy_row_stride2(dst, pr, R);
-          row_copy::copy_row_stride2(dst + plane_, pr + 1, R);
-        } else if (sw > 2) {
-          for (int64_t b = 0; b < sw; ++b) {
-            for (int64_t j = 0; j < R; ++j) dst[b * plane_ + j] = pr[j * sw + b];
+      for (int64_t b = 0; b < sw; ++b) {
+        float* dst = xp + c * channel_ + (a * sw + b) * plane_;
+        for (int64_t i = 0; i < PHp_; ++i, dst += row_) {
+          const int64_t h = rows_[i * sh + a];
+          if (h < 0) {
+            vec(dst, row_).setZero();
+            continue;
           }
+          const float* row = src + h * W;
+          const int64_t lo = run_lo_[b], hi = run_hi_[b], first = lo * sw + b - p_.pl;
+          for (int64_t j = 0; j < row_; ++j) {
+            if (j == lo && sw <= 2) j = hi;  // the run, copied below
+            if (j >= row_) break;
+            const int64_t col = cols_[j * sw + b];
+            dst[j] = col < 0 ? 0.0f : row[col];
+          }
+          if (sw == 1) row_copy::copy_row(dst + lo, row + first, hi - lo);
+          if (sw == 2) row_copy::copy_row_stride2(dst + lo, row + first, hi - lo);
         }
+        vec(dst, plane_ - PHp_ * row_).setZero();
       }
-      for (int64_t b = 0; b < sw; ++b) vec(planes + b * plane_ + PHp_ * R, plane_ - PHp_ * R).setZero();
     }
   }
   vec(xp + p_.C * channel_, slack_).setZero();
 }
 
-// gx [C,H,W] += the adjoint of split_input applied to gxp [C, phases, plane]: each padded row's
-// phases interleaved into `prow`, its middle added to its source row, its edges through the
-// column map.
+// gx [C,H,W] += the adjoint of split_input applied to gxp [C, phases, plane].
 void Plan::fold_gradient(const float* gxp, float* gx) const {
-  const int64_t sh = p_.sh, sw = p_.sw, W = p_.W, R = row_, padded = R * sw;
-  const int64_t first = direct_first_, end = direct_end_;
-  float* prow = t_prow.get(padded + 2);
+  const int64_t sh = p_.sh, sw = p_.sw, W = p_.W;
   for (int64_t c = 0; c < p_.C; ++c) {
     float* dst = gx + c * p_.H * W;
     if (c + 1 < p_.C) row_copy::prefetch(dst + p_.H * W, p_.H * W);
     for (int64_t a = 0; a < sh; ++a) {
-      const float* planes = gxp + c * channel_ + a * sw * plane_;
-      for (int64_t i = 0; i < PHp_; ++i) {
-        const int64_t h = rows_[i * sh + a];
-        if (h < 0) continue;
-        const float* src = planes + i * R;
-        const float* pr = src;
-        if (sw > 1) {
-          for (int64_t b = 0; b < sw; ++b) {
-            for (int64_t j = 0; j < R; ++j) prow[j * sw + b] = src[b * plane_ + j];
+      for (int64_t b = 0; b < sw; ++b) {
+        const float* src = gxp + c * channel_ + (a * sw + b) * plane_;
+        for (int64_t i = 0; i < PHp_; ++i, src += row_) {
+          const int64_t h = rows_[i * sh + a];
+          if (h < 0) continue;
+          float* row = dst + h * W;
+          const int64_t lo = run_lo_[b], hi = run_hi_[b], first = lo * sw + b - p_.pl;
+          if (sw == 1) row_copy::add_row(row + first, src + lo, hi - lo);
+          if (sw == 2) row_copy::add_row_stride2(row + first, src + lo, hi - lo);
+          for (int64_t j = 0; j < row_; ++j) {
+            if (j == lo && sw <= 2) j = hi;  // the run, added above
+            if (j >= row_) break;
+            const int64_t col = cols_[j * sw + b];
+            if (col >= 0) row[col] += src[j];
           }
-          pr = prow;
-        }
-        float* row = dst + h * W;
-        row_copy::add_row(row + first - p_.pl, pr + first, end - first);
-        for (int64_t k = 0; k < first; ++k) {
-          if (cols_[k] >= 0) row[cols_[k]] += pr[k];
-        }
-        for (int64_t k = end; k < padded; ++k) {
-          if (cols_[k] >= 0) row[cols_[k]] += pr[k];
         }
       }
     }

@@ -67,7 +67,7 @@ class Plan {
   ConvProblem p_;
   int64_t phases_ = 0, PHp_ = 0, row_ = 0 /* R */, plane_ = 0, channel_ = 0, Q_ = 0, margin_ = 0, slack_ = 0;
   std::vector<int64_t> rows_, cols_;  // padded row/column -> source (-1: zero or never read)
-  int64_t direct_first_ = 0, direct_end_ = 0;  // gathered padded columns that read the input directly
+  std::vector<int64_t> run_lo_, run_hi_;  // per column phase: [lo, hi) read the input directly
   std::vector<int64_t> offsets_;      // per tap: offset into a channel's planes
   std::vector<int64_t> inner_;        // per tap: offset inside its phase plane
   std::vector<std::vector<int64_t>> phase_taps_;  // per phase: its taps, in tap order
