@@ -1,5 +1,6 @@
 // conv2d forward and forward+backward at batch 64 on the LeNet/VGG-style shapes of the models,
 // at 1 and 2 threads, plus the 3x3 stride-2 convolutions of the strided_conv strategy in vgg.
+// BM_Conv2dFirstLayerForwardBackward: a first layer's (no input gradient).
 // Args: C, OC, H (= W), K, padding, threads, stride, kernel (conv2d_kernel.h: 0 auto, 1 direct,
 // 2 im2col, 3 implicit, 4 winograd, 5 depthwise, 6 winograd4; the label names it). BM_Conv2dKernel* force each
 // kernel on a few shapes (skipped where the kernel cannot run the shape). BM_Conv2dWinograd* time
@@ -50,7 +51,7 @@ struct Setup {
   double flops;  // forward multiply-adds x 2
 };
 
-Setup make_setup(const benchmark::State& state, bool grad) {
+Setup make_setup(const benchmark::State& state, bool grad, bool input_grad = true) {
   const int64_t C = state.range(0), OC = state.range(1), H = state.range(2), K = state.range(3), P = state.range(4);
   const int64_t S = state.range(6);
   poolnet::parallel::set_num_threads(static_cast<int>(state.range(5)));
@@ -60,7 +61,7 @@ Setup make_setup(const benchmark::State& state, bool grad) {
           {.stride = {S, S}, .padding = {P, P}},
           0.0};
   if (grad) {
-    s.x.set_requires_grad();
+    if (input_grad) s.x.set_requires_grad();
     s.w.set_requires_grad();
     s.b.set_requires_grad();
   }
@@ -80,8 +81,9 @@ void BM_Conv2dForward(benchmark::State& state) {
   poolnet::parallel::set_num_threads(0);
 }
 
-void BM_Conv2dForwardBackward(benchmark::State& state) {
-  Setup s = make_setup(state, true);
+// Forward and backward; `input_grad` false: a first layer, whose input needs no gradient.
+void conv2d_forward_backward(benchmark::State& state, bool input_grad) {
+  Setup s = make_setup(state, true, input_grad);
   const Tensor gy = Tensor::uniform(poolnet::conv2d_out_shape(s.x.shape(), s.w.shape(), s.options), -1, 1, 4);
   std::optional<poolnet::ScopedConv2dKernel> force;
   if (!force_kernel(state, s.x, s.w, s.options, force)) return;
@@ -90,10 +92,13 @@ void BM_Conv2dForwardBackward(benchmark::State& state) {
     y.backward(gy);
     benchmark::DoNotOptimize(s.w.grad().data());
   }
-  state.counters["GFLOP/s"] =
-      benchmark::Counter(3.0 * s.flops, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      (input_grad ? 3.0 : 2.0) * s.flops, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
   poolnet::parallel::set_num_threads(0);
 }
+
+void BM_Conv2dForwardBackward(benchmark::State& state) { conv2d_forward_backward(state, true); }
+void BM_Conv2dFirstLayerForwardBackward(benchmark::State& state) { conv2d_forward_backward(state, false); }
 
 // Depthwise KxK 'same' convolution without bias: x [N,C,H,H], w [C,1,K,K], groups C.
 Setup make_depthwise_setup(const benchmark::State& state, bool grad) {
@@ -162,6 +167,18 @@ void shapes(benchmark::internal::Benchmark* b) {
   }
 }
 
+// LeNet's first convolution (1 -> 6, 5x5, its input needing no gradient) and the 1 -> 12 first
+// convolution of the default study's vgg under the selection table (direct) and im2col.
+void first_layer_shapes(benchmark::internal::Benchmark* b) {
+  protocol(b);
+  for (int64_t kernel : {0, 2}) {
+    for (int64_t threads : {1, 2}) {
+      b->Args({1, 6, 28, 5, 2, threads, 1, kernel});
+      b->Args({1, 12, 28, 3, 1, threads, 1, kernel});
+    }
+  }
+}
+
 // Every forced kernel at 1 thread on LeNet's convolutions, a VGG 3x3, a strided 3x3 and the
 // strided 3x3s of lenet's strided_conv.
 void kernel_shapes(benchmark::internal::Benchmark* b) {
@@ -206,6 +223,7 @@ void depthwise_shapes(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_Conv2dForward)->Apply(shapes);
 BENCHMARK(BM_Conv2dForwardBackward)->Apply(shapes);
+BENCHMARK(BM_Conv2dFirstLayerForwardBackward)->Apply(first_layer_shapes);
 BENCHMARK(BM_Conv2dForward)->Name("BM_Conv2dKernelForward")->Apply(kernel_shapes);
 BENCHMARK(BM_Conv2dForwardBackward)->Name("BM_Conv2dKernelForwardBackward")->Apply(kernel_shapes);
 BENCHMARK(BM_Conv2dForward)->Name("BM_Conv2dWinogradForward")->Apply(winograd_shapes);
