@@ -1,5 +1,6 @@
 // conv2d forward and forward+backward at batch 64 on the LeNet/VGG-style shapes of the models,
-// at 1 and 2 threads, plus the 3x3 stride-2 convolutions of the strided_conv strategy in vgg.
+// at 1 and 2 threads, plus the 3x3 stride-2 convolutions of the strided_conv strategy in vgg and
+// lenet.
 // BM_Conv2dFirstLayerForwardBackward: a first layer's (no input gradient).
 // Args: C, OC, H (= W), K, padding, threads, stride, kernel (conv2d_kernel.h: 0 auto, 1 direct,
 // 2 im2col, 3 implicit, 4 winograd, 5 depthwise, 6 winograd4; the label names it). BM_Conv2dKernel* force each
@@ -164,6 +165,8 @@ void shapes(benchmark::internal::Benchmark* b) {
     b->Args({64, 128, 8, 3, 1, threads, 1, 0});
     b->Args({32, 32, 32, 3, 1, threads, 2, 0});
     b->Args({64, 64, 16, 3, 1, threads, 2, 0});
+    b->Args({6, 6, 28, 3, 1, threads, 2, 0});
+    b->Args({16, 16, 10, 3, 1, threads, 2, 0});
   }
 }
 

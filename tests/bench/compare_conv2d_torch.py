@@ -2,7 +2,7 @@
 grad, with bias), forward and forward+backward, at 1 and 2 threads.
 
 Run with a Python that has torch, after building the release preset:
-  /usr/bin/python3 tests/bench/compare_conv2d_torch.py [--rounds 3]
+  /usr/bin/python3 tests/bench/compare_conv2d_torch.py [--rounds 3] [--threads 1,2] [--shapes "6,6,28,3,1,2;..."]
 
 Both sides are measured alternately, shape by shape and round by round (poolnet through
 bench_conv2d in a subprocess), so both see the same machine load. Each round takes the minimum
@@ -22,7 +22,7 @@ import torch.nn.functional as F
 SHAPES = [  # C, OC, H (= W), K, padding, stride
     (1, 6, 28, 5, 2, 1), (6, 16, 14, 5, 0, 1), (3, 32, 32, 3, 1, 1), (32, 32, 32, 3, 1, 1),
     (32, 64, 16, 3, 1, 1), (64, 64, 16, 3, 1, 1), (64, 128, 8, 3, 1, 1), (32, 32, 32, 3, 1, 2),
-    (64, 64, 16, 3, 1, 2),
+    (64, 64, 16, 3, 1, 2), (6, 6, 28, 3, 1, 2), (16, 16, 10, 3, 1, 2),
 ]
 BENCH = Path(__file__).resolve().parents[2] / "build/release/tests/bench/bench_conv2d"
 
@@ -71,13 +71,15 @@ def main():
     parser.add_argument("--binary", default=str(BENCH))
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--shapes", default="", help="';'-separated C,OC,H,K,padding,stride (default: all)")
     args = parser.parse_args()
+    shapes = [tuple(int(v) for v in s.split(",")) for s in args.shapes.split(";")] if args.shapes else SHAPES
     print(f"torch {torch.__version__}, mkldnn {torch.backends.mkldnn.is_available()}, {args.rounds} alternating rounds")
     print("| C | OC | H | K | pad | stride | threads | poolnet fwd ms | PyTorch fwd ms | ratio | "
           "poolnet fwd+bwd ms | PyTorch fwd+bwd ms | ratio |")
     print("|" + "---:|" * 13)
     for threads in (int(t) for t in args.threads.split(",")):
-        for shape in SHAPES:
+        for shape in shapes:
             ours, theirs = [], []
             for _ in range(args.rounds):
                 ours.append(poolnet_ms(args.binary, shape, threads))
