@@ -1,7 +1,8 @@
 // conv2d forward and forward+backward at batch 64 on the LeNet/VGG-style shapes of the models,
 // at 1 and 2 threads, plus the 3x3 stride-2 convolutions of the strided_conv strategy in vgg and
 // lenet.
-// BM_Conv2dFirstLayerForwardBackward: a first layer's (no input gradient).
+// BM_Conv2dFirstLayerForwardBackward: a first layer's (no input gradient). BM_Conv2dOneSampleForward:
+// strided convolutions on one sample, which stays in the cache.
 // Args: C, OC, H (= W), K, padding, threads, stride, kernel (conv2d_kernel.h: 0 auto, 1 direct,
 // 2 im2col, 3 implicit, 4 winograd, 5 depthwise, 6 winograd4; the label names it). BM_Conv2dKernel* force each
 // kernel on a few shapes (skipped where the kernel cannot run the shape). BM_Conv2dWinograd* time
@@ -52,11 +53,11 @@ struct Setup {
   double flops;  // forward multiply-adds x 2
 };
 
-Setup make_setup(const benchmark::State& state, bool grad, bool input_grad = true) {
+Setup make_setup(const benchmark::State& state, bool grad, bool input_grad = true, int64_t batch = kBatch) {
   const int64_t C = state.range(0), OC = state.range(1), H = state.range(2), K = state.range(3), P = state.range(4);
   const int64_t S = state.range(6);
   poolnet::parallel::set_num_threads(static_cast<int>(state.range(5)));
-  Setup s{Tensor::uniform({kBatch, C, H, H}, -1, 1, 1),
+  Setup s{Tensor::uniform({batch, C, H, H}, -1, 1, 1),
           Tensor::uniform({OC, C, K, K}, -1, 1, 2),
           Tensor::uniform({OC}, -1, 1, 3),
           {.stride = {S, S}, .padding = {P, P}},
@@ -67,12 +68,12 @@ Setup make_setup(const benchmark::State& state, bool grad, bool input_grad = tru
     s.b.set_requires_grad();
   }
   const int64_t OH = (H + 2 * P - K) / S + 1;
-  s.flops = 2.0 * kBatch * OC * OH * OH * C * K * K;
+  s.flops = 2.0 * batch * OC * OH * OH * C * K * K;
   return s;
 }
 
-void BM_Conv2dForward(benchmark::State& state) {
-  Setup s = make_setup(state, false);
+void conv2d_forward(benchmark::State& state, int64_t batch) {
+  Setup s = make_setup(state, false, true, batch);
   poolnet::NoGradGuard no_grad;
   std::optional<poolnet::ScopedConv2dKernel> force;
   if (!force_kernel(state, s.x, s.w, s.options, force)) return;
@@ -81,6 +82,11 @@ void BM_Conv2dForward(benchmark::State& state) {
       benchmark::Counter(s.flops, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
   poolnet::parallel::set_num_threads(0);
 }
+
+void BM_Conv2dForward(benchmark::State& state) { conv2d_forward(state, kBatch); }
+// One sample, the same every iteration: its input stays in the cache (against BM_Conv2dForward's
+// 64 samples, which do not fit in the L2 cache, it shows what the cache misses cost).
+void BM_Conv2dOneSampleForward(benchmark::State& state) { conv2d_forward(state, 1); }
 
 // Forward and backward; `input_grad` false: a first layer, whose input needs no gradient.
 void conv2d_forward_backward(benchmark::State& state, bool input_grad) {
@@ -170,6 +176,14 @@ void shapes(benchmark::internal::Benchmark* b) {
   }
 }
 
+// The stride-2 3x3 convolutions of vgg's strided_conv and lenet's first one, at 1 thread.
+void strided_shapes(benchmark::internal::Benchmark* b) {
+  protocol(b);
+  b->Args({32, 32, 32, 3, 1, 1, 2, 0});
+  b->Args({64, 64, 16, 3, 1, 1, 2, 0});
+  b->Args({6, 6, 28, 3, 1, 1, 2, 0});
+}
+
 // LeNet's first convolution (1 -> 6, 5x5, its input needing no gradient) and the 1 -> 12 first
 // convolution of the default study's vgg under the selection table (direct) and im2col.
 void first_layer_shapes(benchmark::internal::Benchmark* b) {
@@ -227,6 +241,7 @@ void depthwise_shapes(benchmark::internal::Benchmark* b) {
 BENCHMARK(BM_Conv2dForward)->Apply(shapes);
 BENCHMARK(BM_Conv2dForwardBackward)->Apply(shapes);
 BENCHMARK(BM_Conv2dFirstLayerForwardBackward)->Apply(first_layer_shapes);
+BENCHMARK(BM_Conv2dOneSampleForward)->Apply(strided_shapes);
 BENCHMARK(BM_Conv2dForward)->Name("BM_Conv2dKernelForward")->Apply(kernel_shapes);
 BENCHMARK(BM_Conv2dForwardBackward)->Name("BM_Conv2dKernelForwardBackward")->Apply(kernel_shapes);
 BENCHMARK(BM_Conv2dForward)->Name("BM_Conv2dWinogradForward")->Apply(winograd_shapes);
